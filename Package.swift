@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+  name: "convolve",
+  products: [
+    .executable(name: "convolve", targets: ["convolve"]),
+    .library(name: "ConvolveCore", targets: ["ConvolveCore"]),
+    .library(name: "ConvolveFormats", targets: ["ConvolveFormats"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // libpng / libjpeg-turbo behind setjmp-based error handlers: no longjmp crosses a Swift frame.
+    .target(
+      name: "CCodecs",
+      cSettings: [.unsafeFlags(["-O2"])],
+      linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+    ),
+    // The tensor and its operations: convolution, borders, pooling, layers. No I/O.
+    .target(name: "ConvolveCore", swiftSettings: optimize),
+    // Files: PNG/JPEG images, .npy, kernel and pipeline files, rendering for viewing.
+    .target(name: "ConvolveFormats", dependencies: ["ConvolveCore", "CCodecs"], swiftSettings: optimize),
+    // The command-line tool.
+    .executableTarget(
+      name: "convolve",
+      dependencies: [
+        "ConvolveCore", "ConvolveFormats",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: optimize
+    ),
+    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"]),
+    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"]),
+    .testTarget(name: "CLITests", dependencies: ["ConvolveFormats"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,62 @@
+/// A planar Float32 stack of 2-D maps, laid out `channels × height × width`, each map row-major.
+///
+/// Images load with values in [0, 1] whatever their bit depth; operations keep Float32 throughout
+/// and never clip. Mapping to 8 or 16 bits happens only when an image is written.
+public struct Tensor: Equatable, Sendable {
+  public var channels: Int
+  public var height: Int
+  public var width: Int
+  public var data: [Float]
+
+  public init(channels: Int, height: Int, width: Int, repeating value: Float = 0) {
+    precondition(channels >= 0 && height >= 0 && width >= 0, "negative tensor dimension")
+    self.channels = channels
+    self.height = height
+    self.width = width
+    self.data = [Float](repeating: value, count: channels * height * width)
+  }
+
+  public init(channels: Int, height: Int, width: Int, data: [Float]) {
+    precondition(data.count == channels * height * width, "tensor data does not match its shape")
+    self.channels = channels
+    self.height = height
+    self.width = width
+    self.data = data
+  }
+
+  /// A one-channel tensor from a matrix written as rows; all rows must have the same length.
+  public init(rows: [[Float]]) {
+    let width = rows.first?.count ?? 0
+    precondition(rows.allSatisfy { $0.count == width }, "ragged rows")
+    self.init(channels: 1, height: rows.count, width: width, data: rows.flatMap { $0 })
+  }
+
+  /// A tensor whose channels are the given one-channel matrices.
+  public init(planes: [[[Float]]]) {
+    let maps = planes.map { Tensor(rows: $0) }
+    let first = maps.first ?? Tensor(channels: 0, height: 0, width: 0)
+    precondition(maps.allSatisfy { $0.height == first.height && $0.width == first.width }, "planes differ in size")
+    self.init(channels: maps.count, height: first.height, width: first.width, data: maps.flatMap { $0.data })
+  }
+
+  public var planeSize: Int { height * width }
+  public var count: Int { data.count }
+
+  public subscript(c: Int, y: Int, x: Int) -> Float {
+    get { data[(c * height + y) * width + x] }
+    set { data[(c * height + y) * width + x] = newValue }
+  }
+
+  /// Channel `c` as a one-channel tensor.
+  public func plane(_ c: Int) -> Tensor {
+    Tensor(channels: 1, height: height, width: width, data: Array(data[c * planeSize ..< (c + 1) * planeSize]))
+  }
+
+  /// Channel `c` as rows, for printing and tests.
+  public func rows(channel c: Int = 0) -> [[Float]] {
+    (0 ..< height).map { y in Array(data[(c * height + y) * width ..< (c * height + y + 1) * width]) }
+  }
+
+  public var minimum: Float { data.min() ?? 0 }
+  public var maximum: Float { data.max() ?? 0 }
+}
