@@ -1,0 +1,87 @@
+import Testing
+@testable import ConvolveCore
+
+@Suite struct ConvolutionTests {
+  @Test func borderDiagrams() {
+    func padded(_ b: Border) -> String {
+      let abcd = Array("abcd")
+      return String((-3 ..< 7).map { i -> Character in
+        let s = b.sourceIndex(i, count: 4)
+        return s < 0 ? "0" : abcd[s]
+      })
+    }
+    #expect(padded(.zero) == "000abcd000")
+    #expect(padded(.replicate) == "aaaabcdddd")
+    #expect(padded(.reflect) == "dcbabcdcba")
+    #expect(padded(.symmetric) == "cbaabcddcb")
+    #expect(padded(.wrap) == "bcdabcdabc")
+    #expect(Border(name: "BORDER_REFLECT_101") == .reflect)
+    #expect(Border(name: "mirror") == .reflect)
+    #expect(Border(name: "symm") == .symmetric)
+    #expect(Border(name: "circular") == .wrap)
+    #expect(Border(name: "nearest") == .replicate)
+    #expect(Border(name: "constant") == .zero)
+    #expect(Border(name: "bogus") == nil)
+  }
+
+  /// An asymmetric kernel pins the orientation: convolution flips, correlation does not.
+  @Test func asymmetricKernelPinsConvolutionAndCorrelation() throws {
+    let impulse = Tensor(rows: [[0, 0, 0], [0, 1, 0], [0, 0, 0]])
+    let k = try Kernel(rows: [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    #expect(try convolve(impulse, with: k).rows() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    #expect(try correlate(impulse, with: k).rows() == [[9, 8, 7], [6, 5, 4], [3, 2, 1]])
+    let ramp = Tensor(rows: [[0, 1, 2, 3, 4]])
+    let difference = try Kernel(rows: [[1, -1]])
+    #expect(try convolve(ramp, with: difference, options: .init(mode: .valid)).rows() == [[1, 1, 1, 1]])
+    #expect(try correlate(ramp, with: difference, options: .init(mode: .valid)).rows() == [[-1, -1, -1, -1]])
+  }
+
+  @Test func matchesNaiveReferenceOnRandomGeometry() throws {
+    var rng = SplitMix64(seed: 42)
+    for trial in 0 ..< 300 {
+      let (c, h, w) = (rng.int(1 ... 3), rng.int(1 ... 9), rng.int(1 ... 9))
+      let (kh, kw) = (rng.int(1 ... 5), rng.int(1 ... 5))
+      var o = ConvolutionOptions(
+        mode: OutputMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
+        correlate: rng.int(0 ... 1) == 1, floor: true)
+      (o.strideY, o.strideX) = (rng.int(1 ... 3), rng.int(1 ... 3))
+      (o.dilationY, o.dilationX) = (rng.int(1 ... 2), rng.int(1 ... 2))
+      if trial % 5 == 0 {
+        o.padding = Padding(top: rng.int(0 ... 6), bottom: rng.int(0 ... 6), left: rng.int(0 ... 6), right: rng.int(0 ... 6))
+      }
+      let x = Tensor(channels: c, height: h, width: w, data: rng.floats(c * h * w))
+      let k = Kernel(height: kh, width: kw, weights: rng.floats(kh * kw))
+      let expected: Tensor
+      do { expected = try naiveConvolve(x, k, o) } catch {
+        #expect(throws: ConvolveError.self) { try convolve(x, with: k, options: o) }
+        continue
+      }
+      let got = try convolve(x, with: k, options: o)
+      #expect(got.channels == c && got.height == expected.height && got.width == expected.width)
+      #expect(maxDifference(got.data, expected.data) < 1e-5, "trial \(trial): \(o)")
+    }
+  }
+
+  @Test func sameModeKeepsSizeForEvenKernelsAndMatchesScipyAnchor() throws {
+    let x = Tensor(rows: [[1, 2, 3, 4, 5, 6, 7]])
+    // scipy.signal.convolve2d(x, [[1, 10]], 'same') and correlate2d(x, [[1, 10]], 'same')
+    let k = try Kernel(rows: [[1, 10]])
+    #expect(try convolve(x, with: k).rows() == [[1, 12, 23, 34, 45, 56, 67]])
+    #expect(try correlate(x, with: k).rows() == [[21, 32, 43, 54, 65, 76, 7]])
+  }
+
+  @Test func rejectsKernelsLargerThanTheValidInput() throws {
+    let x = Tensor(channels: 1, height: 2, width: 2, repeating: 1)
+    let k = try Kernel(rows: [[1, 1, 1]])
+    let error = #expect(throws: ConvolveError.self) { try convolve(x, with: k, options: .init(mode: .valid)) }
+    #expect(error?.description == "kernel width 3 is larger than the padded input width 2")
+  }
+
+  @Test func kernelValidation() {
+    #expect(throws: ConvolveError.invalidArgument("kernel is empty")) { try Kernel(rows: []) }
+    #expect(throws: ConvolveError.invalidArgument("kernel row 2 has 1 values, row 1 has 2")) {
+      try Kernel(rows: [[1, 2], [3]])
+    }
+    #expect(throws: ConvolveError.self) { try Kernel(rows: [[1, .nan]]) }
+  }
+}
