@@ -68,12 +68,29 @@ public func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionO
   let outW = try slidingOutputSize(
     input: input.width, kernel: k.width, stride: options.strideX, padBefore: pad.left, padAfter: pad.right,
     dilation: options.dilationX, floor: options.floor, axis: "width")
-  var output = Tensor(channels: input.channels, height: outH, width: outW)
-  let plan = CorrelationPlan(
-    kernel: k, input: (input.height, input.width), output: (outH, outW), padding: pad, border: options.border,
-    stride: (options.strideY, options.strideX), dilation: (options.dilationY, options.dilationX))
-  plan.run(input, into: &output)
-  return output
+  let stride = (options.strideY, options.strideX), dilation = (options.dilationY, options.dilationX)
+  if let (column, row) = k.separableFactors, k.height * k.width > 2 * (k.height + k.width) {
+    let vertical = correlationPass(
+      input, column, output: (outH, input.width), padding: Padding(top: pad.top, bottom: pad.bottom, left: 0, right: 0),
+      border: options.border, stride: (stride.0, 1), dilation: (dilation.0, 1))
+    return correlationPass(
+      vertical, row, output: (outH, outW), padding: Padding(top: 0, bottom: 0, left: pad.left, right: pad.right),
+      border: options.border, stride: (1, stride.1), dilation: (1, dilation.1))
+  }
+  return correlationPass(
+    input, k, output: (outH, outW), padding: pad, border: options.border, stride: stride, dilation: dilation)
+}
+
+private func correlationPass(
+  _ input: Tensor, _ kernel: Kernel, output: (Int, Int), padding: Padding, border: Border,
+  stride: (Int, Int), dilation: (Int, Int)
+) -> Tensor {
+  var result = Tensor(channels: input.channels, height: output.0, width: output.1)
+  CorrelationPlan(
+    kernel: kernel, input: (input.height, input.width), output: output, padding: padding, border: border,
+    stride: stride, dilation: dilation
+  ).run(input, into: &result)
+  return result
 }
 
 /// Correlation, `convolve` without the flip: `y[n1, n2] = Σ x[n1 + k1, n2 + k2] · h[k1, k2]`.
@@ -93,6 +110,7 @@ struct CorrelationPlan {
   let sy: Int, sx: Int
   let rowMap: [Int], colMap: [Int]
   let paddedW: Int
+  let left: Int
   let kernelRows: Int
 
   init(
@@ -113,6 +131,7 @@ struct CorrelationPlan {
     rowMap = border.indexMap(count: inH, before: padding.top, after: padding.bottom)
     colMap = border.indexMap(count: inW, before: padding.left, after: padding.right)
     paddedW = inW + padding.left + padding.right
+    left = padding.left
   }
 
   func run(_ input: Tensor, into output: inout Tensor) {
@@ -147,10 +166,11 @@ struct CorrelationPlan {
           continue
         }
         let s = src + sourceRow * inW
-        for j in 0 ..< paddedW {
+        for j in 0 ..< paddedW where j < left || j >= left + inW {
           let col = cols[j]
           line[j] = col < 0 ? 0 : s[col]
         }
+        (line + left).update(from: s, count: min(inW, paddedW - left))
       }
     }
     taps.withUnsafeBufferPointer { taps in

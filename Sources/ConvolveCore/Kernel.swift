@@ -46,4 +46,20 @@ public struct Kernel: Equatable, Sendable {
     let s = sum
     return s == 0 ? self : scaled(by: 1 / s)
   }
+
+  /// A column and a row kernel whose outer product is this kernel (to a relative 1e-6), so that it
+  /// can run as two 1-D passes; nil when the kernel is not rank 1.
+  public var separableFactors: (column: Kernel, row: Kernel)? {
+    guard let pivot = weights.indices.max(by: { abs(weights[$0]) < abs(weights[$1]) }), weights[pivot] != 0 else {
+      return nil
+    }
+    let (pi, pj) = (pivot / width, pivot % width)
+    let column = (0 ..< height).map { self[$0, pj] }
+    let row = (0 ..< width).map { self[pi, $0] / self[pi, pj] }
+    let tolerance = abs(weights[pivot]) * 1e-6
+    for i in 0 ..< height {
+      for j in 0 ..< width where abs(self[i, j] - column[i] * row[j]) > tolerance { return nil }
+    }
+    return (Kernel(height: height, width: 1, weights: column), Kernel(height: 1, width: width, weights: row))
+  }
 }

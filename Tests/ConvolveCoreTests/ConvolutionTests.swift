@@ -85,3 +85,35 @@ import Testing
     #expect(throws: ConvolveError.self) { try Kernel(rows: [[1, .nan]]) }
   }
 }
+
+@Suite struct SeparableTests {
+  @Test func detectsRankOneKernels() throws {
+    let gaussian = try Kernel(rows: [[1, 4, 6, 4, 1], [4, 16, 24, 16, 4], [6, 24, 36, 24, 6], [4, 16, 24, 16, 4], [1, 4, 6, 4, 1]])
+    let factors = try #require(gaussian.separableFactors)
+    let product = factors.column.weights.flatMap { c in factors.row.weights.map { c * $0 } }
+    #expect(maxDifference(product, gaussian.weights) < 1e-5)
+    #expect(factors.column.height == 5 && factors.row.width == 5)
+    #expect(try Kernel(rows: [[0, -1, 0], [-1, 4, -1], [0, -1, 0]]).separableFactors == nil)
+    #expect(try Kernel(rows: [[0, 0], [0, 0]]).separableFactors == nil)
+  }
+
+  /// Rank-1 kernels of 5x5 and larger take the two-pass path; it must agree with the definition everywhere.
+  @Test func twoPassesMatchNaiveReference() throws {
+    var rng = SplitMix64(seed: 3)
+    for trial in 0 ..< 120 {
+      let (kh, kw) = (rng.int(4 ... 7), rng.int(4 ... 7))
+      let col = rng.floats(kh), row = rng.floats(kw)
+      let k = Kernel(height: kh, width: kw, weights: col.flatMap { c in row.map { c * $0 } })
+      #expect(k.separableFactors != nil)
+      let (h, w) = (rng.int(1 ... 12), rng.int(1 ... 12))
+      var o = ConvolutionOptions(
+        mode: OutputMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
+        stride: rng.int(1 ... 2), dilation: rng.int(1 ... 2), correlate: rng.int(0 ... 1) == 1, floor: true)
+      o.strideX = rng.int(1 ... 3)
+      let x = Tensor(channels: 2, height: h, width: w, data: rng.floats(2 * h * w))
+      guard let expected = try? naiveConvolve(x, k, o) else { continue }
+      let got = try convolve(x, with: k, options: o)
+      #expect(maxDifference(got.data, expected.data) < 1e-4, "trial \(trial)")
+    }
+  }
+}
