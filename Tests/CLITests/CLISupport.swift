@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// The package root, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
+
+/// The `convolve` executable built next to the test bundle.
+let convolveBinary: URL = {
+  let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  for dir in [beside, beside.deletingLastPathComponent(), packageRoot.appendingPathComponent(".build/debug")] {
+    let candidate = dir.appendingPathComponent("convolve")
+    if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+  }
+  return packageRoot.appendingPathComponent(".build/debug/convolve")
+}()
+
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// Runs `convolve` with the arguments and returns its exit status and output.
+func runConvolve(_ arguments: [String], in directory: URL? = nil) throws -> RunResult {
+  let process = Process()
+  process.executableURL = convolveBinary
+  process.arguments = arguments
+  if let directory { process.currentDirectoryURL = directory }
+  let out = Pipe(), err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let outData = out.fileHandleForReading.readDataToEndOfFile()
+  let errData = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return RunResult(
+    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A fresh empty directory under the system temporary folder.
+func temporaryDirectory() throws -> URL {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convolve-test-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  return dir
+}

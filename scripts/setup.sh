@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the C libraries convolve links against (Debian/Ubuntu), only when they are missing.
+set -euo pipefail
+if pkg-config --exists libpng libjpeg openblas 2>/dev/null; then
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+$sudo apt-get update
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y libpng-dev libjpeg-dev libopenblas-dev pkg-config
