@@ -146,7 +146,7 @@ enum TinyFont {
     clip: (top: Int, left: Int, bottom: Int, right: Int), value: Float
   ) {
     for (i, character) in text.enumerated() {
-      let bits = glyphs[Character(character.lowercased())] ?? glyphs["?"]!
+      let bits = character.lowercased().first.flatMap { glyphs[$0] } ?? glyphs["?"]!
       for gy in 0 ..< glyphHeight {
         for gx in 0 ..< 3 where bits & (1 << (14 - gy * 3 - gx)) != 0 {
           let y = clip.top + gy, x = clip.left + i * advance + gx
