@@ -2,8 +2,8 @@ import ConvolveCore
 
 /// A colour scale that turns a one-channel map with values in [0, 1] into RGB.
 ///
-/// `viridis`, `magma`, `inferno` and `jet` follow matplotlib's maps within 1/255. `coolwarm` and `seismic`
-/// are diverging, with their neutral colour at 0.5, for signed responses shown through `.offset` or `.normalize`.
+/// All but `gray` follow matplotlib's maps of the same name within 1/255. `coolwarm` and `seismic` are
+/// diverging, with their neutral colour at 0.5, for signed responses shown through `.offset` or `.normalize`.
 public enum Colormap: String, CaseIterable, Sendable {
   case gray, viridis, magma, inferno, jet, coolwarm, seismic
 
@@ -56,7 +56,7 @@ public enum Colormap: String, CaseIterable, Sendable {
 }
 
 /// Each map as stops `x, r, g, b` (x rising from 0 to 1, linear between stops), expanded once into an
-/// evenly spaced table of `size` RGB entries plus a repeated last entry, so a lookup never bounds-checks.
+/// evenly spaced table of `size` RGB entries plus a repeated last entry, so a lookup at 1 never reads past the end.
 enum ColormapTables {
   static let size = 1024
 
