@@ -35,8 +35,8 @@ let package = Package(
       ],
       swiftSettings: optimize
     ),
-    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"]),
-    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"]),
+    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"], exclude: ["Fixtures"]),
+    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"], exclude: ["Fixtures"]),
     .testTarget(name: "CLITests", dependencies: ["ConvolveFormats"]),
   ],
   swiftLanguageModes: [.v5]
