@@ -139,32 +139,58 @@ public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: La
   let pad = try geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw)
   let (outH, outW) = try geometry.outputSize(
     inputHeight: input.height, inputWidth: input.width, kernelHeight: kh, kernelWidth: kw)
-  var output = Tensor(channels: n, height: outH, width: outW)
+  var output = uninitializedTensor(channels: n, height: outH, width: outW)
   let plan = SlidingPlan(
     inH: input.height, inW: input.width, outH: outH, outW: outW, kh: kh, kw: kw, pad: pad,
     stride: (geometry.strideY, geometry.strideX), dilation: (geometry.dilationY, geometry.dilationX))
   input.data.withUnsafeBufferPointer { src in
     bank.weights.withUnsafeBufferPointer { w in
-      output.data.withUnsafeMutableBufferPointer { dst in
-        let outPlane = outH * outW
-        for o in 0 ..< n {
-          let b = bank.bias.isEmpty ? 0 : bank.bias[o]
-          (dst.baseAddress! + o * outPlane).initialize(repeating: b, count: outPlane)
-        }
-        if groups == c && groups > 1 {
-          plan.depthwise(src: src.baseAddress!, weights: w.baseAddress!, dst: dst.baseAddress!, channels: c, outputs: n)
-        } else {
-          for g in 0 ..< groups {
-            let cg = c / groups, ng = n / groups
-            plan.gemm(
-              src: src.baseAddress! + g * cg * plan.inH * plan.inW, channels: cg,
-              weights: w.baseAddress! + g * ng * cg * kh * kw, filters: ng, dst: dst.baseAddress! + g * ng * outPlane)
+      bank.bias.withUnsafeBufferPointer { bias in
+        output.data.withUnsafeMutableBufferPointer { dst in
+          let outPlane = outH * outW
+          let b = bias.isEmpty ? nil : bias.baseAddress!
+          if groups == c && groups > 1 {
+            plan.depthwise(
+              src: src.baseAddress!, weights: w.baseAddress!, bias: b, dst: dst.baseAddress!, channels: c, outputs: n)
+          } else {
+            for g in 0 ..< groups {
+              let cg = c / groups, ng = n / groups
+              plan.gemm(
+                src: src.baseAddress! + g * cg * plan.inH * plan.inW, channels: cg,
+                weights: w.baseAddress! + g * ng * cg * kh * kw, filters: ng, bias: b.map { $0 + g * ng },
+                dst: dst.baseAddress! + g * ng * outPlane)
+            }
           }
         }
       }
     }
   }
   return output
+}
+
+/// A tensor whose values are left for the caller to write, to avoid a pass over a large output.
+func uninitializedTensor(channels: Int, height: Int, width: Int) -> Tensor {
+  let count = channels * height * width
+  return Tensor(
+    channels: channels, height: height, width: width,
+    data: [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
+}
+
+/// `channels` planes each filled with its bias value (zero without bias), written once.
+func biasFilled(channels: Int, planeSize: Int, bias: [Float]) -> Tensor {
+  let data = [Float](unsafeUninitializedCapacity: channels * planeSize) { buffer, count in
+    for c in 0 ..< channels {
+      (buffer.baseAddress! + c * planeSize).initialize(repeating: bias.isEmpty ? 0 : bias[c], count: planeSize)
+    }
+    count = channels * planeSize
+  }
+  return Tensor(channels: channels, height: 1, width: planeSize, data: data)
+}
+
+extension Tensor {
+  func reshaped(_ height: Int, _ width: Int) -> Tensor {
+    Tensor(channels: channels, height: height, width: width, data: data)
+  }
 }
 
 /// Sliding-window geometry shared by the layer's im2col and depthwise paths.
@@ -183,30 +209,35 @@ struct SlidingPlan {
     return lo ..< max(lo, hi)
   }
 
-  /// Adds `W · im2col(x)` into `dst` (`filters × outH·outW`, pre-filled with the bias), band by band of output rows.
+  /// Writes `W · im2col(x) + bias` into `dst` (`filters × outH·outW`), band by band of output rows so that
+  /// the bias rows are still in cache when SGEMM adds to them.
   func gemm(
     src: UnsafePointer<Float>, channels: Int, weights: UnsafePointer<Float>, filters: Int,
-    dst: UnsafeMutablePointer<Float>
+    bias: UnsafePointer<Float>?, dst: UnsafeMutablePointer<Float>
   ) {
     let k = channels * kh * kw
     let outPlane = outH * outW
     let direct = kh == 1 && kw == 1 && stride == (1, 1) && pad == .zero
-    let bandRows = direct ? outH : max(1, min(outH, (1 << 21) / max(1, k * outW)))
+    let bandRows = direct ? outH : max(1, min(outH, (1 << 18) / max(1, k * outW)))
     let col = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 0 : k * bandRows * outW)
     defer { col.deallocate() }
     var y0 = 0
     while y0 < outH {
       let rows = min(bandRows, outH - y0)
       let p = rows * outW
+      if let bias {
+        for f in 0 ..< filters { (dst + f * outPlane + y0 * outW).update(repeating: bias[f], count: p) }
+      }
+      let beta: Float = bias == nil ? 0 : 1
       if direct {
         cblas_sgemm(
           CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(p), Int32(k), 1, weights, Int32(k),
-          src + y0 * outW, Int32(inH * inW), 1, dst + y0 * outW, Int32(outPlane))
+          src + y0 * outW, Int32(inH * inW), beta, dst + y0 * outW, Int32(outPlane))
       } else {
         im2col(src: src, channels: channels, rows: y0 ..< y0 + rows, into: col)
         cblas_sgemm(
           CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(p), Int32(k), 1, weights, Int32(k),
-          col, Int32(p), 1, dst + y0 * outW, Int32(outPlane))
+          col, Int32(p), beta, dst + y0 * outW, Int32(outPlane))
       }
       y0 += rows
     }
@@ -242,8 +273,8 @@ struct SlidingPlan {
 
   /// Depthwise convolution, `outputs / channels` filters per input channel, straight from the input.
   func depthwise(
-    src: UnsafePointer<Float>, weights: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, channels: Int,
-    outputs: Int
+    src: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    dst: UnsafeMutablePointer<Float>, channels: Int, outputs: Int
   ) {
     let multiplier = outputs / channels
     parallelRanges(outputs * outH, minimumPerChunk: max(1, 4096 / max(1, outW * kh * kw))) { range in
@@ -252,6 +283,7 @@ struct SlidingPlan {
         let plane = src + (o / multiplier) * inH * inW
         let w = weights + o * kh * kw
         let out = dst + (o * outH + y) * outW
+        out.update(repeating: bias?[o] ?? 0, count: outW)
         for i in 0 ..< kh {
           let sy = y * stride.y + i * dilation.y - pad.top
           if sy < 0 || sy >= inH { continue }

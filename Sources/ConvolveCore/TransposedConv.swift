@@ -75,7 +75,7 @@ public func transposedConvolution(
   let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
   let (inH, inW) = (input.height, input.width)
   let (outH, outW) = try geometry.outputSize(inputHeight: inH, inputWidth: inW, kernelHeight: kh, kernelWidth: kw)
-  var output = Tensor(channels: cout, height: outH, width: outW)
+  var output = biasFilled(channels: cout, planeSize: outH * outW, bias: bank.bias).reshaped(outH, outW)
   let (cinG, coutG) = (cin / g, cout / g)
   let k = coutG * kh * kw
   let inPlane = inH * inW, outPlane = outH * outW
@@ -88,9 +88,6 @@ public func transposedConvolution(
   input.data.withUnsafeBufferPointer { src in
     bank.weights.withUnsafeBufferPointer { w in
       output.data.withUnsafeMutableBufferPointer { dst in
-        for o in 0 ..< cout {
-          (dst.baseAddress! + o * outPlane).initialize(repeating: bank.bias.isEmpty ? 0 : bank.bias[o], count: outPlane)
-        }
         for group in 0 ..< g {
           var y0 = 0
           while y0 < inH {
