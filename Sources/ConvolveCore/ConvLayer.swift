@@ -54,6 +54,7 @@ public enum LayerPadding: Equatable, Sendable {
   /// `d(k-1)` split over both sides, the odd sample at the bottom/right (as TensorFlow and PyTorch do).
   case same
 
+  /// The same amount on all four sides.
   public static func uniform(_ amount: Int) -> LayerPadding { .explicit(Padding(amount)) }
 }
 

@@ -95,6 +95,7 @@ public struct Pooling: Equatable, Sendable {
     )
   }
 
+  /// Pools every channel; output size from `outputSize(inputHeight:inputWidth:)`.
   public func apply(to input: Tensor) throws -> Tensor {
     let (outH, outW) = try outputSize(inputHeight: input.height, inputWidth: input.width)
     var output = Tensor(channels: input.channels, height: outH, width: outW)

@@ -30,6 +30,7 @@ public func upsample(_ input: Tensor, scaleY: Double, scaleX: Double, method: Re
     input, height: height, width: width, scaleY: Float(1 / scaleY), scaleX: Float(1 / scaleX), method: method)
 }
 
+/// `upsample(_:scaleY:scaleX:method:)` with one factor for both axes.
 public func upsample(_ input: Tensor, scale: Double, method: ResizeMethod) throws -> Tensor {
   try upsample(input, scaleY: scale, scaleX: scale, method: method)
 }

@@ -101,6 +101,7 @@ public struct NPYArray: Equatable, Sendable {
     }
   }
 
+  /// Reads a `.npy` file; errors name the file.
   public static func read(path: String) throws -> NPYArray {
     guard let bytes = FileManager.default.contents(atPath: path) else {
       throw ConvolveError.file(path: path, reason: "cannot be read")
