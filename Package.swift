@@ -20,8 +20,10 @@ let package = Package(
       cSettings: [.unsafeFlags(["-O2"])],
       linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
     ),
+    // OpenBLAS's CBLAS interface, for the im2col + SGEMM convolution layer.
+    .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     // The tensor and its operations: convolution, borders, pooling, layers. No I/O.
-    .target(name: "ConvolveCore", swiftSettings: optimize),
+    .target(name: "ConvolveCore", dependencies: ["CBLAS"], swiftSettings: optimize),
     // Files: PNG/JPEG images, .npy, kernel and pipeline files, rendering for viewing.
     .target(name: "ConvolveFormats", dependencies: ["ConvolveCore", "CCodecs"], swiftSettings: optimize),
     // The command-line tool.
@@ -33,8 +35,8 @@ let package = Package(
       ],
       swiftSettings: optimize
     ),
-    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"]),
-    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"]),
+    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"], exclude: ["Fixtures"]),
+    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"], exclude: ["Fixtures"]),
     .testTarget(name: "CLITests", dependencies: ["ConvolveFormats"]),
   ],
   swiftLanguageModes: [.v5]

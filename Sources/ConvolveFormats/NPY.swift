@@ -1,0 +1,234 @@
+import ConvolveCore
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An n-dimensional array in NumPy's `.npy` format, held as Float32 in C order.
+///
+/// Reads format versions 1, 2 and 3 with little-endian `f4`, `f8` (converted to Float32), `f2`, `u1`/`i1`,
+/// `u2`/`i2`, `u4`/`i4`, `u8`/`i8` and `b1` data; Fortran order, big-endian data and other dtypes are errors.
+/// Writes `<f4` in version 1 (version 2 when the header needs it).
+public struct NPYArray: Equatable, Sendable {
+  public var shape: [Int]
+  public var data: [Float]
+
+  public init(shape: [Int], data: [Float]) throws {
+    guard shape.allSatisfy({ $0 >= 0 }) else {
+      throw ConvolveError.invalidArgument("array shape \(shape) has a negative dimension")
+    }
+    let count = shape.reduce(1, *)
+    guard count == data.count else {
+      throw ConvolveError.shapeMismatch("array shape \(shape) holds \(count) values, got \(data.count)")
+    }
+    self.shape = shape
+    self.data = data
+  }
+
+  /// Shape `[channels, height, width]`.
+  public init(_ tensor: Tensor) {
+    shape = [tensor.channels, tensor.height, tensor.width]
+    data = tensor.data
+  }
+
+  /// A rank-3 array as `C × H × W`, or a rank-2 array as one channel.
+  public func tensor() throws -> Tensor {
+    switch shape.count {
+    case 2: return Tensor(channels: 1, height: shape[0], width: shape[1], data: data)
+    case 3: return Tensor(channels: shape[0], height: shape[1], width: shape[2], data: data)
+    default:
+      throw ConvolveError.shapeMismatch("an image needs a rank 2 (H, W) or 3 (C, H, W) array; the shape is \(shape)")
+    }
+  }
+
+  /// Parses the bytes of a `.npy` file; `path` names it in errors.
+  public init(npy bytes: Data, path: String = "<data>") throws {
+    func fail(_ reason: String) -> ConvolveError { .file(path: path, reason: reason) }
+    let b = [UInt8](bytes)
+    guard b.count >= 10, b[0] == 0x93, Array(b[1 ..< 6]) == Array("NUMPY".utf8) else {
+      throw fail("not a .npy file (no \\x93NUMPY magic)")
+    }
+    let major = b[6]
+    let headerStart: Int, headerLength: Int
+    switch major {
+    case 1:
+      headerStart = 10
+      headerLength = Int(b[8]) | Int(b[9]) << 8
+    case 2, 3:
+      guard b.count >= 12 else { throw fail("truncated .npy header") }
+      headerStart = 12
+      headerLength = (0 ..< 4).reduce(0) { $0 | Int(b[8 + $1]) << (8 * $1) }
+    default:
+      throw fail(".npy format version \(major).\(b[7]) is not supported (1, 2 and 3 are)")
+    }
+    guard b.count >= headerStart + headerLength else { throw fail("truncated .npy header") }
+    let headerBytes = b[headerStart ..< headerStart + headerLength]
+    guard let header = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
+      throw fail("unreadable .npy header")
+    }
+    guard let descr = npyValue(header, "descr").flatMap(npyString) else {
+      throw fail("the .npy header has no 'descr' string: \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
+    }
+    guard let fortran = npyValue(header, "fortran_order") else { throw fail("the .npy header has no 'fortran_order'") }
+    if fortran.hasPrefix("True") {
+      throw fail(
+        "Fortran-order (column-major) arrays are not supported (dtype '\(descr)'); save np.ascontiguousarray(a)")
+    }
+    guard let shapeText = npyValue(header, "shape"), let shape = npyShape(shapeText) else {
+      throw fail("the .npy header has no readable 'shape'")
+    }
+    guard let type = NPYType(descr: descr) else {
+      throw fail(
+        "\(descr.hasPrefix(">") ? "big-endian " : "")dtype '\(descr)' is not supported; use little-endian float32 "
+          + "('<f4') or float64 ('<f8'), or an integer type")
+    }
+    let (count, overflow) = shape.reduce((1, false)) { acc, n in
+      let (p, o) = acc.0.multipliedReportingOverflow(by: n)
+      return (p, acc.1 || o)
+    }
+    guard !overflow else { throw fail("shape \(shape) is too large") }
+    let start = headerStart + headerLength
+    let needed = count * type.size
+    guard b.count - start >= needed else {
+      throw fail("truncated data: shape \(shape) of '\(descr)' needs \(needed) bytes, the file has \(b.count - start)")
+    }
+    self.shape = shape
+    data = b.withUnsafeBytes { raw in
+      (0 ..< count).map { type.load(raw, start + $0 * type.size) }
+    }
+  }
+
+  /// Reads a `.npy` file; errors name the file.
+  public static func read(path: String) throws -> NPYArray {
+    guard let bytes = FileManager.default.contents(atPath: path) else {
+      throw ConvolveError.file(path: path, reason: "cannot be read")
+    }
+    return try NPYArray(npy: bytes, path: path)
+  }
+
+  /// The `.npy` bytes, dtype `<f4`.
+  public func npyData() -> Data {
+    let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+    let version: UInt8 = header.utf8.count + 11 > 65535 ? 2 : 1
+    let prefix = version == 1 ? 10 : 12
+    let total = (prefix + header.utf8.count + 1 + 63) / 64 * 64
+    header += String(repeating: " ", count: total - prefix - header.utf8.count - 1) + "\n"
+    let length = header.utf8.count
+    var out = Data([0x93] + Array("NUMPY".utf8) + [version, 0])
+    if version == 1 {
+      out.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
+    } else {
+      out.append(contentsOf: (0 ..< 4).map { UInt8((length >> (8 * $0)) & 0xff) })
+    }
+    out.append(contentsOf: Array(header.utf8))
+    data.withUnsafeBufferPointer { values in
+      for v in values {
+        let bits = v.bitPattern.littleEndian
+        withUnsafeBytes(of: bits) { out.append(contentsOf: $0) }
+      }
+    }
+    return out
+  }
+
+  /// Writes atomically: to a temporary file in the same directory, then renamed over `path`.
+  public func write(path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent().path
+    let temporary = directory + "/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp"
+    guard FileManager.default.createFile(atPath: temporary, contents: npyData()) else {
+      throw ConvolveError.file(path: path, reason: "cannot write the temporary file in \(directory)")
+    }
+    guard rename(temporary, path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      unlink(temporary)
+      throw ConvolveError.file(path: path, reason: "cannot replace the file: \(reason)")
+    }
+  }
+}
+
+extension FilterBank {
+  /// A bank from PyTorch-layout weights `[N][C/groups][kh][kw]` and an optional bias of `N` values.
+  public init(weights: NPYArray, bias: NPYArray? = nil) throws {
+    guard weights.shape.count == 4 else {
+      throw ConvolveError.shapeMismatch(
+        "filter weights need a rank 4 [N][C][kh][kw] array; the shape is \(weights.shape)")
+    }
+    if let bias, bias.shape.count != 1 {
+      throw ConvolveError.shapeMismatch("a bias needs a rank 1 array; the shape is \(bias.shape)")
+    }
+    let s = weights.shape
+    try self.init(
+      outChannels: s[0], inChannelsPerGroup: s[1], kernelHeight: s[2], kernelWidth: s[3], weights: weights.data,
+      bias: bias?.data ?? [])
+    if !self.bias.isEmpty && self.bias.count != outChannels {
+      throw ConvolveError.shapeMismatch("bias has \(self.bias.count) values; the weights have \(outChannels) filters")
+    }
+  }
+}
+
+private struct NPYType {
+  let size: Int
+  let load: (UnsafeRawBufferPointer, Int) -> Float
+
+  init?(descr: String) {
+    var d = Substring(descr)
+    if let order = d.first, "<|>=".contains(order) {
+      d = d.dropFirst()
+      if order == ">" && !["u1", "i1", "b1"].contains(d) { return nil }
+    }
+    func value<T: FixedWidthInteger>(_: T.Type, _ convert: @escaping (T) -> Float)
+      -> (Int, (UnsafeRawBufferPointer, Int) -> Float)
+    {
+      (MemoryLayout<T>.size, { raw, o in convert(T(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: T.self))) })
+    }
+    switch d {
+    case "f4": (size, load) = value(UInt32.self) { Float(bitPattern: $0) }
+    case "f8": (size, load) = value(UInt64.self) { Float(Double(bitPattern: $0)) }
+    case "f2": (size, load) = value(UInt16.self) { Float(Float16(bitPattern: $0)) }
+    case "u1", "b1": (size, load) = value(UInt8.self) { Float($0) }
+    case "i1": (size, load) = value(Int8.self) { Float($0) }
+    case "u2": (size, load) = value(UInt16.self) { Float($0) }
+    case "i2": (size, load) = value(Int16.self) { Float($0) }
+    case "u4": (size, load) = value(UInt32.self) { Float($0) }
+    case "i4": (size, load) = value(Int32.self) { Float($0) }
+    case "u8": (size, load) = value(UInt64.self) { Float($0) }
+    case "i8": (size, load) = value(Int64.self) { Float($0) }
+    default: return nil
+    }
+  }
+}
+
+/// The text after `'key':` up to the next top-level comma or closing brace.
+private func npyValue(_ header: String, _ key: String) -> String? {
+  guard let range = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else { return nil }
+  var rest = header[range.upperBound...].drop { $0 == " " }
+  guard rest.first == ":" else { return nil }
+  rest = rest.dropFirst().drop { $0 == " " }
+  var depth = 0
+  var end = rest.startIndex
+  while end < rest.endIndex {
+    let ch = rest[end]
+    if ch == "(" || ch == "[" { depth += 1 }
+    if ch == ")" || ch == "]" { depth -= 1 }
+    if depth == 0 && (ch == "," || ch == "}") { break }
+    end = rest.index(after: end)
+  }
+  return String(rest[..<end]).trimmingCharacters(in: .whitespaces)
+}
+
+private func npyString(_ value: String) -> String? {
+  guard value.count >= 2, let q = value.first, q == "'" || q == "\"", value.last == q else { return nil }
+  return String(value.dropFirst().dropLast())
+}
+
+private func npyShape(_ value: String) -> [Int]? {
+  guard value.hasPrefix("("), value.hasSuffix(")") else { return nil }
+  let items = value.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    .filter { !$0.isEmpty }
+  let shape = items.compactMap { Int($0.hasSuffix("L") ? String($0.dropLast()) : $0) }
+  return shape.count == items.count && shape.allSatisfy({ $0 >= 0 }) ? shape : nil
+}
