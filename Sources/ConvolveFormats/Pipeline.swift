@@ -1,0 +1,257 @@
+import ConvolveCore
+import Foundation
+
+/// A chain of CNN stages read from a JSON file, e.g.
+///
+///     {"name": "edges", "description": "...",
+///      "stages": [
+///        {"op": "conv", "weights": "layers/edges.npy", "bias": "layers/edges-bias.npy", "padding": "same"},
+///        {"op": "activation", "function": "relu"},
+///        {"op": "pool", "kind": "max", "size": 2},
+///        {"op": "upsample", "scale": 2, "method": "bilinear"}]}
+///
+/// Paths are relative to the pipeline file. Convolution stages follow PyTorch (cross-correlation, weights
+/// `[N][C][kh][kw]`); a stage may instead name 2-D filters from the library (`"filters": ["sobel-x"]`), which
+/// are applied to the mean of the input channels with the library's orientation (convolution).
+public struct Pipeline: Sendable {
+  public var name: String
+  public var description: String
+  public var stages: [Stage]
+
+  public init(name: String, description: String = "", stages: [Stage]) {
+    self.name = name
+    self.description = description
+    self.stages = stages
+  }
+
+  /// One step of the chain; `save` says whether its output is written.
+  public struct Stage: Sendable {
+    public var name: String
+    public var operation: Operation
+    public var save: Bool
+  }
+
+  public enum Operation: Sendable {
+    case conv(FilterBank, LayerGeometry)
+    case transposedConv(FilterBank, TransposedGeometry)
+    case activation(Activation)
+    case pool(Pooling)
+    case globalAveragePool
+    case upsample(scale: Double, method: ResizeMethod)
+    case flatten
+  }
+
+  /// Runs every stage in order, handing each stage's output to `body` as it is produced.
+  public func run(_ input: Tensor, _ body: (Int, Stage, Tensor) throws -> Void) throws {
+    var x = input
+    for (i, stage) in stages.enumerated() {
+      do {
+        x = try stage.operation.apply(to: x)
+      } catch let error as ConvolveError {
+        throw ConvolveError.invalidArgument("stage \(i + 1) '\(stage.name)': \(error.description)")
+      }
+      try body(i, stage, x)
+    }
+  }
+
+  /// Reads a pipeline file; `kernelNamed` resolves library filter names used by `"filters"`.
+  public static func load(path: String, kernelNamed: (String) throws -> Kernel) throws -> Pipeline {
+    let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+      throw ConvolveError.file(path: path, reason: "cannot read the pipeline file")
+    }
+    do {
+      guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw PipelineError("the file must hold a JSON object")
+      }
+      var fields = Fields(root, context: "pipeline")
+      let name = try fields.string("name") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+      let description = try fields.string("description") ?? ""
+      guard let list = fields.take("stages") as? [[String: Any]], !list.isEmpty else {
+        throw PipelineError("\"stages\" must be a non-empty list of objects")
+      }
+      try fields.finish()
+      let stages = try list.enumerated().map { i, object in
+        try parseStage(object, index: i + 1, base: base, kernelNamed: kernelNamed)
+      }
+      return Pipeline(name: name, description: description, stages: stages)
+    } catch let error as PipelineError {
+      throw ConvolveError.file(path: path, reason: error.message)
+    } catch let error as ConvolveError {
+      throw ConvolveError.file(path: path, reason: error.description)
+    } catch {
+      throw ConvolveError.file(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+    }
+  }
+
+  private static func parseStage(
+    _ object: [String: Any], index: Int, base: URL, kernelNamed: (String) throws -> Kernel
+  ) throws -> Stage {
+    var f = Fields(object, context: "stage \(index)")
+    guard let op = try f.string("op") else { throw PipelineError("stage \(index) has no \"op\"") }
+    let operation: Operation
+    switch op {
+    case "conv":
+      let bank = try loadBank(&f, base: base, kernelNamed: kernelNamed)
+      let padding: LayerPadding
+      switch f.take("padding") {
+      case nil: padding = .uniform(0)
+      case let s as String where s == "same": padding = .same
+      case let s as String where s == "valid": padding = .uniform(0)
+      case let p as Int: padding = .uniform(p)
+      case let p as [Int] where p.count == 4: padding = .explicit(Padding(top: p[0], bottom: p[1], left: p[2], right: p[3]))
+      case let other?: throw PipelineError("stage \(index) \"padding\" is \(other); use a number, \"same\", \"valid\" or [top, bottom, left, right]")
+      }
+      operation = .conv(
+        bank,
+        LayerGeometry(
+          stride: try f.int("stride") ?? 1, padding: padding, dilation: try f.int("dilation") ?? 1,
+          groups: try f.int("groups") ?? 1, floor: try f.bool("floor") ?? false))
+    case "conv-transpose":
+      let bank = try loadBank(&f, base: base, kernelNamed: kernelNamed)
+      operation = .transposedConv(
+        bank,
+        TransposedGeometry(
+          stride: try f.int("stride") ?? 1, padding: try f.int("padding") ?? 0,
+          outputPadding: try f.int("output_padding") ?? 0, dilation: try f.int("dilation") ?? 1,
+          groups: try f.int("groups") ?? 1))
+    case "activation":
+      guard let function = try f.string("function") else {
+        throw PipelineError("stage \(index) (activation) needs \"function\", e.g. \"relu\" or \"leaky-relu:0.1\"")
+      }
+      operation = .activation(try Activation(parsing: function))
+    case "pool":
+      if let spec = try f.string("spec") {
+        operation = .pool(try Pooling(parsing: spec, rounding: (try f.bool("floor") ?? false) ? .floor : .exact))
+      } else {
+        let kindName = try f.string("kind") ?? "max"
+        guard let kind = PoolingKind(rawValue: kindName == "avg" ? "average" : kindName) else {
+          throw PipelineError("stage \(index) \"kind\" is \"\(kindName)\"; use max, avg or min")
+        }
+        let size = try f.int("size") ?? 2
+        operation = .pool(
+          Pooling(
+            kind, kernel: size, stride: try f.int("stride"), padding: try f.int("padding") ?? 0,
+            rounding: (try f.bool("floor") ?? false) ? .floor : .exact))
+      }
+    case "global-avg-pool": operation = .globalAveragePool
+    case "upsample":
+      let methodName = try f.string("method") ?? "nearest"
+      guard let method = ResizeMethod(rawValue: methodName) else {
+        throw PipelineError("stage \(index) \"method\" is \"\(methodName)\"; use nearest or bilinear")
+      }
+      operation = .upsample(scale: try f.double("scale") ?? 2, method: method)
+    case "flatten": operation = .flatten
+    default:
+      throw PipelineError(
+        "stage \(index) \"op\" is \"\(op)\"; use conv, conv-transpose, activation, pool, global-avg-pool, upsample or flatten")
+    }
+    let name = try f.string("name") ?? op
+    let save = try f.bool("save") ?? true
+    try f.finish()
+    return Stage(name: name, operation: operation, save: save)
+  }
+
+  /// Weights from `.npy` files (`weights`, optional `bias` file or list), or a bank built from library filters.
+  private static func loadBank(
+    _ f: inout Fields, base: URL, kernelNamed: (String) throws -> Kernel
+  ) throws -> FilterBank {
+    let biasValue = f.take("bias")
+    var bias: [Float] = []
+    switch biasValue {
+    case nil: break
+    case let file as String: bias = try NPYArray.read(path: resolve(file, base)).data
+    case let list as [NSNumber]: bias = list.map { $0.floatValue }
+    case let number as NSNumber: bias = [number.floatValue]
+    case let other?: throw PipelineError("\(f.context) \"bias\" is \(other); use a .npy path, a number or a list")
+    }
+    if let file = try f.string("weights") {
+      let weights = try NPYArray.read(path: resolve(file, base))
+      return try FilterBank(
+        weights: weights, bias: bias.isEmpty ? nil : try NPYArray(shape: [bias.count], data: bias))
+    }
+    guard let names = f.take("filters") as? [String], !names.isEmpty else {
+      throw PipelineError("\(f.context) needs \"weights\" (a .npy file) or \"filters\" (a list of library names)")
+    }
+    let channels = try f.int("channels") ?? 3
+    let kernels = try names.map { try kernelNamed($0).flipped }
+    guard let first = kernels.first, kernels.allSatisfy({ $0.height == first.height && $0.width == first.width }) else {
+      throw PipelineError("\(f.context) \"filters\" must all have the same size")
+    }
+    let share = 1 / Float(channels)
+    let weights = kernels.flatMap { k in (0 ..< channels).flatMap { _ in k.weights.map { $0 * share } } }
+    if bias.count == 1 { bias = [Float](repeating: bias[0], count: kernels.count) }
+    return try FilterBank(
+      outChannels: kernels.count, inChannelsPerGroup: channels, kernelHeight: first.height, kernelWidth: first.width,
+      weights: weights, bias: bias)
+  }
+
+  private static func resolve(_ file: String, _ base: URL) -> String {
+    file.hasPrefix("/") ? file : base.appendingPathComponent(file).path
+  }
+}
+
+extension Pipeline.Operation {
+  /// The operation on one tensor.
+  public func apply(to x: Tensor) throws -> Tensor {
+    switch self {
+    case .conv(let bank, let geometry): return try convolutionLayer(x, bank, geometry)
+    case .transposedConv(let bank, let geometry): return try transposedConvolution(x, bank, geometry)
+    case .activation(let activation): return try activation.apply(to: x)
+    case .pool(let pooling): return try pooling.apply(to: x)
+    case .globalAveragePool: return ConvolveCore.globalAveragePool(x)
+    case .upsample(let scale, let method): return try ConvolveCore.upsample(x, scale: scale, method: method)
+    case .flatten: return x.flattened()
+    }
+  }
+}
+
+private struct PipelineError: Error {
+  var message: String
+  init(_ message: String) { self.message = message }
+}
+
+/// Typed access to a JSON object's keys that rejects unknown keys at the end.
+private struct Fields {
+  var object: [String: Any]
+  let context: String
+  init(_ object: [String: Any], context: String) {
+    self.object = object
+    self.context = context
+  }
+
+  mutating func take(_ key: String) -> Any? { object.removeValue(forKey: key) }
+
+  mutating func string(_ key: String) throws -> String? {
+    guard let value = take(key) else { return nil }
+    guard let s = value as? String else { throw PipelineError("\(context) \"\(key)\" is \(value); it must be text") }
+    return s
+  }
+
+  mutating func double(_ key: String) throws -> Double? {
+    guard let value = take(key) else { return nil }
+    guard let n = value as? NSNumber, !(value is Bool) else {
+      throw PipelineError("\(context) \"\(key)\" is \(value); it must be a number")
+    }
+    return n.doubleValue
+  }
+
+  mutating func int(_ key: String) throws -> Int? {
+    guard let d = try double(key) else { return nil }
+    guard d == d.rounded(), abs(d) < 1e9 else { throw PipelineError("\(context) \"\(key)\" is \(d); it must be a whole number") }
+    return Int(d)
+  }
+
+  mutating func bool(_ key: String) throws -> Bool? {
+    guard let value = take(key) else { return nil }
+    guard let b = value as? Bool else { throw PipelineError("\(context) \"\(key)\" is \(value); it must be true or false") }
+    return b
+  }
+
+  func finish() throws {
+    if let key = object.keys.sorted().first {
+      throw PipelineError("\(context) has an unknown key \"\(key)\"")
+    }
+  }
+}
