@@ -30,7 +30,8 @@ int ccodecs_sniff(const char *path, int *format, char *msg, size_t msg_cap) {
     ccodecs_set_msg(msg, msg_cap, "cannot read: %s", strerror(errno));
     return -1;
   }
-  if (n == 8 && memcmp(head, png_sig, 8) == 0) *format = CCODECS_PNG;
+  /* A damaged signature tail (e.g. ASCII-mode transfer) is left to libpng to diagnose. */
+  if (n >= 4 && memcmp(head, png_sig, 4) == 0) *format = CCODECS_PNG;
   else if (n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff) *format = CCODECS_JPEG;
   return 0;
 }
