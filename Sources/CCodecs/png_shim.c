@@ -24,7 +24,9 @@ static void on_error(png_structp png, png_const_charp text) {
     char c = text[i];
     chunk_prefix = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   }
-  if (chunk_prefix) ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s in %.4s chunk", text + 6, text);
+  if (chunk_prefix && strcmp(text + 6, "out of place") == 0)
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%.4s chunk out of place", text);
+  else if (chunk_prefix) ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s in %.4s chunk", text + 6, text);
   else ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s", text);
   longjmp(ctx->jb, 1);
 }

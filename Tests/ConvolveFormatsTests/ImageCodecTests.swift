@@ -302,6 +302,8 @@ func pngSuiteHeadersAndFailures() throws {
     "xhdn0g08.png": "CRC error in IHDR chunk",
     "xcsn0g01.png": "CRC error in IDAT chunk",
     "xs2n0g01.png": "not a PNG or JPEG file",
+    "xs7n0g01.png": "PNG file corrupted by ASCII conversion",
+    "xdtn0g01.png": "IEND chunk out of place",
   ]
   for (name, message) in cases {
     let path = pngSuite.appendingPathComponent(name).path
