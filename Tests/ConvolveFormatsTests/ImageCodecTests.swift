@@ -459,3 +459,18 @@ func truncatedPngThrows(fraction: Double) throws {
   #expect(throws: ConvolveError.self) { try saveImage(second, path: directory + "/taken.png") }
   #expect(contents(of: directory) == ["out.png", "taken.png"])
 }
+
+// MARK: - Sample images
+
+@Test(arguments: [
+  ("astronaut.png", ImageInfo(width: 512, height: 512, channels: 3, bitDepth: 8, format: .png)),
+  ("camera.png", ImageInfo(width: 512, height: 512, channels: 1, bitDepth: 8, format: .png)),
+  ("chelsea.jpg", ImageInfo(width: 451, height: 300, channels: 3, bitDepth: 8, format: .jpeg)),
+  ("rocket.jpg", ImageInfo(width: 640, height: 427, channels: 3, bitDepth: 8, format: .jpeg)),
+])
+func sampleImagesLoad(name: String, expected: ImageInfo) throws {
+  let loaded = try loadImage(path: packageRoot.appendingPathComponent("SampleImages/\(name)").path)
+  #expect(loaded.info == expected)
+  #expect(loaded.tensor.channels == expected.channels && loaded.tensor.width == expected.width)
+  #expect(loaded.tensor.minimum >= 0 && loaded.tensor.maximum <= 1 && loaded.tensor.maximum > 0.5)
+}
