@@ -13,6 +13,7 @@ typedef struct {
   FILE *fp;
   char *msg;
   size_t msg_cap;
+  char warning[128];
 } png_ctx;
 
 /* Chunk errors come as "IHDR: CRC error"; report them as "CRC error in IHDR chunk". */
@@ -24,16 +25,20 @@ static void on_error(png_structp png, png_const_charp text) {
     char c = text[i];
     chunk_prefix = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   }
-  if (chunk_prefix && strcmp(text + 6, "out of place") == 0)
+  if (strcmp(text, "Invalid IHDR data") == 0 && ctx->warning[0])
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "Invalid IHDR data: %s%s", ctx->warning,
+                    strstr(ctx->warning, "user limit") ? " (raise --max-pixels)" : "");
+  else if (chunk_prefix && strcmp(text + 6, "out of place") == 0)
     ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%.4s chunk out of place", text);
   else if (chunk_prefix) ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s in %.4s chunk", text + 6, text);
   else ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s", text);
   longjmp(ctx->jb, 1);
 }
 
+/* Warnings are not fatal; the first one explains a following "Invalid IHDR data" error. */
 static void on_warning(png_structp png, png_const_charp text) {
-  (void)png;
-  (void)text;
+  png_ctx *ctx = png_get_error_ptr(png);
+  if (!ctx->warning[0]) snprintf(ctx->warning, sizeof ctx->warning, "%s", text);
 }
 
 static void read_data(png_structp png, png_bytep data, size_t length) {
@@ -64,6 +69,7 @@ static int expanded_channels(png_structp png, png_infop info) {
 static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, void **pixels,
                       char *msg, size_t msg_cap) {
   png_ctx ctx;
+  ctx.warning[0] = 0;
   ctx.msg = msg;
   ctx.msg_cap = msg_cap;
   ctx.fp = fopen(path, "rb");
@@ -166,6 +172,7 @@ int ccodecs_png_write(const char *path, const void *pixels, int32_t width, int32
     return -1;
   }
   png_ctx ctx;
+  ctx.warning[0] = 0;
   ctx.msg = msg;
   ctx.msg_cap = msg_cap;
   ctx.fp = fopen(path, "wb");
