@@ -30,6 +30,8 @@ static void on_error(png_structp png, png_const_charp text) {
                     strstr(ctx->warning, "user limit") ? " (raise --max-pixels)" : "");
   else if (chunk_prefix && strcmp(text + 6, "out of place") == 0)
     ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%.4s chunk out of place", text);
+  else if (chunk_prefix && strcmp(text + 6, "invalid") == 0)
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "invalid %.4s chunk", text);
   else if (chunk_prefix) ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s in %.4s chunk", text + 6, text);
   else ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s", text);
   longjmp(ctx->jb, 1);

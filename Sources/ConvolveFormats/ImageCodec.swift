@@ -66,7 +66,11 @@ public func imageInfo(path: String) throws -> ImageInfo {
 }
 
 /// Decodes a PNG or JPEG file (detected from its content) to a `channels × height × width` tensor
-/// with values v / 255 or v / 65535.
+/// with values v / 255 or v / 65535. No gamma or colour-profile correction is applied.
+///
+/// A truncated or corrupt JPEG (premature end of file or of a data segment, bad Huffman or
+/// arithmetic codes, extraneous bytes before a marker) is an error, although libjpeg itself only
+/// warns and fills the missing part with grey: a silently damaged image is worse than none.
 ///
 /// - Parameters:
 ///   - autoOrient: turn the image upright as its EXIF orientation says (JPEG only).

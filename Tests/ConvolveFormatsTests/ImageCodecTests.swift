@@ -424,7 +424,7 @@ private func reason(_ error: any Error) -> String {
     let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/full.png")))
     let path = directory + "/cut.png"
     try write(Array(bytes[0 ..< Int(Double(bytes.count) * fraction)]), to: path)
-    #expect(throws: ConvolveError.self) { try loadImage(path: path) }
+    #expect(throws: ConvolveError.file(path: path, reason: "truncated PNG data (unexpected end of file)")) { try loadImage(path: path) }
   }
 
   @Test func emptyTextAndMissingFilesThrow() throws {
@@ -465,6 +465,10 @@ private func reason(_ error: any Error) -> String {
     // A save that fails (the destination is a directory) keeps nothing of the attempt.
     try FileManager.default.createDirectory(atPath: directory + "/taken.png", withIntermediateDirectories: false)
     #expect(throws: ConvolveError.self) { try saveImage(second, path: directory + "/taken.png") }
+    #expect(contents(of: directory) == ["out.png", "taken.png"])
+    // A rejected save leaves the existing file as it was.
+    #expect(throws: ConvolveError.self) { try saveImage(first, path: path, bitDepth: 7) }
+    #expect(try loadImage(path: path).tensor == second)
     #expect(contents(of: directory) == ["out.png", "taken.png"])
   }
 
