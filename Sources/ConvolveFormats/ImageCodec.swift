@@ -76,7 +76,9 @@ public func imageInfo(path: String) throws -> ImageInfo {
 ///   - autoOrient: turn the image upright as its EXIF orientation says (JPEG only).
 ///   - maxPixels: refuse, before allocating anything, files claiming more pixels than this.
 public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000) throws -> LoadedImage {
-  guard maxPixels > 0 else { throw ConvolveError.file(path: path, reason: "the pixel limit must be positive, got \(maxPixels)") }
+  guard maxPixels > 0 else {
+    throw ConvolveError.file(path: path, reason: "the pixel limit must be positive, got \(maxPixels)")
+  }
   let format = try detectFormat(path: path)
   var raw = ccodecs_info()
   var pixels: UnsafeMutableRawPointer?

@@ -41,7 +41,9 @@ private func contents(of directory: String) -> [String] {
 
 private func randomTensor(channels: Int, height: Int, width: Int, levels: Int, seed: UInt64) -> Tensor {
   var generator = SplitMix(state: seed)
-  let data = (0 ..< channels * height * width).map { _ in Float(Int.random(in: 0 ... levels, using: &generator)) / Float(levels) }
+  let data = (0 ..< channels * height * width).map { _ in
+    Float(Int.random(in: 0 ... levels, using: &generator)) / Float(levels)
+  }
   return Tensor(channels: channels, height: height, width: width, data: data)
 }
 
@@ -51,7 +53,9 @@ private func psnr(_ a: Tensor, _ b: Tensor) -> Double {
 }
 
 private func readTable(_ url: URL) throws -> [[String: String]] {
-  let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+  let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+    $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+  }
   guard let header = lines.first else { return [] }
   return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
 }
@@ -74,11 +78,6 @@ private func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
 
 private func write(_ bytes: [UInt8], to path: String) throws {
   try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
-
-private func reason(_ error: any Error) -> String {
-  if case let ConvolveError.file(_, reason) = error { return reason }
-  return "\(error)"
 }
 
 @Suite struct ImageCodecTests {
@@ -177,7 +176,8 @@ private func reason(_ error: any Error) -> String {
     #expect(try ImageFormat(path: "a/b.PNG") == .png)
     #expect(try ImageFormat(path: "x.Jpeg") == .jpeg)
     #expect(try ImageFormat(path: "dir.png/x.jpg") == .jpeg)
-    #expect(throws: ConvolveError.file(path: "photo.bmp", reason: "unsupported extension '.bmp' (use .png, .jpg or .jpeg)")) {
+    let bmp = ConvolveError.file(path: "photo.bmp", reason: "unsupported extension '.bmp' (use .png, .jpg or .jpeg)")
+    #expect(throws: bmp) {
       try ImageFormat(path: "photo.bmp")
     }
     #expect(throws: ConvolveError.self) { try ImageFormat(path: "dir.png/noext") }
@@ -191,8 +191,9 @@ private func reason(_ error: any Error) -> String {
     #expect(throws: ConvolveError.self) { try saveImage(rgb, path: directory + "/q.jpg", quality: 101) }
     #expect(throws: ConvolveError.self) { try saveImage(rgb, path: directory + "/d.png", bitDepth: 12) }
     #expect(throws: ConvolveError.self) { try saveImage(rgb, path: directory + "/d.jpg", bitDepth: 16) }
-    #expect(throws: ConvolveError.self) { try saveImage(Tensor(channels: 5, height: 2, width: 2), path: directory + "/c.png") }
-    #expect(throws: ConvolveError.self) { try saveImage(Tensor(channels: 3, height: 0, width: 2), path: directory + "/e.png") }
+    let fiveChannels = Tensor(channels: 5, height: 2, width: 2), empty = Tensor(channels: 3, height: 0, width: 2)
+    #expect(throws: ConvolveError.self) { try saveImage(fiveChannels, path: directory + "/c.png") }
+    #expect(throws: ConvolveError.self) { try saveImage(empty, path: directory + "/e.png") }
     #expect(throws: ConvolveError.self) { try saveImage(rgb, path: directory + "/x.bmp") }
     #expect(contents(of: directory).isEmpty)
   }
@@ -227,7 +228,9 @@ private func reason(_ error: any Error) -> String {
     let tensor = smoothImage(channels: 3, height: 8, width: 16)
     try saveImage(tensor, path: directory + "/plain.jpg", quality: 100)
     let plain = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/plain.jpg")))
-    let tiff: [UInt8] = Array("II".utf8) + [42, 0, 8, 0, 0, 0] + [1, 0] + [0x12, 0x01, 3, 0, 1, 0, 0, 0, 8, 0, 0, 0] + [0, 0, 0, 0]
+    // Header, IFD0 at offset 8 with one entry: Orientation (0x0112), SHORT, count 1, value 8.
+    let tiff: [UInt8] = Array("II".utf8) + [42, 0, 8, 0, 0, 0] + [1, 0]
+      + [0x12, 0x01, 3, 0, 1, 0, 0, 0, 8, 0, 0, 0] + [0, 0, 0, 0]
     let payload = Array("Exif".utf8) + [0, 0] + tiff
     let segment: [UInt8] = [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
     try write(Array(plain[0 ..< 2]) + segment + Array(plain[2...]), to: directory + "/rotated.jpg")
@@ -243,7 +246,8 @@ private func reason(_ error: any Error) -> String {
   @Test(.enabled(if: hasJpegCorpus, "needs ../shared/corpora/jpeg beside the package"))
   func exifOrientationFromCorpusForEveryValue() throws {
     let path = jpegCorpus.appendingPathComponent("generated/exif_orientation_6.jpg").path
-    #expect(try imageInfo(path: path) == ImageInfo(width: 227, height: 149, channels: 3, bitDepth: 8, format: .jpeg, orientation: 6))
+    let header = ImageInfo(width: 227, height: 149, channels: 3, bitDepth: 8, format: .jpeg, orientation: 6)
+    #expect(try imageInfo(path: path) == header)
     let stored = try loadImage(path: path, autoOrient: false).tensor
     #expect(stored.width == 227 && stored.height == 149)
     let upright = try loadImage(path: path).tensor
@@ -331,9 +335,12 @@ private func reason(_ error: any Error) -> String {
       default: sample = { Int(($0 * 255).rounded()) }
       }
       // Gray is replicated to RGB; a missing alpha channel is opaque.
-      let source: [Int?] = tensor.channels <= 2 ? [0, 0, 0, tensor.channels == 2 ? 1 : nil] : [0, 1, 2, tensor.channels == 4 ? 3 : nil]
+      let source: [Int?] = tensor.channels <= 2
+        ? [0, 0, 0, tensor.channels == 2 ? 1 : nil] : [0, 1, 2, tensor.channels == 4 ? 3 : nil]
       for (c, channel) in ["r", "g", "b", "a"].enumerated() {
-        guard let expectedSum = Int(row["sum_\(channel)"]!), let expectedWeighted = Int(row["weighted_\(channel)"]!) else { continue }
+        guard let expectedSum = Int(row["sum_\(channel)"]!), let expectedWeighted = Int(row["weighted_\(channel)"]!) else {
+          continue
+        }
         var sum = 0, weighted = 0
         for y in 0 ..< tensor.height {
           for x in 0 ..< tensor.width {
@@ -368,7 +375,8 @@ private func reason(_ error: any Error) -> String {
       let width = Int(row["width"]!)!, height = Int(row["height"]!)!
       let channels = row["channels"] == "1" ? 1 : 3
       let loaded = try loadImage(path: path, autoOrient: false)
-      #expect(loaded.tensor.width == width && loaded.tensor.height == height && loaded.tensor.channels == channels, "\(file)")
+      let tensor = loaded.tensor
+      #expect(tensor.width == width && tensor.height == height && tensor.channels == channels, "\(file)")
       #expect(loaded.info.width == width && loaded.info.height == height && loaded.info.channels == channels, "\(file)")
       #expect(loaded.info.orientation == (file.contains("orientation_6") ? 6 : 1), "\(file)")
     }
@@ -396,11 +404,14 @@ private func reason(_ error: any Error) -> String {
     let directory = try makeTemporaryDirectory()
     defer { removeDirectory(directory) }
     let ihdr = bigEndian(100_000) + bigEndian(100_000) + [8, 2, 0, 0, 0]
-    let bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + pngChunk("IHDR", ihdr) + pngChunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + pngChunk("IEND", [])
+    let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    let bytes = signature + pngChunk("IHDR", ihdr) + pngChunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])
+      + pngChunk("IEND", [])
     let path = directory + "/huge.png"
     try write(bytes, to: path)
     #expect(try imageInfo(path: path) == ImageInfo(width: 100_000, height: 100_000, channels: 3, bitDepth: 8, format: .png))
-    #expect(throws: ConvolveError.file(path: path, reason: "PNG claims 100000x100000 pixels, more than the limit of 100000000 (raise --max-pixels)")) {
+    let reason = "PNG claims 100000x100000 pixels, more than the limit of 100000000 (raise --max-pixels)"
+    #expect(throws: ConvolveError.file(path: path, reason: reason)) {
       try loadImage(path: path)
     }
   }
@@ -412,14 +423,16 @@ private func reason(_ error: any Error) -> String {
     try saveImage(tensor, path: directory + "/a.png")
     try saveImage(tensor, path: directory + "/a.jpg")
     #expect(throws: ConvolveError.self) { try loadImage(path: directory + "/a.png", maxPixels: 99) }
-    #expect(throws: ConvolveError.file(path: directory + "/a.jpg", reason: "JPEG claims 10x10 pixels, more than the limit of 99 (raise --max-pixels)")) {
+    let jpegReason = "JPEG claims 10x10 pixels, more than the limit of 99 (raise --max-pixels)"
+    #expect(throws: ConvolveError.file(path: directory + "/a.jpg", reason: jpegReason)) {
       try loadImage(path: directory + "/a.jpg", maxPixels: 99)
     }
     #expect(try loadImage(path: directory + "/a.png", maxPixels: 100).tensor.width == 10)
 
     // A side longer than the limit is refused by libpng's own user limits while reading IHDR.
     try saveImage(Tensor(channels: 1, height: 1, width: 120), path: directory + "/wide.png")
-    #expect(throws: ConvolveError.file(path: directory + "/wide.png", reason: "Invalid IHDR data: Image width exceeds user limit in IHDR (raise --max-pixels)")) {
+    let wideReason = "Invalid IHDR data: Image width exceeds user limit in IHDR (raise --max-pixels)"
+    #expect(throws: ConvolveError.file(path: directory + "/wide.png", reason: wideReason)) {
       try loadImage(path: directory + "/wide.png", maxPixels: 100)
     }
   }
@@ -432,7 +445,9 @@ private func reason(_ error: any Error) -> String {
     let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/full.png")))
     let path = directory + "/cut.png"
     try write(Array(bytes[0 ..< Int(Double(bytes.count) * fraction)]), to: path)
-    #expect(throws: ConvolveError.file(path: path, reason: "truncated PNG data (unexpected end of file)")) { try loadImage(path: path) }
+    #expect(throws: ConvolveError.file(path: path, reason: "truncated PNG data (unexpected end of file)")) {
+      try loadImage(path: path)
+    }
   }
 
   @Test func emptyTextAndMissingFilesThrow() throws {
