@@ -141,7 +141,10 @@ public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality
 
   let directory = parentDirectory(path)
   var status = stat()
-  guard stat(directory, &status) == 0 else { throw fail("directory '\(directory)' does not exist") }
+  guard stat(directory, &status) == 0 else {
+    if errno == ENOENT || errno == ENOTDIR { throw fail("directory '\(directory)' does not exist") }
+    throw fail("cannot use directory '\(directory)': \(String(cString: strerror(errno)))")
+  }
   guard status.st_mode & S_IFMT == S_IFDIR else { throw fail("'\(directory)' is not a directory") }
   let name = path.split(separator: "/").last.map(String.init) ?? ""
   let temporary = "\(directory)/.\(name).tmp-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 16))"
