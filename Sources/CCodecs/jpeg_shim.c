@@ -1,0 +1,270 @@
+#include "ccodecs.h"
+#include "shim.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+typedef struct {
+  struct jpeg_error_mgr pub;
+  jmp_buf jb;
+  char *msg;
+  size_t msg_cap;
+} jpeg_err;
+
+static void describe(j_common_ptr c) {
+  jpeg_err *e = (jpeg_err *)c->err;
+  int code = c->err->msg_code;
+  if (code == JERR_BAD_PRECISION) {
+    ccodecs_set_msg(e->msg, e->msg_cap, "%d-bit JPEG is not supported", c->err->msg_parm.i[0]);
+  } else if (code == JWRN_JPEG_EOF) {
+    ccodecs_set_msg(e->msg, e->msg_cap, "truncated JPEG data");
+  } else {
+    char text[JMSG_LENGTH_MAX];
+    (*c->err->format_message)(c, text);
+    ccodecs_set_msg(e->msg, e->msg_cap, "%s", text);
+  }
+}
+
+static void on_error_exit(j_common_ptr c) {
+  describe(c);
+  longjmp(((jpeg_err *)c->err)->jb, 1);
+}
+
+/* libjpeg only warns about truncated or corrupt entropy-coded data and fills the rest of the image
+ * with grey; a silently damaged image is worse than none, so those warnings abort the decode.
+ * Harmless warnings (unknown JFIF revision, unknown Adobe transform, unusual SOS parameters) pass. */
+static void on_emit_message(j_common_ptr c, int level) {
+  if (level >= 0) return;
+  switch (c->err->msg_code) {
+  case JWRN_JPEG_EOF:
+  case JWRN_HIT_MARKER:
+  case JWRN_EXTRANEOUS_DATA:
+  case JWRN_HUFF_BAD_CODE:
+  case JWRN_ARITH_BAD_CODE:
+  case JWRN_MUST_RESYNC:
+  case JWRN_BOGUS_PROGRESSION:
+    on_error_exit(c);
+    break;
+  default:
+    c->err->num_warnings++;
+  }
+}
+
+static void init_err(jpeg_err *e, char *msg, size_t msg_cap) {
+  memset(e, 0, sizeof *e);
+  jpeg_std_error(&e->pub);
+  e->pub.error_exit = on_error_exit;
+  e->pub.emit_message = on_emit_message;
+  e->msg = msg;
+  e->msg_cap = msg_cap;
+}
+
+static uint32_t read_u16(const unsigned char *p, int little) {
+  return little ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : (uint32_t)p[0] << 8 | (uint32_t)p[1];
+}
+
+static uint32_t read_u32(const unsigned char *p, int little) {
+  return little ? read_u16(p, 1) | read_u16(p + 2, 1) << 16 : read_u16(p, 0) << 16 | read_u16(p + 2, 0);
+}
+
+/* The Orientation tag (0x0112) of IFD0 in an APP1 "Exif" segment; 1 when absent or out of range. */
+static int exif_orientation(j_decompress_ptr d) {
+  for (jpeg_saved_marker_ptr m = d->marker_list; m; m = m->next) {
+    if (m->marker != JPEG_APP0 + 1 || m->data_length < 14 || memcmp(m->data, "Exif\0\0", 6) != 0) continue;
+    const unsigned char *tiff = m->data + 6;
+    size_t n = m->data_length - 6;
+    int little;
+    if (tiff[0] == 'I' && tiff[1] == 'I') little = 1;
+    else if (tiff[0] == 'M' && tiff[1] == 'M') little = 0;
+    else continue;
+    if (read_u16(tiff + 2, little) != 42) continue;
+    uint64_t ifd = read_u32(tiff + 4, little);
+    if (ifd + 2 > n) continue;
+    uint32_t count = read_u16(tiff + ifd, little);
+    for (uint32_t i = 0; i < count; i++) {
+      uint64_t entry = ifd + 2 + 12 * (uint64_t)i;
+      if (entry + 12 > n) break;
+      if (read_u16(tiff + entry, little) != 0x0112) continue;
+      uint32_t type = read_u16(tiff + entry + 2, little);
+      uint32_t value = type == 3 ? read_u16(tiff + entry + 8, little) : type == 4 ? read_u32(tiff + entry + 8, little) : 0;
+      return value >= 1 && value <= 8 ? (int)value : 1;
+    }
+  }
+  return 1;
+}
+
+/* Adobe (Photoshop, Pillow) CMYK JPEGs store inverted samples; others store plain CMYK. */
+static void cmyk_to_rgb(const JSAMPLE *src, unsigned char *dst, JDIMENSION width, int inverted) {
+  for (JDIMENSION x = 0; x < width; x++, src += 4, dst += 3) {
+    unsigned k = inverted ? src[3] : 255u - src[3];
+    for (int i = 0; i < 3; i++) {
+      unsigned v = inverted ? src[i] : 255u - src[i];
+      dst[i] = (unsigned char)((v * k + 127) / 255);
+    }
+  }
+}
+
+static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, void **pixels,
+                       char *msg, size_t msg_cap) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) {
+    ccodecs_set_msg(msg, msg_cap, "cannot open: %s", strerror(errno));
+    return -1;
+  }
+  struct jpeg_decompress_struct d;
+  jpeg_err e;
+  memset(&d, 0, sizeof d);
+  init_err(&e, msg, msg_cap);
+  d.err = &e.pub;
+  unsigned char *volatile buf = NULL;
+  JSAMPLE *volatile cmyk_row = NULL;
+  if (setjmp(e.jb)) {
+    jpeg_destroy_decompress(&d);
+    free(buf);
+    free(cmyk_row);
+    fclose(fp);
+    return -1;
+  }
+  jpeg_create_decompress(&d);
+  jpeg_stdio_src(&d, fp);
+  jpeg_save_markers(&d, JPEG_APP0 + 1, 0xffff);
+  jpeg_read_header(&d, TRUE);
+  if (d.data_precision != 8) {
+    ccodecs_set_msg(msg, msg_cap, "%d-bit JPEG is not supported", d.data_precision);
+    longjmp(e.jb, 1);
+  }
+  int channels, cmyk = 0;
+  switch (d.jpeg_color_space) {
+  case JCS_GRAYSCALE:
+    channels = 1;
+    d.out_color_space = JCS_GRAYSCALE;
+    break;
+  case JCS_YCbCr:
+  case JCS_RGB:
+    channels = 3;
+    d.out_color_space = JCS_RGB;
+    break;
+  case JCS_CMYK:
+  case JCS_YCCK:
+    channels = 3;
+    cmyk = 1;
+    d.out_color_space = JCS_CMYK;
+    break;
+  default:
+    ccodecs_set_msg(msg, msg_cap, "unsupported JPEG colour space with %d components", d.num_components);
+    longjmp(e.jb, 1);
+  }
+  if ((uint64_t)d.image_width * d.image_height > (uint64_t)max_pixels) {
+    ccodecs_set_msg(msg, msg_cap, "JPEG claims %ux%u pixels, more than the limit of %lld (raise --max-pixels)",
+                    d.image_width, d.image_height, (long long)max_pixels);
+    longjmp(e.jb, 1);
+  }
+  out->width = (int32_t)d.image_width;
+  out->height = (int32_t)d.image_height;
+  out->channels = channels;
+  out->bit_depth = 8;
+  out->orientation = exif_orientation(&d);
+  if (!decode) {
+    jpeg_destroy_decompress(&d);
+    fclose(fp);
+    return 0;
+  }
+
+  jpeg_start_decompress(&d);
+  if (d.output_components != (cmyk ? 4 : channels) || d.output_width != d.image_width ||
+      d.output_height != d.image_height) {
+    ccodecs_set_msg(msg, msg_cap, "unexpected JPEG output layout (%d components)", d.output_components);
+    longjmp(e.jb, 1);
+  }
+  size_t stride = (size_t)d.output_width * channels;
+  buf = malloc(stride * d.output_height);
+  if (cmyk) cmyk_row = malloc((size_t)d.output_width * 4);
+  if (!buf || (cmyk && !cmyk_row)) {
+    ccodecs_set_msg(msg, msg_cap, "out of memory for %ux%u pixels", d.output_width, d.output_height);
+    longjmp(e.jb, 1);
+  }
+  while (d.output_scanline < d.output_height) {
+    unsigned char *dst = buf + (size_t)d.output_scanline * stride;
+    JSAMPROW row = cmyk ? cmyk_row : dst;
+    if (jpeg_read_scanlines(&d, &row, 1) != 1) {
+      ccodecs_set_msg(msg, msg_cap, "truncated JPEG data");
+      longjmp(e.jb, 1);
+    }
+    if (cmyk) cmyk_to_rgb(cmyk_row, dst, d.output_width, d.saw_Adobe_marker);
+  }
+  jpeg_finish_decompress(&d);
+  jpeg_destroy_decompress(&d);
+  free(cmyk_row);
+  fclose(fp);
+  *pixels = buf;
+  return 0;
+}
+
+int ccodecs_jpeg_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
+  return jpeg_decode(path, 0, INT64_MAX, info, NULL, msg, msg_cap);
+}
+
+int ccodecs_jpeg_read(const char *path, int64_t max_pixels, ccodecs_info *info, void **pixels, char *msg,
+                      size_t msg_cap) {
+  *pixels = NULL;
+  return jpeg_decode(path, 1, max_pixels, info, pixels, msg, msg_cap);
+}
+
+int ccodecs_jpeg_write(const char *path, const uint8_t *pixels, int32_t width, int32_t height, int32_t channels,
+                       int32_t quality, char *msg, size_t msg_cap) {
+  if ((channels != 1 && channels != 3) || quality < 1 || quality > 100 || width < 1 || height < 1 ||
+      width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
+    ccodecs_set_msg(msg, msg_cap, "cannot write a %dx%d JPEG with %d channels at quality %d", width, height,
+                    channels, quality);
+    return -1;
+  }
+  FILE *fp = fopen(path, "wb");
+  if (!fp) {
+    ccodecs_set_msg(msg, msg_cap, "cannot create: %s", strerror(errno));
+    return -1;
+  }
+  struct jpeg_compress_struct c;
+  jpeg_err e;
+  memset(&c, 0, sizeof c);
+  init_err(&e, msg, msg_cap);
+  c.err = &e.pub;
+  if (setjmp(e.jb)) {
+    jpeg_destroy_compress(&c);
+    fclose(fp);
+    return -1;
+  }
+  jpeg_create_compress(&c);
+  jpeg_stdio_dest(&c, fp);
+  c.image_width = (JDIMENSION)width;
+  c.image_height = (JDIMENSION)height;
+  c.input_components = channels;
+  c.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_set_defaults(&c);
+  jpeg_set_quality(&c, quality, TRUE);
+  jpeg_start_compress(&c, TRUE);
+  size_t stride = (size_t)width * channels;
+  while (c.next_scanline < c.image_height) {
+    JSAMPROW row = (JSAMPROW)(pixels + (size_t)c.next_scanline * stride);
+    jpeg_write_scanlines(&c, &row, 1);
+  }
+  jpeg_finish_compress(&c);
+  jpeg_destroy_compress(&c);
+
+  int failed = ferror(fp);
+  int saved_errno = errno;
+  if (fclose(fp) != 0 && !failed) {
+    failed = 1;
+    saved_errno = errno;
+  }
+  if (failed) {
+    ccodecs_set_msg(msg, msg_cap, "write failed: %s", strerror(saved_errno));
+    return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,228 @@
+#include "ccodecs.h"
+#include "shim.h"
+
+#include <errno.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  jmp_buf jb;
+  FILE *fp;
+  char *msg;
+  size_t msg_cap;
+  char warning[128];
+} png_ctx;
+
+/* Chunk errors come as "IHDR: CRC error"; report them as "CRC error in IHDR chunk". */
+static void on_error(png_structp png, png_const_charp text) {
+  png_ctx *ctx = png_get_error_ptr(png);
+  size_t n = strlen(text);
+  int chunk_prefix = n > 6 && text[4] == ':' && text[5] == ' ';
+  for (int i = 0; chunk_prefix && i < 4; i++) {
+    char c = text[i];
+    chunk_prefix = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  }
+  if (strcmp(text, "Invalid IHDR data") == 0 && ctx->warning[0])
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "Invalid IHDR data: %s%s", ctx->warning,
+                    strstr(ctx->warning, "user limit") ? " (raise --max-pixels)" : "");
+  else if (chunk_prefix && strcmp(text + 6, "out of place") == 0)
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%.4s chunk out of place", text);
+  else if (chunk_prefix && strcmp(text + 6, "invalid") == 0)
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "invalid %.4s chunk", text);
+  else if (chunk_prefix) ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s in %.4s chunk", text + 6, text);
+  else ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s", text);
+  longjmp(ctx->jb, 1);
+}
+
+/* Warnings are not fatal; the first one explains a following "Invalid IHDR data" error. */
+static void on_warning(png_structp png, png_const_charp text) {
+  png_ctx *ctx = png_get_error_ptr(png);
+  if (!ctx->warning[0]) snprintf(ctx->warning, sizeof ctx->warning, "%s", text);
+}
+
+static void read_data(png_structp png, png_bytep data, size_t length) {
+  png_ctx *ctx = png_get_io_ptr(png);
+  if (fread(data, 1, length, ctx->fp) == length) return;
+  if (ferror(ctx->fp)) png_error(png, strerror(errno));
+  png_error(png, "truncated PNG data (unexpected end of file)");
+}
+
+static int is_little_endian(void) {
+  const uint16_t one = 1;
+  return *(const uint8_t *)&one == 1;
+}
+
+/* Channels after palette expansion and tRNS-to-alpha. */
+static int expanded_channels(png_structp png, png_infop info) {
+  int trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+  switch (png_get_color_type(png, info)) {
+  case PNG_COLOR_TYPE_GRAY: return 1 + trns;
+  case PNG_COLOR_TYPE_GRAY_ALPHA: return 2;
+  case PNG_COLOR_TYPE_RGB:
+  case PNG_COLOR_TYPE_PALETTE: return 3 + trns;
+  case PNG_COLOR_TYPE_RGB_ALPHA: return 4;
+  default: return 0;
+  }
+}
+
+static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, void **pixels,
+                      char *msg, size_t msg_cap) {
+  png_ctx ctx;
+  ctx.warning[0] = 0;
+  ctx.msg = msg;
+  ctx.msg_cap = msg_cap;
+  ctx.fp = fopen(path, "rb");
+  if (!ctx.fp) {
+    ccodecs_set_msg(msg, msg_cap, "cannot open: %s", strerror(errno));
+    return -1;
+  }
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
+  png_infop info = png ? png_create_info_struct(png) : NULL;
+  if (!info) {
+    png_destroy_read_struct(&png, NULL, NULL);
+    fclose(ctx.fp);
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    return -1;
+  }
+  unsigned char *volatile buf = NULL;
+  png_bytep *volatile rows = NULL;
+  if (setjmp(ctx.jb)) {
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
+    free(buf);
+    fclose(ctx.fp);
+    return -1;
+  }
+  png_set_read_fn(png, &ctx, read_data);
+  png_uint_32 dim_limit = max_pixels < 1 ? 1 : max_pixels > 0x7fffffff ? 0x7fffffff : (png_uint_32)max_pixels;
+  png_set_user_limits(png, dim_limit, dim_limit);
+  png_set_chunk_cache_max(png, 1000);
+  png_set_chunk_malloc_max(png, 8000000);
+  png_read_info(png, info);
+
+  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
+  if ((uint64_t)width * height > (uint64_t)max_pixels) {
+    ccodecs_set_msg(msg, msg_cap, "PNG claims %ux%u pixels, more than the limit of %lld (raise --max-pixels)",
+                    width, height, (long long)max_pixels);
+    longjmp(ctx.jb, 1);
+  }
+  out->width = (int32_t)width;
+  out->height = (int32_t)height;
+  out->channels = expanded_channels(png, info);
+  out->bit_depth = bit_depth == 16 ? 16 : 8;
+  out->orientation = 1;
+  if (!decode) {
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(ctx.fp);
+    return 0;
+  }
+
+  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+  if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  if (png_get_channels(png, info) != out->channels || png_get_bit_depth(png, info) != out->bit_depth) {
+    ccodecs_set_msg(msg, msg_cap, "unexpected PNG layout after expansion (%d channels, %d bits)",
+                    png_get_channels(png, info), png_get_bit_depth(png, info));
+    longjmp(ctx.jb, 1);
+  }
+  size_t rowbytes = png_get_rowbytes(png, info);
+  if (rowbytes != (size_t)width * out->channels * (out->bit_depth / 8) || height > SIZE_MAX / rowbytes) {
+    ccodecs_set_msg(msg, msg_cap, "PNG too large for memory");
+    longjmp(ctx.jb, 1);
+  }
+  buf = malloc(rowbytes * height);
+  rows = malloc(sizeof(png_bytep) * height);
+  if (!buf || !rows) {
+    ccodecs_set_msg(msg, msg_cap, "out of memory for %ux%u pixels", width, height);
+    longjmp(ctx.jb, 1);
+  }
+  for (png_uint_32 y = 0; y < height; y++) rows[y] = buf + (size_t)y * rowbytes;
+  png_read_image(png, rows);
+  png_read_end(png, NULL);
+
+  png_destroy_read_struct(&png, &info, NULL);
+  free(rows);
+  fclose(ctx.fp);
+  *pixels = buf;
+  return 0;
+}
+
+int ccodecs_png_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
+  return png_decode(path, 0, INT64_MAX, info, NULL, msg, msg_cap);
+}
+
+int ccodecs_png_read(const char *path, int64_t max_pixels, ccodecs_info *info, void **pixels, char *msg,
+                     size_t msg_cap) {
+  *pixels = NULL;
+  return png_decode(path, 1, max_pixels, info, pixels, msg, msg_cap);
+}
+
+int ccodecs_png_write(const char *path, const void *pixels, int32_t width, int32_t height, int32_t channels,
+                      int32_t bit_depth, char *msg, size_t msg_cap) {
+  static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
+                                     PNG_COLOR_TYPE_RGB_ALPHA};
+  if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16) || width < 1 || height < 1) {
+    ccodecs_set_msg(msg, msg_cap, "cannot write a %dx%d PNG with %d channels at %d bits", width, height, channels,
+                    bit_depth);
+    return -1;
+  }
+  png_ctx ctx;
+  ctx.warning[0] = 0;
+  ctx.msg = msg;
+  ctx.msg_cap = msg_cap;
+  ctx.fp = fopen(path, "wb");
+  if (!ctx.fp) {
+    ccodecs_set_msg(msg, msg_cap, "cannot create: %s", strerror(errno));
+    return -1;
+  }
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
+  png_infop info = png ? png_create_info_struct(png) : NULL;
+  if (!info) {
+    png_destroy_write_struct(&png, NULL);
+    fclose(ctx.fp);
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    return -1;
+  }
+  png_bytep *volatile rows = NULL;
+  if (setjmp(ctx.jb)) {
+    png_destroy_write_struct(&png, &info);
+    free(rows);
+    fclose(ctx.fp);
+    return -1;
+  }
+  png_init_io(png, ctx.fp);
+  png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_types[channels],
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
+  size_t rowbytes = (size_t)width * channels * (bit_depth / 8);
+  rows = malloc(sizeof(png_bytep) * (size_t)height);
+  if (!rows) {
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    longjmp(ctx.jb, 1);
+  }
+  for (int32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * rowbytes;
+  png_write_image(png, rows);
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  free(rows);
+
+  int failed = fflush(ctx.fp) != 0 || ferror(ctx.fp);
+  int saved_errno = errno;
+  if (fclose(ctx.fp) != 0 && !failed) {
+    failed = 1;
+    saved_errno = errno;
+  }
+  if (failed) {
+    ccodecs_set_msg(msg, msg_cap, "write failed: %s", strerror(saved_errno));
+    return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,280 @@
+import CCodecs
+import ConvolveCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The image file formats: PNG (8 or 16 bits, 1–4 channels) and 8-bit JPEG.
+public enum ImageFormat: Equatable, Sendable {
+  case png, jpeg
+
+  /// The format named by the extension of `path`: .png, .jpg or .jpeg, in any case.
+  public init(path: String) throws {
+    switch fileExtension(path).lowercased() {
+    case "png": self = .png
+    case "jpg", "jpeg": self = .jpeg
+    case "": throw ConvolveError.file(path: path, reason: "no file extension (use .png, .jpg or .jpeg)")
+    case let ext: throw ConvolveError.file(path: path, reason: "unsupported extension '.\(ext)' (use .png, .jpg or .jpeg)")
+    }
+  }
+}
+
+/// What an image file's header says, as stored; with `orientation` 5...8 the displayed image is
+/// `height` wide and `width` high.
+public struct ImageInfo: Equatable, Sendable {
+  public var width: Int
+  public var height: Int
+  /// Channels after decoding: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA. Palette PNGs give 3, or 4 with
+  /// transparency; CMYK JPEGs are converted to RGB.
+  public var channels: Int
+  /// 16 for 16-bit PNGs, otherwise 8.
+  public var bitDepth: Int
+  public var format: ImageFormat
+  /// The EXIF orientation, 1...8; 1 when the file has none (always for PNG).
+  public var orientation: Int
+
+  public init(width: Int, height: Int, channels: Int, bitDepth: Int, format: ImageFormat, orientation: Int = 1) {
+    self.width = width
+    self.height = height
+    self.channels = channels
+    self.bitDepth = bitDepth
+    self.format = format
+    self.orientation = orientation
+  }
+}
+
+/// A decoded image: planar values in [0, 1], and the header of the file it came from.
+public struct LoadedImage: Sendable {
+  public var tensor: Tensor
+  public var info: ImageInfo
+}
+
+/// Reads only the header of a PNG or JPEG file; the format is detected from the file's content.
+public func imageInfo(path: String) throws -> ImageInfo {
+  let format = try detectFormat(path: path)
+  var raw = ccodecs_info()
+  try callCodec(path: path) { message, capacity in
+    switch format {
+    case .png: return ccodecs_png_info(path, &raw, message, capacity)
+    case .jpeg: return ccodecs_jpeg_info(path, &raw, message, capacity)
+    }
+  }
+  return ImageInfo(raw, format: format)
+}
+
+/// Decodes a PNG or JPEG file (detected from its content) to a `channels × height × width` tensor
+/// with values v / 255 or v / 65535. No gamma or colour-profile correction is applied.
+///
+/// A truncated or corrupt JPEG (premature end of file or of a data segment, bad Huffman or
+/// arithmetic codes, extraneous bytes before a marker) is an error, although libjpeg itself only
+/// warns and fills the missing part with grey: a silently damaged image is worse than none.
+///
+/// - Parameters:
+///   - autoOrient: turn the image upright as its EXIF orientation says (JPEG only).
+///   - maxPixels: refuse, before allocating anything, files claiming more pixels than this.
+public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000) throws -> LoadedImage {
+  guard maxPixels > 0 else {
+    throw ConvolveError.file(path: path, reason: "the pixel limit must be positive, got \(maxPixels)")
+  }
+  let format = try detectFormat(path: path)
+  var raw = ccodecs_info()
+  var pixels: UnsafeMutableRawPointer?
+  defer { ccodecs_free(pixels) }
+  try callCodec(path: path) { message, capacity in
+    switch format {
+    case .png: return ccodecs_png_read(path, Int64(maxPixels), &raw, &pixels, message, capacity)
+    case .jpeg: return ccodecs_jpeg_read(path, Int64(maxPixels), &raw, &pixels, message, capacity)
+    }
+  }
+  let info = ImageInfo(raw, format: format)
+  guard let pixels else { throw ConvolveError.file(path: path, reason: "decoder returned no pixels") }
+  var tensor = Tensor(channels: info.channels, height: info.height, width: info.width)
+  let count = tensor.count
+  tensor.data.withUnsafeMutableBufferPointer { planar in
+    if info.bitDepth == 16 {
+      let samples = UnsafeBufferPointer(start: pixels.assumingMemoryBound(to: UInt16.self), count: count)
+      deinterleave(samples, into: planar, channels: info.channels) { Float($0) / 65535 }
+    } else {
+      let table = (0 ..< 256).map { Float($0) / 255 }
+      table.withUnsafeBufferPointer { table in
+        let samples = UnsafeBufferPointer(start: pixels.assumingMemoryBound(to: UInt8.self), count: count)
+        deinterleave(samples, into: planar, channels: info.channels) { table[Int($0)] }
+      }
+    }
+  }
+  if autoOrient && info.orientation != 1 {
+    tensor = oriented(tensor, orientation: info.orientation)
+  }
+  return LoadedImage(tensor: tensor, info: info)
+}
+
+/// Writes `tensor` as PNG or JPEG, chosen by the extension of `path`, with values clamped to [0, 1]
+/// and rounded to `bitDepth` bits.
+///
+/// PNG takes 1–4 channels at 8 or 16 bits. JPEG is 8-bit and takes 1 or 3 channels; the alpha
+/// channel of a 2- or 4-channel tensor is dropped. The file is written to a temporary file in the
+/// same directory and renamed over `path`, so a failed save leaves no partial output.
+public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality: Int = 92) throws {
+  func fail(_ reason: String) -> ConvolveError { .file(path: path, reason: reason) }
+  let format = try ImageFormat(path: path)
+  guard tensor.width > 0, tensor.height > 0, tensor.channels > 0 else {
+    throw fail("cannot save an empty \(tensor.channels)x\(tensor.height)x\(tensor.width) tensor")
+  }
+  guard tensor.width <= Int(Int32.max), tensor.height <= Int(Int32.max) else {
+    throw fail("image of \(tensor.width)x\(tensor.height) pixels is too large to save")
+  }
+  let channels: Int
+  switch format {
+  case .png:
+    guard (1 ... 4).contains(tensor.channels) else { throw fail("PNG takes 1 to 4 channels, got \(tensor.channels)") }
+    guard bitDepth == 8 || bitDepth == 16 else { throw fail("PNG bit depth must be 8 or 16, got \(bitDepth)") }
+    channels = tensor.channels
+  case .jpeg:
+    guard (1 ... 4).contains(tensor.channels) else { throw fail("JPEG takes 1 to 4 channels, got \(tensor.channels)") }
+    guard bitDepth == 8 else { throw fail("JPEG supports only 8-bit samples, got bit depth \(bitDepth)") }
+    guard (1 ... 100).contains(quality) else { throw fail("JPEG quality must be 1...100, got \(quality)") }
+    channels = tensor.channels <= 2 ? 1 : 3
+  }
+
+  let directory = parentDirectory(path)
+  var status = stat()
+  guard stat(directory, &status) == 0 else {
+    if errno == ENOENT || errno == ENOTDIR { throw fail("directory '\(directory)' does not exist") }
+    throw fail("cannot use directory '\(directory)': \(String(cString: strerror(errno)))")
+  }
+  guard status.st_mode & S_IFMT == S_IFDIR else { throw fail("'\(directory)' is not a directory") }
+  let name = path.split(separator: "/").last.map(String.init) ?? ""
+  let temporary = "\(directory)/.\(name).tmp-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 16))"
+
+  do {
+    try callCodec(path: path) { message, capacity in
+      let (width, height) = (Int32(tensor.width), Int32(tensor.height))
+      if format == .png && bitDepth == 16 {
+        let samples: [UInt16] = interleave(tensor, channels: channels) { UInt16(quantize($0, 65535)) }
+        return samples.withUnsafeBufferPointer {
+          ccodecs_png_write(temporary, $0.baseAddress, width, height, Int32(channels), 16, message, capacity)
+        }
+      }
+      let samples: [UInt8] = interleave(tensor, channels: channels) { UInt8(quantize($0, 255)) }
+      return samples.withUnsafeBufferPointer {
+        format == .png
+          ? ccodecs_png_write(temporary, $0.baseAddress, width, height, Int32(channels), 8, message, capacity)
+          : ccodecs_jpeg_write(temporary, $0.baseAddress, width, height, Int32(channels), Int32(quality), message, capacity)
+      }
+    }
+    guard rename(temporary, path) == 0 else { throw fail("cannot replace the file: \(String(cString: strerror(errno)))") }
+  } catch {
+    unlink(temporary)
+    throw error
+  }
+}
+
+extension ImageInfo {
+  init(_ raw: ccodecs_info, format: ImageFormat) {
+    self.init(width: Int(raw.width), height: Int(raw.height), channels: Int(raw.channels), bitDepth: Int(raw.bit_depth),
+              format: format, orientation: Int(raw.orientation))
+  }
+}
+
+/// Runs a shim call, turning a nonzero status into `ConvolveError.file` with the shim's message.
+private func callCodec(path: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+  var message = [CChar](repeating: 0, count: 512)
+  let reason: String? = message.withUnsafeMutableBufferPointer { buffer in
+    guard body(buffer.baseAddress!, buffer.count) != 0 else { return nil }
+    return String(cString: buffer.baseAddress!)
+  }
+  if let reason {
+    let line = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+    throw ConvolveError.file(path: path, reason: line.isEmpty ? "unknown codec error" : line)
+  }
+}
+
+private func detectFormat(path: String) throws -> ImageFormat {
+  var format: Int32 = 0
+  try callCodec(path: path) { ccodecs_sniff(path, &format, $0, $1) }
+  switch format {
+  case Int32(CCODECS_PNG): return .png
+  case Int32(CCODECS_JPEG): return .jpeg
+  default: throw ConvolveError.file(path: path, reason: "not a PNG or JPEG file")
+  }
+}
+
+private func fileExtension(_ path: String) -> Substring {
+  let name = path.split(separator: "/").last ?? ""
+  guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+  return name[name.index(after: dot)...]
+}
+
+private func parentDirectory(_ path: String) -> String {
+  guard let slash = path.lastIndex(of: "/") else { return "." }
+  return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
+@inline(__always)
+private func quantize(_ value: Float, _ scale: Float) -> Float {
+  let clamped = value.isNaN ? 0 : min(max(value, 0), 1)
+  return (clamped * scale + 0.5).rounded(.down)
+}
+
+/// Interleaved samples from the first `channels` planes of `tensor`.
+private func interleave<T: FixedWidthInteger>(_ tensor: Tensor, channels: Int, _ convert: (Float) -> T) -> [T] {
+  let plane = tensor.planeSize
+  var samples = [T](repeating: 0, count: plane * channels)
+  tensor.data.withUnsafeBufferPointer { source in
+    samples.withUnsafeMutableBufferPointer { destination in
+      for c in 0 ..< channels {
+        for i in 0 ..< plane { destination[i * channels + c] = convert(source[c * plane + i]) }
+      }
+    }
+  }
+  return samples
+}
+
+private func deinterleave<T>(_ samples: UnsafeBufferPointer<T>, into planar: UnsafeMutableBufferPointer<Float>,
+                             channels: Int, _ convert: (T) -> Float) {
+  let plane = samples.count / channels
+  for c in 0 ..< channels {
+    for i in 0 ..< plane { planar[c * plane + i] = convert(samples[i * channels + c]) }
+  }
+}
+
+/// `tensor` turned as EXIF orientation `orientation` (1...8) says, so that it displays upright:
+/// 2 mirrors, 3 rotates 180°, 4 flips, 5 transposes, 6 rotates 90° clockwise, 7 transverses,
+/// 8 rotates 90° counter-clockwise. Orientations 5...8 swap width and height.
+func oriented(_ tensor: Tensor, orientation: Int) -> Tensor {
+  let w = tensor.width, h = tensor.height
+  // The source index of output (x, y) is offset + x * stepX + y * stepY.
+  let (offset, stepX, stepY): (Int, Int, Int)
+  switch orientation {
+  case 2: (offset, stepX, stepY) = (w - 1, -1, w)
+  case 3: (offset, stepX, stepY) = ((h - 1) * w + w - 1, -1, -w)
+  case 4: (offset, stepX, stepY) = ((h - 1) * w, 1, -w)
+  case 5: (offset, stepX, stepY) = (0, w, 1)
+  case 6: (offset, stepX, stepY) = ((h - 1) * w, -w, 1)
+  case 7: (offset, stepX, stepY) = ((h - 1) * w + w - 1, -w, -1)
+  case 8: (offset, stepX, stepY) = (w - 1, w, -1)
+  default: return tensor
+  }
+  let (outWidth, outHeight) = orientation >= 5 ? (h, w) : (w, h)
+  var result = Tensor(channels: tensor.channels, height: outHeight, width: outWidth)
+  let plane = tensor.planeSize
+  tensor.data.withUnsafeBufferPointer { source in
+    result.data.withUnsafeMutableBufferPointer { destination in
+      for c in 0 ..< tensor.channels {
+        let base = c * plane
+        for y in 0 ..< outHeight {
+          var s = base + offset + y * stepY
+          let row = base + y * outWidth
+          for x in 0 ..< outWidth {
+            destination[row + x] = source[s]
+            s += stepX
+          }
+        }
+      }
+    }
+  }
+  return result
+}
