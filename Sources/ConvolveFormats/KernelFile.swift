@@ -646,8 +646,10 @@ public struct FilterLibrary: Sendable {
 /// likely typo, or one that starts with `name`.
 func closestName(to name: String, in candidates: [String]) -> String? {
   let query = name.lowercased()
-  let scored = candidates.map { ($0, editDistance(query, $0.lowercased())) }
-  if let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, query.count / 3) { return best.0 }
+  func bare(_ s: String) -> String { s.filter { $0.isLetter || $0.isNumber } }
+  // Ignoring separators first makes "sobelx" suggest "sobel-x" rather than "sobel".
+  let scored = candidates.map { ($0, editDistance(bare(query), bare($0.lowercased())), editDistance(query, $0.lowercased())) }
+  if let best = scored.min(by: { ($0.1, $0.2) < ($1.1, $1.2) }), best.2 <= max(2, query.count / 3) { return best.0 }
   return candidates.first { $0.lowercased().hasPrefix(query) && !query.isEmpty }
 }
 
