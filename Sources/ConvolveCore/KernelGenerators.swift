@@ -20,7 +20,8 @@ extension Kernel {
       let automatic = (3 * Double(sigma)).rounded(.up)
       guard automatic <= Double(maximumGeneratedRadius) else {
         throw ConvolveError.invalidArgument(
-          "gaussian sigma \(sigma) needs radius \(String(format: "%.0f", automatic)) (3σ rounded up); the largest radius is \(maximumGeneratedRadius)")
+          "gaussian sigma \(sigma) needs radius \(String(format: "%.0f", automatic)) (3σ rounded up); "
+            + "the largest radius is \(maximumGeneratedRadius)")
       }
       r = Int(automatic)
     }
@@ -43,9 +44,9 @@ extension Kernel {
 
   /// A `height x width` mean filter: every weight `1 / (height · width)`.
   public static func box(height: Int, width: Int) throws -> Kernel {
-    for (name, value) in [("height", height), ("width", width)] where value < 1 || value > 2 * maximumGeneratedRadius + 1 {
-      throw ConvolveError.invalidArgument(
-        "box \(name) is \(value); it must be between 1 and \(2 * maximumGeneratedRadius + 1)")
+    let largest = 2 * maximumGeneratedRadius + 1
+    for (name, value) in [("height", height), ("width", width)] where value < 1 || value > largest {
+      throw ConvolveError.invalidArgument("box \(name) is \(value); it must be between 1 and \(largest)")
     }
     let n = height * width
     return Kernel(height: height, width: width, weights: [Float](repeating: 1 / Float(n), count: n))
@@ -80,7 +81,8 @@ extension Kernel {
   private static func checkedRadius(_ r: Double, name: String) throws -> Int {
     guard r >= 0 && r <= Double(maximumGeneratedRadius) else {
       throw ConvolveError.invalidArgument(
-        "\(name) radius is \(Int(exactly: r).map(String.init) ?? String(r)); it must be between 0 and \(maximumGeneratedRadius)")
+        "\(name) radius is \(Int(exactly: r).map(String.init) ?? String(r)); "
+          + "it must be between 0 and \(maximumGeneratedRadius)")
     }
     return Int(r)
   }

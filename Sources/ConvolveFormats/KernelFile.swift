@@ -116,8 +116,7 @@ public struct FilterDefinition: Equatable, Sendable {
 
   /// Parses filter JSON; `path` names the source in messages.
   public init(json data: Data, path: String) throws {
-    var parser = FilterFileParser(path: path)
-    self = try parser.parse(data)
+    self = try FilterFileParser(path: path).parse(data)
   }
 
   /// The fixed kernel with its divisor applied, or nil for combined and generated filters.
@@ -151,8 +150,14 @@ public struct ResolvedFilter: Equatable, Sendable {
 
   /// Convolves (or correlates, per `options`) `input` with every kernel and combines the results.
   public func apply(to input: Tensor, options: ConvolutionOptions = .init()) throws -> Tensor {
+    guard let first = kernels.first else { throw ConvolveError.invalidArgument("filter '\(name)' has no kernels") }
+    guard combine == .magnitude else { return try convolve(input, with: first, options: options) }
     let results = try kernels.map { try convolve(input, with: $0, options: options) }
-    guard combine == .magnitude, var total = results.first else { return results[0] }
+    var total = results[0]
+    guard results.allSatisfy({ $0.height == total.height && $0.width == total.width }) else {
+      throw ConvolveError.shapeMismatch(
+        "the kernels of '\(name)' give results of different sizes; they cannot be combined")
+    }
     total.data = total.data.map { $0 * $0 }
     for r in results.dropFirst() {
       for i in total.data.indices { total.data[i] += r.data[i] * r.data[i] }
@@ -172,7 +177,8 @@ public struct ResolvedFilter: Equatable, Sendable {
       default: return "size \(parameters.size!)"
       }
     }
-    let header = "\(name)\(given.isEmpty ? "" : " (\(given.joined(separator: ", ")))"), \(kind.rawValue), output \(output.rawValue)"
+    let parameterList = given.isEmpty ? "" : " (\(given.joined(separator: ", ")))"
+    let header = "\(name)\(parameterList), \(kind.rawValue), output \(output.rawValue)"
     lines.append(combine == .magnitude ? "\(header), magnitude of \(kernels.count) kernels" : header)
     for k in kernels {
       lines.append("\(k.height)x\(k.width) kernel, sum \(formatWeight(k.sum)):")
@@ -188,8 +194,7 @@ public struct ResolvedFilter: Equatable, Sendable {
 
 private func formatWeight(_ w: Float) -> String {
   if w == w.rounded() && Swift.abs(w) < 1e7 { return String(Int(w)) }
-  let s = String(format: "%.6g", Double(w))
-  return s
+  return String(format: "%.6g", Double(w))
 }
 
 // MARK: - Inline kernels
@@ -250,7 +255,7 @@ private func parseNumber(_ token: String) -> Float? {
 // MARK: - Filter files
 
 /// A JSON value decoded without Foundation's number/boolean ambiguity.
-private indirect enum JSONValue: Decodable {
+private enum JSONValue: Decodable {
   case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
 
   init(from decoder: Decoder) throws {
@@ -280,7 +285,7 @@ private struct FilterFileParser {
 
   func fail(_ reason: String) -> ConvolveError { .file(path: path, reason: reason) }
 
-  mutating func parse(_ data: Data) throws -> FilterDefinition {
+  func parse(_ data: Data) throws -> FilterDefinition {
     let root: JSONValue
     do {
       root = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -425,7 +430,8 @@ private struct FilterFileParser {
     for key in entries.keys.sorted() {
       guard allowed.contains(key) else {
         throw fail(
-          "\"parameters\" has unknown key \"\(key)\"; generator \"\(generator.rawValue)\" takes \(allowed.joined(separator: ", "))")
+          "\"parameters\" has unknown key \"\(key)\"; "
+            + "generator \"\(generator.rawValue)\" takes \(allowed.joined(separator: ", "))")
       }
       guard case .number(let v) = entries[key]!, v.isFinite else {
         throw fail("\"parameters\".\(key) is \(entries[key]!.summary); it must be a number")
@@ -539,7 +545,8 @@ public struct FilterLibrary: Sendable {
       }
       return configured
     }
-    let executables = executablePaths ?? ["/proc/self/exe", CommandLine.arguments.first ?? ""]
+    let executables =
+      executablePaths ?? ["/proc/self/exe"] + CommandLine.arguments.prefix(1).filter { $0.contains("/") }
     let starts =
       executables.compactMap { realPath($0).map { ($0 as NSString).deletingLastPathComponent } }
       + [realPath(currentDirectory) ?? currentDirectory]
@@ -580,7 +587,9 @@ public struct FilterLibrary: Sendable {
   /// `definition` made runnable; components are looked up in this library. Overrides are only
   /// accepted by generated filters, and only the parameters their generator reads.
   public func resolve(_ definition: FilterDefinition, overrides: FilterParameters = .init()) throws -> ResolvedFilter {
-    func resolved(_ kernels: [Kernel], _ combine: FilterCombine, _ parameters: FilterParameters = .init()) -> ResolvedFilter {
+    func resolved(
+      _ kernels: [Kernel], _ combine: FilterCombine, _ parameters: FilterParameters = .init()
+    ) -> ResolvedFilter {
       ResolvedFilter(
         name: definition.name, kernels: kernels, combine: combine, output: definition.output, kind: definition.kind,
         parameters: parameters)
@@ -593,7 +602,8 @@ public struct FilterLibrary: Sendable {
       let extra = overrides.givenNames.filter { !generator.parameterNames.contains($0) }
       guard extra.isEmpty else {
         throw ConvolveError.invalidArgument(
-          "filter '\(definition.name)' takes \(generator.parameterNames.joined(separator: ", ")), not \(extra.joined(separator: ", "))")
+          "filter '\(definition.name)' takes \(generator.parameterNames.joined(separator: ", ")), "
+            + "not \(extra.joined(separator: ", "))")
       }
       let parameters = defaults.merging(overrides)
       return resolved([try generate(generator, parameters)], .single, effective(generator, parameters))
@@ -603,7 +613,8 @@ public struct FilterLibrary: Sendable {
       for component in names {
         guard let part = definitions.first(where: { $0.name == component }) else {
           let hint = closestName(to: component, in: self.names).map { "; did you mean '\($0)'?" } ?? ""
-          throw ConvolveError.file(path: definition.path, reason: "component '\(component)' is not in the library\(hint)")
+          throw ConvolveError.file(
+            path: definition.path, reason: "component '\(component)' is not in the library\(hint)")
         }
         guard case .kernel = part.source, let kernel = part.kernel else {
           throw ConvolveError.file(
@@ -648,7 +659,9 @@ func closestName(to name: String, in candidates: [String]) -> String? {
   let query = name.lowercased()
   func bare(_ s: String) -> String { s.filter { $0.isLetter || $0.isNumber } }
   // Ignoring separators first makes "sobelx" suggest "sobel-x" rather than "sobel".
-  let scored = candidates.map { ($0, editDistance(bare(query), bare($0.lowercased())), editDistance(query, $0.lowercased())) }
+  let scored = candidates.map {
+    ($0, editDistance(bare(query), bare($0.lowercased())), editDistance(query, $0.lowercased()))
+  }
   if let best = scored.min(by: { ($0.1, $0.2) < ($1.1, $1.2) }), best.2 <= max(2, query.count / 3) { return best.0 }
   return candidates.first { $0.lowercased().hasPrefix(query) && !query.isEmpty }
 }

@@ -22,6 +22,12 @@ private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
   return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
 
+private func realPath(_ path: String) -> String? {
+  guard let resolved = realpath(path, nil) else { return nil }
+  defer { free(resolved) }
+  return String(cString: resolved)
+}
+
 /// A scratch folder, removed by the caller.
 private func temporaryFolder() throws -> String {
   let path = NSTemporaryDirectory() + "kernelfile-\(UUID().uuidString)"
@@ -102,7 +108,8 @@ private func temporaryFolder() throws -> String {
     #expect(wide.kernels[0].height == 13 && wide.kernels[0] == sigma2)
     let clipped = try library.resolve("gaussian", overrides: FilterParameters(sigma: 2, radius: 1))
     #expect(clipped.kernels[0].width == 3)
-    #expect(try library.resolve("box", overrides: FilterParameters(size: 4)).kernels[0].weights.allSatisfy { $0 == 1 / 16 })
+    let box4 = try library.resolve("box", overrides: FilterParameters(size: 4)).kernels[0]
+    #expect(box4.height == 4 && box4.weights.allSatisfy { $0 == 1 / 16 })
     let mask = try library.resolve("unsharp-mask", overrides: FilterParameters(amount: 2))
     let amount2 = try Kernel.unsharp(sigma: 1, amount: 2)
     #expect(mask.kernels[0] == amount2)
@@ -158,20 +165,20 @@ private func temporaryFolder() throws -> String {
     try Data().write(to: URL(fileURLWithPath: root + "/app/bin/deep/tool"))
     try fm.createDirectory(atPath: root + "/links", withIntermediateDirectories: true)
     try fm.createSymbolicLink(atPath: root + "/links/tool", withDestinationPath: root + "/app/bin/deep/tool")
-    let expected = try #require(realpath(root + "/app/Filters", nil).map { p in defer { free(p) }; return String(cString: p) })
+    let expected = try #require(realPath(root + "/app/Filters"))
+    func locate(executable: String? = nil, from directory: String = "/", env: [String: String] = [:]) throws -> String? {
+      try FilterLibrary.locate(environment: env, executablePaths: executable.map { [$0] } ?? [], currentDirectory: directory)
+    }
 
-    #expect(try FilterLibrary.locate(environment: [:], executablePaths: [root + "/links/tool"], currentDirectory: "/") == expected)
-    #expect(try FilterLibrary.locate(environment: [:], executablePaths: [], currentDirectory: root + "/app/bin/deep") == expected)
-    #expect(try FilterLibrary.locate(environment: [:], executablePaths: [], currentDirectory: root + "/links") == nil)
-    #expect(try FilterLibrary.locate(environment: ["CONVOLVE_FILTERS": root + "/links"], executablePaths: []) == root + "/links")
+    #expect(try locate(executable: root + "/links/tool") == expected)
+    #expect(try locate(from: root + "/app/bin/deep") == expected)
+    #expect(try locate(from: root + "/links") == nil)
+    #expect(try locate(env: ["CONVOLVE_FILTERS": root + "/links"]) == root + "/links")
     #expect(throws: ConvolveError.file(path: root + "/nope", reason: "CONVOLVE_FILTERS does not name a folder")) {
       try FilterLibrary.locate(environment: ["CONVOLVE_FILTERS": root + "/nope"], executablePaths: [])
     }
     // The test binary lives under .build of this checkout, so the default search finds its Filters.
-    #expect(try FilterLibrary.locate(environment: [:], currentDirectory: "/") == realpath(filtersFolder, nil).map { p in
-      defer { free(p) }
-      return String(cString: p)
-    })
+    #expect(try FilterLibrary.locate(environment: [:], currentDirectory: "/") == realPath(filtersFolder))
   }
 
   @Test func libraryRequiresNamesToMatchFiles() throws {
