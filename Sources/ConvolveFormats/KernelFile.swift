@@ -606,7 +606,8 @@ public struct FilterLibrary: Sendable {
             + "not \(extra.joined(separator: ", "))")
       }
       let parameters = defaults.merging(overrides)
-      return resolved([try generate(generator, parameters)], .single, effective(generator, parameters))
+      let kernel = try generate(generator, parameters)
+      return resolved([kernel], .single, effective(generator, parameters, kernel))
     case .components(let names, let combine):
       try rejectOverrides(overrides, for: definition)
       var kernels: [Kernel] = []
@@ -640,15 +641,13 @@ public struct FilterLibrary: Sendable {
     }
   }
 
-  /// The parameters as the generator used them, defaults filled in.
-  private func effective(_ generator: KernelGenerator, _ p: FilterParameters) -> FilterParameters {
+  /// The parameters as the generator used them, defaults filled in (the radius read off the kernel).
+  private func effective(_ generator: KernelGenerator, _ p: FilterParameters, _ kernel: Kernel) -> FilterParameters {
     switch generator {
     case .gaussian, .unsharp:
-      let sigma = p.sigma ?? 1
       return FilterParameters(
-        sigma: sigma, radius: p.radius ?? Int((3 * sigma).rounded(.up)),
-        amount: generator == .unsharp ? p.amount ?? 1 : nil)
-    case .box, .identity: return FilterParameters(size: p.size ?? 3)
+        sigma: p.sigma ?? 1, radius: (kernel.height - 1) / 2, amount: generator == .unsharp ? p.amount ?? 1 : nil)
+    case .box, .identity: return FilterParameters(size: kernel.height)
     }
   }
 }
