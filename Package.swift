@@ -37,7 +37,7 @@ let package = Package(
     ),
     .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"], exclude: ["Fixtures"]),
     .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"], exclude: ["Fixtures"]),
-    .testTarget(name: "CLITests", dependencies: ["ConvolveFormats"]),
+    .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -6,18 +6,8 @@ public enum FilterKind: String, CaseIterable, Sendable {
   case highPass = "high-pass", lowPass = "low-pass", other
 }
 
-/// How a filter's float result is mapped to a viewable image by default; the same names as the
-/// CLI's `--output-range`.
-public enum FilterOutputMapping: String, CaseIterable, Sendable {
-  /// Clip to [0, 1].
-  case clip
-  /// Absolute value, then clip.
-  case abs
-  /// Min–max stretch to [0, 1].
-  case normalize
-  /// Add 0.5, then clip: zero shows as mid-grey.
-  case offset
-}
+/// How a filter's float result is mapped to a viewable image by default: the CLI's `--output-range`.
+public typealias FilterOutputMapping = OutputMapping
 
 /// How the results of a filter's kernels are combined into one map.
 public enum FilterCombine: String, CaseIterable, Sendable {

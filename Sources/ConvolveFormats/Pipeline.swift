@@ -29,6 +29,10 @@ public struct Pipeline: Sendable {
     public var name: String
     public var operation: Operation
     public var save: Bool
+
+    public init(name: String, operation: Operation, save: Bool = true) {
+      (self.name, self.operation, self.save) = (name, operation, save)
+    }
   }
 
   public enum Operation: Sendable {
@@ -175,20 +179,29 @@ public struct Pipeline: Sendable {
       throw PipelineError("\(f.context) needs \"weights\" (a .npy file) or \"filters\" (a list of library names)")
     }
     let channels = try f.int("channels") ?? 3
-    let kernels = try names.map { try kernelNamed($0).flipped }
-    guard let first = kernels.first, kernels.allSatisfy({ $0.height == first.height && $0.width == first.width }) else {
-      throw PipelineError("\(f.context) \"filters\" must all have the same size")
-    }
-    let share = 1 / Float(channels)
-    let weights = kernels.flatMap { k in (0 ..< channels).flatMap { _ in k.weights.map { $0 * share } } }
-    if bias.count == 1 { bias = [Float](repeating: bias[0], count: kernels.count) }
-    return try FilterBank(
-      outChannels: kernels.count, inChannelsPerGroup: channels, kernelHeight: first.height, kernelWidth: first.width,
-      weights: weights, bias: bias)
+    if bias.count == 1 { bias = [Float](repeating: bias[0], count: names.count) }
+    return try FilterBank(libraryKernels: names.map(kernelNamed), channels: channels, bias: bias)
   }
 
   private static func resolve(_ file: String, _ base: URL) -> String {
     file.hasPrefix("/") ? file : base.appendingPathComponent(file).path
+  }
+}
+
+extension FilterBank {
+  /// A bank whose filter `n` applies library kernel `n` (flipped, so it responds as `convolve` does) to the
+  /// mean of `channels` input channels.
+  public init(libraryKernels kernels: [Kernel], channels: Int, bias: [Float] = []) throws {
+    guard let first = kernels.first else { throw ConvolveError.invalidArgument("no filters given") }
+    guard kernels.allSatisfy({ $0.height == first.height && $0.width == first.width }) else {
+      let sizes = kernels.map { "\($0.height)x\($0.width)" }.joined(separator: ", ")
+      throw ConvolveError.shapeMismatch("the filters of one layer must have one size; they are \(sizes)")
+    }
+    let share = 1 / Float(max(1, channels))
+    let weights = kernels.flatMap { k in (0 ..< channels).flatMap { _ in k.flipped.weights.map { $0 * share } } }
+    try self.init(
+      outChannels: kernels.count, inChannelsPerGroup: channels, kernelHeight: first.height, kernelWidth: first.width,
+      weights: weights, bias: bias)
   }
 }
 
