@@ -65,8 +65,12 @@ public struct Pipeline: Sendable {
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
       throw ConvolveError.file(path: path, reason: "cannot read the pipeline file")
     }
+    let json: Any
+    do { json = try JSONSerialization.jsonObject(with: data) } catch {
+      throw ConvolveError.file(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+    }
     do {
-      guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      guard let root = json as? [String: Any] else {
         throw PipelineError("the file must hold a JSON object")
       }
       var fields = Fields(root, context: "pipeline")
@@ -77,7 +81,16 @@ public struct Pipeline: Sendable {
       }
       try fields.finish()
       let stages = try list.enumerated().map { i, object in
-        try parseStage(object, index: i + 1, base: base, kernelNamed: kernelNamed)
+        let label = (object["name"] as? String).map { "stage \(i + 1) '\($0)'" } ?? "stage \(i + 1)"
+        do {
+          return try parseStage(object, label: label, base: base, kernelNamed: kernelNamed)
+        } catch let error as PipelineError {
+          throw error
+        } catch let error as ConvolveError {
+          throw PipelineError("\(label): \(error.description)")
+        } catch {
+          throw PipelineError("\(label): \(error)")
+        }
       }
       return Pipeline(name: name, description: description, stages: stages)
     } catch let error as PipelineError {
@@ -85,19 +98,20 @@ public struct Pipeline: Sendable {
     } catch let error as ConvolveError {
       throw ConvolveError.file(path: path, reason: error.description)
     } catch {
-      throw ConvolveError.file(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+      throw ConvolveError.file(path: path, reason: "\(error)")
     }
   }
 
   private static func parseStage(
-    _ object: [String: Any], index: Int, base: URL, kernelNamed: (String) throws -> Kernel
+    _ object: [String: Any], label: String, base: URL, kernelNamed: (String) throws -> Kernel
   ) throws -> Stage {
-    var f = Fields(object, context: "stage \(index)")
-    guard let op = try f.string("op") else { throw PipelineError("stage \(index) has no \"op\"") }
+    var f = Fields(object, context: label)
+    guard let op = try f.string("op") else { throw PipelineError("\(label) has no \"op\"") }
     let operation: Operation
     switch op {
     case "conv":
       let bank = try loadBank(&f, base: base, kernelNamed: kernelNamed)
+      try checkBias(bank, outputs: bank.outChannels, label)
       let padding: LayerPadding
       switch f.take("padding") {
       case nil: padding = .uniform(0)
@@ -105,7 +119,7 @@ public struct Pipeline: Sendable {
       case let s as String where s == "valid": padding = .uniform(0)
       case let p as Int: padding = .uniform(p)
       case let p as [Int] where p.count == 4: padding = .explicit(Padding(top: p[0], bottom: p[1], left: p[2], right: p[3]))
-      case let other?: throw PipelineError("stage \(index) \"padding\" is \(other); use a number, \"same\", \"valid\" or [top, bottom, left, right]")
+      case let other?: throw PipelineError("\(label) \"padding\" is \(other); use a number, \"same\", \"valid\" or [top, bottom, left, right]")
       }
       operation = .conv(
         bank,
@@ -114,15 +128,15 @@ public struct Pipeline: Sendable {
           groups: try f.int("groups") ?? 1, floor: try f.bool("floor") ?? false))
     case "conv-transpose":
       let bank = try loadBank(&f, base: base, kernelNamed: kernelNamed)
-      operation = .transposedConv(
-        bank,
-        TransposedGeometry(
-          stride: try f.int("stride") ?? 1, padding: try f.int("padding") ?? 0,
-          outputPadding: try f.int("output_padding") ?? 0, dilation: try f.int("dilation") ?? 1,
-          groups: try f.int("groups") ?? 1))
+      let geometry = TransposedGeometry(
+        stride: try f.int("stride") ?? 1, padding: try f.int("padding") ?? 0,
+        outputPadding: try f.int("output_padding") ?? 0, dilation: try f.int("dilation") ?? 1,
+        groups: try f.int("groups") ?? 1)
+      try checkBias(bank, outputs: bank.inChannelsPerGroup * geometry.groups, label)
+      operation = .transposedConv(bank, geometry)
     case "activation":
       guard let function = try f.string("function") else {
-        throw PipelineError("stage \(index) (activation) needs \"function\", e.g. \"relu\" or \"leaky-relu:0.1\"")
+        throw PipelineError("\(label) (activation) needs \"function\", e.g. \"relu\" or \"leaky-relu:0.1\"")
       }
       operation = .activation(try Activation(parsing: function))
     case "pool":
@@ -131,7 +145,7 @@ public struct Pipeline: Sendable {
       } else {
         let kindName = try f.string("kind") ?? "max"
         guard let kind = PoolingKind(rawValue: kindName == "avg" ? "average" : kindName) else {
-          throw PipelineError("stage \(index) \"kind\" is \"\(kindName)\"; use max, avg or min")
+          throw PipelineError("\(label) \"kind\" is \"\(kindName)\"; use max, avg or min")
         }
         let size = try f.int("size") ?? 2
         operation = .pool(
@@ -143,13 +157,13 @@ public struct Pipeline: Sendable {
     case "upsample":
       let methodName = try f.string("method") ?? "nearest"
       guard let method = ResizeMethod(rawValue: methodName) else {
-        throw PipelineError("stage \(index) \"method\" is \"\(methodName)\"; use nearest or bilinear")
+        throw PipelineError("\(label) \"method\" is \"\(methodName)\"; use nearest or bilinear")
       }
       operation = .upsample(scale: try f.double("scale") ?? 2, method: method)
     case "flatten": operation = .flatten
     default:
       throw PipelineError(
-        "stage \(index) \"op\" is \"\(op)\"; use conv, conv-transpose, activation, pool, global-avg-pool, upsample or flatten")
+        "\(label) \"op\" is \"\(op)\"; use conv, conv-transpose, activation, pool, global-avg-pool, upsample or flatten")
     }
     let name = try f.string("name") ?? op
     let save = try f.bool("save") ?? true
@@ -165,15 +179,23 @@ public struct Pipeline: Sendable {
     var bias: [Float] = []
     switch biasValue {
     case nil: break
-    case let file as String: bias = try NPYArray.read(path: resolve(file, base)).data
+    case let file as String:
+      do { bias = try NPYArray.read(path: resolve(file, base)).data } catch let error as ConvolveError {
+        throw PipelineError("\(f.context) \"bias\" is \"\(file)\": \(error.description)")
+      }
     case let list as [NSNumber]: bias = list.map { $0.floatValue }
     case let number as NSNumber: bias = [number.floatValue]
     case let other?: throw PipelineError("\(f.context) \"bias\" is \(other); use a .npy path, a number or a list")
     }
     if let file = try f.string("weights") {
-      let weights = try NPYArray.read(path: resolve(file, base))
-      return try FilterBank(
-        weights: weights, bias: bias.isEmpty ? nil : try NPYArray(shape: [bias.count], data: bias))
+      let weights: NPYArray
+      do { weights = try NPYArray.read(path: resolve(file, base)) } catch let error as ConvolveError {
+        throw PipelineError("\(f.context) \"weights\" is \"\(file)\": \(error.description)")
+      }
+      // The bias length depends on the op (a transposed convolution's outputs are not the bank's filters).
+      var bank = try FilterBank(weights: weights)
+      bank.bias = bias
+      return bank
     }
     guard let names = f.take("filters") as? [String], !names.isEmpty else {
       throw PipelineError("\(f.context) needs \"weights\" (a .npy file) or \"filters\" (a list of library names)")
@@ -181,6 +203,13 @@ public struct Pipeline: Sendable {
     let channels = try f.int("channels") ?? 3
     if bias.count == 1 { bias = [Float](repeating: bias[0], count: names.count) }
     return try FilterBank(libraryKernels: names.map(kernelNamed), channels: channels, bias: bias)
+  }
+
+  /// A bias, when given, needs one value per output channel of the stage.
+  private static func checkBias(_ bank: FilterBank, outputs: Int, _ label: String) throws {
+    guard bank.bias.isEmpty || bank.bias.count == outputs else {
+      throw PipelineError("\(label) \"bias\" has \(bank.bias.count) values; the stage has \(outputs) output channels")
+    }
   }
 
   private static func resolve(_ file: String, _ base: URL) -> String {
@@ -264,7 +293,7 @@ private struct Fields {
 
   func finish() throws {
     if let key = object.keys.sorted().first {
-      throw PipelineError("\(context) has an unknown key \"\(key)\"")
+      throw PipelineError("\(context) has an unknown key \"\(key)\" (= \(object[key]!))")
     }
   }
 }
