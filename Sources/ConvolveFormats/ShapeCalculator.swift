@@ -132,7 +132,7 @@ private struct SlidingAxis {
   let exact: Double
   let suggestion: String
 
-  init(n: Int, k: Int, stride s: Int, pads: (Int, Int), dilation d: Int, floor: Bool, stage: String) throws {
+  init(n: Int, k: Int, stride s: Int, pads: (Int, Int), dilation d: Int, stage: String) throws {
     let extent = d * (k - 1) + 1
     let span = n + pads.0 + pads.1 - extent
     func expression(_ before: Int, _ after: Int) -> String {
@@ -222,7 +222,7 @@ public func shapeReport(input: (height: Int, width: Int, channels: Int), stages:
       var sizes: [Int] = []
       for (n, k, axis) in [(h, kh, "height"), (w, kw, "width")] {
         let a = try SlidingAxis(
-          n: n, k: k, stride: stage.stride, pads: stage.pads(kernel: k), dilation: stage.dilation, floor: floor,
+          n: n, k: k, stride: stage.stride, pads: stage.pads(kernel: k), dilation: stage.dilation,
           stage: label)
         if a.remainder == 0 {
           axisLines.append((a.formula, "\(a.value)"))
