@@ -60,8 +60,8 @@ struct MapOutputOptions: ParsableArguments {
   @Option(help: "Tiles per row in the montage (default: about the square root of the map count).")
   var columns: Int?
 
-  @Option(help: "Clip this percentage of the darkest and brightest values before normalising each map (0 to 49).")
-  var clipPercentile: Float = 0
+  @Option(help: "Clip this percentage of the darkest and brightest values before normalising each map (0 to 49; 0 for plain min-max).")
+  var clipPercentile: Float = 1
 
   @Flag(help: "Also write every feature map as its own image.")
   var maps = false

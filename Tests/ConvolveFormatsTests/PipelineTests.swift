@@ -182,7 +182,7 @@ import Testing
     /// Writes a pipeline whose stages are the given JSON objects (as text) and returns the load error, if any.
     func loadError(_ stages: String...) -> String? {
       let path = directory.appendingPathComponent("p.json").path
-      FileManager.default.createFile(atPath: path, contents: Data("{\"stages\": [\(stages.joined(separator: ","))]}".utf8))
+      _ = FileManager.default.createFile(atPath: path, contents: Data("{\"stages\": [\(stages.joined(separator: ","))]}".utf8))
       return loadError(path: path)
     }
 
@@ -230,12 +230,12 @@ import Testing
   @Test func fileLevelErrors() throws {
     let s = try Scratch()
     let broken = s.directory.appendingPathComponent("broken.json").path
-    FileManager.default.createFile(atPath: broken, contents: Data("{\"stages\": [".utf8))
+    _ = FileManager.default.createFile(atPath: broken, contents: Data("{\"stages\": [".utf8))
     #expect(s.loadError(path: broken)?.contains("not valid JSON") == true)
     #expect(s.loadError(path: s.directory.appendingPathComponent("absent.json").path)?.contains("absent.json") == true)
     #expect(s.loadError()?.contains("\"stages\"") == true)
     let extra = s.directory.appendingPathComponent("extra.json").path
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
       atPath: extra, contents: Data(#"{"stages": [{"op": "flatten"}], "stage": 1}"#.utf8))
     #expect(s.loadError(path: extra)?.contains("\"stage\"") == true)
   }
@@ -263,7 +263,7 @@ import Testing
     try NPYArray(shape: [2, 3, 2, 2], data: (0 ..< 24).map { Float($0) / 24 })
       .write(path: s.directory.appendingPathComponent("up.npy").path)
     let path = s.directory.appendingPathComponent("t.json").path
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
       atPath: path,
       contents: Data(#"{"stages": [{"op": "conv-transpose", "weights": "up.npy", "bias": [1, 2, 3], "stride": 2}]}"#.utf8))
     let pipeline = try Pipeline.load(path: path, kernelNamed: Self.kernelNamed)
@@ -271,7 +271,7 @@ import Testing
     let output = try Self.outputs(pipeline, input)[0].1
     #expect(Self.shape(output) == [3, 8, 8])
     #expect(output.data[0] == 1 && output.data[64] == 2 && output.data[128] == 3)
-    FileManager.default.createFile(
+    _ = FileManager.default.createFile(
       atPath: path,
       contents: Data(#"{"stages": [{"op": "conv-transpose", "weights": "up.npy", "bias": [1, 2], "stride": 2}]}"#.utf8))
     let message = try #require(s.loadError(path: path))
