@@ -29,6 +29,7 @@ struct FilterCommand: ParsableCommand {
         convolve filter photo.jpg edges.png --filter sobel
         convolve filter photo.png out.png --kernel "1,2,1;2,4,2;1,2,1" --normalize
         convolve filter photo.png out.png --kernel "1/9,1/9,1/9;1/9,1/9,1/9;1/9,1/9,1/9" --stride 2 --floor
+        convolve filter --input "4,5,6;7,8,9" --kernel "1;1;1" --mode full --print
       """)
 
   @Argument(help: "Input image (PNG or JPEG).") var inputFile: String?
@@ -39,26 +40,59 @@ struct FilterCommand: ParsableCommand {
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
 
+  @Option(help: ArgumentHelp("A small matrix instead of an image: \"4,5,6;7,8,9\", a .txt or a .npy file.", valueName: "matrix"))
+  var input: String?
+  @Flag(help: "Print the result as numbers instead of (or as well as) writing a file.") var print = false
+
   func validate() throws {
+    if input != nil {
+      if output != nil { throw ValidationError("with --input, give at most one file: the output (.npy or image)") }
+      if inputFile == nil && !print { throw ValidationError("with --input, give --print or an output file") }
+      return
+    }
     if inputFile == nil { throw ValidationError("give an input image and an output image") }
-    if output == nil { throw ValidationError("give an output image after the input") }
+    if output == nil && !print { throw ValidationError("give an output image after the input, or --print") }
   }
 
   func run() throws {
-    guard let inputFile, let output else { return }
-    try refuseToOverwrite(input: inputFile, output: output, inPlace: out.inPlace)
+    if let input { return try runOnMatrix(input, output: inputFile) }
+    guard let inputFile else { return }
+    if let output { try refuseToOverwrite(input: inputFile, output: output, inPlace: out.inPlace) }
     let filter = try kernel.resolve()
-    if kernel.showKernel { print(filter.describe()) }
+    if kernel.showKernel { Swift.print(filter.describe()) }
     let image = try load.load(inputFile)
     let alphaIndex = image.tensor.channels == 2 || image.tensor.channels == 4 ? image.tensor.channels - 1 : nil
     let color = alphaIndex.map { image.tensor.firstChannels($0) } ?? image.tensor
-    let result = try filter.apply(to: color, options: geometry.options(correlate: kernel.correlate))
+    let result = try filter.apply(to: color, options: geometry.options(correlate: kernel.correlate, defaultBorder: .replicate))
     var mapped = ConvolveFormats.map(result, out.outputRange ?? filter.output)
     if let alphaIndex, result.height == image.tensor.height, result.width == image.tensor.width {
       mapped.data += image.tensor.plane(alphaIndex).data
       mapped.channels += 1
     }
-    try out.save(mapped, to: output, input: image.info)
+    if print { printChannels(result) }
+    if let output { try out.save(mapped, to: output, input: image.info) }
+  }
+
+  /// Filters a small matrix, printing the raw result and writing it as .npy (or an image) if asked.
+  private func runOnMatrix(_ text: String, output: String?) throws {
+    let filter = try kernel.resolve()
+    if kernel.showKernel { Swift.print(filter.describe()) }
+    let options = geometry.options(correlate: kernel.correlate, defaultBorder: .zero)
+    let result = try filter.apply(to: readMatrix(text), options: options)
+    if print { printChannels(result) }
+    guard let output else { return }
+    if output.hasSuffix(".npy") {
+      try NPYArray(result).write(path: output)
+    } else {
+      try out.save(ConvolveFormats.map(result, out.outputRange ?? filter.output), to: output, input: nil)
+    }
+  }
+
+  private func printChannels(_ t: Tensor) {
+    for c in 0 ..< t.channels {
+      if t.channels > 1 { Swift.print("channel \(c):") }
+      Swift.print(formatMatrix(t, channel: c))
+    }
   }
 }
 
@@ -110,8 +144,8 @@ struct KernelOptions: ParsableArguments {
 /// Output mode, padding, border, stride, dilation.
 struct GeometryOptions: ParsableArguments {
   @Option(help: "full, same or valid.") var mode: OutputMode = .same
-  @Option(help: ArgumentHelp("Border rule: zero, replicate, reflect, symmetric, wrap (or an OpenCV/SciPy/PyTorch alias).", valueName: "border"))
-  var border: Border = .replicate
+  @Option(help: ArgumentHelp("Border rule: zero, replicate, reflect, symmetric, wrap, or an OpenCV/SciPy/PyTorch alias (default: replicate for images, zero for matrices).", valueName: "border"))
+  var border: Border?
   @Option(help: "Explicit padding instead of the mode's: P, V,H or TOP,BOTTOM,LEFT,RIGHT.") var padding: Padding?
   @Option(help: "Stride: N or Y,X.") var stride = Pair(1, 1)
   @Option(help: "Dilation: N or Y,X.") var dilation = Pair(1, 1)
@@ -124,8 +158,9 @@ struct GeometryOptions: ParsableArguments {
     }
   }
 
-  func options(correlate: Bool) -> ConvolutionOptions {
-    var o = ConvolutionOptions(mode: mode, padding: padding, border: border, correlate: correlate, floor: floor)
+  func options(correlate: Bool, defaultBorder: Border) -> ConvolutionOptions {
+    var o = ConvolutionOptions(
+      mode: mode, padding: padding, border: border ?? defaultBorder, correlate: correlate, floor: floor)
     (o.strideY, o.strideX) = (stride.y, stride.x)
     (o.dilationY, o.dilationX) = (dilation.y, dilation.x)
     return o
@@ -151,7 +186,7 @@ struct FiltersCommand: ParsableCommand {
   func run() throws {
     let library = try FilterLibrary.standard()
     if !names.isEmpty {
-      for name in names { print(try library.resolve(name).describe()) }
+      for name in names { Swift.print(try library.resolve(name).describe()) }
       return
     }
     print("Filters in \(library.folder):")

@@ -109,3 +109,30 @@ private func roughness(_ t: Tensor) -> Float {
   }
   return total / Float(t.count)
 }
+
+/// The lecture's examples from the command line (README: "Learn convolution with convolve").
+@Suite struct LearnCommandTests {
+  @Test func filterPrintsTheLecturesFullConvolution() throws {
+    let r = try runConvolve(["filter", "--input", "1,2,3;4,5,6;7,8,9", "--kernel", "1,1;1,1;1,1", "--mode", "full", "--print"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let numbers = r.stdout.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+    #expect(numbers == [1, 3, 5, 3, 5, 12, 16, 9, 12, 27, 33, 18, 11, 24, 28, 15, 7, 15, 17, 9])
+  }
+
+  @Test func explainShowsTheSumsAndTheToeplitzProduct() throws {
+    let r = try runConvolve(["explain", "--input", "3,1;2,4", "--kernel", "1,5;2,3", "--mode", "full", "--correlate", "--toeplitz"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("A × vec(x2(-m,-n)) = (9, 9, 2, 21, 24, 9, 10, 22, 4)ᵀ"))
+    let rgb = try runConvolve(["explain", "--rgb-example"])
+    #expect(rgb.stdout.contains("output(0,0) = 308 + (-498) + 164 + bias 1 = -25"))
+  }
+
+  @Test func shapeReproducesTheLecturesRules() throws {
+    let r = try runConvolve(["shape", "32x32x3", "conv:10:5:s=1:p=2"])
+    #expect(r.stdout.contains("output: 32x32x10") && r.stdout.contains("5*5*3*10 + 10 = 760"))
+    let six = try runConvolve(["shape", "32x32x3", "conv:6:5"])
+    #expect(six.stdout.contains("output: 28x28x6"))
+    let misfit = try runConvolve(["shape", "7x7x1", "conv:1:3:s=3"])
+    #expect(misfit.status != 0 && misfit.stderr.contains("2.33") && misfit.stderr.contains("pad 1 on each side"))
+  }
+}
