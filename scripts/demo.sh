@@ -14,4 +14,10 @@ for photo in SampleImages/*.png SampleImages/*.jpg; do
   done
 done
 "$bin" filter SampleImages/astronaut.png out/astronaut-blur-sigma4.jpg --filter gaussian --sigma 4
-ls -1 out
+"$bin" run Filters/pipelines/edges.json SampleImages/astronaut.png out/astronaut-edges --colormap viridis --overlay
+"$bin" run Filters/pipelines/colour.json SampleImages/chelsea.jpg out/chelsea-colour --colormap magma
+"$bin" layer SampleImages/camera.png out/camera-layer --filters sobel-x,sobel-y,laplacian4 --padding same \
+  --activation relu --pool max:2 --save-npy
+"$bin" pool SampleImages/rocket.jpg out/rocket-maxpool4.png --kind max --size 4 --floor
+"$bin" upsample out/rocket-maxpool4.png out/rocket-maxpool4-up4.png --scale 4 --method bilinear
+echo "Wrote $(find out -type f | wc -l) files under out/"
