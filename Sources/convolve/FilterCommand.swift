@@ -57,7 +57,7 @@ struct FilterCommand: ParsableCommand {
   func run() throws {
     if let input { return try runOnMatrix(input, output: inputFile) }
     guard let inputFile else { return }
-    if let output { try refuseToOverwrite(input: inputFile, output: output, inPlace: out.inPlace) }
+    if let output { try checkOutput(output, input: inputFile, inPlace: out.inPlace) }
     let filter = try kernel.resolve()
     if kernel.showKernel { Swift.print(filter.describe()) }
     let image = try load.load(inputFile)

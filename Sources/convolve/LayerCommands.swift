@@ -177,7 +177,7 @@ struct PoolCommand: ParsableCommand {
   @OptionGroup(title: "Input") var load: ImageInputOptions
 
   func run() throws {
-    try refuseToOverwrite(input: input, output: output, inPlace: out.inPlace)
+    try checkOutput(output, input: input, inPlace: out.inPlace)
     let image = try load.load(input)
     let stride = stride ?? size
     let pooling = Pooling(
@@ -208,7 +208,7 @@ struct UpsampleCommand: ParsableCommand {
   @OptionGroup(title: "Input") var load: ImageInputOptions
 
   func run() throws {
-    try refuseToOverwrite(input: input, output: output, inPlace: out.inPlace)
+    try checkOutput(output, input: input, inPlace: out.inPlace)
     let image = try load.load(input)
     let result = try ConvolveCore.upsample(image.tensor, scale: scale, method: method)
     try out.save(ConvolveFormats.map(result, out.outputRange ?? .clip), to: output, input: image.info)

@@ -118,8 +118,15 @@ struct MapOutputOptions: ParsableArguments {
   }
 }
 
-/// Refuses to write over the input unless asked to.
-func refuseToOverwrite(input: String, output: String, inPlace: Bool) throws {
+/// Checks an output path before any work is done: a known image extension, an existing folder, and not the
+/// input file unless `inPlace`.
+func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
+  _ = try ImageFormat(path: output)
+  let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+  var isFolder: ObjCBool = false
+  guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+    throw ConvolveError.file(path: output, reason: "the folder \(folder) does not exist")
+  }
   let a = URL(fileURLWithPath: input).resolvingSymlinksInPath().standardizedFileURL.path
   let b = URL(fileURLWithPath: output).resolvingSymlinksInPath().standardizedFileURL.path
   if a == b && !inPlace {
