@@ -27,9 +27,11 @@ extension Border: ExpressibleByArgument {
 extension OutputMode: ExpressibleByArgument {}
 
 /// Parses `N` or `Y,X` into a pair of positive integers.
-struct Pair: ExpressibleByArgument, Equatable {
+struct Pair: ExpressibleByArgument, Equatable, CustomStringConvertible {
   var y: Int, x: Int
   init(_ y: Int, _ x: Int) { (self.y, self.x) = (y, x) }
+  var description: String { y == x ? "\(y)" : "\(y),\(x)" }
+  var defaultValueDescription: String { description }
   init?(argument: String) {
     let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard parts.allSatisfy({ $0 != nil }) else { return nil }
