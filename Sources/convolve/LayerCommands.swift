@@ -85,23 +85,43 @@ struct LayerCommand: ParsableCommand {
   }
 }
 
-/// Runs the stages on the photo, writing each saved stage's output; prints one line per file.
+/// Runs the stages on the photo, writing each saved stage's output; prints one line per file. With `report`,
+/// also writes `00-input.png` and `report.html` (`RunReport`) into the output folder.
 func runStages(
   _ pipeline: Pipeline, image: LoadedImage, input: String, outputDirectory: String, maps: MapOutputOptions,
-  overlay: Bool, prefix: (Int, Pipeline.Stage) -> String
+  overlay: Bool, report: Bool = false, prefix: (Int, Pipeline.Stage) -> String
 ) throws {
   var last = image.tensor
   var featureStage = false
+  var page: RunReport?
+  if report {
+    let preview = (outputDirectory as NSString).appendingPathComponent("00-input.png")
+    let shown = image.tensor.channels == 2 ? image.tensor.firstChannels(1) : image.tensor
+    try saveImage(ConvolveFormats.map(shown, .clip), path: preview)
+    page = RunReport(
+      pipeline: pipeline, inputName: (input as NSString).lastPathComponent, input: image.tensor,
+      inputImage: "00-input.png")
+  }
+  // Each stage's time runs from the end of the previous callback to the start of this one: its operation only.
+  let clock = ContinuousClock()
+  var mark = clock.now
   try pipeline.run(image.tensor) { i, stage, output in
+    let elapsed = mark.duration(to: clock.now)
+    defer { mark = clock.now }
     last = output
     switch stage.operation {
     case .pool, .upsample: break
     default: featureStage = true
     }
-    guard stage.save else { return }
-    let files = try maps.write(output, directory: outputDirectory, stem: prefix(i, stage), imageLike: !featureStage)
-    print("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
+    var files: [String] = []
+    if stage.save {
+      files = try maps.write(output, directory: outputDirectory, stem: prefix(i, stage), imageLike: !featureStage)
+      print("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    page?.add(stage, output: output, milliseconds: seconds * 1000, files: files)
   }
+  if let page { print("report: \(try page.write(directory: outputDirectory))") }
   if overlay && last.height > 1 {
     var mean = Tensor(channels: 1, height: last.height, width: last.width)
     for c in 0 ..< last.channels {
@@ -130,16 +150,19 @@ struct RunCommand: ParsableCommand {
       A pipeline is a JSON file listing stages (conv, conv-transpose, activation, pool, global-avg-pool, \
       upsample, flatten); see Filters/pipelines/README.md. Each saved stage is written as \
       OUTDIR/<NN>-<stage>.png: a montage of its feature maps, or an image when no convolution has run yet; \
-      flattened vectors are written as .npy.
+      flattened vectors are written as .npy. --report adds OUTDIR/report.html, one page (no script, images \
+      beside it) with the input and every stage: operation, shape, time, value range overall and per map, image.
 
       Example:
-        convolve run Filters/pipelines/edges.json SampleImages/astronaut.png out/edges --colormap viridis
+        convolve run Filters/pipelines/edges.json SampleImages/astronaut.png out/edges --colormap viridis --report
       """)
 
   @Argument(help: "Pipeline file (JSON).") var pipeline: String
   @Argument(help: "Input image (PNG or JPEG).") var input: String
   @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
   @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
+  @Flag(help: "Also write OUTDIR/report.html: every stage's operation, shape, time, value range and image.")
+  var report = false
 
   @OptionGroup(title: "Feature maps") var mapOptions: MapOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
@@ -150,7 +173,7 @@ struct RunCommand: ParsableCommand {
     try prepareDirectory(outputDirectory)
     try runStages(
       chain, image: image, input: input, outputDirectory: outputDirectory, maps: mapOptions, overlay: overlay,
-      prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name })
+      report: report, prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name })
   }
 }
 
