@@ -85,11 +85,14 @@ struct LayerCommand: ParsableCommand {
   }
 }
 
-/// Runs the stages on the photo, writing each saved stage's output; prints one line per file.
+/// Runs the stages on the photo, writing each saved stage's output; logs one line per stage and returns the
+/// files written.
+@discardableResult
 func runStages(
   _ pipeline: Pipeline, image: LoadedImage, input: String, outputDirectory: String, maps: MapOutputOptions,
-  overlay: Bool, prefix: (Int, Pipeline.Stage) -> String
-) throws {
+  overlay: Bool, prefix: (Int, Pipeline.Stage) -> String, log: (String) -> Void = { print($0) }
+) throws -> [String] {
+  var written: [String] = []
   var last = image.tensor
   var featureStage = false
   try pipeline.run(image.tensor) { i, stage, output in
@@ -100,7 +103,8 @@ func runStages(
     }
     guard stage.save else { return }
     let files = try maps.write(output, directory: outputDirectory, stem: prefix(i, stage), imageLike: !featureStage)
-    print("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
+    written += files
+    log("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
   }
   if overlay && last.height > 1 {
     var mean = Tensor(channels: 1, height: last.height, width: last.width)
@@ -111,8 +115,10 @@ func runStages(
     let path = (outputDirectory as NSString).appendingPathComponent("\(stem(of: input))-overlay.png")
     let photo = image.tensor.channels >= 3 ? image.tensor.firstChannels(3) : image.tensor.firstChannels(1)
     try saveImage(try ConvolveFormats.overlay(heat, on: photo), path: path)
-    print("overlay: \(path)")
+    log("overlay: \(path)")
+    written.append(path)
   }
+  return written
 }
 
 extension Tensor {
