@@ -440,17 +440,24 @@ final class Batch: @unchecked Sendable {
     if outcome.status == .failed && failFast && !stopping {
       stopping = true
     }
+    if mode == .bar && outcome.status == .failed {
+      // On a terminal an error shows at once, above the bar.
+      ProgressBar.clear()
+      writeStandardError("FAILED \(plan.items[index].input): \(outcome.error ?? "unknown error")\n")
+    }
     emitLines()
     if mode == .bar { drawBar() }
   }
 
-  /// Prints the lines of the files finished so far, in the plan's order.
+  /// Prints the lines of the files finished so far, in the plan's order (without a terminal, where the lines
+  /// may well go to a log file).
   private func emitLines() {
     while nextLine < outcomes.count, let outcome = outcomes[nextLine] {
       let item = plan.items[nextLine]
       nextLine += 1
       var line: String?
       switch (outcome.status, mode) {
+      case (.failed, .bar): break
       case (.failed, _): line = "FAILED \(item.input): \(outcome.error ?? "unknown error")"
       case (.ok, .lines):
         line = "ok \(item.input) -> \(item.output) (\(Int((outcome.milliseconds ?? 0).rounded())) ms)"
