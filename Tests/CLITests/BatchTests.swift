@@ -227,6 +227,40 @@ import Testing
     #expect(again.stderr.contains("done 0, skipped 2, failed 0"))
   }
 
+  @Test func interruptStopsCleanlyAndSkipExistingFinishesTheRest() throws {
+    let dir = try temporaryDirectory()
+    let input = dir.appendingPathComponent("in"), output = dir.appendingPathComponent("out")
+    for i in 0 ..< 24 { try copySample("camera.png", to: input, as: String(format: "c%02d.png", i)) }
+    let arguments = ["batch", input.path, output.path, "--filter", "gaussian", "--sigma", "3", "--jobs", "2"]
+    let process = Process()
+    process.executableURL = convolveBinary
+    process.arguments = arguments
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = Pipe()
+    try process.run()
+    // Interrupt once the first file is done, as Ctrl-C would.
+    var text = ""
+    while !text.contains("ok ") {
+      let chunk = err.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      text += String(decoding: chunk, as: UTF8.self)
+    }
+    process.interrupt()
+    text += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130, "\(text)")
+    #expect(text.contains("interrupted (SIGINT): done "))
+    let written = try files(under: output)
+    #expect(!written.isEmpty && written.count < 24 && written.allSatisfy { !$0.hasPrefix(".") })
+    for name in written { #expect(try imageInfo(path: output.appendingPathComponent(name).path).width == 512) }
+
+    let rest = try runConvolve(arguments + ["--skip-existing"])
+    #expect(rest.status == 0, "\(rest.stderr)")
+    #expect(rest.stderr.contains("done \(24 - written.count), skipped \(written.count), failed 0"))
+    #expect(try files(under: output).count == 24)
+  }
+
   // MARK: Helpers
 
   private func copySample(_ name: String, to folder: URL, as relative: String) throws {
