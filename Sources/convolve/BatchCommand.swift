@@ -206,9 +206,10 @@ struct BatchCommand: ParsableCommand {
         throw ValidationError("\(other) and \(relative) would both be written to \(output); use --name with {ext} or --exclude one")
       }
       claimed[canonical] = relative
-      var exists = isFolder
-      let skip = skipExisting && FileManager.default.fileExists(atPath: output, isDirectory: &exists)
-        && exists.boolValue == (pipeline != nil)
+      // A pipeline's output is a folder, a filter's a file.
+      var existingIsFolder: ObjCBool = false
+      let skip = skipExisting && FileManager.default.fileExists(atPath: output, isDirectory: &existingIsFolder)
+        && existingIsFolder.boolValue == (pipeline != nil)
       items.append(BatchItem(relative: relative, input: join(inputDirectory, relative), output: output, skip: skip))
     }
     if let report, inputFiles[canonicalPath(report)] != nil {
