@@ -273,7 +273,7 @@ private struct Fields {
 
   mutating func double(_ key: String) throws -> Double? {
     guard let value = take(key) else { return nil }
-    guard let n = value as? NSNumber, !(value is Bool) else {
+    guard let n = value as? NSNumber, !isJSONBool(n) else {
       throw PipelineError("\(context) \"\(key)\" is \(value); it must be a number")
     }
     return n.doubleValue
@@ -287,8 +287,8 @@ private struct Fields {
 
   mutating func bool(_ key: String) throws -> Bool? {
     guard let value = take(key) else { return nil }
-    guard let b = value as? Bool else { throw PipelineError("\(context) \"\(key)\" is \(value); it must be true or false") }
-    return b
+    guard let n = value as? NSNumber, isJSONBool(n) else { throw PipelineError("\(context) \"\(key)\" is \(value); it must be true or false") }
+    return n.boolValue
   }
 
   func finish() throws {
@@ -297,3 +297,6 @@ private struct Fields {
     }
   }
 }
+
+/// JSON `true`/`false` (on Linux, `is Bool` also holds for the numbers 0 and 1).
+private func isJSONBool(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }

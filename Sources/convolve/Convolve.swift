@@ -14,7 +14,7 @@ struct Convolve: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       FilterCommand.self, FiltersCommand.self, InfoCommand.self, LayerCommand.self, RunCommand.self,
-      PoolCommand.self, UpsampleCommand.self, ExplainCommand.self, ShapeCommand.self,
+      PoolCommand.self, UpsampleCommand.self, ExplainCommand.self, ShapeCommand.self, BatchCommand.self,
     ]
   )
 }

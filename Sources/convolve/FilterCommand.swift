@@ -45,6 +45,7 @@ struct FilterCommand: ParsableCommand {
   @Flag(help: "Print the result as numbers instead of (or as well as) writing a file.") var print = false
 
   func validate() throws {
+    if kernel.sourceCount != 1 { throw ValidationError("give exactly one of --filter, --kernel and --kernel-file") }
     if input != nil {
       if output != nil { throw ValidationError("with --input, give at most one file: the output (.npy or image)") }
       if inputFile == nil && !print { throw ValidationError("with --input, give --print or an output file") }
@@ -61,14 +62,9 @@ struct FilterCommand: ParsableCommand {
     let filter = try kernel.resolve()
     if kernel.showKernel { Swift.print(filter.describe()) }
     let image = try load.load(inputFile)
-    let alphaIndex = image.tensor.channels == 2 || image.tensor.channels == 4 ? image.tensor.channels - 1 : nil
-    let color = alphaIndex.map { image.tensor.firstChannels($0) } ?? image.tensor
-    let result = try filter.apply(to: color, options: geometry.options(correlate: kernel.correlate, defaultBorder: .replicate))
-    var mapped = ConvolveFormats.map(result, out.outputRange ?? filter.output)
-    if let alphaIndex, result.height == image.tensor.height, result.width == image.tensor.width {
-      mapped.data += image.tensor.plane(alphaIndex).data
-      mapped.channels += 1
-    }
+    let (result, mapped) = try filterImage(
+      image, with: filter, options: geometry.options(correlate: kernel.correlate, defaultBorder: .replicate),
+      outputRange: out.outputRange)
     if print { printChannels(result) }
     if let output { try out.save(mapped, to: output, input: image.info) }
   }
@@ -96,6 +92,23 @@ struct FilterCommand: ParsableCommand {
   }
 }
 
+/// Filters the colour channels of a photo (used by `filter` and `batch`): returns the raw result and the
+/// image to save, mapped by `outputRange` or the filter's own choice, with the alpha channel carried over
+/// when the size is unchanged.
+func filterImage(
+  _ image: LoadedImage, with filter: ResolvedFilter, options: ConvolutionOptions, outputRange: OutputMapping?
+) throws -> (result: Tensor, mapped: Tensor) {
+  let alphaIndex = image.tensor.channels == 2 || image.tensor.channels == 4 ? image.tensor.channels - 1 : nil
+  let color = alphaIndex.map { image.tensor.firstChannels($0) } ?? image.tensor
+  let result = try filter.apply(to: color, options: options)
+  var mapped = ConvolveFormats.map(result, outputRange ?? filter.output)
+  if let alphaIndex, result.height == image.tensor.height, result.width == image.tensor.width {
+    mapped.data += image.tensor.plane(alphaIndex).data
+    mapped.channels += 1
+  }
+  return (result, mapped)
+}
+
 /// Where the kernel comes from, and its orientation.
 struct KernelOptions: ParsableArguments {
   @Option(name: [.short, .long], help: "A filter from the library (see `convolve filters`).") var filter: String?
@@ -110,9 +123,12 @@ struct KernelOptions: ParsableArguments {
   @Flag(help: "Correlate: slide the kernel as written instead of flipped.") var correlate = false
   @Flag(help: "Print the kernel that will be applied.") var showKernel = false
 
+  /// How many of --filter, --kernel and --kernel-file were given.
+  var sourceCount: Int { [filter, kernel, kernelFile].compactMap { $0 }.count }
+
+  /// At most one source here; the commands require exactly one (`batch` none with --pipeline).
   func validate() throws {
-    let given = [filter, kernel, kernelFile].compactMap { $0 }.count
-    if given != 1 { throw ValidationError("give exactly one of --filter, --kernel and --kernel-file") }
+    if sourceCount > 1 { throw ValidationError("give exactly one of --filter, --kernel and --kernel-file") }
   }
 
   var overrides: FilterParameters { FilterParameters(sigma: sigma, radius: radius, amount: amount, size: size) }

@@ -85,12 +85,15 @@ struct LayerCommand: ParsableCommand {
   }
 }
 
-/// Runs the stages on the photo, writing each saved stage's output; prints one line per file. With `report`,
-/// also writes `00-input.png` and `report.html` (`RunReport`) into the output folder.
+/// Runs the stages on the photo, writing each saved stage's output; logs one line per stage and returns the
+/// files written. With `report`, also writes `00-input.png` and `report.html` (`RunReport`) into the folder.
+@discardableResult
 func runStages(
   _ pipeline: Pipeline, image: LoadedImage, input: String, outputDirectory: String, maps: MapOutputOptions,
-  overlay: Bool, report: Bool = false, prefix: (Int, Pipeline.Stage) -> String
-) throws {
+  overlay: Bool, report: Bool = false, prefix: (Int, Pipeline.Stage) -> String,
+  log: (String) -> Void = { print($0) }
+) throws -> [String] {
+  var written: [String] = []
   var last = image.tensor
   var featureStage = false
   var page: RunReport?
@@ -116,12 +119,17 @@ func runStages(
     var files: [String] = []
     if stage.save {
       files = try maps.write(output, directory: outputDirectory, stem: prefix(i, stage), imageLike: !featureStage)
-      print("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
+      written += files
+      log("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
     }
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     page?.add(stage, output: output, milliseconds: seconds * 1000, files: files)
   }
-  if let page { print("report: \(try page.write(directory: outputDirectory))") }
+  if let page {
+    let path = try page.write(directory: outputDirectory)
+    written.append(path)
+    log("report: \(path)")
+  }
   if overlay && last.height > 1 {
     var mean = Tensor(channels: 1, height: last.height, width: last.width)
     for c in 0 ..< last.channels {
@@ -131,8 +139,10 @@ func runStages(
     let path = (outputDirectory as NSString).appendingPathComponent("\(stem(of: input))-overlay.png")
     let photo = image.tensor.channels >= 3 ? image.tensor.firstChannels(3) : image.tensor.firstChannels(1)
     try saveImage(try ConvolveFormats.overlay(heat, on: photo), path: path)
-    print("overlay: \(path)")
+    log("overlay: \(path)")
+    written.append(path)
   }
+  return written
 }
 
 extension Tensor {

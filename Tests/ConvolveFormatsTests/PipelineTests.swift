@@ -277,4 +277,19 @@ import Testing
     let message = try #require(s.loadError(path: path))
     #expect(message.contains("2 values") && message.contains("3 output channels"))
   }
+
+  /// On Linux, JSONSerialization's 0 and 1 also pass `is Bool`; they must still read as numbers.
+  @Test func zeroAndOneAreNumbersAndTrueIsABool() throws {
+    let s = try Scratch()
+    let path = s.directory.appendingPathComponent("n.json").path
+    let json = #"{"stages": [{"op": "conv", "filters": ["sobel-x"], "channels": 1, "stride": 1, "padding": 0, "dilation": 1, "groups": 1, "floor": true},"#
+      + #" {"op": "pool", "kind": "max", "size": 2, "stride": 1, "padding": 0, "floor": false}]}"#
+    _ = FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
+    let pipeline = try Pipeline.load(path: path, kernelNamed: Self.kernelNamed)
+    let output = try Self.outputs(pipeline, Tensor(channels: 1, height: 6, width: 6))
+    #expect(Self.shape(output[0].1) == [1, 4, 4] && Self.shape(output[1].1) == [1, 3, 3])
+    _ = FileManager.default.createFile(
+      atPath: path, contents: Data(#"{"stages": [{"op": "pool", "size": 2, "floor": 1}]}"#.utf8))
+    #expect(try #require(s.loadError(path: path)).contains("it must be true or false"))
+  }
 }
