@@ -28,6 +28,8 @@ static void on_error(png_structp png, png_const_charp text) {
   if (strcmp(text, "Invalid IHDR data") == 0 && ctx->warning[0])
     ccodecs_set_msg(ctx->msg, ctx->msg_cap, "Invalid IHDR data: %s%s", ctx->warning,
                     strstr(ctx->warning, "user limit") ? " (raise --max-pixels)" : "");
+  else if (strcmp(text, "PNG unsigned integer out of range") == 0) /* png_get_uint_31 */
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "width, height or chunk length over 2^31-1 (corrupt PNG)");
   else if (chunk_prefix && strcmp(text + 6, "out of place") == 0)
     ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%.4s chunk out of place", text);
   else if (chunk_prefix && strcmp(text + 6, "invalid") == 0)
