@@ -10,15 +10,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (ccodecs_sniff(path, &format, msg, sizeof msg) != 0) abort();
   ccodecs_info info;
   memset(&info, 0, sizeof info);
-  int info_ok = ccodecs_jpeg_info(path, &info, msg, sizeof msg) == 0;
-  if (!info_ok && msg[0] == 0) abort(); /* every failure explains itself */
+  msg[0] = 0;
+  if (ccodecs_jpeg_info(path, &info, msg, sizeof msg) != 0 && msg[0] == 0) abort(); /* failures explain */
   void *pixels = NULL;
   memset(&info, 0, sizeof info);
   msg[0] = 0;
   if (ccodecs_jpeg_read(path, FUZZ_MAX_PIXELS, &info, &pixels, msg, sizeof msg) == 0) {
     fuzz_check_pixels(&info, pixels);
-  } else {
-    if (pixels || msg[0] == 0) abort();
+  } else if (pixels || msg[0] == 0) {
+    abort();
   }
   ccodecs_free(pixels);
   return 0;

@@ -65,3 +65,24 @@ with tempfile.TemporaryDirectory() as tmp:
         save("png", "rgb8_interlaced.png", f.read())
     for name, flags in [("restart.jpg", ["-restart", "1B"]), ("arithmetic.jpg", ["-arithmetic"])]:
         save("jpeg", name, subprocess.run(["cjpeg", *flags, ppm], check=True, capture_output=True).stdout)
+
+# Parsers: the first byte picks the parser (see fuzz_parsers.swift), the rest is its input.
+root = os.path.dirname(here)
+parser_seeds = {
+    "kernel_binomial": (0, b"1,2,1;2,4,2;1,2,1"),
+    "kernel_fractions": (0, b"1/16 2/16 1/16; 2/16 4/16 2/16; -1e-3,0.5,+.25;"),
+    "matrix_two_channels": (1, b"1,2;3,4|5,6;7,8"),
+    "filter_rows": (2, open(os.path.join(root, "Filters/unsharp.json"), "rb").read()),
+    "filter_generator": (2, open(os.path.join(root, "Filters/gaussian.json"), "rb").read()),
+    "filter_combined": (2, open(os.path.join(root, "Filters/sobel.json"), "rb").read()),
+    "pipeline_lecture": (3, open(os.path.join(root, "Filters/pipelines/lecture.json"), "rb").read()),
+    "pipeline_inline": (3, b'{"name":"p","stages":[{"op":"conv","filters":["box"],"padding":"same"},'
+                          b'{"op":"activation","function":"leaky-relu:0.1"},{"op":"pool","spec":"max:2"},'
+                          b'{"op":"upsample","scale":2,"method":"bilinear"},{"op":"flatten"}]}'),
+    "shape_conv": (4, b"conv:10:5x3:s=2:p=same:d=2"),
+    "shape_convT": (4, b"convT:4:3:s=2:p=1:op=1"),
+    "activation": (5, b"leaky-relu:0.1"),
+    "pool": (6, b"min:3x2:1:1"),
+}
+for name, (selector, body) in parser_seeds.items():
+    save("parsers", name, bytes([selector]) + body)

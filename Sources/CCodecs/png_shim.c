@@ -103,6 +103,8 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
   png_set_user_limits(png, dim_limit, dim_limit);
   png_set_chunk_cache_max(png, 1000);
   png_set_chunk_malloc_max(png, 8000000);
+  /* A CRC error in any chunk, ancillary ones included (libpng only warns for those), is fatal. */
+  png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
   png_read_info(png, info);
 
   png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);

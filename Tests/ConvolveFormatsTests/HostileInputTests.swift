@@ -144,6 +144,20 @@ private func sofDimensionOffset(_ bytes: [UInt8]) -> Int? {
     expectFileError(path, reason: "CRC error in IDAT chunk") { _ = try loadImage(path: path) }
   }
 
+  /// libpng only warns about a bad CRC in an ancillary chunk; the loader refuses those too.
+  @Test func pngWithBadAncillaryCRC() throws {
+    let scratch = try Scratch()
+    let ihdr = bigEndian32(1) + bigEndian32(1) + [8, 0, 0, 0, 0]
+    let text = pngChunk("tEXt", Array("Comment\0hello".utf8), corruptCRC: true)
+    for (name, bytes) in [
+      ("before-idat.png", pngSignature + pngChunk("IHDR", ihdr) + text + pngChunk("IDAT", tinyIDAT) + pngChunk("IEND", [])),
+      ("after-idat.png", pngSignature + pngChunk("IHDR", ihdr) + pngChunk("IDAT", tinyIDAT) + text + pngChunk("IEND", [])),
+    ] {
+      let path = try scratch.write(bytes, name)
+      expectFileError(path, reason: "CRC error in tEXt chunk") { _ = try loadImage(path: path) }
+    }
+  }
+
   @Test(arguments: ["camera.png", "astronaut.png"])
   func pngTruncatedAtEveryEighth(name: String) throws {
     let scratch = try Scratch()
