@@ -207,6 +207,14 @@ private func sofDimensionOffset(_ bytes: [UInt8]) -> Int? {
     expectFileError(path) { _ = try loadImage(path: path) }
   }
 
+  /// 631 valid progressive scans in 7 kB (see Tests/Fixtures/make_hostile_jpeg.py): scaled up to a
+  /// large image, each scan is a pass over all of it, so more than 500 are refused.
+  @Test func jpegWithTooManyScans() throws {
+    let path = fixtures.appendingPathComponent("hostile/many_scans.jpg").path
+    #expect(try imageInfo(path: path) == ImageInfo(width: 8, height: 8, channels: 1, bitDepth: 8, format: .jpeg))
+    expectFileError(path, reason: "JPEG has more than 500 scans") { _ = try loadImage(path: path) }
+  }
+
   @Test(arguments: ["chelsea.jpg", "rocket.jpg"])
   func jpegTruncatedAtEveryEighth(name: String) throws {
     let scratch = try Scratch()
