@@ -65,9 +65,10 @@ static void init_err(jpeg_err *e, char *msg, size_t msg_cap) {
   e->msg_cap = msg_cap;
 }
 
-/* A progressive JPEG may hold a few thousand valid scans, each a pass over the whole coefficient
- * buffer: a file of a few kilobytes that decodes for minutes. Like djpeg -maxscans, refuse more
- * than this many (real files have about 10). libjpeg calls the monitor as it absorbs each scan. */
+/* A progressive JPEG may hold about 2000 valid scans, each a pass over the whole coefficient
+ * buffer: a file of a few kilobytes that decodes for about a minute at 100 MP. Like djpeg -maxscans,
+ * refuse more than this many (real files have about 10). libjpeg calls the monitor as it absorbs
+ * each scan. */
 enum { MAX_SCANS = 500 };
 
 static void limit_scans(j_common_ptr c) {
