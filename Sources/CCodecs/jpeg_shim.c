@@ -65,6 +65,19 @@ static void init_err(jpeg_err *e, char *msg, size_t msg_cap) {
   e->msg_cap = msg_cap;
 }
 
+/* A progressive JPEG may hold about 2000 valid scans, each a pass over the whole coefficient
+ * buffer: a file of a few kilobytes that decodes for about a minute at 100 MP. Like djpeg -maxscans,
+ * refuse more than this many (real files have about 10). libjpeg calls the monitor as it absorbs
+ * each scan. */
+enum { MAX_SCANS = 500 };
+
+static void limit_scans(j_common_ptr c) {
+  if (!c->is_decompressor || ((j_decompress_ptr)c)->input_scan_number <= MAX_SCANS) return;
+  jpeg_err *e = (jpeg_err *)c->err;
+  ccodecs_set_msg(e->msg, e->msg_cap, "JPEG has more than %d scans", MAX_SCANS);
+  longjmp(e->jb, 1);
+}
+
 static uint32_t read_u16(const unsigned char *p, int little) {
   return little ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : (uint32_t)p[0] << 8 | (uint32_t)p[1];
 }
@@ -132,6 +145,8 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
     return -1;
   }
   jpeg_create_decompress(&d);
+  struct jpeg_progress_mgr progress = {.progress_monitor = limit_scans};
+  d.progress = &progress;
   jpeg_stdio_src(&d, fp);
   jpeg_save_markers(&d, JPEG_APP0 + 1, 0xffff);
   jpeg_read_header(&d, TRUE);

@@ -28,6 +28,8 @@ static void on_error(png_structp png, png_const_charp text) {
   if (strcmp(text, "Invalid IHDR data") == 0 && ctx->warning[0])
     ccodecs_set_msg(ctx->msg, ctx->msg_cap, "Invalid IHDR data: %s%s", ctx->warning,
                     strstr(ctx->warning, "user limit") ? " (raise --max-pixels)" : "");
+  else if (strcmp(text, "PNG unsigned integer out of range") == 0) /* png_get_uint_31 */
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "width, height or chunk length over 2^31-1 (corrupt PNG)");
   else if (chunk_prefix && strcmp(text + 6, "out of place") == 0)
     ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%.4s chunk out of place", text);
   else if (chunk_prefix && strcmp(text + 6, "invalid") == 0)
@@ -101,6 +103,8 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
   png_set_user_limits(png, dim_limit, dim_limit);
   png_set_chunk_cache_max(png, 1000);
   png_set_chunk_malloc_max(png, 8000000);
+  /* A CRC error in any chunk, ancillary ones included (libpng only warns for those), is fatal. */
+  png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
   png_read_info(png, info);
 
   png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);

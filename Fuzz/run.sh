@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds and runs one fuzz target:  Fuzz/run.sh png|jpeg|parsers SECONDS [extra libFuzzer flags]
+#
+# png, jpeg: C harnesses around the CCodecs shim, built with clang -fsanitize=fuzzer,address,undefined
+#   against the system libpng / libjpeg-turbo (which are not instrumented: coverage is the shim's).
+# parsers: a Swift harness (fuzz_parsers.swift) compiled with swiftc -sanitize=fuzzer,address together
+#   with the ConvolveCore sources and the parser files of ConvolveFormats, as one module.
+#
+# Everything goes to Fuzz/.build/TARGET/: the binary, new corpus entries (corpus/; the committed seeds
+# in Fuzz/corpus/TARGET are only read), crashers (artifacts/) and libFuzzer's log (fuzz-0.log).
+set -euo pipefail
+usage="usage: Fuzz/run.sh png|jpeg|parsers SECONDS [libFuzzer flags]"
+target=${1:?$usage}
+seconds=${2:?$usage}
+shift 2
+case "$target" in png | jpeg | parsers) ;; *) echo "unknown target '$target'; $usage" >&2; exit 64 ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+out="$here/.build/$target"
+mkdir -p "$out/corpus" "$out/artifacts"
+bin="$out/fuzz_$target"
+
+if [[ $target == parsers ]]; then
+  sources=("$root"/Sources/ConvolveCore/*.swift
+    "$root"/Sources/ConvolveFormats/{KernelFile,OutputMapping,Explain,ShapeCalculator,Pipeline,NPY}.swift)
+  if [[ ! -x "$bin" || -n "$(find "$here/fuzz_parsers.swift" "${sources[@]}" -newer "$bin" -print -quit)" ]]; then
+    rm -rf "$out/src" && mkdir -p "$out/src"
+    # One module named ConvolveCore, so `ConvolveCore.name` qualifications still resolve.
+    for f in "${sources[@]}"; do sed '/^import ConvolveCore$/d' "$f" >"$out/src/$(basename "$f")"; done
+    swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
+      -I "$root/Sources/CBLAS" -lopenblas "$here/fuzz_parsers.swift" "$out"/src/*.swift -o "$bin" \
+      2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
+  fi
+else
+  if [[ ! -x "$bin" || -n "$(find "$here"/*.c "$here"/*.h "$root"/Sources/CCodecs -newer "$bin" -print -quit)" ]]; then
+    "${CC:-clang}" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+      -fno-sanitize-recover=undefined -I"$root/Sources/CCodecs/include" -I"$root/Sources/CCodecs" \
+      "$here/fuzz_$target.c" "$root"/Sources/CCodecs/*.c -lpng16 -ljpeg -lz -o "$bin" \
+      2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
+  fi
+fi
+
+dict=()
+[[ -f "$here/$target.dict" ]] && dict=(-dict="$here/$target.dict")
+cd "$out" # with -jobs, libFuzzer logs to ./fuzz-0.log
+exec "$bin" -jobs=1 -workers=1 -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+  -print_final_stats=1 -artifact_prefix="$out/artifacts/" "${dict[@]}" "$@" "$out/corpus" "$here/corpus/$target"
