@@ -18,6 +18,10 @@ struct ImageInputOptions: ParsableArguments {
   @Option(help: "Refuse images with more pixels than this; checked from the header before decoding.")
   var maxPixels = 100_000_000
 
+  func validate() throws {
+    if maxPixels < 1 { throw ValidationError("--max-pixels is \(maxPixels); it must be at least 1") }
+  }
+
   func load(_ path: String) throws -> LoadedImage {
     try loadImage(path: path, autoOrient: !noAutoOrient, maxPixels: maxPixels)
   }
