@@ -35,6 +35,11 @@ let package = Package(
       ],
       swiftSettings: optimize
     ),
+    // In-process timings for Benchmarks/run.sh; not a product.
+    .executableTarget(
+      name: "ConvolveBench", dependencies: ["ConvolveCore", "ConvolveFormats"], path: "Benchmarks/ConvolveBench",
+      swiftSettings: optimize
+    ),
     .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"], exclude: ["Fixtures"]),
     .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"], exclude: ["Fixtures"]),
     .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats"]),
