@@ -66,6 +66,12 @@ var cases: [(String, () throws -> Any)] = [
   }),
   ("maxpool2", { try Pooling(.max, kernel: 2).apply(to: image) }),
 ]
+// `convN`: any other square random (non-separable) kernel size, for finding crossovers.
+for name in names where name.hasPrefix("conv") && !cases.contains(where: { $0.0 == name }) {
+  if let n = Int(name.dropFirst(4)) {
+    cases.append((name, { [k = randomKernel(n)] in try convolve(image, with: k, options: replicate) }))
+  }
+}
 #if HAVE_CODECS
   cases.append(("jpeg", {
     let loaded = try loadImage(path: jpegPath ?? "in.jpg")

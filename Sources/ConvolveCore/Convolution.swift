@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Which part of the linear convolution to keep.
@@ -62,6 +63,24 @@ public struct ConvolutionOptions: Equatable, Sendable {
 /// Samples outside the input come from `options.border`. Output size per axis:
 /// `(n + padBefore + padAfter - d(k-1) - 1) / stride + 1`.
 public func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions = .init()) throws -> Tensor {
+  try convolve(input, with: kernel, options: options, path: nil)
+}
+
+/// The ways `convolve` computes; all agree with the definition to float rounding.
+enum ConvolutionPath: Equatable {
+  /// Registers-blocked sliding window over border-padded rows (`CorrelationPlan`).
+  case direct
+  /// A column pass then a row pass, for rank-1 kernels.
+  case separable
+  /// Overlap-save FFT tiles (`FFTCorrelationPlan`).
+  case fft
+}
+
+/// `convolve` along `forced`, or along `convolutionPath`'s choice when nil; `separable` on a kernel
+/// that is not rank 1 runs `direct`.
+func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions, path forced: ConvolutionPath?) throws
+  -> Tensor
+{
   let k = options.correlate ? kernel : kernel.flipped
   let pad = options.resolvedPadding(kernelHeight: k.height, kernelWidth: k.width)
   let outH = try slidingOutputSize(
@@ -71,17 +90,52 @@ public func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionO
     input: input.width, kernel: k.width, stride: options.strideX, padBefore: pad.left, padAfter: pad.right,
     dilation: options.dilationX, floor: options.floor, axis: "width")
   let stride = (options.strideY, options.strideX), dilation = (options.dilationY, options.dilationX)
-  if let (column, row) = k.separableFactors, k.height * k.width > 2 * (k.height + k.width) {
+  let factors = k.separableFactors
+  let path =
+    forced
+    ?? convolutionPath(
+      kernel: k, separable: factors != nil, channels: input.channels, output: (outH, outW), stride: stride,
+      dilation: dilation)
+  switch path {
+  case .separable where factors != nil:
+    let (column, row) = factors!
     let vertical = correlationPass(
       input, column, output: (outH, input.width), padding: Padding(top: pad.top, bottom: pad.bottom, left: 0, right: 0),
       border: options.border, stride: (stride.0, 1), dilation: (dilation.0, 1))
     return correlationPass(
       vertical, row, output: (outH, outW), padding: Padding(top: 0, bottom: 0, left: pad.left, right: pad.right),
       border: options.border, stride: (1, stride.1), dilation: (1, dilation.1))
+  case .fft:
+    var result = outputTensor(channels: input.channels, height: outH, width: outW)
+    FFTCorrelationPlan(
+      kernel: k, channels: input.channels, input: (input.height, input.width), output: (outH, outW), padding: pad,
+      border: options.border, stride: stride, dilation: dilation
+    ).run(input, into: &result)
+    return result
+  default:
+    return correlationPass(
+      input, k, output: (outH, outW), padding: pad, border: options.border, stride: stride, dilation: dilation)
   }
-  return correlationPass(
-    input, k, output: (outH, outW), padding: pad, border: options.border, stride: stride, dilation: dilation)
 }
+
+/// Dispatch: rank-1 kernels with more than `2(kh + kw)` taps run `separable`; otherwise `fft` when its
+/// modelled time (`FFTCorrelationPlan.bestTiles`) is below the direct one, `taps · outputs · directNanosPerTap`;
+/// otherwise `direct`. On 4000x3000 RGB at stride 1 the crossover falls between 9x9 and 11x11 dense kernels.
+func convolutionPath(
+  kernel k: Kernel, separable: Bool, channels: Int, output: (Int, Int), stride: (Int, Int), dilation: (Int, Int)
+) -> ConvolutionPath {
+  if separable && k.height * k.width > 2 * (k.height + k.width) { return .separable }
+  let taps = k.weights.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+  let directCost = Double(taps * output.0 * output.1 * channels) * directNanosPerTap
+  let fftCost = FFTCorrelationPlan.bestTiles(
+    stride1Rows: (output.0 - 1) * stride.0 + 1, stride1Cols: (output.1 - 1) * stride.1 + 1,
+    extentY: dilation.0 * (k.height - 1) + 1, extentX: dilation.1 * (k.width - 1) + 1, channels: channels
+  ).cost
+  return fftCost < directCost ? .fft : .direct
+}
+
+/// Nanoseconds per tap and output sample of the direct path at stride 1 on 2 cores (4000x3000 RGB, 3x3 to 21x21).
+let directNanosPerTap = 0.045
 
 private func correlationPass(
   _ input: Tensor, _ kernel: Kernel, output: (Int, Int), padding: Padding, border: Border,
