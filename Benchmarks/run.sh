@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Times convolve against its peers side by side in one run and writes Benchmarks/README.md.
+#
+# Installs what is missing (apt: libvips-tools imagemagick libjpeg-turbo-progs hyperfine; pip:
+# opencv-python-headless pillow onnxruntime onnx, or torch when onnxruntime is unavailable), builds
+# convolve in release, makes a 4000x3000 RGB test image (PNG and JPEG) and measures:
+#   in-process rows:    ConvolveBench (Swift, timing inside the process) vs peers.py (OpenCV, Pillow, onnxruntime)
+#   whole-command rows: hyperfine over `convolve filter ...`, `vips`, `convert`, `djpeg | cjpeg`
+# Environment: REPEATS (in-process repeats, default 7), RUNS (hyperfine runs, default 5), WORK (scratch folder).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=${WORK:-/tmp/convolve-bench}
+REPEATS=${REPEATS:-7}
+RUNS=${RUNS:-5}
+mkdir -p "$WORK"
+log() { printf '== %s\n' "$*" >&2; }
+
+# --- peers -------------------------------------------------------------------------------------------
+missing=()
+command -v vips >/dev/null || missing+=(libvips-tools)
+[ -x /usr/bin/convert ] && /usr/bin/convert -version 2>/dev/null | grep -q ImageMagick || missing+=(imagemagick)
+command -v djpeg >/dev/null && command -v cjpeg >/dev/null || missing+=(libjpeg-turbo-progs)
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! python3 -c 'import numpy, cv2, PIL' 2>/dev/null; then
+  log "pip install opencv-python-headless pillow numpy"
+  python3 -m pip install -q opencv-python-headless pillow numpy
+fi
+if ! python3 -c 'import onnxruntime, onnx' 2>/dev/null; then
+  log "pip install onnxruntime onnx (torch CPU if that fails)"
+  python3 -m pip install -q onnxruntime onnx || python3 -m pip install -q torch --index-url "${TORCH_INDEX:-https://download.pytorch.org/whl/cpu}" || true
+fi
+CONVERT=/usr/bin/convert  # the real ImageMagick, not a stand-in earlier on PATH
+
+# --- build -------------------------------------------------------------------------------------------
+flags=()
+grep -q 'func loadImage' Sources/ConvolveFormats/*.swift 2>/dev/null && flags+=(-Xswiftc -DHAVE_CODECS)
+log "swift build -c release ${flags[*]}"
+swift build -c release "${flags[@]}" 2>&1 | grep -E 'error|warning: unre|Compiling|Build' | tail -3 >&2
+BIN=$(swift build -c release --show-bin-path)
+CLI=$BIN/convolve
+HAVE_CLI=0
+"$CLI" filter --help >/dev/null 2>&1 && HAVE_CLI=1
+
+# --- test image --------------------------------------------------------------------------------------
+IN_PNG=$WORK/in.png IN_JPG=$WORK/in.jpg
+if [ ! -s "$IN_PNG" ] || [ ! -s "$IN_JPG" ]; then
+  log "making a 4000x3000 RGB test image"
+  python3 - "$IN_PNG" "$IN_JPG" <<'EOF'
+import sys
+import numpy as np
+from PIL import Image
+y, x = np.mgrid[0:3000, 0:4000].astype(np.float32)
+img = np.stack([np.sin(x / 97) * np.cos(y / 61) * 0.35 + 0.5, x / 4000, y / 3000], -1)
+img += np.random.default_rng(1).normal(0, 0.05, img.shape)
+img = Image.fromarray((np.clip(img, 0, 1) * 255).astype(np.uint8))
+img.save(sys.argv[1], compress_level=1)
+img.save(sys.argv[2], quality=90)
+EOF
+fi
+
+# --- kernels for the command-line tools ----------------------------------------------------------------
+# The same 3x3 and 5x5 (non-separable) kernels for every tool: convolve inline, vips matrix, ImageMagick.
+python3 - "$WORK" <<'EOF'
+import sys
+import numpy as np
+work = sys.argv[1]
+rng = np.random.default_rng(3)
+for n in (3, 5):
+    k = np.round(rng.uniform(-1, 1, (n, n)) / n, 4)
+    k[n // 2, n // 2] += 1
+    open(f"{work}/k{n}.inline", "w").write(";".join(",".join(f"{v:g}" for v in row) for row in k))
+    open(f"{work}/k{n}.mat", "w").write(f"{n} {n} 1 0\n" + "\n".join(" ".join(f"{v:g}" for v in row) for row in k) + "\n")
+    open(f"{work}/k{n}.magick", "w").write(f"{n}x{n}:" + ",".join(f"{v:g}" for v in k.ravel()))
+EOF
+
+# --- measurements ------------------------------------------------------------------------------------
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+log "in-process: ConvolveBench"
+"$BIN/ConvolveBench" --repeat "$REPEATS" --jpeg "$IN_JPG" | sed 's/^\([^\t]*\)\t/\1\tconvolve\t/' | tee -a "$RESULTS" >&2
+log "in-process: peers.py"
+python3 Benchmarks/peers.py "$IN_PNG" "$IN_JPG" "$REPEATS" | tee -a "$RESULTS" >&2
+
+# whole "CASE TOOL COMMAND": hyperfine's median and best of RUNS runs, in ms.
+whole() {
+  local case=$1 tool=$2 cmd=$3 runs=${4:-$RUNS}
+  local json=$WORK/hf.json
+  if hyperfine -N --warmup 1 --runs "$runs" --export-json "$json" "$cmd" >/dev/null 2>"$WORK/hf.err" ||
+    hyperfine --warmup 1 --runs "$runs" --export-json "$json" "$cmd" >/dev/null 2>"$WORK/hf.err"; then
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%s\t%s\t%.2f\t%.2f" % (sys.argv[2], sys.argv[3], r["median"]*1e3, r["min"]*1e3))' \
+      "$json" "$case" "$tool" | tee -a "$RESULTS" >&2
+  else
+    log "failed: $cmd"; tail -3 "$WORK/hf.err" >&2
+  fi
+}
+log "whole commands (PNG in, PNG out)"
+O=$WORK/out
+for n in 3 5; do
+  [ $HAVE_CLI = 1 ] && whole "cmd-conv${n}x${n}" convolve "$CLI filter $IN_PNG $O.png --kernel=$(cat "$WORK/k$n.inline")"
+  whole "cmd-conv${n}x${n}" "vips conv" "vips conv $IN_PNG $O.png $WORK/k$n.mat --precision float"
+  whole "cmd-conv${n}x${n}" "convert -morphology" "$CONVERT $IN_PNG -morphology Convolve $(cat "$WORK/k$n.magick") $O.png" 3
+done
+for s in 2 10; do
+  [ $HAVE_CLI = 1 ] && whole "cmd-gauss$s" convolve "$CLI filter $IN_PNG $O.png --filter gaussian --sigma $s"
+  whole "cmd-gauss$s" "vips gaussblur" "vips gaussblur $IN_PNG $O.png $s"
+  whole "cmd-gauss$s" "convert -gaussian-blur" "$CONVERT $IN_PNG -gaussian-blur 0x$s $O.png" 3
+done
+[ $HAVE_CLI = 1 ] && whole cmd-jpeg convolve "$CLI filter $IN_JPG $O.jpg --kernel=1"
+whole cmd-jpeg "djpeg | cjpeg" "sh -c 'djpeg $IN_JPG | cjpeg -quality 90 > $O.jpg'"
+
+# --- table -------------------------------------------------------------------------------------------
+python3 - "$RESULTS" "$(nproc)" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)" \
+  >Benchmarks/README.md <<'EOF'
+import sys
+path, cores, date, cpu = sys.argv[1:5]
+rows = [line.rstrip("\n").split("\t") for line in open(path) if line.strip() and not line.startswith("#")]
+ours = {r[0]: r for r in rows if r[1] == "convolve"}
+labels = {
+    "conv3x3": "3x3 general kernel, same/replicate, Float32 RGB 4000x3000",
+    "conv5x5": "5x5 general kernel, same/replicate, Float32 RGB 4000x3000",
+    "gauss2": "Gaussian σ=2 (13x13), Float32 RGB 4000x3000",
+    "gauss10": "Gaussian σ=10 (61x61), Float32 RGB 4000x3000",
+    "conv31": "31x31 non-separable kernel, Float32 RGB 4000x3000",
+    "layer3to64": "conv layer 3→64, 3x3, pad 1, 1024x1024",
+    "layer64to64": "conv layer 64→64, 3x3, pad 1, 256x256",
+    "maxpool2": "max pool 2x2, Float32 RGB 4000x3000",
+    "jpeg": "JPEG 4000x3000 decode + encode (q90)",
+    "cmd-conv3x3": "`filter` 3x3 kernel, PNG → PNG",
+    "cmd-conv5x5": "`filter` 5x5 kernel, PNG → PNG",
+    "cmd-gauss2": "Gaussian σ=2, PNG → PNG",
+    "cmd-gauss10": "Gaussian σ=10, PNG → PNG",
+    "cmd-jpeg": "JPEG → JPEG (1x1 identity kernel for convolve)",
+}
+out = [
+    "# Benchmarks",
+    "",
+    f"Measured {date} by `Benchmarks/run.sh` on {cores} cores ({cpu}); every library was allowed all cores.",
+    "Times are medians in milliseconds; ratio = convolve / peer (below 1: convolve is faster).",
+    "",
+    "In-process rows time only the operation on data already in memory: convolve through `ConvolveBench`",
+    "(planar Float32), OpenCV on interleaved Float32, Pillow on 8-bit RGB (its only mode for `Kernel`),",
+    "onnxruntime on NCHW Float32. Whole-command rows (`cmd-`) time a full process with hyperfine:",
+    "decode, filter, encode, exit.",
+    "",
+    "| row | kind | what | convolve ms | peer | peer ms | ratio |",
+    "| --- | --- | --- | ---: | --- | ---: | ---: |",
+]
+seen = set()
+for r in rows:
+    case, tool, median = r[0], r[1], float(r[2])
+    kind = "whole command" if case.startswith("cmd-") else "in-process"
+    mine = ours.get(case)
+    if tool == "convolve":
+        if not any(x[0] == case and x[1] != "convolve" for x in rows):
+            out.append(f"| {case} | {kind} | {labels.get(case, case)} | {median:.1f} | – | – | – |")
+        continue
+    m = f"{float(mine[2]):.1f}" if mine else "–"
+    ratio = f"{float(mine[2]) / median:.2f}" if mine else "–"
+    out.append(f"| {case} | {kind} | {labels.get(case, case)} | {m} | {tool} | {median:.1f} | {ratio} |")
+print("\n".join(out))
+EOF
+log "wrote Benchmarks/README.md"
+cat Benchmarks/README.md
