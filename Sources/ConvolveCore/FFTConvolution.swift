@@ -20,22 +20,26 @@ struct FFTCorrelationPlan {
   /// The kernel's conjugated spectrum over `1 / (tileH·tileW)`, laid out `tileW x tileH` in bit-reversed order.
   let spectrumRe: [Float], spectrumIm: [Float]
 
-  /// Tile sizes that minimise the estimated transform work, with the work in nanoseconds for `channels`.
+  /// Tile sizes that minimise the modelled time, and that time in nanoseconds for `channels` maps.
   ///
-  /// Cost model, fitted on a 4000x3000 RGB image on 2 cores (AMD EPYC, SSE2 code): one complex tile
-  /// transform pair (forward + inverse) costs about `fftNanosPerPoint · H·W·log2(H·W)`, and it serves
-  /// two real tiles.
+  /// Model, fitted on a 4000x3000 RGB image on 2 cores (AMD EPYC, SSE2 code, other builds running):
+  /// a complex tile of `P = H·W` points costs `fftNanosPerPoint · P · (log2 P + fftFixedPerPoint)` for
+  /// its forward and inverse transform and carries two real tiles; the kernel's spectrum costs one
+  /// such transform on one core. Measured there, with 256x256 tiles, FFT vs direct in ms:
+  /// 7x7 111 vs 89, 9x9 115 vs 134, 11x11 112 vs 196, 15x15 124 vs 350, 31x31 135 vs 1420;
+  /// so with `directNanosPerTap` the switch falls at about 60 non-zero taps for large images.
+  /// Tiles stop at 256 per axis (unless the kernel needs more): larger ones fall out of L2 and got slower.
   static func bestTiles(stride1Rows: Int, stride1Cols: Int, extentY: Int, extentX: Int, channels: Int)
     -> (tileH: Int, tileW: Int, cost: Double)
   {
     func sizes(_ extent: Int, _ needed: Int) -> [Int] {
       var n = 8
       while n < extent { n *= 2 }
+      let cap = max(256, 2 * n)
       var out: [Int] = []
-      // Stop once one tile covers the whole axis.
       while true {
         out.append(n)
-        if n - extent + 1 >= needed || n >= 1024 { break }
+        if n - extent + 1 >= needed || n >= cap { break }  // one tile covers the axis, or the cap
         n *= 2
       }
       return out
@@ -45,16 +49,17 @@ struct FFTCorrelationPlan {
       for w in sizes(extentX, stride1Cols) {
         let tiles = ceilDiv(stride1Rows, h - extentY + 1) * ceilDiv(stride1Cols, w - extentX + 1) * channels
         let points = Double(h * w)
-        let cost = Double((tiles + 1) / 2) * points * (log2(points) + fftFixedPerPoint) * fftNanosPerPoint
+        let perTransform = points * (log2(points) + fftFixedPerPoint) * fftNanosPerPoint
+        let cost = (Double((tiles + 1) / 2) + 2) * perTransform
         if cost < best.cost { best = (h, w, cost) }
       }
     }
     return best
   }
 
-  /// Nanoseconds per point and log2 level of one complex forward + inverse tile transform (2 cores).
-  static let fftNanosPerPoint = 0.6
-  /// Per-point work outside the butterflies (gather, transposes, spectrum product, scatter), in butterfly levels.
+  /// Nanoseconds per point and butterfly level of one complex tile's forward + inverse transform (2 cores).
+  static let fftNanosPerPoint = 0.28
+  /// Per-point work besides the butterflies (gather, transposes, spectrum product, scatter), in levels.
   static let fftFixedPerPoint = 4.0
 
   init(
@@ -81,7 +86,7 @@ struct FFTCorrelationPlan {
     (self.rowTwiddles, self.colTwiddles) = (rowTwiddles, colTwiddles)
 
     // The kernel's spectrum, through the same transform steps as a tile.
-    let (h, w) = (best.tileH, best.tileW)
+    let (h, w) = (tileH, tileW)
     var re = [Float](repeating: 0, count: h * w), im = [Float](repeating: 0, count: h * w)
     var tre = [Float](repeating: 0, count: h * w), tim = [Float](repeating: 0, count: h * w)
     for i in 0 ..< kernel.height {
