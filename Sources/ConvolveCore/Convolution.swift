@@ -98,13 +98,12 @@ func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions,
       dilation: dilation)
   switch path {
   case .separable where factors != nil:
-    let (column, row) = factors!
-    let vertical = correlationPass(
-      input, column, output: (outH, input.width), padding: Padding(top: pad.top, bottom: pad.bottom, left: 0, right: 0),
-      border: options.border, stride: (stride.0, 1), dilation: (dilation.0, 1))
-    return correlationPass(
-      vertical, row, output: (outH, outW), padding: Padding(top: 0, bottom: 0, left: pad.left, right: pad.right),
-      border: options.border, stride: (1, stride.1), dilation: (1, dilation.1))
+    var result = outputTensor(channels: input.channels, height: outH, width: outW)
+    SeparablePlan(
+      column: factors!.column, row: factors!.row, input: (input.height, input.width), output: (outH, outW),
+      padding: pad, border: options.border, stride: stride, dilation: dilation
+    ).run(input, into: &result)
+    return result
   case .fft:
     var result = outputTensor(channels: input.channels, height: outH, width: outW)
     FFTCorrelationPlan(
@@ -120,7 +119,7 @@ func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions,
 
 /// Dispatch: rank-1 kernels with more than `2(kh + kw)` taps run `separable`; otherwise `fft` when its
 /// modelled time (`FFTCorrelationPlan.bestTiles`) is below the direct one, `taps · outputs · directNanosPerTap`;
-/// otherwise `direct`. On 4000x3000 RGB at stride 1 the crossover falls between 9x9 and 11x11 dense kernels.
+/// otherwise `direct`. On 4000x3000 RGB at stride 1 the switch falls between 7x7 and 9x9 dense kernels.
 func convolutionPath(
   kernel k: Kernel, separable: Bool, channels: Int, output: (Int, Int), stride: (Int, Int), dilation: (Int, Int)
 ) -> ConvolutionPath {
@@ -262,8 +261,9 @@ struct CorrelationPlan {
       offsets.withUnsafeBufferPointer { offsets in
         weights.withUnsafeBufferPointer { weights in
           for y in rows {
-            rowStride1(
-              out: dst + y * outW, base: scratch + (y * sy - firstRow) * paddedW, offsets: offsets, weights: weights)
+            correlateRow(
+              out: dst + y * outW, base: scratch + (y * sy - firstRow) * paddedW, offsets: offsets, weights: weights,
+              count: outW)
           }
         }
       }
@@ -282,44 +282,135 @@ struct CorrelationPlan {
       }
     }
   }
+}
 
-  /// One output row at horizontal stride 1: `out[x] = Σ_t w[t] · base[offset[t] + x]`, taps in order.
-  @inline(__always)
-  private func rowStride1(
-    out: UnsafeMutablePointer<Float>, base: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>,
-    weights: UnsafeBufferPointer<Float>
+/// A rank-1 kernel as a column pass then a row pass, one output row at a time: the column pass reads
+/// the (border-mapped) input rows in place and writes one padded intermediate row, which the row pass
+/// reads back while it is still in L1. No intermediate image is made.
+struct SeparablePlan {
+  /// Column taps (row offset, weight) and row taps (offset, weight), zero weights dropped.
+  let columnTaps: [(dy: Int, w: Float)]
+  let rowOffsets: [Int], rowWeights: [Float]
+  let inH: Int, inW: Int, outH: Int, outW: Int
+  let sy: Int, sx: Int
+  let rowMap: [Int], colMap: [Int]
+  let paddedW: Int, left: Int
+
+  init(
+    column: Kernel, row: Kernel, input: (Int, Int), output: (Int, Int), padding: Padding, border: Border,
+    stride: (Int, Int), dilation: (Int, Int)
   ) {
-    let n = offsets.count
-    func block(_ x: Int) {
-      var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-      for t in 0 ..< n {
-        let p = UnsafeRawPointer(base + offsets[t] + x)
-        let w = SIMD8<Float>(repeating: weights[t])
-        a0 += w * p.loadUnaligned(as: SIMD8<Float>.self)
-        a1 += w * p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        a2 += w * p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-        a3 += w * p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+    (inH, inW) = input
+    (outH, outW) = output
+    (sy, sx) = stride
+    columnTaps = (0 ..< column.height).filter { column.weights[$0] != 0 }.map { ($0 * dilation.0, column.weights[$0]) }
+    let rowTaps = (0 ..< row.width).filter { row.weights[$0] != 0 }
+    rowOffsets = rowTaps.map { $0 * dilation.1 }
+    rowWeights = rowTaps.map { row.weights[$0] }
+    rowMap = border.indexMap(count: inH, before: padding.top, after: padding.bottom)
+    colMap = border.indexMap(count: inW, before: padding.left, after: padding.right)
+    paddedW = inW + padding.left + padding.right
+    left = padding.left
+  }
+
+  func run(_ input: Tensor, into output: inout Tensor) {
+    guard outH > 0 && outW > 0 && input.channels > 0 else { return }
+    let bandRows = 16
+    let bands = (outH + bandRows - 1) / bandRows
+    let channels = input.channels
+    input.data.withUnsafeBufferPointer { src in
+      output.data.withUnsafeMutableBufferPointer { dst in
+        rowOffsets.withUnsafeBufferPointer { rowOffsets in
+          rowWeights.withUnsafeBufferPointer { rowWeights in
+            colMap.withUnsafeBufferPointer { cols in
+              let srcBase = src.baseAddress!, dstBase = dst.baseAddress!
+              parallelRanges(channels * bands) { tasks in
+                let line = UnsafeMutablePointer<Float>.allocate(capacity: paddedW)
+                let offsets = UnsafeMutablePointer<Int>.allocate(capacity: max(1, columnTaps.count))
+                let weights = UnsafeMutablePointer<Float>.allocate(capacity: max(1, columnTaps.count))
+                defer {
+                  line.deallocate()
+                  offsets.deallocate()
+                  weights.deallocate()
+                }
+                for task in tasks {
+                  let c = task / bands, band = task % bands
+                  let plane = srcBase + c * inH * inW, out = dstBase + c * outH * outW
+                  for y in band * bandRows ..< min(outH, (band + 1) * bandRows) {
+                    // Column pass: the taps whose padded row maps to an input row.
+                    var n = 0
+                    for tap in columnTaps {
+                      let r = rowMap[y * sy + tap.dy]
+                      if r >= 0 {
+                        offsets[n] = r * inW
+                        weights[n] = tap.w
+                        n += 1
+                      }
+                    }
+                    correlateRow(
+                      out: line + left, base: plane, offsets: UnsafeBufferPointer(start: offsets, count: n),
+                      weights: UnsafeBufferPointer(start: weights, count: n), count: inW)
+                    for j in 0 ..< left { line[j] = cols[j] < 0 ? 0 : line[left + cols[j]] }
+                    for j in left + inW ..< paddedW { line[j] = cols[j] < 0 ? 0 : line[left + cols[j]] }
+                    // Row pass.
+                    let o = out + y * outW
+                    if sx == 1 {
+                      correlateRow(out: o, base: line, offsets: rowOffsets, weights: rowWeights, count: outW)
+                    } else {
+                      for x in 0 ..< outW {
+                        var sum: Float = 0
+                        for t in 0 ..< rowOffsets.count { sum += rowWeights[t] * line[x * sx + rowOffsets[t]] }
+                        o[x] = sum
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
-      let o = UnsafeMutableRawPointer(out + x)
-      o.storeBytes(of: a0, as: SIMD8<Float>.self)
-      o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-      o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-      o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
     }
-    var x = 0
-    while x + 32 <= outW {
-      block(x)
-      x += 32
+  }
+}
+
+/// One row at stride 1: `out[x] = Σ_t weights[t] · base[offsets[t] + x]` for `x < count`, taps in order,
+/// 32 outputs at a time in four `SIMD8<Float>` accumulators and stored once.
+@inline(__always)
+func correlateRow(
+  out: UnsafeMutablePointer<Float>, base: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>,
+  weights: UnsafeBufferPointer<Float>, count outW: Int
+) {
+  let n = offsets.count
+  func block(_ x: Int) {
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+    for t in 0 ..< n {
+      let p = UnsafeRawPointer(base + offsets[t] + x)
+      let w = SIMD8<Float>(repeating: weights[t])
+      a0 += w * p.loadUnaligned(as: SIMD8<Float>.self)
+      a1 += w * p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+      a2 += w * p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+      a3 += w * p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
     }
-    if x == outW { return }
-    if outW >= 32 {
-      block(outW - 32)  // the last block overlaps the previous one; outputs are stored, not accumulated
-      return
-    }
-    for x in x ..< outW {
-      var sum: Float = 0
-      for t in 0 ..< n { sum += weights[t] * base[offsets[t] + x] }
-      out[x] = sum
-    }
+    let o = UnsafeMutableRawPointer(out + x)
+    o.storeBytes(of: a0, as: SIMD8<Float>.self)
+    o.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+    o.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+    o.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+  }
+  var x = 0
+  while x + 32 <= outW {
+    block(x)
+    x += 32
+  }
+  if x == outW { return }
+  if outW >= 32 {
+    block(outW - 32)  // the last block overlaps the previous one; outputs are stored, not accumulated
+    return
+  }
+  for x in x ..< outW {
+    var sum: Float = 0
+    for t in 0 ..< n { sum += weights[t] * base[offsets[t] + x] }
+    out[x] = sum
   }
 }

@@ -69,6 +69,24 @@ import Testing
     #expect(checked > 150)
   }
 
+  /// Rank-1 kernels of every shape (1xN and Nx1 too) through the fused column-then-row path.
+  @Test func separablePathMatchesReference() throws {
+    var rng = SplitMix64(seed: 16)
+    var checked = 0
+    for trial in 0 ..< 250 {
+      let (c, h, w) = (rng.int(1 ... 2), rng.int(1 ... 24), rng.int(1 ... 90))
+      let (kh, kw) = (rng.int(1 ... 9), rng.int(1 ... 9))
+      var column = rng.floats(kh), row = rng.floats(kw)
+      if trial % 5 == 0 { column[rng.int(0 ... kh - 1)] = 0 }
+      if trial % 5 == 1 { row[rng.int(0 ... kw - 1)] = 0 }
+      let x = Tensor(channels: c, height: h, width: w, data: rng.floats(c * h * w))
+      let k = Kernel(height: kh, width: kw, weights: column.flatMap { a in row.map { a * $0 } })
+      guard k.separableFactors != nil else { continue }
+      if try check(x, k, randomOptions(&rng), .separable, "separable trial \(trial)") { checked += 1 }
+    }
+    #expect(checked > 150)
+  }
+
   /// Each border rule and stride on both paths, with an image smaller than the kernel in `same` and `full`.
   @Test(arguments: Border.allCases)
   func everyBorderAndStride(border: Border) throws {
@@ -118,5 +136,6 @@ import Testing
     let g: [Float] = [1, 4, 12, 25, 40, 52, 56, 52, 40, 25, 12, 4, 1]
     let gaussian = Kernel(height: 13, width: 13, weights: g.flatMap { a in g.map { a * $0 } })
     #expect(path(gaussian, 3, 3000, 4000) == .separable)
+    #expect(path(Kernel(height: 1, width: 3, weights: [1, 2, 1]), 3, 3000, 4000) == .direct)
   }
 }
