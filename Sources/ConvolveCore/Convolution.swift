@@ -1,5 +1,7 @@
 import Foundation
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Which part of the linear convolution to keep.
 public enum OutputMode: String, CaseIterable, Sendable {
@@ -154,12 +156,14 @@ private func correlationPass(
 func outputTensor(channels: Int, height: Int, width: Int) -> Tensor {
   let count = channels * height * width
   let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-    let huge: UInt = 2 << 20
-    if count * 4 >= 4 * Int(huge), let base = buffer.baseAddress {
-      let start = (UInt(bitPattern: base) + huge - 1) & ~(huge - 1)
-      let end = UInt(bitPattern: base + count) & ~(huge - 1)
-      if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_HUGEPAGE) }
-    }
+    #if os(Linux)
+      let huge: UInt = 2 << 20
+      if count * 4 >= 4 * Int(huge), let base = buffer.baseAddress {
+        let start = (UInt(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = UInt(bitPattern: base + count) & ~(huge - 1)
+        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_HUGEPAGE) }
+      }
+    #endif
     initialized = count
   }
   return Tensor(channels: channels, height: height, width: width, data: data)
