@@ -70,7 +70,7 @@ public func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionO
 
 /// The ways `convolve` computes; all agree with the definition to float rounding.
 enum ConvolutionPath: Equatable {
-  /// Registers-blocked sliding window over border-padded rows (`CorrelationPlan`).
+  /// Register-blocked sliding window over border-padded rows (`CorrelationPlan`).
   case direct
   /// A column pass then a row pass, for rank-1 kernels.
   case separable
