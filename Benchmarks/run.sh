@@ -122,10 +122,10 @@ done
 whole cmd-jpeg "djpeg → cjpeg (pipe)" "sh -c 'djpeg $IN_JPG | cjpeg -quality 90 > $O.jpg'"
 
 # --- table -------------------------------------------------------------------------------------------
-python3 - "$RESULTS" "$(nproc)" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)" \
+python3 - "$RESULTS" "$(nproc)" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)" "$REPEATS" "$RUNS" \
   >Benchmarks/README.md <<'EOF'
 import sys
-path, cores, date, cpu = sys.argv[1:5]
+path, cores, date, cpu, repeats, runs = sys.argv[1:7]
 rows, index = [], {}
 for line in open(path):
     if not line.strip() or line.startswith("#"):
@@ -159,8 +159,9 @@ out = [
     "# Benchmarks",
     "",
     f"Measured {date} by `Benchmarks/run.sh` on {cores} cores ({cpu}); every library was allowed all cores.",
-    "Times are medians in milliseconds (in-process: the lower of two rounds' medians of "
-    + "REPEATS runs each, after a warm-up); ratio = convolve / peer (below 1: convolve is faster).",
+    f"Times are medians in milliseconds (in-process: the lower of two rounds' medians of {repeats} runs each,",
+    f"after a warm-up; whole commands: {runs} runs, fewer for ImageMagick's Gaussian). Ratio = convolve / peer",
+    "(below 1: convolve is faster).",
     "",
     "In-process rows time only the operation on data already in memory: convolve through `ConvolveBench`",
     "(planar Float32), OpenCV on interleaved Float32, Pillow on 8-bit RGB (its only mode for `Kernel`),",
