@@ -38,10 +38,8 @@ fi
 CONVERT=/usr/bin/convert  # the real ImageMagick, not a stand-in earlier on PATH
 
 # --- build -------------------------------------------------------------------------------------------
-flags=()
-grep -q 'func loadImage' Sources/ConvolveFormats/*.swift 2>/dev/null && flags+=(-Xswiftc -DHAVE_CODECS)
-log "swift build -c release ${flags[*]}"
-swift build -c release "${flags[@]}" 2>&1 | grep -E 'error|warning: unre|Compiling|Build' | tail -3 >&2
+log "swift build -c release"
+swift build -c release 2>&1 | grep -E 'error|Build' | tail -3 >&2
 BIN=$(swift build -c release --show-bin-path)
 CLI=$BIN/convolve
 HAVE_CLI=0

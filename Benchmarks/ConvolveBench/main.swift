@@ -72,13 +72,14 @@ for name in names where name.hasPrefix("conv") && !cases.contains(where: { $0.0 
     cases.append((name, { [k = randomKernel(n)] in try convolve(image, with: k, options: replicate) }))
   }
 }
-#if HAVE_CODECS
+// Runs only when given a JPEG (`--jpeg PATH`).
+if let jpegPath {
   cases.append(("jpeg", {
-    let loaded = try loadImage(path: jpegPath ?? "in.jpg")
+    let loaded = try loadImage(path: jpegPath)
     try saveImage(loaded.tensor, path: NSTemporaryDirectory() + "convolve-bench.jpg", quality: 90)
     return loaded
   }))
-#endif
+}
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
 
