@@ -140,7 +140,7 @@ public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: La
   let pad = try geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw)
   let (outH, outW) = try geometry.outputSize(
     inputHeight: input.height, inputWidth: input.width, kernelHeight: kh, kernelWidth: kw)
-  var output = uninitializedTensor(channels: n, height: outH, width: outW)
+  var output = Tensor.uninitialized(channels: n, height: outH, width: outW)
   let plan = SlidingPlan(
     inH: input.height, inW: input.width, outH: outH, outW: outW, kh: kh, kw: kw, pad: pad,
     stride: (geometry.strideY, geometry.strideX), dilation: (geometry.dilationY, geometry.dilationX))
@@ -167,14 +167,6 @@ public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: La
     }
   }
   return output
-}
-
-/// A tensor whose values are left for the caller to write, to avoid a pass over a large output.
-func uninitializedTensor(channels: Int, height: Int, width: Int) -> Tensor {
-  let count = channels * height * width
-  return Tensor(
-    channels: channels, height: height, width: width,
-    data: [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
 }
 
 /// `channels` planes each filled with its bias value (zero without bias), written once.

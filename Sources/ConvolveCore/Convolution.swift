@@ -100,14 +100,14 @@ func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions,
       dilation: dilation)
   switch path {
   case .separable where factors != nil:
-    var result = outputTensor(channels: input.channels, height: outH, width: outW)
+    var result = Tensor.uninitialized(channels: input.channels, height: outH, width: outW)
     SeparablePlan(
       column: factors!.column, row: factors!.row, input: (input.height, input.width), output: (outH, outW),
       padding: pad, border: options.border, stride: stride, dilation: dilation
     ).run(input, into: &result)
     return result
   case .fft:
-    var result = outputTensor(channels: input.channels, height: outH, width: outW)
+    var result = Tensor.uninitialized(channels: input.channels, height: outH, width: outW)
     FFTCorrelationPlan(
       kernel: k, channels: input.channels, input: (input.height, input.width), output: (outH, outW), padding: pad,
       border: options.border, stride: stride, dilation: dilation
@@ -142,31 +142,12 @@ private func correlationPass(
   _ input: Tensor, _ kernel: Kernel, output: (Int, Int), padding: Padding, border: Border,
   stride: (Int, Int), dilation: (Int, Int)
 ) -> Tensor {
-  var result = outputTensor(channels: input.channels, height: output.0, width: output.1)
+  var result = Tensor.uninitialized(channels: input.channels, height: output.0, width: output.1)
   CorrelationPlan(
     kernel: kernel, input: (input.height, input.width), output: output, padding: padding, border: border,
     stride: stride, dilation: dilation
   ).run(input, into: &result)
   return result
-}
-
-/// An uninitialized tensor for an output that every path writes in full. Large buffers ask for
-/// transparent huge pages: first touching a fresh 144 MB output in 4 KB pages cost about a third
-/// of a 3x3 filter's time on a 4000x3000 RGB image.
-func outputTensor(channels: Int, height: Int, width: Int) -> Tensor {
-  let count = channels * height * width
-  let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-    #if os(Linux)
-      let huge: UInt = 2 << 20
-      if count * 4 >= 4 * Int(huge), let base = buffer.baseAddress {
-        let start = (UInt(bitPattern: base) + huge - 1) & ~(huge - 1)
-        let end = UInt(bitPattern: base + count) & ~(huge - 1)
-        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_HUGEPAGE) }
-      }
-    #endif
-    initialized = count
-  }
-  return Tensor(channels: channels, height: height, width: width, data: data)
 }
 
 /// Correlation, `convolve` without the flip: `y[n1, n2] = Σ x[n1 + k1, n2 + k2] · h[k1, k2]`.

@@ -98,7 +98,7 @@ public struct Pooling: Equatable, Sendable {
   /// Pools every channel; output size from `outputSize(inputHeight:inputWidth:)`.
   public func apply(to input: Tensor) throws -> Tensor {
     let (outH, outW) = try outputSize(inputHeight: input.height, inputWidth: input.width)
-    var output = Tensor(channels: input.channels, height: outH, width: outW)
+    var output = Tensor.uninitialized(channels: input.channels, height: outH, width: outW)
     let (inH, inW) = (input.height, input.width)
     let (kh, kw, sy, sx, pad, kind) = (kernelHeight, kernelWidth, strideY, strideX, padding, kind)
     input.data.withUnsafeBufferPointer { src in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A planar Float32 stack of 2-D maps, laid out `channels × height × width`, each map row-major.
 ///
 /// Images load with values in [0, 1] whatever their bit depth; operations keep Float32 throughout
@@ -59,4 +61,23 @@ public struct Tensor: Equatable, Sendable {
 
   public var minimum: Float { data.min() ?? 0 }
   public var maximum: Float { data.max() ?? 0 }
+
+  /// An uninitialized tensor for an output that every path writes in full. Large buffers ask for
+  /// transparent huge pages: first touching a fresh 144 MB output in 4 KB pages cost about a third
+  /// of a 3x3 filter's time on a 4000x3000 RGB image.
+  static func uninitialized(channels: Int, height: Int, width: Int) -> Tensor {
+    let count = channels * height * width
+    let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      #if os(Linux)
+        let huge: UInt = 2 << 20
+        if count * 4 >= 4 * Int(huge), let base = buffer.baseAddress {
+          let start = (UInt(bitPattern: base) + huge - 1) & ~(huge - 1)
+          let end = UInt(bitPattern: base + count) & ~(huge - 1)
+          if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), MADV_HUGEPAGE) }
+        }
+      #endif
+      initialized = count
+    }
+    return Tensor(channels: channels, height: height, width: width, data: data)
+  }
 }
