@@ -211,7 +211,7 @@ struct SlidingPlan {
     let k = channels * kh * kw
     let outPlane = outH * outW
     let direct = kh == 1 && kw == 1 && stride == (1, 1) && pad == .zero
-    let bandRows = direct ? outH : max(1, min(outH, (1 << 18) / max(1, k * outW)))
+    let bandRows = direct ? outH : max(1, min(outH, (1 << 20) / max(1, k * outW)))
     let col = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 0 : k * bandRows * outW)
     defer { col.deallocate() }
     var y0 = 0
