@@ -57,6 +57,21 @@ public struct ConvolutionOptions: Equatable, Sendable {
         : Padding(top: bigY, bottom: smallY, left: bigX, right: smallX)
     }
   }
+
+  /// The padding and output size for a kernel of the given size on a `height x width` input, or an error
+  /// when the geometry does not fit (see `slidingOutputSize`).
+  public func outputGeometry(inputHeight: Int, inputWidth: Int, kernelHeight kh: Int, kernelWidth kw: Int) throws
+    -> (height: Int, width: Int, padding: Padding)
+  {
+    let pad = resolvedPadding(kernelHeight: kh, kernelWidth: kw)
+    let height = try slidingOutputSize(
+      input: inputHeight, kernel: kh, stride: strideY, padBefore: pad.top, padAfter: pad.bottom, dilation: dilationY,
+      floor: floor, axis: "height")
+    let width = try slidingOutputSize(
+      input: inputWidth, kernel: kw, stride: strideX, padBefore: pad.left, padAfter: pad.right, dilation: dilationX,
+      floor: floor, axis: "width")
+    return (height, width, pad)
+  }
 }
 
 /// 2-D convolution of every channel with one kernel: `y[n1, n2] = Σ x[k1, k2] · h[n1 - k1, n2 - k2]`.
@@ -84,13 +99,8 @@ func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions,
   -> Tensor
 {
   let k = options.correlate ? kernel : kernel.flipped
-  let pad = options.resolvedPadding(kernelHeight: k.height, kernelWidth: k.width)
-  let outH = try slidingOutputSize(
-    input: input.height, kernel: k.height, stride: options.strideY, padBefore: pad.top, padAfter: pad.bottom,
-    dilation: options.dilationY, floor: options.floor, axis: "height")
-  let outW = try slidingOutputSize(
-    input: input.width, kernel: k.width, stride: options.strideX, padBefore: pad.left, padAfter: pad.right,
-    dilation: options.dilationX, floor: options.floor, axis: "width")
+  let (outH, outW, pad) = try options.outputGeometry(
+    inputHeight: input.height, inputWidth: input.width, kernelHeight: k.height, kernelWidth: k.width)
   let stride = (options.strideY, options.strideX), dilation = (options.dilationY, options.dilationX)
   let factors = k.separableFactors
   let path =

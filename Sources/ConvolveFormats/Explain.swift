@@ -119,13 +119,8 @@ public func explainConvolution(
   let (xs, hs) = o.correlate ? ("x1", "x2") : ("x", "h")
   let folded = kernel.flipped
   let slid = o.correlate ? kernel : folded
-  let pad = o.resolvedPadding(kernelHeight: kernel.height, kernelWidth: kernel.width)
-  let outH = try slidingOutputSize(
-    input: input.height, kernel: kernel.height, stride: o.strideY, padBefore: pad.top, padAfter: pad.bottom,
-    dilation: o.dilationY, floor: o.floor, axis: "height")
-  let outW = try slidingOutputSize(
-    input: input.width, kernel: kernel.width, stride: o.strideX, padBefore: pad.left, padAfter: pad.right,
-    dilation: o.dilationX, floor: o.floor, axis: "width")
+  let (outH, outW, pad) = try o.outputGeometry(
+    inputHeight: input.height, inputWidth: input.width, kernelHeight: kernel.height, kernelWidth: kernel.width)
   let result = try convolve(input, with: kernel, options: o)
 
   var out: [String] = []

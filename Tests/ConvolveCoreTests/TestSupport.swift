@@ -24,13 +24,8 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
 /// over the border-extended input. Deliberately plain; every fast path is compared with it.
 func naiveConvolve(_ x: Tensor, _ kernel: Kernel, _ o: ConvolutionOptions) throws -> Tensor {
   let k = o.correlate ? kernel : kernel.flipped
-  let p = o.resolvedPadding(kernelHeight: k.height, kernelWidth: k.width)
-  let outH = try slidingOutputSize(
-    input: x.height, kernel: k.height, stride: o.strideY, padBefore: p.top, padAfter: p.bottom,
-    dilation: o.dilationY, floor: o.floor)
-  let outW = try slidingOutputSize(
-    input: x.width, kernel: k.width, stride: o.strideX, padBefore: p.left, padAfter: p.right,
-    dilation: o.dilationX, floor: o.floor)
+  let (outH, outW, p) = try o.outputGeometry(
+    inputHeight: x.height, inputWidth: x.width, kernelHeight: k.height, kernelWidth: k.width)
   var y = Tensor(channels: x.channels, height: outH, width: outW)
   for c in 0 ..< x.channels {
     for oy in 0 ..< outH {

@@ -12,23 +12,13 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 private let sampleImages = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
   .deletingLastPathComponent().appendingPathComponent("SampleImages")
 
-private func crc32(_ bytes: [UInt8]) -> UInt32 {
-  var crc: UInt32 = 0xFFFF_FFFF
-  for byte in bytes {
-    crc ^= UInt32(byte)
-    for _ in 0 ..< 8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-  }
-  return ~crc
-}
-
-private func bigEndian32(_ value: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) } }
 
 private let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
 /// A chunk with its length and CRC; `corruptCRC` flips the CRC's low bit.
 private func pngChunk(_ type: String, _ data: [UInt8], corruptCRC: Bool = false) -> [UInt8] {
   let body = Array(type.utf8) + data
-  return bigEndian32(UInt32(data.count)) + body + bigEndian32(crc32(body) ^ (corruptCRC ? 1 : 0))
+  return bigEndian(UInt32(data.count)) + body + bigEndian(crc32(body) ^ (corruptCRC ? 1 : 0))
 }
 
 /// A 1-row, 1-pixel-wide worth of zlib data: enough to be a valid IDAT for a 1x1 gray image only.
@@ -37,7 +27,7 @@ private let tinyIDAT: [UInt8] = [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02,
 /// A gray 8-bit PNG with the given header; the IDAT holds one pixel's worth of data.
 private func png(width: UInt32, height: UInt32, bitDepth: UInt8 = 8, colorType: UInt8 = 0,
                  badIHDRCRC: Bool = false, badIDATCRC: Bool = false) -> [UInt8] {
-  let ihdr = bigEndian32(width) + bigEndian32(height) + [bitDepth, colorType, 0, 0, 0]
+  let ihdr = bigEndian(width) + bigEndian(height) + [bitDepth, colorType, 0, 0, 0]
   return pngSignature + pngChunk("IHDR", ihdr, corruptCRC: badIHDRCRC) + pngChunk("IDAT", tinyIDAT, corruptCRC: badIDATCRC)
     + pngChunk("IEND", [])
 }
@@ -147,7 +137,7 @@ private func sofDimensionOffset(_ bytes: [UInt8]) -> Int? {
   /// libpng only warns about a bad CRC in an ancillary chunk; the loader refuses those too.
   @Test func pngWithBadAncillaryCRC() throws {
     let scratch = try Scratch()
-    let ihdr = bigEndian32(1) + bigEndian32(1) + [8, 0, 0, 0, 0]
+    let ihdr = bigEndian(1) + bigEndian(1) + [8, 0, 0, 0, 0]
     let text = pngChunk("tEXt", Array("Comment\0hello".utf8), corruptCRC: true)
     for (name, bytes) in [
       ("before-idat.png", pngSignature + pngChunk("IHDR", ihdr) + text + pngChunk("IDAT", tinyIDAT) + pngChunk("IEND", [])),

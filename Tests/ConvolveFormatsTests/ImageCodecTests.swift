@@ -60,7 +60,8 @@ private func readTable(_ url: URL) throws -> [[String: String]] {
   return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
 }
 
-private func crc32(_ bytes: [UInt8]) -> UInt32 {
+/// The PNG chunk checksum (CRC-32, as zlib computes it).
+func crc32(_ bytes: [UInt8]) -> UInt32 {
   var crc: UInt32 = 0xFFFF_FFFF
   for byte in bytes {
     crc ^= UInt32(byte)
@@ -69,7 +70,7 @@ private func crc32(_ bytes: [UInt8]) -> UInt32 {
   return ~crc
 }
 
-private func bigEndian(_ value: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) } }
+func bigEndian(_ value: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) } }
 
 private func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
   let body = Array(type.utf8) + data
