@@ -59,16 +59,7 @@ func fftColumnsForward(
         h /= 4
       }
       if h == 1 {
-        for start in stride(from: 0, to: n, by: 2) {
-          let ar = re + start * m, ai = im + start * m, br = ar + m, bi = ai + m
-          for x in 0 ..< m {
-            let (pr, pi, qr, qi) = (ar[x], ai[x], br[x], bi[x])
-            ar[x] = pr + qr
-            ai[x] = pi + qi
-            br[x] = pr - qr
-            bi[x] = pi - qi
-          }
-        }
+        radix2Stage(re, im, n: n, m: m)
       }
     }
   }
@@ -85,16 +76,7 @@ func fftColumnsInverse(
     twiddles.sin.withUnsafeBufferPointer { sn in
       var h = 2
       if levels % 2 == 1 {
-        for start in stride(from: 0, to: n, by: 2) {
-          let ar = re + start * m, ai = im + start * m, br = ar + m, bi = ai + m
-          for x in 0 ..< m {
-            let (pr, pi, qr, qi) = (ar[x], ai[x], br[x], bi[x])
-            ar[x] = pr + qr
-            ai[x] = pi + qi
-            br[x] = pr - qr
-            bi[x] = pi - qi
-          }
-        }
+        radix2Stage(re, im, n: n, m: m)
         h = 4
       }
       while h < n {
@@ -146,6 +128,21 @@ func transpose(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, 
         let d = dst + j * rows
         for i in i0 ..< i1 { d[i] = src[i * cols + j] }
       }
+    }
+  }
+}
+
+/// The twiddle-free radix-2 stage shared by both directions: each pair of adjacent rows becomes (a + b, a - b).
+@inline(__always)
+private func radix2Stage(_ re: UnsafeMutablePointer<Float>, _ im: UnsafeMutablePointer<Float>, n: Int, m: Int) {
+  for start in stride(from: 0, to: n, by: 2) {
+    let ar = re + start * m, ai = im + start * m, br = ar + m, bi = ai + m
+    for x in 0 ..< m {
+      let (pr, pi, qr, qi) = (ar[x], ai[x], br[x], bi[x])
+      ar[x] = pr + qr
+      ai[x] = pi + qi
+      br[x] = pr - qr
+      bi[x] = pi - qi
     }
   }
 }
