@@ -2,7 +2,7 @@
 # Sets up the machine if needed, builds convolve, and filters every photo in SampleImages/ into out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh   # apt-get installs libpng-dev, libjpeg-dev, libopenblas-dev when missing
 swift build -c release --product convolve
 bin="$(swift build -c release --show-bin-path)/convolve"
 mkdir -p out
