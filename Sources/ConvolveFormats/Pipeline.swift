@@ -45,6 +45,40 @@ public struct Pipeline: Sendable {
     case flatten
   }
 
+  /// The channel count the first (transposed) convolution expects, when every stage before it keeps the
+  /// channel count; nil when no such stage leads the chain.
+  public var inputChannels: Int? {
+    for stage in stages {
+      switch stage.operation {
+      case .conv(let bank, let geometry): return bank.inChannelsPerGroup * geometry.groups
+      case .transposedConv(let bank, _): return bank.outChannels
+      case .activation(.maxout), .flatten: return nil
+      case .activation, .pool, .globalAveragePool, .upsample: continue
+      }
+    }
+    return nil
+  }
+
+  /// The photo with the channels the first convolution expects: gray repeated to RGB, alpha dropped, or
+  /// RGB reduced to luma (0.299 R + 0.587 G + 0.114 B); with a note saying what was done, or nil when unchanged.
+  public func prepared(_ image: Tensor) -> (tensor: Tensor, note: String?) {
+    guard let want = inputChannels, want != image.channels else { return (image, nil) }
+    let have = image.channels
+    let color = have == 2 || have == 4 ? have - 1 : have
+    let planes = (0 ..< color).map { image.plane($0).data }
+    var out: [[Float]]
+    switch (color, want) {
+    case (1, 1), (3, 3): out = planes
+    case (1, _): out = Array(repeating: planes[0], count: want)
+    case (3, 1):
+      out = [(0 ..< image.planeSize).map { 0.299 * planes[0][$0] + 0.587 * planes[1][$0] + 0.114 * planes[2][$0] }]
+    default: return (image, nil)
+    }
+    let tensor = Tensor(channels: want, height: image.height, width: image.width, data: out.flatMap { $0 })
+    let what = ["", "gray", "gray+alpha", "RGB", "RGBA"][min(have, 4)]
+    return (tensor, "input is \(what) (\(have) channel\(have == 1 ? "" : "s")); the first layer expects \(want), so it gets \(color == 1 ? "the gray channel repeated" : want == 1 ? "the luma" : "the colour channels")")
+  }
+
   /// Runs every stage in order, handing each stage's output to `body` as it is produced.
   public func run(_ input: Tensor, _ body: (Int, Stage, Tensor) throws -> Void) throws {
     var x = input

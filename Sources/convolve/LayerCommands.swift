@@ -108,7 +108,9 @@ func runStages(
   // Each stage's time runs from the end of the previous callback to the start of this one: its operation only.
   let clock = ContinuousClock()
   var mark = clock.now
-  try pipeline.run(image.tensor) { i, stage, output in
+  let (prepared, note) = pipeline.prepared(image.tensor)
+  if let note { log("note: \(note)") }
+  try pipeline.run(prepared) { i, stage, output in
     let elapsed = mark.duration(to: clock.now)
     defer { mark = clock.now }
     last = output

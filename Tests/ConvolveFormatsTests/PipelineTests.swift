@@ -292,4 +292,22 @@ import Testing
       atPath: path, contents: Data(#"{"stages": [{"op": "pool", "size": 2, "floor": 1}]}"#.utf8))
     #expect(try #require(s.loadError(path: path)).contains("it must be true or false"))
   }
+
+  @Test func grayAndRGBAPhotosAreAdaptedToTheFirstLayer() throws {
+    let bank = try FilterBank(outChannels: 1, inChannelsPerGroup: 3, kernelHeight: 1, kernelWidth: 1, weights: [1, 10, 100])
+    let pipeline = Pipeline(name: "p", stages: [.init(name: "c", operation: .conv(bank, LayerGeometry()))])
+    #expect(pipeline.inputChannels == 3)
+    let gray = Tensor(rows: [[0.5, 1]])
+    let (rgb, note) = pipeline.prepared(gray)
+    #expect(rgb.channels == 3 && rgb.data == [0.5, 1, 0.5, 1, 0.5, 1] && note?.contains("gray channel repeated") == true)
+    let rgba = Tensor(planes: [[[1]], [[2]], [[3]], [[0.5]]])
+    #expect(pipeline.prepared(rgba).tensor.data == [1, 2, 3])
+    let color = Tensor(planes: [[[1]], [[2]], [[3]]])
+    #expect(pipeline.prepared(color).note == nil)
+    let lumaBank = try FilterBank(outChannels: 1, inChannelsPerGroup: 1, kernelHeight: 1, kernelWidth: 1, weights: [1])
+    let luma = Pipeline(name: "l", stages: [.init(name: "c", operation: .conv(lumaBank, LayerGeometry()))])
+    #expect(abs(luma.prepared(color).tensor.data[0] - (0.299 + 2 * 0.587 + 3 * 0.114)) < 1e-6)
+    let first = Pipeline(name: "f", stages: [.init(name: "f", operation: .flatten)])
+    #expect(first.inputChannels == nil && first.prepared(gray).tensor == gray)
+  }
 }
