@@ -123,8 +123,9 @@ static void cmyk_to_rgb(const JSAMPLE *src, unsigned char *dst, JDIMENSION width
   }
 }
 
+/* decode: 0 header only, 1 into a malloc'ed interleaved buffer (*pixels), 2 into planar floats (dst). */
 static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, void **pixels,
-                       char *msg, size_t msg_cap) {
+                       float *dst, size_t dst_count, char *msg, size_t msg_cap) {
   FILE *fp = fopen(path, "rb");
   if (!fp) {
     ccodecs_set_msg(msg, msg_cap, "cannot open: %s", strerror(errno));
@@ -198,41 +199,71 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
     longjmp(e.jb, 1);
   }
   size_t stride = (size_t)d.output_width * channels;
-  buf = malloc(stride * d.output_height);
-  if (cmyk) cmyk_row = malloc((size_t)d.output_width * 4);
+  size_t plane = (size_t)d.output_width * d.output_height;
+  if (decode == 2 && dst_count != plane * channels) {
+    ccodecs_set_msg(msg, msg_cap, "JPEG changed while reading (%ux%u, %d channels)", d.output_width,
+                    d.output_height, channels);
+    longjmp(e.jb, 1);
+  }
+  /* Rows come CCODECS_STRIP_ROWS per jpeg_read_scanlines call where libjpeg has them (one call
+   * returns at most one iMCU row; a one-row call makes the h2v2 upsampler copy through a spare row).
+   * Planar output goes through a strip that stays in cache; interleaved output goes straight into
+   * the image buffer. */
+  size_t strip_rows = CCODECS_STRIP_ROWS;
+  buf = malloc(stride * (decode == 2 ? strip_rows : d.output_height));
+  if (cmyk) cmyk_row = malloc((size_t)d.output_width * 4 * strip_rows);
   if (!buf || (cmyk && !cmyk_row)) {
     ccodecs_set_msg(msg, msg_cap, "out of memory for %ux%u pixels", d.output_width, d.output_height);
     longjmp(e.jb, 1);
   }
   while (d.output_scanline < d.output_height) {
-    unsigned char *dst = buf + (size_t)d.output_scanline * stride;
-    JSAMPROW row = cmyk ? cmyk_row : dst;
-    if (jpeg_read_scanlines(&d, &row, 1) != 1) {
-      ccodecs_set_msg(msg, msg_cap, "truncated JPEG data");
-      longjmp(e.jb, 1);
+    JDIMENSION first = d.output_scanline;
+    size_t want = d.output_height - first < strip_rows ? d.output_height - first : strip_rows;
+    unsigned char *out_rows = decode == 2 ? buf : buf + (size_t)first * stride;
+    JSAMPROW rows[CCODECS_STRIP_ROWS];
+    for (size_t r = 0; r < want; r++)
+      rows[r] = cmyk ? cmyk_row + r * d.output_width * 4 : out_rows + r * stride;
+    size_t got = 0;
+    while (got < want) {
+      JDIMENSION n = jpeg_read_scanlines(&d, rows + got, (JDIMENSION)(want - got));
+      if (n == 0) {
+        ccodecs_set_msg(msg, msg_cap, "truncated JPEG data");
+        longjmp(e.jb, 1);
+      }
+      got += n;
     }
-    if (cmyk) cmyk_to_rgb(cmyk_row, dst, d.output_width, d.saw_Adobe_marker);
+    if (cmyk)
+      for (size_t r = 0; r < want; r++)
+        cmyk_to_rgb(cmyk_row + r * d.output_width * 4, out_rows + r * stride, d.output_width, d.saw_Adobe_marker);
+    if (decode == 2) ccodecs_u8_to_planar(buf, want * d.output_width, channels, dst + (size_t)first * d.output_width, plane);
   }
   jpeg_finish_decompress(&d);
   jpeg_destroy_decompress(&d);
   free(cmyk_row);
   fclose(fp);
-  *pixels = buf;
+  if (decode == 1) *pixels = buf;
+  else free(buf);
   return 0;
 }
 
 int ccodecs_jpeg_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
-  return jpeg_decode(path, 0, INT64_MAX, info, NULL, msg, msg_cap);
+  return jpeg_decode(path, 0, INT64_MAX, info, NULL, NULL, 0, msg, msg_cap);
 }
 
 int ccodecs_jpeg_read(const char *path, int64_t max_pixels, ccodecs_info *info, void **pixels, char *msg,
                       size_t msg_cap) {
   *pixels = NULL;
-  return jpeg_decode(path, 1, max_pixels, info, pixels, msg, msg_cap);
+  return jpeg_decode(path, 1, max_pixels, info, pixels, NULL, 0, msg, msg_cap);
 }
 
-int ccodecs_jpeg_write(const char *path, const uint8_t *pixels, int32_t width, int32_t height, int32_t channels,
-                       int32_t quality, char *msg, size_t msg_cap) {
+int ccodecs_jpeg_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst,
+                             size_t dst_count, char *msg, size_t msg_cap) {
+  return jpeg_decode(path, dst ? 2 : 0, max_pixels, info, NULL, dst, dst_count, msg, msg_cap);
+}
+
+/* Either interleaved samples (pixels) or planar floats (planes) converted a strip at a time. */
+static int jpeg_encode(const char *path, const uint8_t *pixels, const float *planes, int32_t width, int32_t height,
+                       int32_t channels, int32_t quality, char *msg, size_t msg_cap) {
   if ((channels != 1 && channels != 3) || quality < 1 || quality > 100 || width < 1 || height < 1 ||
       width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
     ccodecs_set_msg(msg, msg_cap, "cannot write a %dx%d JPEG with %d channels at quality %d", width, height,
@@ -249,8 +280,10 @@ int ccodecs_jpeg_write(const char *path, const uint8_t *pixels, int32_t width, i
   memset(&c, 0, sizeof c);
   init_err(&e, msg, msg_cap);
   c.err = &e.pub;
+  uint8_t *volatile strip = NULL;
   if (setjmp(e.jb)) {
     jpeg_destroy_compress(&c);
+    free(strip);
     fclose(fp);
     return -1;
   }
@@ -262,14 +295,33 @@ int ccodecs_jpeg_write(const char *path, const uint8_t *pixels, int32_t width, i
   c.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_set_defaults(&c);
   jpeg_set_quality(&c, quality, TRUE);
-  jpeg_start_compress(&c, TRUE);
   size_t stride = (size_t)width * channels;
+  if (planes) strip = malloc(stride * CCODECS_STRIP_ROWS);
+  if (planes && !strip) {
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    longjmp(e.jb, 1);
+  }
+  jpeg_start_compress(&c, TRUE);
+  size_t plane = (size_t)width * height;
   while (c.next_scanline < c.image_height) {
-    JSAMPROW row = (JSAMPROW)(pixels + (size_t)c.next_scanline * stride);
-    jpeg_write_scanlines(&c, &row, 1);
+    JDIMENSION first = c.next_scanline;
+    size_t n = c.image_height - first < CCODECS_STRIP_ROWS ? c.image_height - first : CCODECS_STRIP_ROWS;
+    JSAMPROW rows[CCODECS_STRIP_ROWS];
+    if (planes) ccodecs_planar_to_u8(planes + (size_t)first * width, plane, n * width, channels, strip);
+    const uint8_t *base = planes ? strip : pixels + (size_t)first * stride;
+    for (size_t r = 0; r < n; r++) rows[r] = (JSAMPROW)(base + r * stride);
+    for (size_t done = 0; done < n;) {
+      JDIMENSION written = jpeg_write_scanlines(&c, rows + done, (JDIMENSION)(n - done));
+      if (written == 0) {
+        ccodecs_set_msg(msg, msg_cap, "JPEG encoder accepted no rows");
+        longjmp(e.jb, 1);
+      }
+      done += written;
+    }
   }
   jpeg_finish_compress(&c);
   jpeg_destroy_compress(&c);
+  free(strip);
 
   int failed = ferror(fp);
   int saved_errno = errno;
@@ -282,4 +334,14 @@ int ccodecs_jpeg_write(const char *path, const uint8_t *pixels, int32_t width, i
     return -1;
   }
   return 0;
+}
+
+int ccodecs_jpeg_write(const char *path, const uint8_t *pixels, int32_t width, int32_t height, int32_t channels,
+                       int32_t quality, char *msg, size_t msg_cap) {
+  return jpeg_encode(path, pixels, NULL, width, height, channels, quality, msg, msg_cap);
+}
+
+int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,
+                              int32_t channels, int32_t quality, char *msg, size_t msg_cap) {
+  return jpeg_encode(path, NULL, planes, width, height, channels, quality, msg, msg_cap);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 typedef struct {
   jmp_buf jb;
@@ -70,8 +71,16 @@ static int expanded_channels(png_structp png, png_infop info) {
   }
 }
 
+/* n pixels of interleaved 8- or 16-bit samples into planar floats, starting at pixel `first`. */
+static void to_planar(const unsigned char *src, size_t first, size_t n, const ccodecs_info *info, float *dst,
+                      size_t plane) {
+  if (info->bit_depth == 16) ccodecs_u16_to_planar((const uint16_t *)src, n, info->channels, dst + first, plane);
+  else ccodecs_u8_to_planar(src, n, info->channels, dst + first, plane);
+}
+
+/* decode: 0 header only, 1 into a malloc'ed interleaved buffer (*pixels), 2 into planar floats (dst). */
 static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, void **pixels,
-                      char *msg, size_t msg_cap) {
+                      float *dst, size_t dst_count, char *msg, size_t msg_cap) {
   png_ctx ctx;
   ctx.warning[0] = 0;
   ctx.msg = msg;
@@ -129,7 +138,7 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
   if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
   if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
-  png_set_interlace_handling(png);
+  int passes = png_set_interlace_handling(png);
   png_read_update_info(png, info);
   if (png_get_channels(png, info) != out->channels || png_get_bit_depth(png, info) != out->bit_depth) {
     ccodecs_set_msg(msg, msg_cap, "unexpected PNG layout after expansion (%d channels, %d bits)",
@@ -141,35 +150,88 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
     ccodecs_set_msg(msg, msg_cap, "PNG too large for memory");
     longjmp(ctx.jb, 1);
   }
-  buf = malloc(rowbytes * height);
-  rows = malloc(sizeof(png_bytep) * height);
+  size_t plane = (size_t)width * height;
+  if (decode == 2 && dst_count != plane * out->channels) {
+    ccodecs_set_msg(msg, msg_cap, "PNG changed while reading (%ux%u, %d channels)", width, height, out->channels);
+    longjmp(ctx.jb, 1);
+  }
+  /* Planar output of a non-interlaced image goes through a strip of rows that stays in cache;
+   * everything else decodes the whole image first. */
+  int strips = decode == 2 && passes == 1;
+  size_t buffered = strips ? (height < CCODECS_STRIP_ROWS ? height : CCODECS_STRIP_ROWS) : height;
+  buf = malloc(rowbytes * buffered);
+  rows = malloc(sizeof(png_bytep) * buffered);
   if (!buf || !rows) {
     ccodecs_set_msg(msg, msg_cap, "out of memory for %ux%u pixels", width, height);
     longjmp(ctx.jb, 1);
   }
-  for (png_uint_32 y = 0; y < height; y++) rows[y] = buf + (size_t)y * rowbytes;
-  png_read_image(png, rows);
+  for (size_t y = 0; y < buffered; y++) rows[y] = buf + y * rowbytes;
+  if (strips) {
+    for (png_uint_32 y = 0; y < height; y += (png_uint_32)buffered) {
+      png_uint_32 n = height - y < buffered ? height - y : (png_uint_32)buffered;
+      png_read_rows(png, rows, NULL, n);
+      to_planar(buf, (size_t)y * width, (size_t)n * width, out, dst, plane);
+    }
+  } else {
+    png_read_image(png, rows);
+    if (decode == 2) to_planar(buf, 0, plane, out, dst, plane);
+  }
   png_read_end(png, NULL);
 
   png_destroy_read_struct(&png, &info, NULL);
   free(rows);
   fclose(ctx.fp);
-  *pixels = buf;
+  if (decode == 1) *pixels = buf;
+  else free(buf);
   return 0;
 }
 
 int ccodecs_png_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
-  return png_decode(path, 0, INT64_MAX, info, NULL, msg, msg_cap);
+  return png_decode(path, 0, INT64_MAX, info, NULL, NULL, 0, msg, msg_cap);
 }
 
 int ccodecs_png_read(const char *path, int64_t max_pixels, ccodecs_info *info, void **pixels, char *msg,
                      size_t msg_cap) {
   *pixels = NULL;
-  return png_decode(path, 1, max_pixels, info, pixels, msg, msg_cap);
+  return png_decode(path, 1, max_pixels, info, pixels, NULL, 0, msg, msg_cap);
 }
 
-int ccodecs_png_write(const char *path, const void *pixels, int32_t width, int32_t height, int32_t channels,
-                      int32_t bit_depth, char *msg, size_t msg_cap) {
+int ccodecs_png_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
+                            char *msg, size_t msg_cap) {
+  return png_decode(path, dst ? 2 : 0, max_pixels, info, NULL, dst, dst_count, msg, msg_cap);
+}
+
+/* Row filter and zlib settings when no compression level is asked for. Timed with libpng 1.6.39 and
+ * zlib 1.2.13 on one core (AMD EPYC), 8-bit RGB 4000x3000, writing a sharpened 8x-upscaled
+ * SampleImages/astronaut.png (smooth, photo-like) and a sharpened noisy synthetic image:
+ *
+ *   filter, zlib                      astronaut          noisy
+ *   adaptive (libpng default), L6     2701 ms 13.58 MB   1154 ms 33.94 MB   (the previous default)
+ *   none, L6 (libvips pngsave)         699 ms 26.41 MB    978 ms 33.41 MB
+ *   up, L1                             315 ms 15.94 MB    642 ms 35.84 MB
+ *   adaptive, L3                       860 ms 15.42 MB   1062 ms 34.60 MB
+ *   up, Z_RLE                          246 ms 14.12 MB    259 ms 35.77 MB
+ *   paeth, Z_RLE                       364 ms 13.33 MB    413 ms 35.83 MB   <- default
+ *   none, L0 (stored)                   54 ms 36.06 MB     74 ms 36.06 MB
+ *
+ * (Pillow writes level 6 with its own per-row filter choice, much like libpng's adaptive default.)
+ * Paeth prediction leaves small residuals on photographs and Z_RLE only codes runs of them, with no
+ * match search: 7x faster than the old default and no bigger on the smooth image, 6% bigger on
+ * noise. Images with long repeats far apart (screenshots, tiled montages) compress worse than with
+ * a match search; --png-compression 1...9 brings back libpng's adaptive filters with that level. */
+static void set_compression(png_structp png, int compression) {
+  if (compression < 0) {
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_PAETH);
+    png_set_compression_strategy(png, Z_RLE);
+  } else {
+    if (compression == 0) png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+    png_set_compression_level(png, compression > 9 ? 9 : compression);
+  }
+}
+
+/* Either interleaved samples (pixels) or planar floats (planes) converted a strip at a time. */
+static int png_encode(const char *path, const void *pixels, const float *planes, int32_t width, int32_t height,
+                      int32_t channels, int32_t bit_depth, int32_t compression, char *msg, size_t msg_cap) {
   static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                      PNG_COLOR_TYPE_RGB_ALPHA};
   if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16) || width < 1 || height < 1) {
@@ -195,28 +257,46 @@ int ccodecs_png_write(const char *path, const void *pixels, int32_t width, int32
     return -1;
   }
   png_bytep *volatile rows = NULL;
+  unsigned char *volatile strip = NULL;
   if (setjmp(ctx.jb)) {
     png_destroy_write_struct(&png, &info);
     free(rows);
+    free(strip);
     fclose(ctx.fp);
     return -1;
   }
   png_init_io(png, ctx.fp);
+  set_compression(png, compression);
   png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_types[channels],
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
   size_t rowbytes = (size_t)width * channels * (bit_depth / 8);
-  rows = malloc(sizeof(png_bytep) * (size_t)height);
-  if (!rows) {
+  size_t buffered = planes ? (height < CCODECS_STRIP_ROWS ? (size_t)height : CCODECS_STRIP_ROWS) : (size_t)height;
+  rows = malloc(sizeof(png_bytep) * buffered);
+  if (planes) strip = malloc(rowbytes * buffered);
+  if (!rows || (planes && !strip)) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     longjmp(ctx.jb, 1);
   }
-  for (int32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * rowbytes;
-  png_write_image(png, rows);
+  if (planes) {
+    size_t plane = (size_t)width * height;
+    for (size_t y = 0; y < buffered; y++) rows[y] = strip + y * rowbytes;
+    for (size_t y = 0; y < (size_t)height; y += buffered) {
+      size_t n = (size_t)height - y < buffered ? (size_t)height - y : buffered;
+      const float *src = planes + y * width;
+      if (bit_depth == 16) ccodecs_planar_to_u16(src, plane, n * width, channels, (uint16_t *)strip);
+      else ccodecs_planar_to_u8(src, plane, n * width, channels, strip);
+      png_write_rows(png, rows, (png_uint_32)n);
+    }
+  } else {
+    for (int32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * rowbytes;
+    png_write_image(png, rows);
+  }
   png_write_end(png, info);
   png_destroy_write_struct(&png, &info);
   free(rows);
+  free(strip);
 
   int failed = fflush(ctx.fp) != 0 || ferror(ctx.fp);
   int saved_errno = errno;
@@ -229,4 +309,14 @@ int ccodecs_png_write(const char *path, const void *pixels, int32_t width, int32
     return -1;
   }
   return 0;
+}
+
+int ccodecs_png_write(const char *path, const void *pixels, int32_t width, int32_t height, int32_t channels,
+                      int32_t bit_depth, char *msg, size_t msg_cap) {
+  return png_encode(path, pixels, NULL, width, height, channels, bit_depth, -1, msg, msg_cap);
+}
+
+int ccodecs_png_write_planar(const char *path, const float *planes, int32_t width, int32_t height, int32_t channels,
+                             int32_t bit_depth, int32_t compression, char *msg, size_t msg_cap) {
+  return png_encode(path, NULL, planes, width, height, channels, bit_depth, compression, msg, msg_cap);
 }

@@ -7,4 +7,15 @@
 /* printf into the caller's message buffer, always NUL-terminated. */
 void ccodecs_set_msg(char *msg, size_t msg_cap, const char *fmt, ...);
 
+#include <stdint.h>
+
+/* Strip conversions (planar.c). Planes are `plane` floats apart; n pixels are converted. */
+void ccodecs_u8_to_planar(const uint8_t *src, size_t n, int channels, float *planes, size_t plane);
+void ccodecs_u16_to_planar(const uint16_t *src, size_t n, int channels, float *planes, size_t plane);
+void ccodecs_planar_to_u8(const float *planes, size_t plane, size_t n, int channels, uint8_t *dst);
+void ccodecs_planar_to_u16(const float *planes, size_t plane, size_t n, int channels, uint16_t *dst);
+
+/* Rows handed to libpng / libjpeg per call. */
+enum { CCODECS_STRIP_ROWS = 16 };
+
 #endif

@@ -65,7 +65,7 @@ public struct Tensor: Equatable, Sendable {
   /// An uninitialized tensor for an output that every path writes in full. Large buffers ask for
   /// transparent huge pages: first touching a fresh 144 MB output in 4 KB pages cost about a third
   /// of a 3x3 filter's time on a 4000x3000 RGB image.
-  static func uninitialized(channels: Int, height: Int, width: Int) -> Tensor {
+  public static func uninitialized(channels: Int, height: Int, width: Int) -> Tensor {
     let count = channels * height * width
     let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
       #if os(Linux)

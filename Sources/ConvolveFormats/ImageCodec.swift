@@ -80,30 +80,18 @@ public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 10
     throw ConvolveError.file(path: path, reason: "the pixel limit must be positive, got \(maxPixels)")
   }
   let format = try detectFormat(path: path)
+  let read = format == .png ? ccodecs_png_read_planar : ccodecs_jpeg_read_planar
+  // A header pass checks the pixel limit (with the same errors as a full read) before the tensor is
+  // allocated; the decoder then converts strips of rows straight into it.
   var raw = ccodecs_info()
-  var pixels: UnsafeMutableRawPointer?
-  defer { ccodecs_free(pixels) }
-  try callCodec(path: path) { message, capacity in
-    switch format {
-    case .png: return ccodecs_png_read(path, Int64(maxPixels), &raw, &pixels, message, capacity)
-    case .jpeg: return ccodecs_jpeg_read(path, Int64(maxPixels), &raw, &pixels, message, capacity)
-    }
-  }
+  try callCodec(path: path) { read(path, Int64(maxPixels), &raw, nil, 0, $0, $1) }
   let info = ImageInfo(raw, format: format)
-  guard let pixels else { throw ConvolveError.file(path: path, reason: "decoder returned no pixels") }
-  var tensor = Tensor(channels: info.channels, height: info.height, width: info.width)
-  let count = tensor.count
-  tensor.data.withUnsafeMutableBufferPointer { planar in
-    if info.bitDepth == 16 {
-      let samples = UnsafeBufferPointer(start: pixels.assumingMemoryBound(to: UInt16.self), count: count)
-      deinterleave(samples, into: planar, channels: info.channels) { Float($0) / 65535 }
-    } else {
-      let table = (0 ..< 256).map { Float($0) / 255 }
-      table.withUnsafeBufferPointer { table in
-        let samples = UnsafeBufferPointer(start: pixels.assumingMemoryBound(to: UInt8.self), count: count)
-        deinterleave(samples, into: planar, channels: info.channels) { table[Int($0)] }
-      }
-    }
+  var tensor = Tensor.uninitialized(channels: info.channels, height: info.height, width: info.width)
+  try tensor.data.withUnsafeMutableBufferPointer { planar in
+    try callCodec(path: path) { read(path, Int64(maxPixels), &raw, planar.baseAddress, planar.count, $0, $1) }
+  }
+  guard ImageInfo(raw, format: format) == info else {
+    throw ConvolveError.file(path: path, reason: "image changed while reading")
   }
   if autoOrient && info.orientation != 1 {
     tensor = oriented(tensor, orientation: info.orientation)
@@ -117,7 +105,12 @@ public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 10
 /// PNG takes 1–4 channels at 8 or 16 bits. JPEG is 8-bit and takes 1 or 3 channels; the alpha
 /// channel of a 2- or 4-channel tensor is dropped. The file is written to a temporary file in the
 /// same directory and renamed over `path`, so a failed save leaves no partial output.
-public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality: Int = 92) throws {
+///
+/// `pngCompression` nil writes PNG with the fast default (Paeth filter, zlib run-length coding; see
+/// png_shim.c for the size and time trade-off); 0...9 uses libpng's adaptive filters with that zlib
+/// level (0 stores uncompressed).
+public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality: Int = 92,
+                      pngCompression: Int? = nil) throws {
   func fail(_ reason: String) -> ConvolveError { .file(path: path, reason: reason) }
   let format = try ImageFormat(path: path)
   guard tensor.width > 0, tensor.height > 0, tensor.channels > 0 else {
@@ -131,6 +124,9 @@ public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality
   case .png:
     guard (1 ... 4).contains(tensor.channels) else { throw fail("PNG takes 1 to 4 channels, got \(tensor.channels)") }
     guard bitDepth == 8 || bitDepth == 16 else { throw fail("PNG bit depth must be 8 or 16, got \(bitDepth)") }
+    if let pngCompression, !(0 ... 9).contains(pngCompression) {
+      throw fail("PNG compression must be 0...9, got \(pngCompression)")
+    }
     channels = tensor.channels
   case .jpeg:
     guard (1 ... 4).contains(tensor.channels) else { throw fail("JPEG takes 1 to 4 channels, got \(tensor.channels)") }
@@ -150,19 +146,14 @@ public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality
   let temporary = "\(directory)/.\(name).tmp-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 16))"
 
   do {
-    try callCodec(path: path) { message, capacity in
-      let (width, height) = (Int32(tensor.width), Int32(tensor.height))
-      if format == .png && bitDepth == 16 {
-        let samples: [UInt16] = interleave(tensor, channels: channels) { UInt16(quantize($0, 65535)) }
-        return samples.withUnsafeBufferPointer {
-          ccodecs_png_write(temporary, $0.baseAddress, width, height, Int32(channels), 16, message, capacity)
-        }
-      }
-      let samples: [UInt8] = interleave(tensor, channels: channels) { UInt8(quantize($0, 255)) }
-      return samples.withUnsafeBufferPointer {
+    let (width, height) = (Int32(tensor.width), Int32(tensor.height))
+    try tensor.data.withUnsafeBufferPointer { planes in
+      try callCodec(path: path) { message, capacity in
         format == .png
-          ? ccodecs_png_write(temporary, $0.baseAddress, width, height, Int32(channels), 8, message, capacity)
-          : ccodecs_jpeg_write(temporary, $0.baseAddress, width, height, Int32(channels), Int32(quality), message, capacity)
+          ? ccodecs_png_write_planar(temporary, planes.baseAddress, width, height, Int32(channels), Int32(bitDepth),
+                                     Int32(pngCompression ?? -1), message, capacity)
+          : ccodecs_jpeg_write_planar(temporary, planes.baseAddress, width, height, Int32(channels), Int32(quality),
+                                      message, capacity)
       }
     }
     guard rename(temporary, path) == 0 else { throw fail("cannot replace the file: \(String(cString: strerror(errno)))") }
@@ -211,34 +202,6 @@ private func fileExtension(_ path: String) -> Substring {
 private func parentDirectory(_ path: String) -> String {
   guard let slash = path.lastIndex(of: "/") else { return "." }
   return slash == path.startIndex ? "/" : String(path[..<slash])
-}
-
-@inline(__always)
-private func quantize(_ value: Float, _ scale: Float) -> Float {
-  let clamped = value.isNaN ? 0 : min(max(value, 0), 1)
-  return (clamped * scale + 0.5).rounded(.down)
-}
-
-/// Interleaved samples from the first `channels` planes of `tensor`.
-private func interleave<T: FixedWidthInteger>(_ tensor: Tensor, channels: Int, _ convert: (Float) -> T) -> [T] {
-  let plane = tensor.planeSize
-  var samples = [T](repeating: 0, count: plane * channels)
-  tensor.data.withUnsafeBufferPointer { source in
-    samples.withUnsafeMutableBufferPointer { destination in
-      for c in 0 ..< channels {
-        for i in 0 ..< plane { destination[i * channels + c] = convert(source[c * plane + i]) }
-      }
-    }
-  }
-  return samples
-}
-
-private func deinterleave<T>(_ samples: UnsafeBufferPointer<T>, into planar: UnsafeMutableBufferPointer<Float>,
-                             channels: Int, _ convert: (T) -> Float) {
-  let plane = samples.count / channels
-  for c in 0 ..< channels {
-    for i in 0 ..< plane { planar[c * plane + i] = convert(samples[i * channels + c]) }
-  }
 }
 
 /// `tensor` turned as EXIF orientation `orientation` (1...8) says, so that it displays upright:
