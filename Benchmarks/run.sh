@@ -119,6 +119,18 @@ done
 [ $HAVE_CLI = 1 ] && whole cmd-jpeg convolve "$CLI filter $IN_JPG $O.jpg --kernel=1"
 whole cmd-jpeg "djpeg → cjpeg (pipe)" "sh -c 'djpeg $IN_JPG | cjpeg -quality 90 > $O.jpg'"
 
+# A batch of 100 photos: SampleImages/ copied 25 times; --jobs 2 against --jobs 1 and ImageMagick's mogrify.
+BATCH=$WORK/batch100
+rm -rf "$BATCH" && mkdir -p "$BATCH/out1" "$BATCH/out2" "$BATCH/outm"
+for i in $(seq 1 25); do for f in SampleImages/*.png SampleImages/*.jpg; do
+  b=$(basename "$f"); cp "$f" "$BATCH/${b%.*}-$i.${b##*.}"; done; done
+if [ $HAVE_CLI = 1 ]; then
+  whole cmd-batch100 convolve "$CLI batch $BATCH $BATCH/out2 --filter gaussian --sigma 2 --jobs 2 --quiet" 3
+  whole cmd-batch100 "convolve --jobs 1" "$CLI batch $BATCH $BATCH/out1 --filter gaussian --sigma 2 --jobs 1 --quiet" 3
+fi
+MOGRIFY=$( [ -x /usr/bin/mogrify ] && echo /usr/bin/mogrify || true)
+[ -n "$MOGRIFY" ] && whole cmd-batch100 "mogrify -gaussian-blur" "sh -c '$MOGRIFY -path $BATCH/outm -gaussian-blur 0x2 $BATCH/*.png $BATCH/*.jpg'" 3
+
 # --- table -------------------------------------------------------------------------------------------
 python3 - "$RESULTS" "$(nproc)" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)" "$REPEATS" "$RUNS" \
   >Benchmarks/README.md <<'EOF'
@@ -152,6 +164,7 @@ labels = {
     "cmd-gauss2": "Gaussian σ=2, PNG → PNG",
     "cmd-gauss10": "Gaussian σ=10, PNG → PNG",
     "cmd-jpeg": "JPEG → JPEG q90 (convolve: 1x1 identity kernel)",
+    "cmd-batch100": "`batch` of 100 sample photos (0.1-0.3 MP), Gaussian σ=2, `--jobs 2`",
 }
 out = [
     "# Benchmarks",
