@@ -52,6 +52,9 @@ var cases: [(String, () throws -> Any)] = [
   ("gauss2", { [k = gaussian(2)] in try convolve(image, with: k, options: replicate) }),
   ("gauss10", { [k = gaussian(10)] in try convolve(image, with: k, options: replicate) }),
   ("conv31", { [k = randomKernel(31)] in try convolve(image, with: k, options: replicate) }),
+  ("box9", { [k = try! Kernel.box(size: 9)] in try convolve(image, with: k, options: replicate) }),
+  ("box21", { [k = try! Kernel.box(size: 21)] in try convolve(image, with: k, options: replicate) }),
+  ("box61", { [k = try! Kernel.box(size: 61)] in try convolve(image, with: k, options: replicate) }),
   ("layer3to64", {
     [x = randomTensor(3, 1024, 1024), bank = try! FilterBank(
       outChannels: 64, inChannelsPerGroup: 3, kernelHeight: 3, kernelWidth: 3,

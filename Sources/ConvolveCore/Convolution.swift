@@ -91,6 +91,8 @@ enum ConvolutionPath: Equatable {
   case separable
   /// Overlap-save FFT tiles (`FFTCorrelationPlan`).
   case fft
+  /// Running sums for constant kernels at stride 1 and dilation 1 (`BoxPlan`).
+  case box
 }
 
 /// `convolve` along `forced`, or along `convolutionPath`'s choice when nil; `separable` on a kernel
@@ -109,6 +111,13 @@ func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions,
       kernel: k, separable: factors != nil, channels: input.channels, output: (outH, outW), stride: stride,
       dilation: dilation)
   switch path {
+  case .box where stride == (1, 1) && dilation == (1, 1) && BoxPlan.constantWeight(k) != nil:
+    var result = Tensor.uninitialized(channels: input.channels, height: outH, width: outW)
+    BoxPlan(
+      weight: BoxPlan.constantWeight(k)!, kernel: (k.height, k.width), input: (input.height, input.width),
+      output: (outH, outW), padding: pad, border: options.border
+    ).run(input, into: &result)
+    return result
   case .separable where factors != nil:
     var result = Tensor.uninitialized(channels: input.channels, height: outH, width: outW)
     SeparablePlan(
@@ -129,12 +138,16 @@ func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions,
   }
 }
 
-/// Dispatch: rank-1 kernels with more than `2(kh + kw)` taps run `separable`; otherwise `fft` when its
+/// Dispatch: constant kernels of 9x9 taps and more (`kh + kw >= 18`) at stride 1 and dilation 1 run `box`;
+/// rank-1 kernels with more than `2(kh + kw)` taps run `separable`; otherwise `fft` when its
 /// modelled time (`FFTCorrelationPlan.bestTiles`) is below the direct one, `taps · outputs · directNanosPerTap`;
 /// otherwise `direct`. On 4000x3000 RGB at stride 1 the switch falls between 7x7 and 9x9 dense kernels.
 func convolutionPath(
   kernel k: Kernel, separable: Bool, channels: Int, output: (Int, Int), stride: (Int, Int), dilation: (Int, Int)
 ) -> ConvolutionPath {
+  if stride == (1, 1) && dilation == (1, 1) && k.height + k.width >= 18 && BoxPlan.constantWeight(k) != nil {
+    return .box
+  }
   if separable && k.height * k.width > 2 * (k.height + k.width) { return .separable }
   let taps = k.weights.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
   let directCost = Double(taps * output.0 * output.1 * channels) * directNanosPerTap

@@ -53,6 +53,34 @@ import Testing
     #expect(checked > 250)
   }
 
+  /// Constant kernels (box, mean) by running sums: every size up to 21x21 on images from 1x1 up, every border,
+  /// mode and explicit padding; rows longer than a 64-row band so the column sums restart.
+  @Test func boxPathMatchesReference() throws {
+    var rng = SplitMix64(seed: 14)
+    var checked = 0
+    for trial in 0 ..< 250 {
+      let (c, h, w) = (rng.int(1 ... 2), trial % 10 == 0 ? rng.int(65 ... 150) : rng.int(1 ... 30), rng.int(1 ... 40))
+      let (kh, kw) = (rng.int(1 ... 21), rng.int(1 ... 21))
+      let x = Tensor(channels: c, height: h, width: w, data: rng.floats(c * h * w))
+      let weight = Float.random(in: 0.01 ... 1, using: &rng)
+      let k = Kernel(height: kh, width: kw, weights: [Float](repeating: weight, count: kh * kw))
+      var o = randomOptions(&rng, maxStride: 1)
+      (o.dilationY, o.dilationX) = (1, 1)
+      if try check(x, k, o, .box, "box trial \(trial)") { checked += 1 }
+    }
+    #expect(checked > 150)
+  }
+
+  @Test func boxPathIsChosenForLargeConstantKernelsOnly() throws {
+    let box = Kernel(height: 9, width: 9, weights: [Float](repeating: 1 / 81, count: 81))
+    let path = { (k: Kernel, s: Int) in
+      convolutionPath(kernel: k, separable: true, channels: 3, output: (100, 100), stride: (s, s), dilation: (1, 1))
+    }
+    #expect(path(box, 1) == .box)
+    #expect(path(box, 2) != .box)
+    #expect(path(Kernel(height: 5, width: 5, weights: [Float](repeating: 1, count: 25)), 1) == .separable)
+  }
+
   /// Kernels up to 12x12, images down to 1x1 (smaller than the kernel), every border, stride and dilation.
   @Test func fftPathMatchesReference() throws {
     var rng = SplitMix64(seed: 12)
