@@ -20,8 +20,7 @@ struct BoxPlan {
     (kh, kw) = kernel
     (inH, inW) = input
     (outH, outW) = output
-    rowMap = border.indexMap(count: inH, before: padding.top, after: padding.bottom)
-    colMap = border.indexMap(count: inW, before: padding.left, after: padding.right)
+    (rowMap, colMap) = border.indexMaps(height: inH, width: inW, padding: padding)
     paddedW = inW + padding.left + padding.right
     left = padding.left
   }

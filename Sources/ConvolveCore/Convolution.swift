@@ -213,8 +213,7 @@ struct CorrelationPlan {
     if taps.isEmpty { taps.append((0, 0, 0)) }  // an all-zero kernel still writes zeros
     self.taps = taps
     kernelRows = dilation.0 * (kernel.height - 1) + 1
-    rowMap = border.indexMap(count: inH, before: padding.top, after: padding.bottom)
-    colMap = border.indexMap(count: inW, before: padding.left, after: padding.right)
+    (rowMap, colMap) = border.indexMaps(height: inH, width: inW, padding: padding)
     paddedW = inW + padding.left + padding.right
     left = padding.left
     offsets = taps.map { [paddedW] in $0.0 * paddedW + $0.1 }
@@ -315,8 +314,7 @@ struct SeparablePlan {
     let rowTaps = (0 ..< row.width).filter { row.weights[$0] != 0 }
     rowOffsets = rowTaps.map { $0 * dilation.1 }
     rowWeights = rowTaps.map { row.weights[$0] }
-    rowMap = border.indexMap(count: inH, before: padding.top, after: padding.bottom)
-    colMap = border.indexMap(count: inW, before: padding.left, after: padding.right)
+    (rowMap, colMap) = border.indexMaps(height: inH, width: inW, padding: padding)
     paddedW = inW + padding.left + padding.right
     left = padding.left
   }

@@ -74,8 +74,7 @@ struct FFTCorrelationPlan {
     paddedH = inH + padding.top + padding.bottom
     paddedW = inW + padding.left + padding.right
     left = padding.left
-    rowMap = border.indexMap(count: inH, before: padding.top, after: padding.bottom)
-    colMap = border.indexMap(count: inW, before: padding.left, after: padding.right)
+    (rowMap, colMap) = border.indexMaps(height: inH, width: inW, padding: padding)
     let rows1 = (outH - 1) * sy + 1, cols1 = (outW - 1) * sx + 1
     let best = Self.bestTiles(
       stride1Rows: rows1, stride1Cols: cols1, extentY: extentY, extentX: extentX, channels: channels)
