@@ -101,7 +101,9 @@ func filterImage(
   let alphaIndex = image.tensor.channels == 2 || image.tensor.channels == 4 ? image.tensor.channels - 1 : nil
   let color = alphaIndex.map { image.tensor.firstChannels($0) } ?? image.tensor
   let result = try filter.apply(to: color, options: options)
-  var mapped = ConvolveFormats.map(result, outputRange ?? filter.output)
+  let mapping = outputRange ?? filter.output
+  // saveImage clamps to [0, 1] (NaN to 0), which is `.clip`: skip a pass over, and a copy of, the result.
+  var mapped = mapping == .clip ? result : ConvolveFormats.map(result, mapping)
   if let alphaIndex, result.height == image.tensor.height, result.width == image.tensor.width {
     mapped.data += image.tensor.plane(alphaIndex).data
     mapped.channels += 1
