@@ -10,23 +10,7 @@
 #include <zlib.h>
 
 static void decode(const uint8_t *data, size_t size) {
-  const char *path = fuzz_path(data, size);
-  char msg[512];
-  int format;
-  if (ccodecs_sniff(path, &format, msg, sizeof msg) != 0) abort();
-  ccodecs_info info;
-  memset(&info, 0, sizeof info);
-  msg[0] = 0;
-  if (ccodecs_png_info(path, &info, msg, sizeof msg) != 0 && msg[0] == 0) abort(); /* failures explain */
-  void *pixels = NULL;
-  memset(&info, 0, sizeof info);
-  msg[0] = 0;
-  if (ccodecs_png_read(path, FUZZ_MAX_PIXELS, &info, &pixels, msg, sizeof msg) == 0) {
-    fuzz_check_pixels(&info, pixels);
-  } else if (pixels || msg[0] == 0) {
-    abort();
-  }
-  ccodecs_free(pixels);
+  fuzz_decode(data, size, ccodecs_png_info, ccodecs_png_read_planar);
 }
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }

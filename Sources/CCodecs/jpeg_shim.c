@@ -123,14 +123,11 @@ static void cmyk_to_rgb(const JSAMPLE *src, unsigned char *dst, JDIMENSION width
   }
 }
 
-/* decode: 0 header only, 1 into a malloc'ed interleaved buffer (*pixels), 2 into planar floats (dst). */
-static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, void **pixels,
-                       float *dst, size_t dst_count, char *msg, size_t msg_cap) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) {
-    ccodecs_set_msg(msg, msg_cap, "cannot open: %s", strerror(errno));
-    return -1;
-  }
+/* decode: 0 header only, 1 into planar floats (dst). */
+static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
+                       size_t dst_count, char *msg, size_t msg_cap) {
+  FILE *fp = ccodecs_open(path, "rb", msg, msg_cap);
+  if (!fp) return -1;
   struct jpeg_decompress_struct d;
   jpeg_err e;
   memset(&d, 0, sizeof d);
@@ -200,17 +197,16 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
   }
   size_t stride = (size_t)d.output_width * channels;
   size_t plane = (size_t)d.output_width * d.output_height;
-  if (decode == 2 && dst_count != plane * channels) {
+  if (dst_count != plane * channels) {
     ccodecs_set_msg(msg, msg_cap, "JPEG changed while reading (%ux%u, %d channels)", d.output_width,
                     d.output_height, channels);
     longjmp(e.jb, 1);
   }
   /* Rows come CCODECS_STRIP_ROWS per jpeg_read_scanlines call where libjpeg has them (one call
    * returns at most one iMCU row; a one-row call makes the h2v2 upsampler copy through a spare row).
-   * Planar output goes through a strip that stays in cache; interleaved output goes straight into
-   * the image buffer. */
+   * They go through a strip that stays in cache. */
   size_t strip_rows = CCODECS_STRIP_ROWS;
-  buf = malloc(stride * (decode == 2 ? strip_rows : d.output_height));
+  buf = malloc(stride * strip_rows);
   if (cmyk) cmyk_row = malloc((size_t)d.output_width * 4 * strip_rows);
   if (!buf || (cmyk && !cmyk_row)) {
     ccodecs_set_msg(msg, msg_cap, "out of memory for %ux%u pixels", d.output_width, d.output_height);
@@ -219,10 +215,9 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
   while (d.output_scanline < d.output_height) {
     JDIMENSION first = d.output_scanline;
     size_t want = d.output_height - first < strip_rows ? d.output_height - first : strip_rows;
-    unsigned char *out_rows = decode == 2 ? buf : buf + (size_t)first * stride;
     JSAMPROW rows[CCODECS_STRIP_ROWS];
     for (size_t r = 0; r < want; r++)
-      rows[r] = cmyk ? cmyk_row + r * d.output_width * 4 : out_rows + r * stride;
+      rows[r] = cmyk ? cmyk_row + r * d.output_width * 4 : buf + r * stride;
     size_t got = 0;
     while (got < want) {
       JDIMENSION n = jpeg_read_scanlines(&d, rows + got, (JDIMENSION)(want - got));
@@ -234,47 +229,36 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
     }
     if (cmyk)
       for (size_t r = 0; r < want; r++)
-        cmyk_to_rgb(cmyk_row + r * d.output_width * 4, out_rows + r * stride, d.output_width, d.saw_Adobe_marker);
-    if (decode == 2) ccodecs_u8_to_planar(buf, want * d.output_width, channels, dst + (size_t)first * d.output_width, plane);
+        cmyk_to_rgb(cmyk_row + r * d.output_width * 4, buf + r * stride, d.output_width, d.saw_Adobe_marker);
+    ccodecs_u8_to_planar(buf, want * d.output_width, channels, dst + (size_t)first * d.output_width, plane);
   }
   jpeg_finish_decompress(&d);
   jpeg_destroy_decompress(&d);
   free(cmyk_row);
   fclose(fp);
-  if (decode == 1) *pixels = buf;
-  else free(buf);
+  free(buf);
   return 0;
 }
 
 int ccodecs_jpeg_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
-  return jpeg_decode(path, 0, INT64_MAX, info, NULL, NULL, 0, msg, msg_cap);
-}
-
-int ccodecs_jpeg_read(const char *path, int64_t max_pixels, ccodecs_info *info, void **pixels, char *msg,
-                      size_t msg_cap) {
-  *pixels = NULL;
-  return jpeg_decode(path, 1, max_pixels, info, pixels, NULL, 0, msg, msg_cap);
+  return jpeg_decode(path, 0, INT64_MAX, info, NULL, 0, msg, msg_cap);
 }
 
 int ccodecs_jpeg_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst,
                              size_t dst_count, char *msg, size_t msg_cap) {
-  return jpeg_decode(path, dst ? 2 : 0, max_pixels, info, NULL, dst, dst_count, msg, msg_cap);
+  return jpeg_decode(path, dst != NULL, max_pixels, info, dst, dst_count, msg, msg_cap);
 }
 
-/* Either interleaved samples (pixels) or planar floats (planes) converted a strip at a time. */
-static int jpeg_encode(const char *path, const uint8_t *pixels, const float *planes, int32_t width, int32_t height,
-                       int32_t channels, int32_t quality, char *msg, size_t msg_cap) {
+int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,
+                              int32_t channels, int32_t quality, char *msg, size_t msg_cap) {
   if ((channels != 1 && channels != 3) || quality < 1 || quality > 100 || width < 1 || height < 1 ||
       width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
     ccodecs_set_msg(msg, msg_cap, "cannot write a %dx%d JPEG with %d channels at quality %d", width, height,
                     channels, quality);
     return -1;
   }
-  FILE *fp = fopen(path, "wb");
-  if (!fp) {
-    ccodecs_set_msg(msg, msg_cap, "cannot create: %s", strerror(errno));
-    return -1;
-  }
+  FILE *fp = ccodecs_open(path, "wb", msg, msg_cap);
+  if (!fp) return -1;
   struct jpeg_compress_struct c;
   jpeg_err e;
   memset(&c, 0, sizeof c);
@@ -296,8 +280,8 @@ static int jpeg_encode(const char *path, const uint8_t *pixels, const float *pla
   jpeg_set_defaults(&c);
   jpeg_set_quality(&c, quality, TRUE);
   size_t stride = (size_t)width * channels;
-  if (planes) strip = malloc(stride * CCODECS_STRIP_ROWS);
-  if (planes && !strip) {
+  strip = malloc(stride * CCODECS_STRIP_ROWS);
+  if (!strip) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     longjmp(e.jb, 1);
   }
@@ -307,9 +291,8 @@ static int jpeg_encode(const char *path, const uint8_t *pixels, const float *pla
     JDIMENSION first = c.next_scanline;
     size_t n = c.image_height - first < CCODECS_STRIP_ROWS ? c.image_height - first : CCODECS_STRIP_ROWS;
     JSAMPROW rows[CCODECS_STRIP_ROWS];
-    if (planes) ccodecs_planar_to_u8(planes + (size_t)first * width, plane, n * width, channels, strip);
-    const uint8_t *base = planes ? strip : pixels + (size_t)first * stride;
-    for (size_t r = 0; r < n; r++) rows[r] = (JSAMPROW)(base + r * stride);
+    ccodecs_planar_to_u8(planes + (size_t)first * width, plane, n * width, channels, strip);
+    for (size_t r = 0; r < n; r++) rows[r] = (JSAMPROW)(strip + r * stride);
     for (size_t done = 0; done < n;) {
       JDIMENSION written = jpeg_write_scanlines(&c, rows + done, (JDIMENSION)(n - done));
       if (written == 0) {
@@ -322,26 +305,5 @@ static int jpeg_encode(const char *path, const uint8_t *pixels, const float *pla
   jpeg_finish_compress(&c);
   jpeg_destroy_compress(&c);
   free(strip);
-
-  int failed = ferror(fp);
-  int saved_errno = errno;
-  if (fclose(fp) != 0 && !failed) {
-    failed = 1;
-    saved_errno = errno;
-  }
-  if (failed) {
-    ccodecs_set_msg(msg, msg_cap, "write failed: %s", strerror(saved_errno));
-    return -1;
-  }
-  return 0;
-}
-
-int ccodecs_jpeg_write(const char *path, const uint8_t *pixels, int32_t width, int32_t height, int32_t channels,
-                       int32_t quality, char *msg, size_t msg_cap) {
-  return jpeg_encode(path, pixels, NULL, width, height, channels, quality, msg, msg_cap);
-}
-
-int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,
-                              int32_t channels, int32_t quality, char *msg, size_t msg_cap) {
-  return jpeg_encode(path, NULL, planes, width, height, channels, quality, msg, msg_cap);
+  return ccodecs_close_written(fp, msg, msg_cap);
 }

@@ -78,18 +78,15 @@ static void to_planar(const unsigned char *src, size_t first, size_t n, const cc
   else ccodecs_u8_to_planar(src, n, info->channels, dst + first, plane);
 }
 
-/* decode: 0 header only, 1 into a malloc'ed interleaved buffer (*pixels), 2 into planar floats (dst). */
-static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, void **pixels,
-                      float *dst, size_t dst_count, char *msg, size_t msg_cap) {
+/* decode: 0 header only, 1 into planar floats (dst). */
+static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
+                      size_t dst_count, char *msg, size_t msg_cap) {
   png_ctx ctx;
   ctx.warning[0] = 0;
   ctx.msg = msg;
   ctx.msg_cap = msg_cap;
-  ctx.fp = fopen(path, "rb");
-  if (!ctx.fp) {
-    ccodecs_set_msg(msg, msg_cap, "cannot open: %s", strerror(errno));
-    return -1;
-  }
+  ctx.fp = ccodecs_open(path, "rb", msg, msg_cap);
+  if (!ctx.fp) return -1;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   if (!info) {
@@ -151,13 +148,13 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
     longjmp(ctx.jb, 1);
   }
   size_t plane = (size_t)width * height;
-  if (decode == 2 && dst_count != plane * out->channels) {
+  if (dst_count != plane * out->channels) {
     ccodecs_set_msg(msg, msg_cap, "PNG changed while reading (%ux%u, %d channels)", width, height, out->channels);
     longjmp(ctx.jb, 1);
   }
-  /* Planar output of a non-interlaced image goes through a strip of rows that stays in cache;
-   * everything else decodes the whole image first. */
-  int strips = decode == 2 && passes == 1;
+  /* A non-interlaced image goes through a strip of rows that stays in cache; an interlaced one is
+   * decoded whole first. */
+  int strips = passes == 1;
   size_t buffered = strips ? (height < CCODECS_STRIP_ROWS ? height : CCODECS_STRIP_ROWS) : height;
   buf = malloc(rowbytes * buffered);
   rows = malloc(sizeof(png_bytep) * buffered);
@@ -174,31 +171,24 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
     }
   } else {
     png_read_image(png, rows);
-    if (decode == 2) to_planar(buf, 0, plane, out, dst, plane);
+    to_planar(buf, 0, plane, out, dst, plane);
   }
   png_read_end(png, NULL);
 
   png_destroy_read_struct(&png, &info, NULL);
   free(rows);
   fclose(ctx.fp);
-  if (decode == 1) *pixels = buf;
-  else free(buf);
+  free(buf);
   return 0;
 }
 
 int ccodecs_png_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
-  return png_decode(path, 0, INT64_MAX, info, NULL, NULL, 0, msg, msg_cap);
-}
-
-int ccodecs_png_read(const char *path, int64_t max_pixels, ccodecs_info *info, void **pixels, char *msg,
-                     size_t msg_cap) {
-  *pixels = NULL;
-  return png_decode(path, 1, max_pixels, info, pixels, NULL, 0, msg, msg_cap);
+  return png_decode(path, 0, INT64_MAX, info, NULL, 0, msg, msg_cap);
 }
 
 int ccodecs_png_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
                             char *msg, size_t msg_cap) {
-  return png_decode(path, dst ? 2 : 0, max_pixels, info, NULL, dst, dst_count, msg, msg_cap);
+  return png_decode(path, dst != NULL, max_pixels, info, dst, dst_count, msg, msg_cap);
 }
 
 /* Row filter and zlib settings when no compression level is asked for. Timed with libpng 1.6.39 and
@@ -229,9 +219,8 @@ static void set_compression(png_structp png, int compression) {
   }
 }
 
-/* Either interleaved samples (pixels) or planar floats (planes) converted a strip at a time. */
-static int png_encode(const char *path, const void *pixels, const float *planes, int32_t width, int32_t height,
-                      int32_t channels, int32_t bit_depth, int32_t compression, char *msg, size_t msg_cap) {
+int ccodecs_png_write_planar(const char *path, const float *planes, int32_t width, int32_t height, int32_t channels,
+                             int32_t bit_depth, int32_t compression, char *msg, size_t msg_cap) {
   static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                      PNG_COLOR_TYPE_RGB_ALPHA};
   if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16) || width < 1 || height < 1) {
@@ -243,11 +232,8 @@ static int png_encode(const char *path, const void *pixels, const float *planes,
   ctx.warning[0] = 0;
   ctx.msg = msg;
   ctx.msg_cap = msg_cap;
-  ctx.fp = fopen(path, "wb");
-  if (!ctx.fp) {
-    ccodecs_set_msg(msg, msg_cap, "cannot create: %s", strerror(errno));
-    return -1;
-  }
+  ctx.fp = ccodecs_open(path, "wb", msg, msg_cap);
+  if (!ctx.fp) return -1;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   if (!info) {
@@ -272,51 +258,25 @@ static int png_encode(const char *path, const void *pixels, const float *planes,
   png_write_info(png, info);
   if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
   size_t rowbytes = (size_t)width * channels * (bit_depth / 8);
-  size_t buffered = planes ? (height < CCODECS_STRIP_ROWS ? (size_t)height : CCODECS_STRIP_ROWS) : (size_t)height;
+  size_t buffered = height < CCODECS_STRIP_ROWS ? (size_t)height : CCODECS_STRIP_ROWS;
   rows = malloc(sizeof(png_bytep) * buffered);
-  if (planes) strip = malloc(rowbytes * buffered);
-  if (!rows || (planes && !strip)) {
+  strip = malloc(rowbytes * buffered);
+  if (!rows || !strip) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     longjmp(ctx.jb, 1);
   }
-  if (planes) {
-    size_t plane = (size_t)width * height;
-    for (size_t y = 0; y < buffered; y++) rows[y] = strip + y * rowbytes;
-    for (size_t y = 0; y < (size_t)height; y += buffered) {
-      size_t n = (size_t)height - y < buffered ? (size_t)height - y : buffered;
-      const float *src = planes + y * width;
-      if (bit_depth == 16) ccodecs_planar_to_u16(src, plane, n * width, channels, (uint16_t *)strip);
-      else ccodecs_planar_to_u8(src, plane, n * width, channels, strip);
-      png_write_rows(png, rows, (png_uint_32)n);
-    }
-  } else {
-    for (int32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * rowbytes;
-    png_write_image(png, rows);
+  size_t plane = (size_t)width * height;
+  for (size_t y = 0; y < buffered; y++) rows[y] = strip + y * rowbytes;
+  for (size_t y = 0; y < (size_t)height; y += buffered) {
+    size_t n = (size_t)height - y < buffered ? (size_t)height - y : buffered;
+    const float *src = planes + y * width;
+    if (bit_depth == 16) ccodecs_planar_to_u16(src, plane, n * width, channels, (uint16_t *)strip);
+    else ccodecs_planar_to_u8(src, plane, n * width, channels, strip);
+    png_write_rows(png, rows, (png_uint_32)n);
   }
   png_write_end(png, info);
   png_destroy_write_struct(&png, &info);
   free(rows);
   free(strip);
-
-  int failed = fflush(ctx.fp) != 0 || ferror(ctx.fp);
-  int saved_errno = errno;
-  if (fclose(ctx.fp) != 0 && !failed) {
-    failed = 1;
-    saved_errno = errno;
-  }
-  if (failed) {
-    ccodecs_set_msg(msg, msg_cap, "write failed: %s", strerror(saved_errno));
-    return -1;
-  }
-  return 0;
-}
-
-int ccodecs_png_write(const char *path, const void *pixels, int32_t width, int32_t height, int32_t channels,
-                      int32_t bit_depth, char *msg, size_t msg_cap) {
-  return png_encode(path, pixels, NULL, width, height, channels, bit_depth, -1, msg, msg_cap);
-}
-
-int ccodecs_png_write_planar(const char *path, const float *planes, int32_t width, int32_t height, int32_t channels,
-                             int32_t bit_depth, int32_t compression, char *msg, size_t msg_cap) {
-  return png_encode(path, NULL, planes, width, height, channels, bit_depth, compression, msg, msg_cap);
+  return ccodecs_close_written(ctx.fp, msg, msg_cap);
 }

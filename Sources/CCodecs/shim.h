@@ -7,6 +7,13 @@
 /* printf into the caller's message buffer, always NUL-terminated. */
 void ccodecs_set_msg(char *msg, size_t msg_cap, const char *fmt, ...);
 
+#include <stdio.h>
+
+/* fopen that explains a failure in msg ("cannot open" for reading, "cannot create" for writing). */
+FILE *ccodecs_open(const char *path, const char *mode, char *msg, size_t msg_cap);
+/* Flushes and closes a file that was written; -1 with the reason in msg when any write failed. */
+int ccodecs_close_written(FILE *fp, char *msg, size_t msg_cap);
+
 #include <stdint.h>
 
 /* Strip conversions (planar.c). Planes are `plane` floats apart; n pixels are converted. */

@@ -28,41 +28,28 @@ int ccodecs_sniff(const char *path, int *format, char *msg, size_t msg_cap);
 int ccodecs_png_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap);
 int ccodecs_jpeg_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap);
 
-/* Decode to an interleaved buffer, row-major, info->channels samples per pixel, 8-bit or
- * host-order 16-bit samples. Fails before allocating when width * height > max_pixels.
- * On success *pixels must be released with ccodecs_free. */
-int ccodecs_png_read(const char *path, int64_t max_pixels, ccodecs_info *info, void **pixels,
-                     char *msg, size_t msg_cap);
-/* As ccodecs_png_read, for 8-bit JPEG: gray gives 1 channel, YCbCr / RGB / CMYK / YCCK give RGB.
- * Truncated or corrupt entropy-coded data is an error, not a warning. */
-int ccodecs_jpeg_read(const char *path, int64_t max_pixels, ccodecs_info *info, void **pixels,
-                      char *msg, size_t msg_cap);
-
-/* Decode straight into planar Float32: info->channels planes of width * height values v / 255
+/* Decode straight into planar Float32 (fails before allocating anything when width * height >
+ * max_pixels): info->channels planes of width * height values v / 255
  * (v / 65535 for 16-bit PNGs), converted a strip of rows at a time. With dst NULL, only checks the
  * header and the pixel limit and fills *info (the same errors as a full read, nothing allocated);
- * otherwise dst_count must be channels * width * height of the file, else it fails. */
+ * otherwise dst_count must be channels * width * height of the file, else it fails.
+ * PNG: every colour type and depth, palette and tRNS expanded, 16-bit kept. JPEG: 8-bit only; gray
+ * gives 1 channel, YCbCr / RGB / CMYK / YCCK give RGB; truncated or corrupt entropy-coded data is an
+ * error, not a warning. */
 int ccodecs_png_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
                             char *msg, size_t msg_cap);
 int ccodecs_jpeg_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst,
                              size_t dst_count, char *msg, size_t msg_cap);
 
-void ccodecs_free(void *pixels);
-
-/* Write an interleaved image: 1-4 channels, bit_depth 8 or 16 (host-order uint16 samples). */
-int ccodecs_png_write(const char *path, const void *pixels, int32_t width, int32_t height,
-                      int32_t channels, int32_t bit_depth, char *msg, size_t msg_cap);
 /* Write the first `channels` planes (width * height floats each) of planar Float32 data, clamped to
  * [0, 1] (NaN as 0) and rounded to bit_depth bits, converting a strip of rows at a time.
  * compression -1 is the fast default (Paeth filter, zlib Z_RLE; see png_shim.c for the numbers);
  * 0...9 uses libpng's adaptive filter choice with that zlib level (0 stores, unfiltered). */
 int ccodecs_png_write_planar(const char *path, const float *planes, int32_t width, int32_t height, int32_t channels,
                              int32_t bit_depth, int32_t compression, char *msg, size_t msg_cap);
-/* As ccodecs_jpeg_write, from the first 1 or 3 planes of planar Float32 data (clamped, rounded). */
+/* Write an 8-bit JPEG, quality 1...100, from the first 1 (gray) or 3 (RGB) planes of planar Float32
+ * data (clamped, rounded). */
 int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,
                               int32_t channels, int32_t quality, char *msg, size_t msg_cap);
-/* Write an interleaved 8-bit image with 1 (gray) or 3 (RGB) channels, quality 1...100. */
-int ccodecs_jpeg_write(const char *path, const uint8_t *pixels, int32_t width, int32_t height,
-                       int32_t channels, int32_t quality, char *msg, size_t msg_cap);
 
 #endif
