@@ -138,14 +138,14 @@ struct KernelOptions: ParsableArguments {
   func resolve() throws -> ResolvedFilter {
     var resolved: ResolvedFilter
     if let filter {
-      resolved = try FilterLibrary.standard().resolve(filter, overrides: overrides)
+      resolved = try standardLibrary.get().resolve(filter, overrides: overrides)
     } else if let kernel {
       try rejectParameters("--kernel")
       let k = try parseInlineKernel(kernel)
       resolved = ResolvedFilter(name: "inline", kernels: [k], output: abs(k.sum) < 1e-6 ? .abs : .clip)
     } else {
       let definition = try FilterDefinition(contentsOf: kernelFile ?? "")
-      let library = (try? FilterLibrary.standard()) ?? FilterLibrary(definitions: [])
+      let library = (try? standardLibrary.get()) ?? FilterLibrary(definitions: [])
       resolved = try library.resolve(definition, overrides: overrides)
     }
     if normalize { resolved.kernels = resolved.kernels.map(\.normalized) }
@@ -185,9 +185,12 @@ struct GeometryOptions: ParsableArguments {
   }
 }
 
+/// The filter library, read once per process.
+let standardLibrary = Result { try FilterLibrary.standard() }
+
 /// Resolves a library filter name to its (first) kernel, for layers and pipelines.
 func libraryKernel(named name: String) throws -> Kernel {
-  let filter = try FilterLibrary.standard().resolve(name)
+  let filter = try standardLibrary.get().resolve(name)
   guard filter.kernels.count == 1 else {
     throw ConvolveError.invalidArgument(
       "filter '\(name)' combines \(filter.kernels.count) kernels; name its parts (e.g. \(name)-x, \(name)-y)")
@@ -202,7 +205,7 @@ struct FiltersCommand: ParsableCommand {
   @Argument(help: "Show these filters' kernels in full.") var names: [String] = []
 
   func run() throws {
-    let library = try FilterLibrary.standard()
+    let library = try standardLibrary.get()
     if !names.isEmpty {
       for name in names { Swift.print(try library.resolve(name).describe()) }
       return
