@@ -1,14 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// -Ounchecked (no overflow or bounds traps) only for the modules whose hot loops it speeds up; parsers of
+// untrusted files keep their checks.
+let hotLoops: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
+// Targets from the bottom up; each imports only targets above it in this list.
 let package = Package(
   name: "convolve",
   products: [
     .executable(name: "convolve", targets: ["convolve"]),
     .library(name: "ConvolveCore", targets: ["ConvolveCore"]),
+    .library(name: "ConvolveCNN", targets: ["ConvolveCNN"]),
     .library(name: "ConvolveFormats", targets: ["ConvolveFormats"]),
+    .library(name: "ConvolveRender", targets: ["ConvolveRender"]),
+    .library(name: "ConvolveLecture", targets: ["ConvolveLecture"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,27 +28,39 @@ let package = Package(
     ),
     // OpenBLAS's CBLAS interface, for the im2col + SGEMM convolution layer.
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-    // The tensor and its operations: convolution, borders, pooling, layers. No I/O.
-    .target(name: "ConvolveCore", dependencies: ["CBLAS"], swiftSettings: optimize),
-    // Files: PNG/JPEG images, .npy, kernel and pipeline files, rendering for viewing.
-    .target(name: "ConvolveFormats", dependencies: ["ConvolveCore", "CCodecs"], swiftSettings: optimize),
-    // The command-line tool.
+    // The tensor and 2-D filtering: kernels, borders, the convolution plans, named filters, value mapping. No I/O.
+    .target(name: "ConvolveCore", swiftSettings: hotLoops),
+    // CNN layers (conv, activation, pooling, transposed conv, resize) and the pipeline/graph executor; links BLAS.
+    .target(name: "ConvolveCNN", dependencies: ["ConvolveCore", "CBLAS"], swiftSettings: hotLoops),
+    // Files: PNG/JPEG, .npy, filter and pipeline files, atomic writes.
+    .target(name: "ConvolveFormats", dependencies: ["ConvolveCore", "ConvolveCNN", "CCodecs"]),
+    // Pictures for people: colormaps, montages, overlays, the HTML report.
+    .target(name: "ConvolveRender", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats"]),
+    // The lecture's teaching tools: `explain` (worked convolutions, Toeplitz) and `shape` (layer sizes).
+    .target(name: "ConvolveLecture", dependencies: ["ConvolveCore", "ConvolveCNN"]),
+    // The command-line tool: one file per command.
     .executableTarget(
       name: "convolve",
       dependencies: [
-        "ConvolveCore", "ConvolveFormats",
+        "ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveRender", "ConvolveLecture",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      swiftSettings: optimize
+      ]
     ),
     // In-process timings for Benchmarks/run.sh; not a product.
     .executableTarget(
-      name: "ConvolveBench", dependencies: ["ConvolveCore", "ConvolveFormats"], path: "Benchmarks/ConvolveBench",
-      swiftSettings: optimize
+      name: "ConvolveBench", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveTestSupport"],
+      path: "Benchmarks/ConvolveBench", swiftSettings: hotLoops
     ),
-    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"], exclude: ["Fixtures"]),
-    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"], exclude: ["Fixtures"]),
-    .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats"]),
+    // Shared by every test target and the bench: random numbers, approximate equality, fixtures, temp folders.
+    .target(
+      name: "ConvolveTestSupport", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats"],
+      path: "Tests/ConvolveTestSupport"),
+    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveCNNTests", dependencies: ["ConvolveCNN", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveRenderTests", dependencies: ["ConvolveRender", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveLectureTests", dependencies: ["ConvolveLecture", "ConvolveTestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats", "ConvolveTestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,3 +1,4 @@
+import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
 import Foundation

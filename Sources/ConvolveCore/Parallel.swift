@@ -3,7 +3,7 @@ import Foundation
 
 /// Runs `body(i)` for `i` in `0..<count` across the machine's cores; serial when `count` is 1.
 @inline(__always)
-func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
   if count <= 1 {
     for i in 0 ..< count { body(i) }
   } else {
@@ -12,7 +12,7 @@ func parallelFor(_ count: Int, _ body: (Int) -> Void) {
 }
 
 /// Splits `0..<total` into about `chunks` contiguous ranges and runs them in parallel.
-func parallelRanges(_ total: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+public func parallelRanges(_ total: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
   let cores = ProcessInfo.processInfo.activeProcessorCount
   let chunks = max(1, min(cores * 4, total / max(1, minimumPerChunk)))
   parallelFor(chunks) { i in

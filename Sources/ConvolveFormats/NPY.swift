@@ -1,3 +1,4 @@
+import ConvolveCNN
 import ConvolveCore
 import Foundation
 

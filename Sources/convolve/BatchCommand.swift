@@ -1,6 +1,9 @@
 import ArgumentParser
 import ConvolveCore
 import ConvolveFormats
+import ConvolveCNN
+import ConvolveRender
+import ConvolveLecture
 import Dispatch
 import Foundation
 

@@ -1,6 +1,9 @@
 import ArgumentParser
 import ConvolveCore
 import ConvolveFormats
+import ConvolveCNN
+import ConvolveRender
+import ConvolveLecture
 import Foundation
 
 struct FilterCommand: ParsableCommand {
@@ -80,7 +83,7 @@ struct FilterCommand: ParsableCommand {
     if output.hasSuffix(".npy") {
       try NPYArray(result).write(path: output)
     } else {
-      try out.save(ConvolveFormats.map(result, out.outputRange ?? filter.output), to: output, input: nil)
+      try out.save(ConvolveCore.map(result, out.outputRange ?? filter.output), to: output, input: nil)
     }
   }
 
@@ -103,7 +106,7 @@ func filterImage(
   let result = try filter.apply(to: color, options: options)
   let mapping = outputRange ?? filter.output
   // saveImage clamps to [0, 1] (NaN to 0), which is `.clip`: skip a pass over, and a copy of, the result.
-  var mapped = mapping == .clip ? result : ConvolveFormats.map(result, mapping)
+  var mapped = mapping == .clip ? result : ConvolveCore.map(result, mapping)
   if let alphaIndex, result.height == image.tensor.height, result.width == image.tensor.width {
     mapped.data += image.tensor.plane(alphaIndex).data
     mapped.channels += 1

@@ -1,6 +1,9 @@
 import ArgumentParser
 import ConvolveCore
 import ConvolveFormats
+import ConvolveCNN
+import ConvolveRender
+import ConvolveLecture
 import Foundation
 
 extension LayerPadding: ExpressibleByArgument {
@@ -100,7 +103,7 @@ func runStages(
   if report {
     let preview = (outputDirectory as NSString).appendingPathComponent("00-input.png")
     let shown = image.tensor.channels == 2 ? image.tensor.firstChannels(1) : image.tensor
-    try saveImage(ConvolveFormats.map(shown, .clip), path: preview)
+    try saveImage(ConvolveCore.map(shown, .clip), path: preview)
     page = RunReport(
       pipeline: pipeline, inputName: (input as NSString).lastPathComponent, input: image.tensor,
       inputImage: "00-input.png")
@@ -137,10 +140,10 @@ func runStages(
     for c in 0 ..< last.channels {
       for i in 0 ..< last.planeSize { mean.data[i] += last.data[c * last.planeSize + i] / Float(last.channels) }
     }
-    let heat = ConvolveFormats.map(mean, .normalize)
+    let heat = ConvolveCore.map(mean, .normalize)
     let path = (outputDirectory as NSString).appendingPathComponent("\(stem(of: input))-overlay.png")
     let photo = image.tensor.channels >= 3 ? image.tensor.firstChannels(3) : image.tensor.firstChannels(1)
-    try saveImage(try ConvolveFormats.overlay(heat, on: photo), path: path)
+    try saveImage(try ConvolveRender.overlay(heat, on: photo), path: path)
     log("overlay: \(path)")
     written.append(path)
   }
@@ -219,7 +222,7 @@ struct PoolCommand: ParsableCommand {
       kind, kernelHeight: size.y, kernelWidth: size.x, strideY: stride.y, strideX: stride.x,
       padding: Padding(padding), rounding: floor ? .floor : .exact)
     let pooled = try pooling.apply(to: image.tensor)
-    try out.save(ConvolveFormats.map(pooled, out.outputRange ?? .clip), to: output, input: image.info)
+    try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image.info)
   }
 }
 
@@ -245,7 +248,7 @@ struct UpsampleCommand: ParsableCommand {
   func run() throws {
     try checkOutput(output, input: input, inPlace: out.inPlace)
     let image = try load.load(input)
-    let result = try ConvolveCore.upsample(image.tensor, scale: scale, method: method)
-    try out.save(ConvolveFormats.map(result, out.outputRange ?? .clip), to: output, input: image.info)
+    let result = try ConvolveCNN.upsample(image.tensor, scale: scale, method: method)
+    try out.save(ConvolveCore.map(result, out.outputRange ?? .clip), to: output, input: image.info)
   }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import ConvolveCore
 import ConvolveFormats
+import ConvolveCNN
+import ConvolveRender
+import ConvolveLecture
 import Foundation
 
 /// A small matrix from the command line: inline text (`"4,5,6;7,8,9"`, channels split by `|`), a `.txt`

@@ -1,6 +1,9 @@
 import ArgumentParser
 import ConvolveCore
 import ConvolveFormats
+import ConvolveCNN
+import ConvolveRender
+import ConvolveLecture
 import Foundation
 
 extension OutputMapping: ExpressibleByArgument {}
@@ -105,10 +108,10 @@ struct MapOutputOptions: ParsableArguments {
     }
     guard t.height > 1 || t.width > 1 else { return written }
     if imageLike && (1 ... 4).contains(t.channels) {
-      try saveImage(ConvolveFormats.map(t, .clip), path: base + ".png")
+      try saveImage(ConvolveCore.map(t, .clip), path: base + ".png")
       return written + [base + ".png"]
     }
-    let normalized = ConvolveFormats.map(
+    let normalized = ConvolveCore.map(
       t, .normalize, perChannel: true, clipPercentile: clipPercentile > 0 ? clipPercentile : nil)
     let tiles = try (0 ..< t.channels).map { c -> Tensor in
       let plane = normalized.plane(c)

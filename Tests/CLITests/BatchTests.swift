@@ -1,3 +1,4 @@
+import ConvolveTestSupport
 import ConvolveCore
 import ConvolveFormats
 import Foundation

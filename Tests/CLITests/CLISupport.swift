@@ -1,9 +1,8 @@
+import ConvolveTestSupport
 import Foundation
 import Testing
 
 /// The package root, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
 
 /// The `convolve` executable built next to the test bundle.
 let convolveBinary: URL = {
@@ -37,11 +36,4 @@ func runConvolve(_ arguments: [String], in directory: URL? = nil) throws -> RunR
   return RunResult(
     status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
     stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// A fresh empty directory under the system temporary folder.
-func temporaryDirectory() throws -> URL {
-  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convolve-test-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-  return dir
 }

@@ -1,3 +1,4 @@
+import ConvolveTestSupport
 import ConvolveFormats
 import ConvolveCore
 import Foundation

@@ -1,3 +1,4 @@
+import ConvolveTestSupport
 import ConvolveFormats
 import Foundation
 import Testing

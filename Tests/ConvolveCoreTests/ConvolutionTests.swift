@@ -1,3 +1,4 @@
+import ConvolveTestSupport
 import Testing
 @testable import ConvolveCore
 

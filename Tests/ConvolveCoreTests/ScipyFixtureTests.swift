@@ -1,3 +1,4 @@
+import ConvolveTestSupport
 import Foundation
 import Testing
 @testable import ConvolveCore
@@ -11,7 +12,7 @@ import Testing
   }
 
   static let cases: [Case] = {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/scipy_conv2d.json")
+    let url = fixtureURL("scipy_conv2d.json")
     guard let data = try? Data(contentsOf: url) else { return [] }
     return (try? JSONDecoder().decode([Case].self, from: data)) ?? []
   }()

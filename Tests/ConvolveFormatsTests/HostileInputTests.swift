@@ -1,3 +1,4 @@
+import ConvolveTestSupport
 import ConvolveCore
 import Foundation
 import Testing
@@ -8,9 +9,8 @@ import Testing
 // that the fuzzers in Fuzz/ found. Each one must fail with `ConvolveError.file` naming the path
 // (never crash, hang or allocate what the header claims), and the whole suite must stay fast.
 
-private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-private let sampleImages = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent().appendingPathComponent("SampleImages")
+private let fixtures = fixtureURL("")
+private let sampleImages = packageRoot.appendingPathComponent("SampleImages")
 
 
 private let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]

@@ -1,3 +1,4 @@
+import ConvolveTestSupport
 import ConvolveCore
 import Foundation
 import Testing
@@ -6,25 +7,12 @@ import Testing
 
 // MARK: - Support
 
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-  .deletingLastPathComponent()
 /// The shared corpora live beside the checkout: `<packageRoot>/../shared/corpora`.
-private let corpora = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpora")
+private let corpora = sharedFolder.appendingPathComponent("corpora")
 private let pngSuite = corpora.appendingPathComponent("pngsuite")
 private let jpegCorpus = corpora.appendingPathComponent("jpeg")
 private let hasPngSuite = FileManager.default.fileExists(atPath: pngSuite.appendingPathComponent("EXPECTED.tsv").path)
 private let hasJpegCorpus = FileManager.default.fileExists(atPath: jpegCorpus.appendingPathComponent("MANIFEST.tsv").path)
-
-private struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// A fresh empty directory, removed by the caller's `defer`.
 private func makeTemporaryDirectory() throws -> String {
@@ -40,7 +28,7 @@ private func contents(of directory: String) -> [String] {
 }
 
 private func randomTensor(channels: Int, height: Int, width: Int, levels: Int, seed: UInt64) -> Tensor {
-  var generator = SplitMix(state: seed)
+  var generator = SplitMix64(seed: seed)
   let data = (0 ..< channels * height * width).map { _ in
     Float(Int.random(in: 0 ... levels, using: &generator)) / Float(levels)
   }

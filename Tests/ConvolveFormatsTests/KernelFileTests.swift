@@ -1,25 +1,20 @@
+import ConvolveTestSupport
 import ConvolveCore
 import Foundation
 import Testing
 
+import ConvolveCNN
 @testable import ConvolveFormats
 
-private let repositoryRoot = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let filtersFolder = repositoryRoot.appendingPathComponent("Filters").path
+private let filtersFolder = packageRoot.appendingPathComponent("Filters").path
 
 private func fixture(_ name: String) throws -> Data {
-  let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
+  let url = fixtureURL(name)
   return try #require(FileManager.default.contents(atPath: url.path), "missing fixture \(url.path)")
 }
 
 private func parse(_ json: String, path: String = "Filters/x.json") throws -> FilterDefinition {
   try FilterDefinition(json: Data(json.utf8), path: path)
-}
-
-private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
-  precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
-  return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
 
 private func realPath(_ path: String) -> String? {
@@ -29,11 +24,7 @@ private func realPath(_ path: String) -> String? {
 }
 
 /// A scratch folder, removed by the caller.
-private func temporaryFolder() throws -> String {
-  let path = NSTemporaryDirectory() + "kernelfile-\(UUID().uuidString)"
-  try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  return path
-}
+private func temporaryFolder() throws -> String { try temporaryDirectory().path }
 
 @Suite struct KernelFileLibraryTests {
   @Test func everyFilterFileParsesAndResolves() throws {

@@ -1,27 +1,13 @@
+import ConvolveTestSupport
 import ConvolveCore
 import Foundation
 import Testing
+import ConvolveCNN
 @testable import ConvolveFormats
 
 @Suite struct NPYTests {
-  func fixture(_ name: String, file: String = #filePath) -> String {
-    URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
-  }
-
-  func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "npy-tests-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-  }
-
-  func message(_ body: () throws -> Any) -> String? {
-    do {
-      _ = try body()
-      return nil
-    } catch {
-      return "\(error)"
-    }
-  }
+  func fixture(_ name: String) -> String { fixtureURL(name).path }
+  func temporaryDirectory() throws -> String { try ConvolveTestSupport.temporaryDirectory().path }
 
   @Test func readsFilesWrittenByNumPy() throws {
     let f4 = try NPYArray.read(path: fixture("f4_2x3.npy"))
@@ -74,25 +60,25 @@ import Testing
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try FileManager.default.createDirectory(atPath: dir + "/occupied/inner", withIntermediateDirectories: true)
-    let m = message { try NPYArray(shape: [1], data: [1]).write(path: dir + "/occupied") }
+    let m = thrownMessage { try NPYArray(shape: [1], data: [1]).write(path: dir + "/occupied") }
     #expect(m?.contains("occupied") == true)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["occupied"])
   }
 
   @Test func clearErrors() throws {
-    let fortran = message { try NPYArray.read(path: fixture("fortran_f4_2x3.npy")) }
+    let fortran = thrownMessage { try NPYArray.read(path: fixture("fortran_f4_2x3.npy")) }
     #expect(fortran?.contains("fortran_f4_2x3.npy") == true && fortran?.contains("Fortran") == true)
     #expect(fortran?.contains("<f4") == true)
-    let big = message { try NPYArray.read(path: fixture("bigendian_f4_2x3.npy")) }
+    let big = thrownMessage { try NPYArray.read(path: fixture("bigendian_f4_2x3.npy")) }
     #expect(big?.contains("bigendian_f4_2x3.npy") == true && big?.contains("big-endian dtype '>f4'") == true)
-    let complex = message { try NPYArray.read(path: fixture("complex_c8_2.npy")) }
+    let complex = thrownMessage { try NPYArray.read(path: fixture("complex_c8_2.npy")) }
     #expect(complex?.contains("complex_c8_2.npy") == true && complex?.contains("'<c8'") == true)
-    let truncated = message { try NPYArray.read(path: fixture("truncated_f4_2x3.npy")) }
+    let truncated = thrownMessage { try NPYArray.read(path: fixture("truncated_f4_2x3.npy")) }
     #expect(truncated?.contains("truncated") == true && truncated?.contains("needs 24 bytes, the file has 19") == true)
-    #expect(message { try NPYArray(npy: Data("not numpy".utf8), path: "x.npy") }?.contains("x.npy: not a .npy") == true)
-    #expect(message { try NPYArray.read(path: fixture("missing.npy")) }?.contains("missing.npy") == true)
-    #expect(message { try NPYArray(shape: [2, 2], data: [1]) }?.contains("4 values") == true)
-    #expect(message { try NPYArray(shape: [4], data: [1, 2, 3, 4]).tensor() }?.contains("[4]") == true)
+    #expect(thrownMessage { try NPYArray(npy: Data("not numpy".utf8), path: "x.npy") }?.contains("x.npy: not a .npy") == true)
+    #expect(thrownMessage { try NPYArray.read(path: fixture("missing.npy")) }?.contains("missing.npy") == true)
+    #expect(thrownMessage { try NPYArray(shape: [2, 2], data: [1]) }?.contains("4 values") == true)
+    #expect(thrownMessage { try NPYArray(shape: [4], data: [1, 2, 3, 4]).tensor() }?.contains("[4]") == true)
   }
 
   @Test func filterBankFromWeightsAndBias() throws {
@@ -104,9 +90,9 @@ import Testing
     #expect(bank.parameterCount == 14)
     let ones = Tensor(channels: 3, height: 1, width: 2, repeating: 1)
     #expect(try convolutionLayer(ones, bank).data == [15.5, 50.5])
-    #expect(message { try FilterBank(weights: bias) }?.contains("rank 4") == true)
-    #expect(message { try FilterBank(weights: weights, bias: weights) }?.contains("rank 1") == true)
+    #expect(thrownMessage { try FilterBank(weights: bias) }?.contains("rank 4") == true)
+    #expect(thrownMessage { try FilterBank(weights: weights, bias: weights) }?.contains("rank 1") == true)
     let threeBias = try NPYArray(shape: [3], data: [1, 2, 3])
-    #expect(message { try FilterBank(weights: weights, bias: threeBias) }?.contains("3 values") == true)
+    #expect(thrownMessage { try FilterBank(weights: weights, bias: threeBias) }?.contains("3 values") == true)
   }
 }

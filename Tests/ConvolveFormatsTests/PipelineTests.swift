@@ -1,53 +1,12 @@
+import ConvolveTestSupport
 import ConvolveCore
 import Foundation
 import Testing
+import ConvolveCNN
 @testable import ConvolveFormats
 
 /// The example pipelines in Filters/pipelines, the layers in Filters/layers, and the pipeline parser's errors.
 @Suite struct PipelineTests {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-  static let pipelines = root.appendingPathComponent("Filters/pipelines")
-  static let layers = root.appendingPathComponent("Filters/layers")
-
-  /// Stands in for the library: the lecture's kernels in convolution orientation, by name.
-  static func kernelNamed(_ name: String) throws -> Kernel {
-    switch name {
-    case "sobel-x": return try Kernel(rows: [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
-    case "sobel-y": return try Kernel(rows: [[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
-    case "laplacian4": return try Kernel(rows: [[0, 1, 0], [1, -4, 1], [0, 1, 0]])
-    case "box5": return Kernel(height: 5, width: 5, weights: [Float](repeating: 1 / 25, count: 25))
-    default: throw StubError.unknown(name)
-    }
-  }
-
-  enum StubError: Error, CustomStringConvertible {
-    case unknown(String)
-    var description: String {
-      switch self { case .unknown(let name): return "no filter named '\(name)' in the stub library" }
-    }
-  }
-
-  /// Grey RGB image, 1 where `bright(y, x)`, else 0.
-  static func image(height: Int = 32, width: Int = 32, _ bright: (Int, Int) -> Bool) -> Tensor {
-    var plane = [Float](repeating: 0, count: height * width)
-    for y in 0 ..< height { for x in 0 ..< width where bright(y, x) { plane[y * width + x] = 1 } }
-    return Tensor(channels: 3, height: height, width: width, data: plane + plane + plane)
-  }
-
-  /// A vertical edge in the top half (bright right of x = 16) and a horizontal one below (bright from y = 24).
-  static let synthetic = image { y, x in y < 16 ? x >= 16 : y >= 24 }
-
-  static func load(_ name: String) throws -> Pipeline {
-    try Pipeline.load(path: pipelines.appendingPathComponent(name).path, kernelNamed: kernelNamed)
-  }
-
-  static func outputs(_ pipeline: Pipeline, _ input: Tensor) throws -> [(String, Tensor)] {
-    var result: [(String, Tensor)] = []
-    try pipeline.run(input) { _, stage, x in result.append((stage.name, x)) }
-    return result
-  }
-
   static func shape(_ t: Tensor) -> [Int] { [t.channels, t.height, t.width] }
 
   /// Largest value of channel `c`, `margin` samples away from every border (zero padding makes its own edges).
@@ -62,15 +21,15 @@ import Testing
   // MARK: - Example pipelines
 
   @Test func everyExamplePipelineIsTested() throws {
-    let files = try FileManager.default.contentsOfDirectory(atPath: Self.pipelines.path)
+    let files = try FileManager.default.contentsOfDirectory(atPath: ExamplePipelines.pipelines.path)
       .filter { $0.hasSuffix(".json") }.sorted()
     #expect(files == ["colour.json", "edges.json", "lecture.json"])
     for file in files {
-      let pipeline = try Self.load(file)
+      let pipeline = try ExamplePipelines.load(file)
       #expect(!pipeline.description.isEmpty)
       #expect(pipeline.stages.allSatisfy { $0.save })
       #expect(Set(pipeline.stages.map(\.name)).count == pipeline.stages.count, "stage names are unique in \(file)")
-      _ = try Self.outputs(pipeline, Self.synthetic)
+      _ = try ExamplePipelines.outputs(pipeline, ExamplePipelines.synthetic)
     }
   }
 
@@ -92,7 +51,7 @@ import Testing
     ),
   ])
   func stageShapes(file: String, expected: [(String, [Int])]) throws {
-    let result = try Self.outputs(try Self.load(file), Self.synthetic)
+    let result = try ExamplePipelines.outputs(try ExamplePipelines.load(file), ExamplePipelines.synthetic)
     #expect(result.map(\.0) == expected.map(\.0))
     #expect(result.map { Self.shape($0.1) } == expected.map(\.1))
     for (name, t) in result where name.hasSuffix("relu") || name.hasSuffix("pool") || name.hasSuffix("up") {
@@ -101,15 +60,15 @@ import Testing
   }
 
   @Test func oddSizedImagesPoolWithFloor() throws {
-    let result = try Self.outputs(try Self.load("edges.json"), Self.image(height: 33, width: 31) { _, x in x > 15 })
+    let result = try ExamplePipelines.outputs(try ExamplePipelines.load("edges.json"), ExamplePipelines.image(height: 33, width: 31) { _, x in x > 15 })
     #expect(result.map { Self.shape($0.1) }.last == [8, 32, 30])
     #expect(Self.shape(result[2].1) == [10, 16, 15])
   }
 
   @Test func edgeBankRespondsAtTheRightOrientation() throws {
-    let pipeline = try Self.load("edges.json")
-    let vertical = try Self.outputs(pipeline, Self.image { _, x in x >= 16 })
-    let horizontal = try Self.outputs(pipeline, Self.image { y, _ in y >= 16 })
+    let pipeline = try ExamplePipelines.load("edges.json")
+    let vertical = try ExamplePipelines.outputs(pipeline, ExamplePipelines.image { _, x in x >= 16 })
+    let horizontal = try ExamplePipelines.outputs(pipeline, ExamplePipelines.image { y, _ in y >= 16 })
     let v = vertical[1].1, h = horizontal[1].1  // after ReLU
     let vMax = (0 ..< 10).map { Self.interiorMax(v, $0, margin: 5) }
     let hMax = (0 ..< 10).map { Self.interiorMax(h, $0, margin: 5) }
@@ -130,12 +89,12 @@ import Testing
       #expect(Self.interiorMax(v2, c, margin: 3) < 0.02 && Self.interiorMax(h2, c, margin: 3) < 0.02)
     }
     // ... and fires at the corners of a bright square.
-    let square = try Self.outputs(pipeline, Self.image(height: 48, width: 48) { y, x in abs(y - 24) < 10 && abs(x - 24) < 10 })
+    let square = try ExamplePipelines.outputs(pipeline, ExamplePipelines.image(height: 48, width: 48) { y, x in abs(y - 24) < 10 && abs(x - 24) < 10 })
     #expect(Self.interiorMax(square[4].1, 6, margin: 3) > 0.08)
   }
 
   @Test func colourOpponentSignsAndGreyIsSilent() throws {
-    let pipeline = try Self.load("colour.json")
+    let pipeline = try ExamplePipelines.load("colour.json")
     // A red disc on green: R+G- (0) is positive at the centre, G+R- (1) negative.
     var red = Tensor(channels: 3, height: 32, width: 32)
     for y in 0 ..< 32 {
@@ -145,24 +104,24 @@ import Testing
         red.data[(1 * 32 + y) * 32 + x] = inside ? 0 : 1
       }
     }
-    let conv = try Self.outputs(pipeline, red)[0].1
+    let conv = try ExamplePipelines.outputs(pipeline, red)[0].1
     let centre = (0 ..< 6).map { conv.data[($0 * 32 + 16) * 32 + 16] }
     #expect(centre[0] > 0.3 && centre[1] < -0.3)
     let grey = Tensor(channels: 3, height: 32, width: 32, data: [Float](repeating: 0.5, count: 3 * 32 * 32))
-    let greyConv = try Self.outputs(pipeline, grey)[0].1
+    let greyConv = try ExamplePipelines.outputs(pipeline, grey)[0].1
     #expect(abs(Self.interiorMax(greyConv, 0, margin: 6)) < 1e-5)
   }
 
   @Test func layerFilesMatchTheReadme() throws {
     let shapes = [("edges", [10, 3, 9, 9]), ("colour-opponent", [6, 3, 11, 11]), ("edges-l2", [8, 10, 5, 5])]
     for (name, shape) in shapes {
-      let weights = try NPYArray.read(path: Self.layers.appendingPathComponent("\(name).npy").path)
-      let bias = try NPYArray.read(path: Self.layers.appendingPathComponent("\(name)-bias.npy").path)
+      let weights = try NPYArray.read(path: ExamplePipelines.layers.appendingPathComponent("\(name).npy").path)
+      let bias = try NPYArray.read(path: ExamplePipelines.layers.appendingPathComponent("\(name)-bias.npy").path)
       #expect(weights.shape == shape)
       #expect(bias.shape == [shape[0]])
     }
     // Edge kernels are zero-mean, with positive weights summing to 1.
-    let edges = try FilterBank(weights: try NPYArray.read(path: Self.layers.appendingPathComponent("edges.npy").path))
+    let edges = try FilterBank(weights: try NPYArray.read(path: ExamplePipelines.layers.appendingPathComponent("edges.npy").path))
     for n in 0 ..< edges.outChannels {
       let sum = (0 ..< 3).map { edges.kernel(filter: n, channel: $0).sum }.reduce(0, +)
       #expect(abs(sum) < 1e-5)
@@ -188,7 +147,7 @@ import Testing
 
     func loadError(path: String) -> String? {
       do {
-        _ = try Pipeline.load(path: path, kernelNamed: PipelineTests.kernelNamed)
+        _ = try Pipeline.load(path: path, kernelNamed: ExamplePipelines.kernelNamed)
         return nil
       } catch {
         return "\(error)"
@@ -196,7 +155,7 @@ import Testing
     }
   }
 
-  static let edgesPath = layers.appendingPathComponent("edges.npy").path
+  static let edgesPath = ExamplePipelines.layers.appendingPathComponent("edges.npy").path
 
   @Test func errorsNameTheStageTheKeyAndTheValue() throws {
     let s = try Scratch()
@@ -266,9 +225,9 @@ import Testing
     _ = FileManager.default.createFile(
       atPath: path,
       contents: Data(#"{"stages": [{"op": "conv-transpose", "weights": "up.npy", "bias": [1, 2, 3], "stride": 2}]}"#.utf8))
-    let pipeline = try Pipeline.load(path: path, kernelNamed: Self.kernelNamed)
+    let pipeline = try Pipeline.load(path: path, kernelNamed: ExamplePipelines.kernelNamed)
     let input = Tensor(channels: 2, height: 4, width: 4, data: [Float](repeating: 0, count: 32))
-    let output = try Self.outputs(pipeline, input)[0].1
+    let output = try ExamplePipelines.outputs(pipeline, input)[0].1
     #expect(Self.shape(output) == [3, 8, 8])
     #expect(output.data[0] == 1 && output.data[64] == 2 && output.data[128] == 3)
     _ = FileManager.default.createFile(
@@ -285,8 +244,8 @@ import Testing
     let json = #"{"stages": [{"op": "conv", "filters": ["sobel-x"], "channels": 1, "stride": 1, "padding": 0, "dilation": 1, "groups": 1, "floor": true},"#
       + #" {"op": "pool", "kind": "max", "size": 2, "stride": 1, "padding": 0, "floor": false}]}"#
     _ = FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
-    let pipeline = try Pipeline.load(path: path, kernelNamed: Self.kernelNamed)
-    let output = try Self.outputs(pipeline, Tensor(channels: 1, height: 6, width: 6))
+    let pipeline = try Pipeline.load(path: path, kernelNamed: ExamplePipelines.kernelNamed)
+    let output = try ExamplePipelines.outputs(pipeline, Tensor(channels: 1, height: 6, width: 6))
     #expect(Self.shape(output[0].1) == [1, 4, 4] && Self.shape(output[1].1) == [1, 3, 3])
     _ = FileManager.default.createFile(
       atPath: path, contents: Data(#"{"stages": [{"op": "pool", "size": 2, "floor": 1}]}"#.utf8))

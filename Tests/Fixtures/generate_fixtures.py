@@ -4,8 +4,8 @@
     python3 Tests/Fixtures/generate_fixtures.py      # from the repository root; needs numpy and scipy
 
 Outputs (small JSON files, committed):
-  Tests/ConvolveCoreTests/Fixtures/scipy_conv2d.json   2-D convolution/correlation cases
-  Tests/ConvolveFormatsTests/Fixtures/gaussian.json     Gaussian kernels for Kernel.gaussian
+  Tests/Fixtures/scipy_conv2d.json   2-D convolution/correlation cases
+  Tests/Fixtures/gaussian.json     Gaussian kernels for Kernel.gaussian
 
 The random generator has a fixed seed, so re-running reproduces the files byte for byte (for a given
 numpy/scipy version).
@@ -42,8 +42,8 @@ from scipy import ndimage, signal
 
 SEED = 20261125
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CONV_PATH = os.path.join(ROOT, "Tests", "ConvolveCoreTests", "Fixtures", "scipy_conv2d.json")
-GAUSS_PATH = os.path.join(ROOT, "Tests", "ConvolveFormatsTests", "Fixtures", "gaussian.json")
+CONV_PATH = os.path.join(ROOT, "Tests", "Fixtures", "scipy_conv2d.json")
+GAUSS_PATH = os.path.join(ROOT, "Tests", "Fixtures", "gaussian.json")
 
 NP_PAD = {"zero": "constant", "replicate": "edge", "reflect": "reflect", "symmetric": "symmetric", "wrap": "wrap"}
 SIGNAL_BOUNDARY = {"zero": "fill", "wrap": "wrap", "symmetric": "symm"}

@@ -1,5 +1,5 @@
 """Regenerates the colormap control points in Sources/ConvolveFormats/Colormap.swift and the test
-fixture Tests/ConvolveFormatsTests/ColormapFixture.swift from matplotlib.
+fixture Tests/ConvolveRenderTests/ColormapFixture.swift from matplotlib.
 
 Run from the package root: `python3 Tests/Fixtures/make_colormaps.py` (needs `pip install matplotlib`).
 Each map is sampled densely, then reduced with Douglas-Peucker to the fewest stops whose linear
@@ -15,7 +15,7 @@ NAMES = ["viridis", "magma", "inferno", "jet", "coolwarm", "seismic"]
 TOLERANCE = 0.6 / 255
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "Sources/ConvolveFormats/Colormap.swift"
-FIXTURE = ROOT / "Tests/ConvolveFormatsTests/ColormapFixture.swift"
+FIXTURE = ROOT / "Tests/ConvolveRenderTests/ColormapFixture.swift"
 BEGIN, END = "  // make_colormaps.py: begin\n", "  // make_colormaps.py: end\n"
 # Centres of matplotlib's 256-entry lookup table near 0, 0.1, ..., 1: there cmap(x) is lut[i] exactly,
 # not the neighbouring entry that its floor(x * 256) indexing picks between centres.

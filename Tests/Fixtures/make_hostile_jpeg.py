@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Tests/ConvolveFormatsTests/Fixtures/hostile/many_scans.jpg: a valid progressive 8x8 gray
+"""Writes Tests/Fixtures/hostile/many_scans.jpg: a valid progressive 8x8 gray
 JPEG with 631 scans (DC, then each AC coefficient alone at Al = 9 and refined down to 0), more than
 the loader's limit of 500. Every scan codes one all-zero block with a one-symbol Huffman table, so
 each is a 10-byte header and one data byte; djpeg decodes it to a flat gray square."""
@@ -25,7 +25,7 @@ for k in range(1, 64):
     scans.append(sos(k, k, 0, 9))
     scans += [sos(k, k, a, a - 1) for a in range(9, 0, -1)]
 out += b"".join(scans) + b"\xff\xd9"
-path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../ConvolveFormatsTests/Fixtures/hostile/many_scans.jpg")
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile/many_scans.jpg")
 with open(path, "wb") as f:
     f.write(out)
 print(f"{len(scans)} scans, {len(out)} bytes")

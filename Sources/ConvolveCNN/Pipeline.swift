@@ -1,0 +1,127 @@
+import ConvolveCore
+import Foundation
+
+/// A chain of CNN stages read from a JSON file, e.g.
+///
+///     {"name": "edges", "description": "...",
+///      "stages": [
+///        {"op": "conv", "weights": "layers/edges.npy", "bias": "layers/edges-bias.npy", "padding": "same"},
+///        {"op": "activation", "function": "relu"},
+///        {"op": "pool", "kind": "max", "size": 2},
+///        {"op": "upsample", "scale": 2, "method": "bilinear"}]}
+///
+/// Paths are relative to the pipeline file. Convolution stages follow PyTorch (cross-correlation, weights
+/// `[N][C][kh][kw]`); a stage may instead name 2-D filters from the library (`"filters": ["sobel-x"]`), which
+/// are applied to the mean of the input channels with the library's orientation (convolution).
+public struct Pipeline: Sendable {
+  public var name: String
+  public var description: String
+  public var stages: [Stage]
+
+  public init(name: String, description: String = "", stages: [Stage]) {
+    self.name = name
+    self.description = description
+    self.stages = stages
+  }
+
+  /// One step of the chain; `save` says whether its output is written.
+  public struct Stage: Sendable {
+    public var name: String
+    public var operation: Operation
+    public var save: Bool
+
+    public init(name: String, operation: Operation, save: Bool = true) {
+      (self.name, self.operation, self.save) = (name, operation, save)
+    }
+  }
+
+  public enum Operation: Sendable {
+    case conv(FilterBank, LayerGeometry)
+    case transposedConv(FilterBank, TransposedGeometry)
+    case activation(Activation)
+    case pool(Pooling)
+    case globalAveragePool
+    case upsample(scale: Double, method: ResizeMethod)
+    case flatten
+  }
+
+  /// The channel count the first (transposed) convolution expects, when every stage before it keeps the
+  /// channel count; nil when no such stage leads the chain.
+  public var inputChannels: Int? {
+    for stage in stages {
+      switch stage.operation {
+      case .conv(let bank, let geometry): return bank.inChannelsPerGroup * geometry.groups
+      case .transposedConv(let bank, _): return bank.outChannels
+      case .activation(.maxout), .flatten: return nil
+      case .activation, .pool, .globalAveragePool, .upsample: continue
+      }
+    }
+    return nil
+  }
+
+  /// The photo with the channels the first convolution expects: gray repeated to RGB, alpha dropped, or
+  /// RGB reduced to luma (0.299 R + 0.587 G + 0.114 B); with a note saying what was done, or nil when unchanged.
+  public func prepared(_ image: Tensor) -> (tensor: Tensor, note: String?) {
+    guard let want = inputChannels, want != image.channels else { return (image, nil) }
+    let have = image.channels
+    let color = have == 2 || have == 4 ? have - 1 : have
+    let planes = (0 ..< color).map { image.plane($0).data }
+    var out: [[Float]]
+    switch (color, want) {
+    case (1, 1), (3, 3): out = planes
+    case (1, _): out = Array(repeating: planes[0], count: want)
+    case (3, 1):
+      out = [(0 ..< image.planeSize).map { 0.299 * planes[0][$0] + 0.587 * planes[1][$0] + 0.114 * planes[2][$0] }]
+    default: return (image, nil)
+    }
+    let tensor = Tensor(channels: want, height: image.height, width: image.width, data: out.flatMap { $0 })
+    let what = ["", "gray", "gray+alpha", "RGB", "RGBA"][min(have, 4)]
+    return (tensor, "input is \(what) (\(have) channel\(have == 1 ? "" : "s")); the first layer expects \(want), so it gets \(color == 1 ? "the gray channel repeated" : want == 1 ? "the luma" : "the colour channels")")
+  }
+
+  /// Runs every stage in order, handing each stage's output to `body` as it is produced.
+  public func run(_ input: Tensor, _ body: (Int, Stage, Tensor) throws -> Void) throws {
+    var x = input
+    for (i, stage) in stages.enumerated() {
+      do {
+        x = try stage.operation.apply(to: x)
+      } catch let error as ConvolveError {
+        throw ConvolveError.invalidArgument("stage \(i + 1) '\(stage.name)': \(error.description)")
+      }
+      try body(i, stage, x)
+    }
+  }
+
+}
+
+extension FilterBank {
+  /// A bank whose filter `n` applies library kernel `n` (flipped, so it responds as `convolve` does) to the
+  /// mean of `channels` input channels.
+  public init(libraryKernels kernels: [Kernel], channels: Int, bias: [Float] = []) throws {
+    guard let first = kernels.first else { throw ConvolveError.invalidArgument("no filters given") }
+    guard kernels.allSatisfy({ $0.height == first.height && $0.width == first.width }) else {
+      let sizes = kernels.map { "\($0.height)x\($0.width)" }.joined(separator: ", ")
+      throw ConvolveError.shapeMismatch("the filters of one layer must have one size; they are \(sizes)")
+    }
+    let share = 1 / Float(max(1, channels))
+    let weights = kernels.flatMap { k in (0 ..< channels).flatMap { _ in k.flipped.weights.map { $0 * share } } }
+    try self.init(
+      outChannels: kernels.count, inChannelsPerGroup: channels, kernelHeight: first.height, kernelWidth: first.width,
+      weights: weights, bias: bias)
+  }
+}
+
+extension Pipeline.Operation {
+  /// The operation on one tensor.
+  public func apply(to x: Tensor) throws -> Tensor {
+    switch self {
+    case .conv(let bank, let geometry): return try convolutionLayer(x, bank, geometry)
+    case .transposedConv(let bank, let geometry): return try transposedConvolution(x, bank, geometry)
+    case .activation(let activation): return try activation.apply(to: x)
+    case .pool(let pooling): return try pooling.apply(to: x)
+    case .globalAveragePool: return ConvolveCNN.globalAveragePool(x)
+    case .upsample(let scale, let method): return try ConvolveCNN.upsample(x, scale: scale, method: method)
+    case .flatten: return x.flattened()
+    }
+  }
+}

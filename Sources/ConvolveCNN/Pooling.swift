@@ -1,0 +1,151 @@
+import ConvolveCore
+/// How a pooling window summarises its samples.
+public enum PoolingKind: String, CaseIterable, Sendable {
+  case max, average, min
+}
+
+/// What happens when the stride does not land the last window on the end of the (padded) input.
+public enum SizeRounding: String, CaseIterable, Sendable {
+  /// An error naming the non-integer size, as in the lecture.
+  case exact
+  /// Trailing samples are dropped (PyTorch's default).
+  case floor
+  /// One more window, partly outside, as PyTorch's `ceil_mode=True`; a window that would start in the
+  /// bottom/right padding is dropped.
+  case ceil
+}
+
+/// Max, average or min pooling over each channel independently.
+///
+/// Padding samples never win a max or min. Average pooling sums only input samples but divides by the
+/// window's size clipped to the padded input, i.e. counts padding as zeros, like PyTorch's
+/// `avg_pool2d(count_include_pad=True)`.
+public struct Pooling: Equatable, Sendable {
+  public var kind: PoolingKind
+  public var kernelHeight: Int, kernelWidth: Int
+  public var strideY: Int, strideX: Int
+  public var padding: Padding
+  public var rounding: SizeRounding
+
+  /// A square window; the stride defaults to the kernel size.
+  public init(_ kind: PoolingKind, kernel: Int, stride: Int? = nil, padding: Int = 0, rounding: SizeRounding = .exact) {
+    self.init(
+      kind, kernelHeight: kernel, kernelWidth: kernel, strideY: stride ?? kernel, strideX: stride ?? kernel,
+      padding: Padding(padding), rounding: rounding)
+  }
+
+  public init(
+    _ kind: PoolingKind, kernelHeight: Int, kernelWidth: Int, strideY: Int, strideX: Int, padding: Padding = .zero,
+    rounding: SizeRounding = .exact
+  ) {
+    self.kind = kind
+    (self.kernelHeight, self.kernelWidth) = (kernelHeight, kernelWidth)
+    (self.strideY, self.strideX) = (strideY, strideX)
+    self.padding = padding
+    self.rounding = rounding
+  }
+
+  /// Parses `kind:kernel[:stride[:padding]]`, e.g. `max:2`, `avg:3:1`, `min:3x2:1:1`; kinds `max`, `avg`
+  /// (or `average`, `mean`) and `min`; a kernel `HxW` is rectangular.
+  public init(parsing spec: String, rounding: SizeRounding = .exact) throws {
+    let parts = spec.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    let kinds: [String: PoolingKind] = ["max": .max, "avg": .average, "average": .average, "mean": .average, "min": .min]
+    guard let kind = kinds[parts[0]] else {
+      throw ConvolveError.invalidArgument("unknown pooling '\(parts[0])' in '\(spec)'; use max, avg or min")
+    }
+    guard (2 ... 4).contains(parts.count) else {
+      throw ConvolveError.invalidArgument("pooling '\(spec)' should be kind:kernel[:stride[:padding]], e.g. max:2")
+    }
+    func integer(_ text: String, _ what: String, minimum: Int) throws -> Int {
+      guard let value = Int(text), value >= minimum else {
+        throw ConvolveError.invalidArgument("pooling '\(spec)': \(what) '\(text)' must be a whole number >= \(minimum)")
+      }
+      return value
+    }
+    let size = parts[1].split(separator: "x", omittingEmptySubsequences: false).map(String.init)
+    guard size.count <= 2 else { throw ConvolveError.invalidArgument("pooling '\(spec)': kernel '\(parts[1])'") }
+    let kh = try integer(size[0], "kernel", minimum: 1)
+    let kw = size.count == 2 ? try integer(size[1], "kernel", minimum: 1) : kh
+    let stride = parts.count > 2 ? try integer(parts[2], "stride", minimum: 1) : nil
+    let pad = parts.count > 3 ? try integer(parts[3], "padding", minimum: 0) : 0
+    self.init(
+      kind, kernelHeight: kh, kernelWidth: kw, strideY: stride ?? kh, strideX: stride ?? kw,
+      padding: Padding(pad), rounding: rounding)
+  }
+
+  /// Output height and width for an input of the given size, through `slidingOutputSize`.
+  public func outputSize(inputHeight h: Int, inputWidth w: Int) throws -> (height: Int, width: Int) {
+    for (name, p, k) in [
+      ("top", padding.top, kernelHeight), ("bottom", padding.bottom, kernelHeight),
+      ("left", padding.left, kernelWidth), ("right", padding.right, kernelWidth),
+    ] where p > k / 2 {
+      throw ConvolveError.invalidArgument("pooling \(name) padding \(p) is more than half the kernel size \(k)")
+    }
+    func axis(_ n: Int, _ k: Int, _ s: Int, _ before: Int, _ after: Int, _ name: String) throws -> Int {
+      guard rounding == .ceil else {
+        return try slidingOutputSize(
+          input: n, kernel: k, stride: s, padBefore: before, padAfter: after, floor: rounding == .floor, axis: name)
+      }
+      let out = try slidingOutputSize(
+        input: n, kernel: k, stride: s, padBefore: before, padAfter: after + s - 1, floor: true, axis: name)
+      return (out - 1) * s >= n + before ? out - 1 : out
+    }
+    return (
+      try axis(h, kernelHeight, strideY, padding.top, padding.bottom, "height"),
+      try axis(w, kernelWidth, strideX, padding.left, padding.right, "width")
+    )
+  }
+
+  /// Pools every channel; output size from `outputSize(inputHeight:inputWidth:)`.
+  public func apply(to input: Tensor) throws -> Tensor {
+    let (outH, outW) = try outputSize(inputHeight: input.height, inputWidth: input.width)
+    var output = Tensor.uninitialized(channels: input.channels, height: outH, width: outW)
+    let (inH, inW) = (input.height, input.width)
+    let (kh, kw, sy, sx, pad, kind) = (kernelHeight, kernelWidth, strideY, strideX, padding, kind)
+    input.data.withUnsafeBufferPointer { src in
+      output.data.withUnsafeMutableBufferPointer { dst in
+        parallelRanges(input.channels * outH, minimumPerChunk: max(1, 4096 / max(1, outW * kh * kw))) { range in
+          for task in range {
+            let c = task / outH, y = task % outH
+            let plane = src.baseAddress! + c * inH * inW
+            let out = dst.baseAddress! + (c * outH + y) * outW
+            let y0 = y * sy - pad.top
+            let rows = Swift.max(0, y0) ..< Swift.min(inH, y0 + kh)
+            let windowH = Swift.min(y0 + kh, inH + pad.bottom) - y0
+            for x in 0 ..< outW {
+              let x0 = x * sx - pad.left
+              let cols = Swift.max(0, x0) ..< Swift.min(inW, x0 + kw)
+              switch kind {
+              case .max:
+                var m = -Float.infinity
+                for r in rows { for q in cols where plane[r * inW + q] > m { m = plane[r * inW + q] } }
+                out[x] = m
+              case .min:
+                var m = Float.infinity
+                for r in rows { for q in cols where plane[r * inW + q] < m { m = plane[r * inW + q] } }
+                out[x] = m
+              case .average:
+                var sum: Float = 0
+                for r in rows { for q in cols { sum += plane[r * inW + q] } }
+                let windowW = Swift.min(x0 + kw, inW + pad.right) - x0
+                out[x] = sum / Float(windowH * windowW)
+              }
+            }
+          }
+        }
+      }
+    }
+    return output
+  }
+}
+
+/// The mean of each channel: `C × 1 × 1`.
+public func globalAveragePool(_ input: Tensor) -> Tensor {
+  let plane = input.planeSize
+  let means = (0 ..< input.channels).map { c -> Float in
+    var sum: Double = 0
+    for i in c * plane ..< (c + 1) * plane { sum += Double(input.data[i]) }
+    return plane == 0 ? 0 : Float(sum / Double(plane))
+  }
+  return Tensor(channels: input.channels, height: 1, width: 1, data: means)
+}

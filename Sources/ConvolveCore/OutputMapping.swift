@@ -1,0 +1,122 @@
+
+/// How a float result becomes displayable values in [0, 1].
+public enum OutputMapping: String, CaseIterable, Sendable {
+  /// Values clipped to [0, 1].
+  case clip
+  /// Absolute values, clipped to [0, 1]: both signs of a response show alike.
+  case abs
+  /// Stretched linearly so the smallest value becomes 0 and the largest 1; a constant map becomes 0.
+  case normalize
+  /// 0.5 added, then clipped: zero shows as mid-grey, for signed responses such as emboss.
+  case offset
+}
+
+/// `t` mapped to [0, 1] by `m`; NaN becomes 0 and NaN is left out of ranges and percentiles.
+/// - Parameters:
+///   - perChannel: `.normalize` stretches each channel by its own range; otherwise by one range over
+///     all channels, which keeps an image's colour balance.
+///   - clipPercentile: for `.normalize`, a percentage `p` in [0, 50): the range runs from the `p`-th to
+///     the `(100 − p)`-th percentile (linear between ranks, as numpy's default) and values beyond it clip,
+///     so a few outliers do not flatten the rest (like captum's `outlier_perc`). Other mappings ignore it.
+public func map(_ t: Tensor, _ m: OutputMapping, perChannel: Bool = false, clipPercentile: Float? = nil) -> Tensor {
+  switch m {
+  case .clip: return affine(t, scale: [1], shift: [0], absolute: false)
+  case .abs: return affine(t, scale: [1], shift: [0], absolute: true)
+  case .offset: return affine(t, scale: [1], shift: [0.5], absolute: false)
+  case .normalize:
+    if let p = clipPercentile { precondition(p >= 0 && p < 50, "clipPercentile \(p) is not in [0, 50)") }
+    let groups = perChannel ? t.channels : 1
+    let groupSize = perChannel ? t.planeSize : t.count
+    var scale = [Float](repeating: 0, count: max(groups, 1))
+    var shift = scale
+    t.data.withUnsafeBufferPointer { all in
+      for g in 0 ..< groups {
+        let values = UnsafeBufferPointer(rebasing: all[g * groupSize ..< (g + 1) * groupSize])
+        let (lo, hi) = clipPercentile.map { percentileRange(values, $0) } ?? range(values)
+        scale[g] = hi > lo ? 1 / (hi - lo) : 0
+        shift[g] = -lo * scale[g]
+      }
+    }
+    return affine(t, scale: scale, shift: shift, absolute: false)
+  }
+}
+
+/// `clamp(scale[g]·x + shift[g])` (of `|x|` when `absolute`), with one `scale`/`shift` pair per channel
+/// or a single pair for all; the clamp sends NaN to 0.
+private func affine(_ t: Tensor, scale: [Float], shift: [Float], absolute: Bool) -> Tensor {
+  var out = t
+  let groupSize = scale.count == 1 ? t.count : t.planeSize
+  out.data.withUnsafeMutableBufferPointer { d in
+    for g in 0 ..< scale.count {
+      let a = scale[g], b = shift[g]
+      for i in g * groupSize ..< (g + 1) * groupSize {
+        let x = absolute ? Swift.abs(d[i]) : d[i]
+        let y = a * x + b
+        d[i] = y > 0 ? (y < 1 ? y : 1) : 0
+      }
+    }
+  }
+  return out
+}
+
+private func range(_ values: UnsafeBufferPointer<Float>) -> (Float, Float) {
+  var lo = Float.infinity, hi = -Float.infinity
+  for v in values {
+    if v < lo { lo = v }
+    if v > hi { hi = v }
+  }
+  return (lo, hi)
+}
+
+private func percentileRange(_ values: UnsafeBufferPointer<Float>, _ p: Float) -> (Float, Float) {
+  var sorted = values.filter { !$0.isNaN }
+  guard !sorted.isEmpty else { return (0, 0) }
+  sorted.sort()
+  func percentile(_ q: Float) -> Float {
+    let position = q / 100 * Float(sorted.count - 1)
+    let i = min(Int(position), sorted.count - 1)
+    let j = min(i + 1, sorted.count - 1)
+    return sorted[i] + (position - Float(i)) * (sorted[j] - sorted[i])
+  }
+  return (percentile(p), percentile(100 - p))
+}
+
+/// The range and mean of a set of values, NaN left out; all three are NaN when no value is left.
+public struct ValueStats: Equatable, Sendable {
+  public var min: Float
+  public var max: Float
+  public var mean: Float
+
+  public init(min: Float, max: Float, mean: Float) {
+    self.min = min
+    self.max = max
+    self.mean = mean
+  }
+
+  /// Over every value of `t`, all channels together.
+  public init(_ t: Tensor) {
+    self = t.data.withUnsafeBufferPointer { ValueStats(values: $0) }
+  }
+
+  /// One entry per channel of `t`.
+  public static func perChannel(_ t: Tensor) -> [ValueStats] {
+    t.data.withUnsafeBufferPointer { all in
+      (0 ..< t.channels).map { c in
+        ValueStats(values: UnsafeBufferPointer(rebasing: all[c * t.planeSize ..< (c + 1) * t.planeSize]))
+      }
+    }
+  }
+
+  init(values: UnsafeBufferPointer<Float>) {
+    var lo = Float.infinity, hi = -Float.infinity
+    var sum: Double = 0
+    var n = 0
+    for v in values where !v.isNaN {
+      if v < lo { lo = v }
+      if v > hi { hi = v }
+      sum += Double(v)
+      n += 1
+    }
+    self = n == 0 ? ValueStats(min: .nan, max: .nan, mean: .nan) : ValueStats(min: lo, max: hi, mean: Float(sum / Double(n)))
+  }
+}

@@ -1,0 +1,21 @@
+/// Largest `|a - b|`.
+public func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+  precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
+  return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+/// Largest `|a - b| / max(1, |b|)`.
+public func maxRelativeDifference(_ a: [Float], _ b: [Float]) -> Float {
+  precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
+  return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1) / max(1, abs($1.1))) }
+}
+
+/// Whether every element of `a` is within `tolerance` of `b`'s, scaled by `max(1, |b|)` when `relative`;
+/// the one comparison every test target uses.
+public func isApproximatelyEqual(_ a: [Float], _ b: [Float], tolerance: Float, relative: Bool = false) -> Bool {
+  a.count == b.count && (relative ? maxRelativeDifference(a, b) : maxDifference(a, b)) <= tolerance
+}
+
+public func dot(_ a: [Float], _ b: [Float]) -> Double {
+  zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+}
