@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "ConvolveFormats", targets: ["ConvolveFormats"]),
     .library(name: "ConvolveRender", targets: ["ConvolveRender"]),
     .library(name: "ConvolveLecture", targets: ["ConvolveLecture"]),
+    .library(name: "ConvolveBatch", targets: ["ConvolveBatch"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,11 +39,13 @@ let package = Package(
     .target(name: "ConvolveRender", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats"]),
     // The lecture's teaching tools: `explain` (worked convolutions, Toeplitz) and `shape` (layer sizes).
     .target(name: "ConvolveLecture", dependencies: ["ConvolveCore", "ConvolveCNN"]),
+    // Folders of photos: scan, shard, output names, workers, progress, signals, the JSON report.
+    .target(name: "ConvolveBatch", dependencies: ["ConvolveCore", "ConvolveFormats"]),
     // The command-line tool: one file per command.
     .executableTarget(
       name: "convolve",
       dependencies: [
-        "ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveRender", "ConvolveLecture",
+        "ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveRender", "ConvolveLecture", "ConvolveBatch",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

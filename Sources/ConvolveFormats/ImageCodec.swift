@@ -104,7 +104,7 @@ public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 10
 ///
 /// PNG takes 1–4 channels at 8 or 16 bits. JPEG is 8-bit and takes 1 or 3 channels; the alpha
 /// channel of a 2- or 4-channel tensor is dropped. The file is written to a temporary file in the
-/// same directory and renamed over `path`, so a failed save leaves no partial output.
+/// same directory and renamed over `path` (`AtomicFile`), so a failed save leaves no partial output.
 ///
 /// `pngCompression` nil writes PNG with the fast default (Paeth filter, zlib run-length coding; see
 /// png_shim.c for the size and time trade-off); 0...9 uses libpng's adaptive filters with that zlib
@@ -135,18 +135,8 @@ public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality
     channels = tensor.channels <= 2 ? 1 : 3
   }
 
-  let directory = parentDirectory(path)
-  var status = stat()
-  guard stat(directory, &status) == 0 else {
-    if errno == ENOENT || errno == ENOTDIR { throw fail("directory '\(directory)' does not exist") }
-    throw fail("cannot use directory '\(directory)': \(String(cString: strerror(errno)))")
-  }
-  guard status.st_mode & S_IFMT == S_IFDIR else { throw fail("'\(directory)' is not a directory") }
-  let name = path.split(separator: "/").last.map(String.init) ?? ""
-  let temporary = "\(directory)/.\(name).tmp-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 16))"
-
-  do {
-    let (width, height) = (Int32(tensor.width), Int32(tensor.height))
+  let (width, height) = (Int32(tensor.width), Int32(tensor.height))
+  try AtomicFile.write(path) { temporary in
     try tensor.data.withUnsafeBufferPointer { planes in
       try callCodec(path: path) { message, capacity in
         format == .png
@@ -156,10 +146,6 @@ public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality
                                       message, capacity)
       }
     }
-    guard rename(temporary, path) == 0 else { throw fail("cannot replace the file: \(String(cString: strerror(errno)))") }
-  } catch {
-    unlink(temporary)
-    throw error
   }
 }
 
@@ -197,11 +183,6 @@ private func fileExtension(_ path: String) -> Substring {
   let name = path.split(separator: "/").last ?? ""
   guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
   return name[name.index(after: dot)...]
-}
-
-private func parentDirectory(_ path: String) -> String {
-  guard let slash = path.lastIndex(of: "/") else { return "." }
-  return slash == path.startIndex ? "/" : String(path[..<slash])
 }
 
 /// `tensor` turned as EXIF orientation `orientation` (1...8) says, so that it displays upright:

@@ -135,19 +135,9 @@ public struct NPYArray: Equatable, Sendable {
     return out
   }
 
-  /// Writes atomically: to a temporary file in the same directory, then renamed over `path`.
+  /// Writes atomically (`AtomicFile`): a failed write leaves no partial file.
   public func write(path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let directory = url.deletingLastPathComponent().path
-    let temporary = directory + "/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: npyData()) else {
-      throw ConvolveError.file(path: path, reason: "cannot write the temporary file in \(directory)")
-    }
-    guard rename(temporary, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      unlink(temporary)
-      throw ConvolveError.file(path: path, reason: "cannot replace the file: \(reason)")
-    }
+    try AtomicFile.write(npyData(), to: path)
   }
 }
 

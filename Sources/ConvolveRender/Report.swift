@@ -107,9 +107,7 @@ public struct RunReport: Sendable {
   @discardableResult
   public func write(directory: String, name: String = "report.html") throws -> String {
     let path = (directory as NSString).appendingPathComponent(name)
-    do { try Data(html().utf8).write(to: URL(fileURLWithPath: path)) } catch {
-      throw ConvolveError.file(path: path, reason: "cannot write the report (\(error.localizedDescription))")
-    }
+    try AtomicFile.write(Data(html().utf8), to: path)
     return path
   }
 

@@ -21,16 +21,10 @@ private func matrix(after header: String, in text: String) -> [[Float]] {
   return rows
 }
 
-private let lectureRGB: (input: Tensor, bank: [Kernel]) = {
-  let red = "0,0,0,0,0,0;0,156,155,156,158,158;0,153,154,157,159,159;0,149,151,155,158,159;0,146,146,149,153,158;0,145,143,143,148,158"
-  let green = "0,0,0,0,0,0;0,167,166,167,169,169;0,164,165,168,170,170;0,160,162,166,169,170;0,156,156,159,163,168;0,155,153,153,158,168"
-  let blue = "0,0,0,0,0,0;0,163,162,163,165,165;0,160,161,164,166,166;0,156,158,162,165,166;0,155,155,158,162,167;0,154,152,152,157,167"
-  let input = try! parseMatrix([red, green, blue].joined(separator: "|"))
-  let bank = try! [
-    [[-1, -1, 1], [0, 1, -1], [0, 1, 1]], [[1, 0, 0], [1, -1, -1], [1, 0, -1]], [[0, 1, 1], [0, 1, 0], [1, -1, 1]],
-  ].map { try Kernel(rows: $0) }
-  return (input, bank)
-}()
+private let lectureRGB: (input: Tensor, bank: [Kernel]) = (
+  Tensor(planes: [LectureRGB.red, LectureRGB.green, LectureRGB.blue].map(LectureRGB.slideCorner)),
+  try! LectureRGB.kernels.map { try Kernel(rows: $0) }
+)
 
 @Suite struct ExplainTests {
   // MARK: Numbers and inline matrices

@@ -1,25 +1,11 @@
 import ArgumentParser
+import ConvolveBatch
+import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
-import ConvolveCNN
-import ConvolveRender
 import ConvolveLecture
+import ConvolveRender
 import Foundation
-
-/// A small matrix from the command line: inline text (`"4,5,6;7,8,9"`, channels split by `|`), a `.txt`
-/// file with one row per line, or a `.npy` file.
-func readMatrix(_ text: String) throws -> Tensor {
-  if text.hasSuffix(".npy") { return try NPYArray.read(path: text).tensor() }
-  if text.hasSuffix(".txt") {
-    guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
-      throw ConvolveError.file(path: text, reason: "cannot read the matrix file")
-    }
-    do { return try parseMatrix(contents) } catch let error as ConvolveError {
-      throw ConvolveError.file(path: text, reason: error.description)
-    }
-  }
-  return try parseMatrix(text)
-}
 
 struct ExplainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -72,49 +58,5 @@ struct ExplainCommand: ParsableCommand {
       try explainConvolution(
         input: x, kernel: Kernel(height: k.height, width: k.width, weights: k.data), options: options,
         maxPositions: positions, toeplitz: toeplitz))
-  }
-}
-
-/// The lecture's zero-padded 6x6 corner of a photo, one matrix per colour channel (padding removed).
-private let lectureRGB = Tensor(planes: [
-  [[156, 155, 156, 158, 158], [153, 154, 157, 159, 159], [149, 151, 155, 158, 159], [146, 146, 149, 153, 158], [145, 143, 143, 148, 158]],
-  [[167, 166, 167, 169, 169], [164, 165, 168, 170, 170], [160, 162, 166, 169, 170], [156, 156, 159, 163, 168], [155, 153, 153, 158, 168]],
-  [[163, 162, 163, 165, 165], [160, 161, 164, 166, 166], [156, 158, 162, 165, 166], [155, 155, 158, 162, 167], [154, 152, 152, 157, 167]],
-])
-
-private let lectureRGBKernels = [
-  Kernel(height: 3, width: 3, weights: [-1, -1, 1, 0, 1, -1, 0, 1, 1]),
-  Kernel(height: 3, width: 3, weights: [1, 0, 0, 1, -1, -1, 1, 0, -1]),
-  Kernel(height: 3, width: 3, weights: [0, 1, 1, 0, 1, 0, 1, -1, 1]),
-]
-
-struct ShapeCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "shape",
-    abstract: "Output sizes and parameter counts of a stack of layers.",
-    discussion: """
-      Stages:
-        \(ShapeStage.grammar.joined(separator: "\n  "))
-      Each stage prints its formula with the numbers filled in, (N + 2P - F)/S + 1, its output HxWxC and \
-      (for conv) its parameter count. A stride that does not fit is an error that says which padding would \
-      fit, unless --floor.
-
-      Examples (the lecture's):
-        convolve shape 32x32x3 conv:6:5
-        convolve shape 32x32x3 conv:10:5:s=1:p=2
-        convolve shape 7x7x1 conv:1:3:s=3
-      """)
-
-  @Argument(help: "Input size HxWxC (or HxW for one channel).") var input: String
-  @Argument(help: "Stages, in order.") var stages: [String] = []
-  @Flag(help: "Round sizes down where a stride does not fit, instead of stopping.") var floor = false
-
-  func run() throws {
-    let parts = input.lowercased().split(separator: "x").map { Int($0) }
-    guard (2 ... 3).contains(parts.count), parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-      throw ValidationError("input size is '\(input)'; write HxWxC such as 32x32x3")
-    }
-    let size = (height: parts[0]!, width: parts[1]!, channels: parts.count == 3 ? parts[2]! : 1)
-    print(try shapeReport(input: size, stages: stages, floor: floor))
   }
 }

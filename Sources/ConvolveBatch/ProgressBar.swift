@@ -8,15 +8,17 @@ import Darwin
 
 /// A one-line progress bar for a terminal: `[#####.....]  12/40  30%  3.4 files/s  ETA 0:08`, redrawn in
 /// place with `\r` on standard error.
-struct ProgressBar {
+public struct ProgressBar {
   /// Files in the batch.
-  var total: Int
+  public var total: Int
   /// Terminal columns; the bar shrinks to fit.
-  var columns = terminalColumns()
+  public var columns = terminalColumns()
+
+  public init(total: Int) { self.total = total }
 
   /// The line for `finished` of `total` files (processed, skipped or failed), `processed` of them in
   /// `elapsed` seconds, with `remaining` still to process.
-  func line(finished: Int, processed: Int, failed: Int, remaining: Int, elapsed: Double) -> String {
+  public func line(finished: Int, processed: Int, failed: Int, remaining: Int, elapsed: Double) -> String {
     let rate = elapsed > 0 ? Double(processed) / elapsed : 0
     let eta = rate > 0 ? formatClock(Double(remaining) / rate) : "--:--"
     let percent = total > 0 ? finished * 100 / total : 100
@@ -29,29 +31,29 @@ struct ProgressBar {
   }
 
   /// Draws `line` over the current terminal line.
-  static func draw(_ line: String) { writeStandardError("\r" + line + "\u{1B}[K") }
+  public static func draw(_ line: String) { writeStandardError("\r" + line + "\u{1B}[K") }
 
   /// Clears the bar's line, so that a message can be printed in its place.
-  static func clear() { writeStandardError("\r\u{1B}[K") }
+  public static func clear() { writeStandardError("\r\u{1B}[K") }
 }
 
 /// Whether standard error is a terminal.
-var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+public var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
 /// The width of the terminal on standard error: the window size, else `$COLUMNS`, else 80.
-func terminalColumns() -> Int {
+public func terminalColumns() -> Int {
   var size = winsize()
   if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
   return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
 }
 
 /// Writes `text` to standard error unbuffered.
-func writeStandardError(_ text: String) {
+public func writeStandardError(_ text: String) {
   FileHandle.standardError.write(Data(text.utf8))
 }
 
 /// `m:ss`, or `h:mm:ss` from an hour on.
-func formatClock(_ seconds: Double) -> String {
+public func formatClock(_ seconds: Double) -> String {
   let s = Int(seconds.rounded())
   return s >= 3600
     ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
