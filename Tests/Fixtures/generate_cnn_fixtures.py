@@ -27,8 +27,8 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORE = os.path.join(HERE, "..", "ConvolveCoreTests", "Fixtures")
-FORMATS = os.path.join(HERE, "..", "ConvolveFormatsTests", "Fixtures")
+CORE = HERE
+FORMATS = HERE
 rng = np.random.default_rng(20241125)
 OPSET = 13
 
