@@ -207,6 +207,47 @@ private let lectureRGB: (input: Tensor, bank: [Kernel]) = (
 // MARK: Shape calculator
 
 @Suite struct ExplainShapeTests {
+  /// `pool:max:3x2` strides 3 down and 2 across, as `Pooling` (and `convolve pool --size 3,2`) does: 4x6, not 4x4.
+  @Test func rectangularPoolMatchesThePoolItself() throws {
+    let l = lines(try shapeReport(input: (12, 12, 1), stages: ["pool:max:3x2"]))
+    #expect(l.last(where: { $0.hasPrefix("Output:") }) == "Output: 4x6x1")
+    let pooled = try Pooling(.max, kernelHeight: 3, kernelWidth: 2, strideY: 3, strideX: 2)
+      .apply(to: Tensor(channels: 1, height: 12, width: 12))
+    #expect((pooled.height, pooled.width) == (4, 6))
+  }
+
+  /// On random stages, the size `shape` prints is the size the layers produce.
+  @Test func sizesAgreeWithTheExecutorsOnRandomStages() throws {
+    var rng = SplitMix64(seed: 21)
+    for _ in 0 ..< 200 {
+      let (h, w) = (rng.int(6 ... 30), rng.int(6 ... 30))
+      let (kh, kw, s, d) = (rng.int(1 ... 4), rng.int(1 ... 4), rng.int(1 ... 3), rng.int(1 ... 2))
+      let x = Tensor(channels: 1, height: h, width: w)
+      let spec: String
+      let actual: Tensor
+      switch rng.int(0 ... 2) {
+      case 0:
+        let p = rng.int(0 ... 2)
+        spec = "conv:1:\(kh)x\(kw):s=\(s):p=\(p):d=\(d)"
+        let bank = try FilterBank(
+          outChannels: 1, inChannelsPerGroup: 1, kernelHeight: kh, kernelWidth: kw, weights: [Float](repeating: 1, count: kh * kw))
+        actual = try convolutionLayer(x, bank, LayerGeometry(stride: (s, s), padding: .uniform(p), dilation: (d, d), groups: 1, floor: true))
+      case 1:
+        spec = "pool:avg:\(kh)x\(kw)"
+        actual = try Pooling(.average, kernelHeight: kh, kernelWidth: kw, strideY: kh, strideX: kw, rounding: .floor).apply(to: x)
+      default:
+        let p = rng.int(0 ... 1)
+        spec = "convT:1:\(kh)x\(kw):s=\(s):p=\(p)"
+        let bank = try FilterBank(
+          outChannels: 1, inChannelsPerGroup: 1, kernelHeight: kh, kernelWidth: kw, weights: [Float](repeating: 1, count: kh * kw))
+        guard let y = try? transposedConvolution(x, bank, TransposedGeometry(stride: s, padding: p)) else { continue }
+        actual = y
+      }
+      let l = lines(try shapeReport(input: (h, w, 1), stages: [spec], floor: true))
+      #expect(l.last(where: { $0.hasPrefix("Output:") }) == "Output: \(actual.height)x\(actual.width)x1", "\(h)x\(w) \(spec)")
+    }
+  }
+
   @Test func sixFiveByFiveFiltersGiveTwentyEightByTwentyEightBySix() throws {
     let l = lines(try shapeReport(input: (32, 32, 3), stages: ["conv:6:5"]))
     #expect(l.contains("   H, W: (N + 2P - F)/S + 1 = (32 - 5)/1 + 1 = 28"))
@@ -275,7 +316,7 @@ private let lectureRGB: (input: Tensor, bank: [Kernel]) = (
     }
     #expect(message("conv:6") == "stage 'conv:6': conv needs a filter count N and a kernel size K; expected conv:N:K[xK2][:s=S][:p=P|same][:d=D]")
     #expect(message("conv:6:5:q=1") == "stage 'conv:6:5:q=1': option 'q=1' is not one of s=, p=, d=; expected conv:N:K[xK2][:s=S][:p=P|same][:d=D]")
-    #expect(message("pool:mean:2") == "stage 'pool:mean:2': pooling 'mean' is not max, avg or min; expected pool:max|avg|min:K[:s=S]")
+    #expect(message("pool:mean:2") == "stage 'pool:mean:2': pooling 'mean' is not max, avg or min; expected pool:max|avg|min:K[xK2][:s=S]")
     #expect(message("upsample:0") == "stage 'upsample:0': factor '0' is not a whole number >= 1; expected upsample:F")
     #expect(message("dense:10").hasPrefix("stage 'dense:10': unknown stage 'dense'; allowed: conv:N:K"))
     #expect(message("convT:2:3:op=2").contains("output padding 2 must be smaller than the stride or the dilation"))
