@@ -39,10 +39,10 @@ int ccodecs_sniff(const char *path, int *format, char *msg, size_t msg_cap) {
   FILE *fp = ccodecs_open(path, "rb", msg, msg_cap);
   if (!fp) return -1;
   size_t n = fread(head, 1, sizeof head, fp);
-  int failed = ferror(fp);
+  int failed = ferror(fp), read_errno = errno;
   fclose(fp);
   if (failed) {
-    ccodecs_set_msg(msg, msg_cap, "cannot read: %s", strerror(errno));
+    ccodecs_set_msg(msg, msg_cap, "cannot read: %s", strerror(read_errno));
     return -1;
   }
   /* A damaged signature tail (e.g. ASCII-mode transfer) is left to libpng to diagnose. */

@@ -135,12 +135,13 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
   d.err = &e.pub;
   unsigned char *volatile buf = NULL;
   JSAMPLE *volatile cmyk_row = NULL;
-  if (setjmp(e.jb)) {
+  int status = setjmp(e.jb);
+  if (status) {
     jpeg_destroy_decompress(&d);
     free(buf);
     free(cmyk_row);
     fclose(fp);
-    return -1;
+    return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
   }
   jpeg_create_decompress(&d);
   struct jpeg_progress_mgr progress = {.progress_monitor = limit_scans};
@@ -174,9 +175,9 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
     longjmp(e.jb, 1);
   }
   if ((uint64_t)d.image_width * d.image_height > (uint64_t)max_pixels) {
-    ccodecs_set_msg(msg, msg_cap, "JPEG claims %ux%u pixels, more than the limit of %lld (raise --max-pixels)",
+    ccodecs_set_msg(msg, msg_cap, "JPEG claims %ux%u pixels, more than the limit of %lld",
                     d.image_width, d.image_height, (long long)max_pixels);
-    longjmp(e.jb, 1);
+    longjmp(e.jb, CCODECS_OVER_LIMIT);
   }
   out->width = (int32_t)d.image_width;
   out->height = (int32_t)d.image_height;

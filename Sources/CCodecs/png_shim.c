@@ -26,9 +26,9 @@ static void on_error(png_structp png, png_const_charp text) {
     char c = text[i];
     chunk_prefix = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
   }
+  int over_limit = strcmp(text, "Invalid IHDR data") == 0 && strstr(ctx->warning, "user limit") != NULL;
   if (strcmp(text, "Invalid IHDR data") == 0 && ctx->warning[0])
-    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "Invalid IHDR data: %s%s", ctx->warning,
-                    strstr(ctx->warning, "user limit") ? " (raise --max-pixels)" : "");
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "Invalid IHDR data: %s", ctx->warning);
   else if (strcmp(text, "PNG unsigned integer out of range") == 0) /* png_get_uint_31 */
     ccodecs_set_msg(ctx->msg, ctx->msg_cap, "width, height or chunk length over 2^31-1 (corrupt PNG)");
   else if (chunk_prefix && strcmp(text + 6, "out of place") == 0)
@@ -37,7 +37,7 @@ static void on_error(png_structp png, png_const_charp text) {
     ccodecs_set_msg(ctx->msg, ctx->msg_cap, "invalid %.4s chunk", text);
   else if (chunk_prefix) ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s in %.4s chunk", text + 6, text);
   else ccodecs_set_msg(ctx->msg, ctx->msg_cap, "%s", text);
-  longjmp(ctx->jb, 1);
+  longjmp(ctx->jb, over_limit ? CCODECS_OVER_LIMIT : CCODECS_FAILED);
 }
 
 /* Warnings are not fatal; the first one explains a following "Invalid IHDR data" error. */
@@ -97,12 +97,13 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
   }
   unsigned char *volatile buf = NULL;
   png_bytep *volatile rows = NULL;
-  if (setjmp(ctx.jb)) {
+  int status = setjmp(ctx.jb);
+  if (status) {
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
     free(buf);
     fclose(ctx.fp);
-    return -1;
+    return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
   }
   png_set_read_fn(png, &ctx, read_data);
   png_uint_32 dim_limit = max_pixels < 1 ? 1 : max_pixels > 0x7fffffff ? 0x7fffffff : (png_uint_32)max_pixels;
@@ -116,9 +117,9 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
   png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
   int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
   if ((uint64_t)width * height > (uint64_t)max_pixels) {
-    ccodecs_set_msg(msg, msg_cap, "PNG claims %ux%u pixels, more than the limit of %lld (raise --max-pixels)",
+    ccodecs_set_msg(msg, msg_cap, "PNG claims %ux%u pixels, more than the limit of %lld",
                     width, height, (long long)max_pixels);
-    longjmp(ctx.jb, 1);
+    longjmp(ctx.jb, CCODECS_OVER_LIMIT);
   }
   out->width = (int32_t)width;
   out->height = (int32_t)height;

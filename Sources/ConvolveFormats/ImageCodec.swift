@@ -160,8 +160,10 @@ extension ImageInfo {
 private func callCodec(path: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
   var message = [CChar](repeating: 0, count: 512)
   let reason: String? = message.withUnsafeMutableBufferPointer { buffer in
-    guard body(buffer.baseAddress!, buffer.count) != 0 else { return nil }
-    return String(cString: buffer.baseAddress!)
+    let status = body(buffer.baseAddress!, buffer.count)
+    guard status != 0 else { return nil }
+    let text = String(cString: buffer.baseAddress!)
+    return status == CCODECS_OVER_LIMIT ? text + " (raise --max-pixels)" : text
   }
   if let reason {
     let line = reason.split(whereSeparator: \.isNewline).joined(separator: " ")

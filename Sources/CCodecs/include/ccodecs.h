@@ -9,6 +9,10 @@
 
 enum { CCODECS_UNKNOWN = 0, CCODECS_PNG = 1, CCODECS_JPEG = 2 };
 
+/* What the read and write calls return: 0 on success, else one of these, with the reason in msg.
+ * The caller words the advice (which option raises the limit). */
+enum { CCODECS_FAILED = -1, CCODECS_OVER_LIMIT = -2 };
+
 typedef struct {
   int32_t width;
   int32_t height;
