@@ -13,13 +13,25 @@ public enum ImageFormat: Equatable, Sendable {
 
   /// The format named by the extension of `path`: .png, .jpg or .jpeg, in any case.
   public init(path: String) throws {
-    switch fileExtension(path).lowercased() {
+    switch pathExtension(path).lowercased() {
     case "png": self = .png
     case "jpg", "jpeg": self = .jpeg
     case "": throw ConvolveError.file(path: path, reason: "no file extension (use .png, .jpg or .jpeg)")
     case let ext: throw ConvolveError.file(path: path, reason: "unsupported extension '.\(ext)' (use .png, .jpg or .jpeg)")
     }
   }
+
+  /// The format named `png`, `jpg` or `jpeg`, in any case.
+  public init?(name: String) {
+    switch name.lowercased() {
+    case "png": self = .png
+    case "jpg", "jpeg": self = .jpeg
+    default: return nil
+    }
+  }
+
+  /// The extension written for this format, without the dot.
+  public var fileExtension: String { self == .png ? "png" : "jpg" }
 }
 
 /// What an image file's header says, as stored; with `orientation` 5...8 the displayed image is
@@ -181,7 +193,7 @@ private func detectFormat(path: String) throws -> ImageFormat {
   }
 }
 
-private func fileExtension(_ path: String) -> Substring {
+private func pathExtension(_ path: String) -> Substring {
   let name = path.split(separator: "/").last ?? ""
   guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
   return name[name.index(after: dot)...]

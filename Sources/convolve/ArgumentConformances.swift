@@ -63,3 +63,9 @@ extension ResizeMethod: ExpressibleByArgument {}
 extension PoolingKind: ExpressibleByArgument {
   public init?(argument: String) { self.init(rawValue: argument == "avg" ? "average" : argument) }
 }
+
+extension ImageFormat: ExpressibleByArgument {
+  public init?(argument: String) { self.init(name: argument) }
+  public static var allValueStrings: [String] { ["png", "jpg"] }
+  public var defaultValueDescription: String { fileExtension }
+}

@@ -65,7 +65,7 @@ struct BatchCommand: ParsableCommand {
   var include: [String] = []
   @Option(help: ArgumentHelp("Leave out files whose relative path or name matches this glob (repeatable).", valueName: "glob"))
   var exclude: [String] = []
-  @Option(help: "Convert the outputs to png or jpg (default: keep each input's format).") var format: BatchFormat?
+  @Option(help: "Convert the outputs to png or jpg (default: keep each input's format).") var format: ImageFormat?
   @Option(help: ArgumentHelp("Output file name; placeholders {stem}, {ext} (with the dot) and {filter}.", valueName: "template"))
   var name = "{stem}{ext}"
 
@@ -170,7 +170,7 @@ struct BatchCommand: ParsableCommand {
     (layout.include, layout.exclude) = (include, exclude)
     layout.shard = try shardChoice()
     layout.nameTemplate = name
-    layout.outputExtension = format.map { "." + $0.rawValue }
+    layout.outputExtension = format.map { "." + $0.fileExtension }
     layout.outputIsFolder = pipeline != nil
     layout.skipExisting = skipExisting
     return layout
@@ -209,18 +209,6 @@ struct BatchCommand: ParsableCommand {
           chain, image: image, input: item.input, outputDirectory: folder, maps: mapOptions, overlay: overlay,
           prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name }, log: { _ in })
       }
-    }
-  }
-}
-
-/// The output formats `--format` offers.
-enum BatchFormat: String, ExpressibleByArgument, CaseIterable {
-  case png, jpg
-  init?(argument: String) {
-    switch argument.lowercased() {
-    case "png": self = .png
-    case "jpg", "jpeg": self = .jpg
-    default: return nil
     }
   }
 }
