@@ -63,6 +63,7 @@ let package = Package(
     .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats", "ConvolveTestSupport"]),
     .testTarget(name: "ConvolveRenderTests", dependencies: ["ConvolveRender", "ConvolveTestSupport"]),
     .testTarget(name: "ConvolveLectureTests", dependencies: ["ConvolveLecture", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveBatchTests", dependencies: ["ConvolveBatch", "ConvolveTestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats", "ConvolveTestSupport"]),
   ],
   swiftLanguageModes: [.v5]

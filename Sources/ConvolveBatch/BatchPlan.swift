@@ -17,6 +17,10 @@ public struct BatchItem: Sendable {
   public var output: String
   /// Skipped because the output exists (`--skip-existing`).
   public var skip: Bool
+
+  public init(relative: String, input: String, output: String, skip: Bool = false) {
+    (self.relative, self.input, self.output, self.skip) = (relative, input, output, skip)
+  }
 }
 
 /// The files of a run, in order.
@@ -24,6 +28,8 @@ public struct BatchPlan: Sendable {
   public var items: [BatchItem]
   /// `I/N` when sharded.
   public var shard: String?
+
+  public init(items: [BatchItem], shard: String? = nil) { (self.items, self.shard) = (items, shard) }
 }
 
 /// What a batch reads and where each result goes: the folder scan, the globs, the shard, the output names,
