@@ -198,7 +198,7 @@ struct BatchCommand: ParsableCommand {
     let image = try load.load(item.input)
     switch work {
     case .filter(let filter, let options):
-      let (_, mapped) = try filterImage(image, with: filter, options: options, outputRange: out.outputRange)
+      let (_, mapped) = try filter.applyToPhoto(image.tensor, options: options, outputRange: out.outputRange)
       try makeFolders(parentPath(item.output))
       try out.save(mapped, to: item.output, input: image.info)
       return [item.output]
@@ -206,7 +206,7 @@ struct BatchCommand: ParsableCommand {
       try makeFolders(parentPath(item.output))
       return try AtomicFile.writeFolder(item.output) { folder in
         try runStages(
-          chain, image: image, input: item.input, outputDirectory: folder, maps: mapOptions, overlay: overlay,
+          chain, image: image.tensor, input: item.input, outputDirectory: folder, maps: mapOptions.writer, overlay: overlay,
           prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name }, log: { _ in })
       }
     }

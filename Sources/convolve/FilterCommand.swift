@@ -66,8 +66,8 @@ struct FilterCommand: ParsableCommand {
     let filter = try kernel.resolve()
     if kernel.showKernel { Swift.print(filter.describe()) }
     let image = try load.load(inputFile)
-    let (result, mapped) = try filterImage(
-      image, with: filter, options: geometry.options(correlate: kernel.correlate, defaultBorder: .replicate),
+    let (result, mapped) = try filter.applyToPhoto(
+      image.tensor, options: geometry.options(correlate: kernel.correlate, defaultBorder: .replicate),
       outputRange: out.outputRange)
     if print { printChannels(result) }
     if let output { try out.save(mapped, to: output, input: image.info) }

@@ -72,7 +72,7 @@ struct LayerCommand: ParsableCommand {
     }
     try prepareDirectory(outputDirectory)
     try runStages(
-      Pipeline(name: "layer", stages: stages), image: image, input: input, outputDirectory: outputDirectory,
-      maps: mapOptions, overlay: overlay, prefix: { _, stage in "\(stem(of: input))-\(stage.name)" })
+      Pipeline(name: "layer", stages: stages), image: image.tensor, input: input, outputDirectory: outputDirectory,
+      maps: mapOptions.writer, overlay: overlay, prefix: { _, stage in "\(stem(of: input))-\(stage.name)" })
   }
 }

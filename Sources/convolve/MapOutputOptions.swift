@@ -34,41 +34,10 @@ struct MapOutputOptions: ParsableArguments {
     if let columns, columns < 1 { throw ValidationError("--columns is \(columns); use at least 1") }
   }
 
-  /// Writes `stem.png` (one image, or a montage of every map normalised on its own), plus the extras asked for.
-  /// Returns the paths written.
-  @discardableResult
-  func write(_ t: Tensor, directory: String, stem: String, imageLike: Bool = false) throws -> [String] {
-    var written: [String] = []
-    let base = (directory as NSString).appendingPathComponent(stem)
-    if saveNpy || t.height == 1 && t.width == 1 {
-      try NPYArray(t).write(path: base + ".npy")
-      written.append(base + ".npy")
-    }
-    guard t.height > 1 || t.width > 1 else { return written }
-    if imageLike && (1 ... 4).contains(t.channels) {
-      try saveImage(ConvolveCore.map(t, .clip), path: base + ".png")
-      return written + [base + ".png"]
-    }
-    let normalized = ConvolveCore.map(
-      t, .normalize, perChannel: true, clipPercentile: clipPercentile > 0 ? clipPercentile : nil)
-    let tiles = try (0 ..< t.channels).map { c -> Tensor in
-      let plane = normalized.plane(c)
-      return colormap == .gray ? plane : try colormap.apply(plane)
-    }
-    if t.channels == 1 {
-      try saveImage(tiles[0], path: base + ".png")
-      return written + [base + ".png"]
-    }
-    let labels = noLabels ? nil : (0 ..< t.channels).map(String.init)
-    try saveImage(montage(tiles, columns: columns, labels: labels), path: base + ".png")
-    written.append(base + ".png")
-    if maps {
-      for (c, tile) in tiles.enumerated() {
-        let path = base + String(format: "-map%02d.png", c)
-        try saveImage(tile, path: path)
-        written.append(path)
-      }
-    }
-    return written
+  /// The writer these options describe.
+  var writer: FeatureMapWriter {
+    FeatureMapWriter(
+      colormap: colormap, columns: columns, clipPercentile: clipPercentile, eachMap: maps, saveNpy: saveNpy,
+      labels: !noLabels)
   }
 }

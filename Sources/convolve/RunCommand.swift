@@ -37,7 +37,7 @@ struct RunCommand: ParsableCommand {
     let image = try load.load(input)
     try prepareDirectory(outputDirectory)
     try runStages(
-      chain, image: image, input: input, outputDirectory: outputDirectory, maps: mapOptions, overlay: overlay,
+      chain, image: image.tensor, input: input, outputDirectory: outputDirectory, maps: mapOptions.writer, overlay: overlay,
       report: report, prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name })
   }
 }

@@ -1,36 +1,32 @@
-import ArgumentParser
-import ConvolveBatch
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
-import ConvolveLecture
-import ConvolveRender
 import Foundation
 
 /// Runs the stages on the photo, writing each saved stage's output; logs one line per stage and returns the
 /// files written. With `report`, also writes `00-input.png` and `report.html` (`RunReport`) into the folder.
 @discardableResult
-func runStages(
-  _ pipeline: Pipeline, image: LoadedImage, input: String, outputDirectory: String, maps: MapOutputOptions,
+public func runStages(
+  _ pipeline: Pipeline, image: Tensor, input: String, outputDirectory: String, maps: FeatureMapWriter,
   overlay: Bool, report: Bool = false, prefix: (Int, Pipeline.Stage) -> String,
   log: (String) -> Void = { print($0) }
 ) throws -> [String] {
   var written: [String] = []
-  var last = image.tensor
+  var last = image
   var featureStage = false
   var page: RunReport?
   if report {
     let preview = (outputDirectory as NSString).appendingPathComponent("00-input.png")
-    let shown = image.tensor.channels == 2 ? image.tensor.firstChannels(1) : image.tensor
+    let shown = image.channels == 2 ? image.firstChannels(1) : image
     try saveImage(ConvolveCore.map(shown, .clip), path: preview)
     page = RunReport(
-      pipeline: pipeline, inputName: (input as NSString).lastPathComponent, input: image.tensor,
+      pipeline: pipeline, inputName: (input as NSString).lastPathComponent, input: image,
       inputImage: "00-input.png")
   }
   // Each stage's time runs from the end of the previous callback to the start of this one: its operation only.
   let clock = ContinuousClock()
   var mark = clock.now
-  let (prepared, note) = pipeline.prepared(image.tensor)
+  let (prepared, note) = pipeline.prepared(image)
   if let note { log("note: \(note)") }
   try pipeline.run(prepared) { i, stage, output in
     let elapsed = mark.duration(to: clock.now)
@@ -60,8 +56,8 @@ func runStages(
       for i in 0 ..< last.planeSize { mean.data[i] += last.data[c * last.planeSize + i] / Float(last.channels) }
     }
     let heat = ConvolveCore.map(mean, .normalize)
-    let path = (outputDirectory as NSString).appendingPathComponent("\(stem(of: input))-overlay.png")
-    let photo = image.tensor.channels >= 3 ? image.tensor.firstChannels(3) : image.tensor.firstChannels(1)
+    let path = (outputDirectory as NSString).appendingPathComponent("\(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent)-overlay.png")
+    let photo = image.channels >= 3 ? image.firstChannels(3) : image.firstChannels(1)
     try saveImage(try ConvolveRender.overlay(heat, on: photo), path: path)
     log("overlay: \(path)")
     written.append(path)
