@@ -71,32 +71,18 @@ struct FFTPlan {
     (self.rowTwiddles, self.colTwiddles) = (rowTwiddles, colTwiddles)
 
     // The kernel's spectrum, through the same transform steps as a tile.
-    let (h, w) = (tileH, tileW)
-    var re = [Float](repeating: 0, count: h * w), im = [Float](repeating: 0, count: h * w)
-    var tre = [Float](repeating: 0, count: h * w), tim = [Float](repeating: 0, count: h * w)
+    let size = tileH * tileW
+    let work = UnsafeMutablePointer<Float>.allocate(capacity: 4 * size)
+    defer { work.deallocate() }
+    let (re, im, tre, tim) = (work, work + size, work + 2 * size, work + 3 * size)
+    work.initialize(repeating: 0, count: 2 * size)
     for i in 0 ..< kernel.height {
-      for j in 0 ..< kernel.width { re[i * g.dilationY * w + j * g.dilationX] = kernel[i, j] }
+      for j in 0 ..< kernel.width { re[i * g.dilationY * tileW + j * g.dilationX] = kernel[i, j] }
     }
-    let scale = 1 / Float(h * w)
-    re.withUnsafeMutableBufferPointer { re in
-      im.withUnsafeMutableBufferPointer { im in
-        tre.withUnsafeMutableBufferPointer { tre in
-          tim.withUnsafeMutableBufferPointer { tim in
-            let (r, i, tr, ti) = (re.baseAddress!, im.baseAddress!, tre.baseAddress!, tim.baseAddress!)
-            fftColumnsForward(r, i, m: w, twiddles: rowTwiddles)
-            transpose(r, tr, rows: h, cols: w)
-            transpose(i, ti, rows: h, cols: w)
-            fftColumnsForward(tr, ti, m: h, twiddles: colTwiddles)
-            for k in 0 ..< h * w {
-              tr[k] *= scale
-              ti[k] *= -scale
-            }
-          }
-        }
-      }
-    }
-    spectrumRe = tre
-    spectrumIm = tim
+    fft2DForward(re, im, into: tre, tim, height: rowTwiddles, width: colTwiddles)
+    let scale = 1 / Float(size)
+    spectrumRe = (0 ..< size).map { tre[$0] * scale }
+    spectrumIm = (0 ..< size).map { tim[$0] * -scale }
   }
 
   func run(_ input: Tensor) -> Tensor {
@@ -119,19 +105,13 @@ struct FFTPlan {
             } else {
               im.initialize(repeating: 0, count: size)
             }
-            fftColumnsForward(re, im, m: tileW, twiddles: rowTwiddles)
-            transpose(re, tre, rows: tileH, cols: tileW)
-            transpose(im, tim, rows: tileH, cols: tileW)
-            fftColumnsForward(tre, tim, m: tileH, twiddles: colTwiddles)
+            fft2DForward(re, im, into: tre, tim, height: rowTwiddles, width: colTwiddles)
             for k in 0 ..< size {
               let (zr, zi, wr, wi) = (tre[k], tim[k], kr[k], ki[k])
               tre[k] = zr * wr - zi * wi
               tim[k] = zr * wi + zi * wr
             }
-            fftColumnsInverse(tre, tim, m: tileH, twiddles: colTwiddles)
-            transpose(tre, re, rows: tileW, cols: tileH)
-            transpose(tim, im, rows: tileW, cols: tileH)
-            fftColumnsInverse(re, im, m: tileW, twiddles: rowTwiddles)
+            fft2DInverse(tre, tim, into: re, im, height: rowTwiddles, width: colTwiddles)
             scatter(re, into: band.output, tile: first)
             if second < end { scatter(im, into: band.output, tile: second) }
           }
