@@ -60,7 +60,7 @@ func correlateRow(
   weights: UnsafeBufferPointer<Float>, count outW: Int
 ) {
   let n = offsets.count
-  func block(_ x: Int) {
+  @inline(__always) func block(_ x: Int) {
     var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
     for t in 0 ..< n {
       let p = UnsafeRawPointer(base + offsets[t] + x)
