@@ -19,15 +19,17 @@ struct SeparablePlan {
   func run(_ input: Tensor) -> Tensor {
     let g = geometry, padded = g.padded, inW = g.inW
     var output = g.output(channels: input.channels)
-    let taps = columnTaps.count
+    // Scratch: the column taps' weights, then (64-byte aligned after them) the padded row. With the weights after
+    // the row, the column pass's last stores shared a cache line with the weights it reloads: 61 taps ran 3% slower.
+    let taps = columnTaps.count, lineStart = (taps + 15) / 16 * 16
     rowOffsets.withUnsafeBufferPointer { rowOffsets in
       rowWeights.withUnsafeBufferPointer { rowWeights in
         columnTaps.withUnsafeBufferPointer { columnTaps in
           forEachRowBand(
-            of: input, into: &output, rows: g.outH, bandRows: 16, scratchFloats: padded.paddedWidth + taps,
+            of: input, into: &output, rows: g.outH, bandRows: 16, scratchFloats: lineStart + padded.paddedWidth,
             scratchInts: taps
           ) { band in
-            let line = band.floats, weights = band.floats + padded.paddedWidth, offsets = band.ints
+            let weights = band.floats, line = band.floats + lineStart, offsets = band.ints
             for y in band.rows {
               // Column pass: the taps whose padded row is an input row.
               var n = 0
