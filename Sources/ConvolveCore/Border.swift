@@ -53,12 +53,4 @@ public enum Border: String, CaseIterable, Sendable {
   func indexMap(count n: Int, before: Int, after: Int) -> [Int] {
     (0 ..< n + before + after).map { sourceIndex($0 - before, count: n) }
   }
-
-  /// The row and column index maps of an `height x width` map padded by `padding`.
-  func indexMaps(height: Int, width: Int, padding: Padding) -> (rows: [Int], columns: [Int]) {
-    (
-      indexMap(count: height, before: padding.top, after: padding.bottom),
-      indexMap(count: width, before: padding.left, after: padding.right)
-    )
-  }
 }

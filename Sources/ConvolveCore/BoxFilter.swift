@@ -2,12 +2,14 @@
 /// the rows (one add and one subtract per sample), then a row sum slides along each row, so the cost does
 /// not grow with the kernel size. Column sums restart every band of rows so Float rounding cannot drift;
 /// row sums accumulate in Double.
+///
+/// The column sums live in the input part of one padded row; `PaddedRows` extends its edges once per
+/// output row, so the row pass reads a plain padded row.
 struct BoxPlan {
   let weight: Float
+  let geometry: ConvolutionGeometry
+  /// Kernel rows and columns (stride and dilation are 1).
   let kh: Int, kw: Int
-  let inH: Int, inW: Int, outH: Int, outW: Int
-  let rowMap: [Int], colMap: [Int]
-  let paddedW: Int, left: Int
 
   /// The common weight of a kernel whose weights are all equal and non-zero; nil otherwise.
   static func constantWeight(_ k: Kernel) -> Float? {
@@ -15,69 +17,48 @@ struct BoxPlan {
     return w
   }
 
-  init(weight: Float, kernel: (Int, Int), input: (Int, Int), output: (Int, Int), padding: Padding, border: Border) {
+  init(weight: Float, kernel: Kernel, geometry: ConvolutionGeometry) {
+    precondition(geometry.stride == (1, 1) && geometry.dilation == (1, 1), "box sums need stride 1 and dilation 1")
     self.weight = weight
-    (kh, kw) = kernel
-    (inH, inW) = input
-    (outH, outW) = output
-    (rowMap, colMap) = border.indexMaps(height: inH, width: inW, padding: padding)
-    paddedW = inW + padding.left + padding.right
-    left = padding.left
+    self.geometry = geometry
+    (kh, kw) = (kernel.height, kernel.width)
   }
 
-  func run(_ input: Tensor, into output: inout Tensor) {
-    guard outH > 0 && outW > 0 && input.channels > 0 else { return }
-    let bandRows = 64
-    let bands = (outH + bandRows - 1) / bandRows
-    input.data.withUnsafeBufferPointer { src in
-      output.data.withUnsafeMutableBufferPointer { dst in
-        let srcBase = src.baseAddress!, dstBase = dst.baseAddress!
-        parallelRanges(input.channels * bands) { tasks in
-          let sums = UnsafeMutablePointer<Float>.allocate(capacity: inW)
-          let line = UnsafeMutablePointer<Float>.allocate(capacity: paddedW)
-          defer {
-            sums.deallocate()
-            line.deallocate()
-          }
-          for task in tasks {
-            let c = task / bands, y0 = (task % bands) * bandRows
-            let plane = srcBase + c * inH * inW, out = dstBase + c * outH * outW
-            sums.initialize(repeating: 0, count: inW)
-            for i in 0 ..< kh { add(plane, row: rowMap[y0 + i], into: sums, sign: 1) }
-            for y in y0 ..< min(outH, y0 + bandRows) {
-              if y > y0 {
-                add(plane, row: rowMap[y - 1], into: sums, sign: -1)
-                add(plane, row: rowMap[y + kh - 1], into: sums, sign: 1)
-              }
-              (line + left).update(from: sums, count: inW)
-              for j in 0 ..< paddedW where j < left || j >= left + inW {
-                line[j] = colMap[j] < 0 ? 0 : sums[colMap[j]]
-              }
-              let o = out + y * outW
-              var s: Double = 0
-              for j in 0 ..< kw { s += Double(line[j]) }
-              o[0] = Float(s) * weight
-              if outW > 1 {
-                for x in 1 ..< outW {
-                  s += Double(line[x + kw - 1]) - Double(line[x - 1])
-                  o[x] = Float(s) * weight
-                }
-              }
-            }
-          }
+  func run(_ input: Tensor) -> Tensor {
+    let g = geometry, padded = g.padded, inW = g.inW, outW = g.outW
+    let (kh, kw, weight) = (self.kh, self.kw, self.weight)
+    var output = g.output(channels: input.channels)
+    forEachRowBand(of: input, into: &output, rows: g.outH, bandRows: 64, scratchFloats: padded.paddedWidth) { band in
+      let line = band.floats, sums = line + padded.left
+      /// Adds (`sign` 1) or subtracts input row `r` (-1: zeros) to the column sums.
+      func add(row r: Int, sign: Float) {
+        guard r >= 0 else { return }
+        let source = band.input + r * inW
+        if sign > 0 {
+          for x in 0 ..< inW { sums[x] += source[x] }
+        } else {
+          for x in 0 ..< inW { sums[x] -= source[x] }
+        }
+      }
+      let y0 = band.rows.lowerBound
+      sums.initialize(repeating: 0, count: inW)
+      for i in 0 ..< kh { add(row: padded.sourceRow(y0 + i), sign: 1) }
+      for y in band.rows {
+        if y > y0 {
+          add(row: padded.sourceRow(y - 1), sign: -1)
+          add(row: padded.sourceRow(y + kh - 1), sign: 1)
+        }
+        padded.extendEdges(line)
+        let out = band.output + y * outW
+        var s: Double = 0
+        for j in 0 ..< kw { s += Double(line[j]) }
+        out[0] = Float(s) * weight
+        for x in 1 ..< max(1, outW) {
+          s += Double(line[x + kw - 1]) - Double(line[x - 1])
+          out[x] = Float(s) * weight
         }
       }
     }
-  }
-
-  @inline(__always)
-  private func add(_ plane: UnsafePointer<Float>, row: Int, into sums: UnsafeMutablePointer<Float>, sign: Float) {
-    guard row >= 0 else { return }
-    let r = plane + row * inW
-    if sign > 0 {
-      for x in 0 ..< inW { sums[x] += r[x] }
-    } else {
-      for x in 0 ..< inW { sums[x] -= r[x] }
-    }
+    return output
   }
 }

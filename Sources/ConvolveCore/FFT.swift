@@ -117,6 +117,30 @@ func fftColumnsInverse(
   }
 }
 
+/// The 2-D FFT of the row-major `h x w` split-complex block `re`/`im` (`h`, `w` the twiddles' lengths), written
+/// transposed (`w x h`) to `outRe`/`outIm` with both axes in bit-reversed order; `re`/`im` are overwritten.
+func fft2DForward(
+  _ re: UnsafeMutablePointer<Float>, _ im: UnsafeMutablePointer<Float>, into outRe: UnsafeMutablePointer<Float>,
+  _ outIm: UnsafeMutablePointer<Float>, height: FFTTwiddles, width: FFTTwiddles
+) {
+  fftColumnsForward(re, im, m: width.n, twiddles: height)
+  transpose(re, outRe, rows: height.n, cols: width.n)
+  transpose(im, outIm, rows: height.n, cols: width.n)
+  fftColumnsForward(outRe, outIm, m: height.n, twiddles: width)
+}
+
+/// Inverse of `fft2DForward` up to a factor `h·w`: the transposed, bit-reversed spectrum `re`/`im` (overwritten)
+/// back to the row-major `h x w` block `outRe`/`outIm` in natural order.
+func fft2DInverse(
+  _ re: UnsafeMutablePointer<Float>, _ im: UnsafeMutablePointer<Float>, into outRe: UnsafeMutablePointer<Float>,
+  _ outIm: UnsafeMutablePointer<Float>, height: FFTTwiddles, width: FFTTwiddles
+) {
+  fftColumnsInverse(re, im, m: height.n, twiddles: width)
+  transpose(re, outRe, rows: width.n, cols: height.n)
+  transpose(im, outIm, rows: width.n, cols: height.n)
+  fftColumnsInverse(outRe, outIm, m: width.n, twiddles: height)
+}
+
 /// Writes the transpose of the row-major `rows x cols` block `src` into `dst` (`cols x rows`), in 16x16 tiles.
 func transpose(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
   let b = 16

@@ -2,18 +2,15 @@ import Foundation
 
 /// Correlation of every channel with a large kernel by FFT, tiled by overlap-save so memory stays bounded.
 ///
-/// The input is read through the border rule exactly as the direct path pads it, in tiles of
+/// The input is read through `PaddedRows` exactly as the direct path pads it, in tiles of
 /// `tileH x tileW` (powers of two) that overlap by the kernel's extent minus one; each tile yields
 /// `(tileH - extentY + 1) x (tileW - extentX + 1)` stride-1 outputs free of wrap-around, of which the
 /// ones on the stride grid are kept. Two tiles ride in one complex transform (real and imaginary
 /// parts; the kernel is real, so they do not mix). Forward transforms end in bit-reversed order and
-/// inverse ones start there, so no reordering pass is needed.
-struct FFTCorrelationPlan {
-  let inH: Int, inW: Int, outH: Int, outW: Int
-  let sy: Int, sx: Int
-  let extentY: Int, extentX: Int
-  let paddedH: Int, paddedW: Int, left: Int
-  let rowMap: [Int], colMap: [Int]
+/// inverse ones start there, so no reordering pass is needed. The bands of `forEachRowBand` are rows of
+/// tiles (two when a row holds an odd number of tiles, so that they pair up).
+struct FFTPlan {
+  let geometry: ConvolutionGeometry
   let tileH: Int, tileW: Int
   let tilesY: Int, tilesX: Int
   let rowTwiddles: FFTTwiddles, colTwiddles: FFTTwiddles
@@ -62,140 +59,83 @@ struct FFTCorrelationPlan {
   /// Per-point work besides the butterflies (gather, transposes, spectrum product, scatter), in levels.
   static let fftFixedPerPoint = 4.0
 
-  init(
-    kernel: Kernel, channels: Int, input: (Int, Int), output: (Int, Int), padding: Padding, border: Border,
-    stride: (Int, Int), dilation: (Int, Int)
-  ) {
-    (inH, inW) = input
-    (outH, outW) = output
-    (sy, sx) = stride
-    extentY = dilation.0 * (kernel.height - 1) + 1
-    extentX = dilation.1 * (kernel.width - 1) + 1
-    paddedH = inH + padding.top + padding.bottom
-    paddedW = inW + padding.left + padding.right
-    left = padding.left
-    (rowMap, colMap) = border.indexMaps(height: inH, width: inW, padding: padding)
-    let rows1 = (outH - 1) * sy + 1, cols1 = (outW - 1) * sx + 1
+  init(kernel: Kernel, channels: Int, geometry g: ConvolutionGeometry) {
+    geometry = g
+    let rows1 = (g.outH - 1) * g.sy + 1, cols1 = (g.outW - 1) * g.sx + 1
     let best = Self.bestTiles(
-      stride1Rows: rows1, stride1Cols: cols1, extentY: extentY, extentX: extentX, channels: channels)
+      stride1Rows: rows1, stride1Cols: cols1, extentY: g.extentY, extentX: g.extentX, channels: channels)
     (tileH, tileW) = (best.tileH, best.tileW)
-    tilesY = ceilDiv(rows1, tileH - extentY + 1)
-    tilesX = ceilDiv(cols1, tileW - extentX + 1)
+    tilesY = ceilDiv(rows1, tileH - g.extentY + 1)
+    tilesX = ceilDiv(cols1, tileW - g.extentX + 1)
     let (rowTwiddles, colTwiddles) = (FFTTwiddles(tileH), FFTTwiddles(tileW))
     (self.rowTwiddles, self.colTwiddles) = (rowTwiddles, colTwiddles)
 
     // The kernel's spectrum, through the same transform steps as a tile.
-    let (h, w) = (tileH, tileW)
-    var re = [Float](repeating: 0, count: h * w), im = [Float](repeating: 0, count: h * w)
-    var tre = [Float](repeating: 0, count: h * w), tim = [Float](repeating: 0, count: h * w)
-    for i in 0 ..< kernel.height {
-      for j in 0 ..< kernel.width { re[i * dilation.0 * w + j * dilation.1] = kernel[i, j] }
-    }
-    let scale = 1 / Float(h * w)
-    re.withUnsafeMutableBufferPointer { re in
-      im.withUnsafeMutableBufferPointer { im in
-        tre.withUnsafeMutableBufferPointer { tre in
-          tim.withUnsafeMutableBufferPointer { tim in
-            let (r, i, tr, ti) = (re.baseAddress!, im.baseAddress!, tre.baseAddress!, tim.baseAddress!)
-            fftColumnsForward(r, i, m: w, twiddles: rowTwiddles)
-            transpose(r, tr, rows: h, cols: w)
-            transpose(i, ti, rows: h, cols: w)
-            fftColumnsForward(tr, ti, m: h, twiddles: colTwiddles)
-            for k in 0 ..< h * w {
-              tr[k] *= scale
-              ti[k] *= -scale
-            }
-          }
-        }
-      }
-    }
-    spectrumRe = tre
-    spectrumIm = tim
-  }
-
-  func run(_ input: Tensor, into output: inout Tensor) {
-    guard outH > 0 && outW > 0 && input.channels > 0 else { return }
-    let tilesPerChannel = tilesY * tilesX
-    let tiles = input.channels * tilesPerChannel
     let size = tileH * tileW
-    input.data.withUnsafeBufferPointer { src in
-      output.data.withUnsafeMutableBufferPointer { dst in
-        spectrumRe.withUnsafeBufferPointer { kre in
-          spectrumIm.withUnsafeBufferPointer { kim in
-            let srcBase = src.baseAddress!, dstBase = dst.baseAddress!
-            let (kr, ki) = (kre.baseAddress!, kim.baseAddress!)
-            parallelRanges((tiles + 1) / 2) { pairs in
-              let work = UnsafeMutablePointer<Float>.allocate(capacity: 4 * size)
-              defer { work.deallocate() }
-              let (re, im, tre, tim) = (work, work + size, work + 2 * size, work + 3 * size)
-              for pair in pairs {
-                let first = 2 * pair, second = first + 1
-                func locate(_ t: Int) -> (c: Int, ty: Int, tx: Int) {
-                  (t / tilesPerChannel, t % tilesPerChannel / tilesX, t % tilesX)
-                }
-                let a = locate(first)
-                gather(srcBase + a.c * inH * inW, into: re, ty: a.ty, tx: a.tx)
-                let b = second < tiles ? locate(second) : nil
-                if let b {
-                  gather(srcBase + b.c * inH * inW, into: im, ty: b.ty, tx: b.tx)
-                } else {
-                  im.initialize(repeating: 0, count: size)
-                }
-                fftColumnsForward(re, im, m: tileW, twiddles: rowTwiddles)
-                transpose(re, tre, rows: tileH, cols: tileW)
-                transpose(im, tim, rows: tileH, cols: tileW)
-                fftColumnsForward(tre, tim, m: tileH, twiddles: colTwiddles)
-                for k in 0 ..< size {
-                  let (zr, zi, wr, wi) = (tre[k], tim[k], kr[k], ki[k])
-                  tre[k] = zr * wr - zi * wi
-                  tim[k] = zr * wi + zi * wr
-                }
-                fftColumnsInverse(tre, tim, m: tileH, twiddles: colTwiddles)
-                transpose(tre, re, rows: tileW, cols: tileH)
-                transpose(tim, im, rows: tileW, cols: tileH)
-                fftColumnsInverse(re, im, m: tileW, twiddles: rowTwiddles)
-                scatter(re, into: dstBase + a.c * outH * outW, ty: a.ty, tx: a.tx)
-                if let b { scatter(im, into: dstBase + b.c * outH * outW, ty: b.ty, tx: b.tx) }
-              }
+    let work = UnsafeMutablePointer<Float>.allocate(capacity: 4 * size)
+    defer { work.deallocate() }
+    let (re, im, tre, tim) = (work, work + size, work + 2 * size, work + 3 * size)
+    work.initialize(repeating: 0, count: 2 * size)
+    for i in 0 ..< kernel.height {
+      for j in 0 ..< kernel.width { re[i * g.dilationY * tileW + j * g.dilationX] = kernel[i, j] }
+    }
+    fft2DForward(re, im, into: tre, tim, height: rowTwiddles, width: colTwiddles)
+    let scale = 1 / Float(size)
+    spectrumRe = (0 ..< size).map { tre[$0] * scale }
+    spectrumIm = (0 ..< size).map { tim[$0] * -scale }
+  }
+
+  func run(_ input: Tensor) -> Tensor {
+    var output = geometry.output(channels: input.channels)
+    let size = tileH * tileW, tilesX = tilesX
+    spectrumRe.withUnsafeBufferPointer { kre in
+      spectrumIm.withUnsafeBufferPointer { kim in
+        let (kr, ki) = (kre.baseAddress!, kim.baseAddress!)
+        forEachRowBand(
+          of: input, into: &output, rows: tilesY, bandRows: tilesX % 2 == 0 ? 1 : 2, scratchFloats: 4 * size
+        ) { band in
+          let (re, im, tre, tim) = (band.floats, band.floats + size, band.floats + 2 * size, band.floats + 3 * size)
+          // The band's tiles, row by row, two per transform.
+          let end = band.rows.upperBound * tilesX
+          for first in stride(from: band.rows.lowerBound * tilesX, to: end, by: 2) {
+            let second = first + 1
+            gather(band.input, into: re, tile: first)
+            if second < end {
+              gather(band.input, into: im, tile: second)
+            } else {
+              im.initialize(repeating: 0, count: size)
             }
+            fft2DForward(re, im, into: tre, tim, height: rowTwiddles, width: colTwiddles)
+            for k in 0 ..< size {
+              let (zr, zi, wr, wi) = (tre[k], tim[k], kr[k], ki[k])
+              tre[k] = zr * wr - zi * wi
+              tim[k] = zr * wi + zi * wr
+            }
+            fft2DInverse(tre, tim, into: re, im, height: rowTwiddles, width: colTwiddles)
+            scatter(re, into: band.output, tile: first)
+            if second < end { scatter(im, into: band.output, tile: second) }
           }
         }
       }
     }
+    return output
   }
 
-  /// Copies tile `(ty, tx)` of the border-extended channel into `tile`; positions past the padded input are zero.
-  private func gather(_ src: UnsafePointer<Float>, into tile: UnsafeMutablePointer<Float>, ty: Int, tx: Int) {
-    let r0 = ty * (tileH - extentY + 1), c0 = tx * (tileW - extentX + 1)
-    // Tile columns whose padded column lies inside the input, copied as one run.
-    let lower = min(tileW, max(0, left - c0))
-    let inner = lower ..< max(lower, min(tileW, left + inW - c0))
-    colMap.withUnsafeBufferPointer { cols in
-      for i in 0 ..< tileH {
-        let line = tile + i * tileW
-        let r = r0 + i
-        guard r < paddedH, rowMap[r] >= 0 else {
-          line.initialize(repeating: 0, count: tileW)
-          continue
-        }
-        let s = src + rowMap[r] * inW
-        for j in 0 ..< inner.lowerBound {
-          let col = c0 + j < paddedW ? cols[c0 + j] : -1
-          line[j] = col < 0 ? 0 : s[col]
-        }
-        if !inner.isEmpty { (line + inner.lowerBound).update(from: s + (c0 + inner.lowerBound - left), count: inner.count) }
-        for j in inner.upperBound ..< tileW {
-          let col = c0 + j < paddedW ? cols[c0 + j] : -1
-          line[j] = col < 0 ? 0 : s[col]
-        }
-      }
+  /// Copies tile `t` (row-major among `tilesY x tilesX`) of the border-extended channel `plane` into `tile`;
+  /// positions past the padded input are zero.
+  private func gather(_ plane: UnsafePointer<Float>, into tile: UnsafeMutablePointer<Float>, tile t: Int) {
+    let g = geometry
+    let r0 = t / tilesX * (tileH - g.extentY + 1), c0 = t % tilesX * (tileW - g.extentX + 1)
+    for i in 0 ..< tileH {
+      g.padded.fill(tile + i * tileW, row: r0 + i, of: plane, columns: c0 ..< c0 + tileW)
     }
   }
 
   /// Writes the wrap-free part of a transformed tile that falls on the stride grid into the output channel.
-  private func scatter(_ tile: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, ty: Int, tx: Int) {
-    let validH = tileH - extentY + 1, validW = tileW - extentX + 1
-    let p0 = ty * validH, q0 = tx * validW
+  private func scatter(_ tile: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, tile t: Int) {
+    let (outH, outW, sy, sx) = (geometry.outH, geometry.outW, geometry.sy, geometry.sx)
+    let validH = tileH - geometry.extentY + 1, validW = tileW - geometry.extentX + 1
+    let p0 = t / tilesX * validH, q0 = t % tilesX * validW
     // First output column at or after q0, and how many fall in this tile.
     let x0 = ceilDiv(q0, sx), x1 = min(outW, ceilDiv(q0 + validW, sx))
     guard x1 > x0 else { return }

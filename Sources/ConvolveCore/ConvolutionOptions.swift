@@ -1,0 +1,101 @@
+/// Which part of the linear convolution to keep.
+public enum OutputMode: String, CaseIterable, Sendable {
+  /// Every position where kernel and input overlap: `(M1 + M2 - 1) x (N1 + N2 - 1)`, the lecture's linear convolution.
+  case full
+  /// The input's size (with stride 1), centred on the full result as `scipy.signal.convolve2d` does.
+  case same
+  /// Only positions where the kernel lies wholly inside the input: `(M1 - M2 + 1) x (N1 - N2 + 1)`.
+  case valid
+}
+
+/// Geometry and orientation of a 2-D convolution.
+public struct ConvolutionOptions: Equatable, Sendable {
+  public var mode: OutputMode = .same
+  /// Explicit padding; when set it replaces the padding implied by `mode`.
+  public var padding: Padding? = nil
+  public var border: Border = .zero
+  public var strideY = 1, strideX = 1
+  public var dilationY = 1, dilationX = 1
+  /// Slide the kernel as it is (correlation) instead of flipped (convolution).
+  public var correlate = false
+  /// Drop trailing input samples that a stride cannot reach instead of rejecting the geometry.
+  public var floor = false
+
+  public init(
+    mode: OutputMode = .same, padding: Padding? = nil, border: Border = .zero, stride: Int = 1,
+    dilation: Int = 1, correlate: Bool = false, floor: Bool = false
+  ) {
+    self.mode = mode
+    self.padding = padding
+    self.border = border
+    (strideY, strideX) = (stride, stride)
+    (dilationY, dilationX) = (dilation, dilation)
+    self.correlate = correlate
+    self.floor = floor
+  }
+
+  /// The padding on each side for a kernel of the given size.
+  ///
+  /// `same` splits `d(k-1)` so that convolution matches `scipy.signal.convolve2d` (the extra sample of an
+  /// even kernel goes before) and correlation matches `correlate2d` and PyTorch (the extra sample goes after).
+  public func resolvedPadding(kernelHeight kh: Int, kernelWidth kw: Int) -> Padding {
+    if let padding { return padding }
+    let ey = dilationY * (kh - 1), ex = dilationX * (kw - 1)
+    switch mode {
+    case .valid: return .zero
+    case .full: return Padding(vertical: ey, horizontal: ex)
+    case .same:
+      let (bigY, smallY) = ((ey + 1) / 2, ey / 2)
+      let (bigX, smallX) = ((ex + 1) / 2, ex / 2)
+      return correlate
+        ? Padding(top: smallY, bottom: bigY, left: smallX, right: bigX)
+        : Padding(top: bigY, bottom: smallY, left: bigX, right: smallX)
+    }
+  }
+
+  /// The padding and output size for a kernel of the given size on a `height x width` input, or an error
+  /// when the geometry does not fit (see `slidingOutputSize`).
+  public func outputGeometry(inputHeight: Int, inputWidth: Int, kernelHeight kh: Int, kernelWidth kw: Int) throws
+    -> (height: Int, width: Int, padding: Padding)
+  {
+    let pad = resolvedPadding(kernelHeight: kh, kernelWidth: kw)
+    let height = try slidingOutputSize(
+      input: inputHeight, kernel: kh, stride: strideY, padBefore: pad.top, padAfter: pad.bottom, dilation: dilationY,
+      floor: floor, axis: "height")
+    let width = try slidingOutputSize(
+      input: inputWidth, kernel: kw, stride: strideX, padBefore: pad.left, padAfter: pad.right, dilation: dilationX,
+      floor: floor, axis: "width")
+    return (height, width, pad)
+  }
+}
+
+/// One convolution's geometry as the plans run it: input and output sizes, stride, the kernel's
+/// (dilated) extent, and the border-padded input rows every plan reads through `PaddedRows`.
+struct ConvolutionGeometry {
+  let inH: Int, inW: Int, outH: Int, outW: Int
+  let sy: Int, sx: Int
+  let dilationY: Int, dilationX: Int
+  /// Rows and columns of padded input one output sample covers: `d(k - 1) + 1`.
+  let extentY: Int, extentX: Int
+  let padded: PaddedRows
+
+  /// The geometry of `kernel` (already oriented: flipped for convolution) on `height x width` maps,
+  /// or the error `outputGeometry` gives when it does not fit.
+  init(_ options: ConvolutionOptions, height: Int, width: Int, kernel: Kernel) throws {
+    let (outH, outW, padding) = try options.outputGeometry(
+      inputHeight: height, inputWidth: width, kernelHeight: kernel.height, kernelWidth: kernel.width)
+    (inH, inW) = (height, width)
+    (self.outH, self.outW) = (outH, outW)
+    (sy, sx) = (options.strideY, options.strideX)
+    (dilationY, dilationX) = (options.dilationY, options.dilationX)
+    extentY = dilationY * (kernel.height - 1) + 1
+    extentX = dilationX * (kernel.width - 1) + 1
+    padded = PaddedRows(border: options.border, height: height, width: width, padding: padding)
+  }
+
+  var stride: (Int, Int) { (sy, sx) }
+  var dilation: (Int, Int) { (dilationY, dilationX) }
+
+  /// An output of `channels` maps for a plan that writes every sample.
+  func output(channels: Int) -> Tensor { Tensor.uninitialized(channels: channels, height: outH, width: outW) }
+}
