@@ -12,7 +12,7 @@ extension Border: ExpressibleByArgument {
   public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
-extension OutputMode: ExpressibleByArgument {}
+extension ConvolutionMode: ExpressibleByArgument {}
 
 /// Parses `N` or `Y,X` into a pair of positive integers.
 struct Pair: ExpressibleByArgument, Equatable, CustomStringConvertible {

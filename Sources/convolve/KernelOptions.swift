@@ -57,7 +57,7 @@ struct KernelOptions: ParsableArguments {
 
 /// Output mode, padding, border, stride, dilation.
 struct GeometryOptions: ParsableArguments {
-  @Option(help: "Which part of the full convolution to keep: full (every overlap), same (the input size), valid (full overlaps only).") var mode: OutputMode = .same
+  @Option(help: "Which part of the full convolution to keep: full (every overlap), same (the input size), valid (full overlaps only).") var mode: ConvolutionMode = .same
   @Option(help: ArgumentHelp("Border rule: zero, replicate, reflect, symmetric, wrap, or an OpenCV/SciPy/PyTorch alias (default: replicate for images, zero for matrices).", valueName: "border"))
   var border: Border?
   @Option(help: "Explicit padding instead of the mode's: P, V,H or TOP,BOTTOM,LEFT,RIGHT.") var padding: Padding?
