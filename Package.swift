@@ -8,10 +8,12 @@ let package = Package(
   products: [
     .executable(name: "convolve", targets: ["convolve"]),
     .library(name: "ConvolveCore", targets: ["ConvolveCore"]),
+    .library(name: "ConvolveCNN", targets: ["ConvolveCNN"]),
     .library(name: "ConvolveFormats", targets: ["ConvolveFormats"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     // libpng / libjpeg-turbo behind setjmp-based error handlers: no longjmp crosses a Swift frame.
@@ -24,8 +26,15 @@ let package = Package(
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     // The tensor and its operations: convolution, borders, pooling, layers. No I/O.
     .target(name: "ConvolveCore", dependencies: ["CBLAS"], swiftSettings: optimize),
-    // Files: PNG/JPEG images, .npy, kernel and pipeline files, rendering for viewing.
-    .target(name: "ConvolveFormats", dependencies: ["ConvolveCore", "CCodecs"], swiftSettings: optimize),
+    // Neural-network graphs: the graph IR, shape inference, load-time optimisation, the executor and one
+    // file per operator, all running on ConvolveCore's kernels. No I/O.
+    .target(name: "ConvolveCNN", dependencies: ["ConvolveCore", "CBLAS"], path: "Sources/ConvolveCNN", swiftSettings: optimize),
+    // Files: PNG/JPEG images, .npy, kernel and pipeline files, ONNX models, rendering for viewing.
+    .target(
+      name: "ConvolveFormats",
+      dependencies: ["ConvolveCore", "ConvolveCNN", "CCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: optimize
+    ),
     // The command-line tool.
     .executableTarget(
       name: "convolve",
@@ -41,7 +50,8 @@ let package = Package(
       swiftSettings: optimize
     ),
     .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"], exclude: ["Fixtures"]),
-    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats"], exclude: ["Fixtures"]),
+    .testTarget(name: "ConvolveCNNTests", dependencies: ["ConvolveCNN", "ConvolveCore"]),
+    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats", "ConvolveCNN"], exclude: ["Fixtures"]),
     .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats"]),
   ],
   swiftLanguageModes: [.v5]
