@@ -110,7 +110,7 @@ public struct Node: Equatable, Sendable {
 }
 
 /// A dimension of a declared input or output: a number or a name (`batch`, `height`, ...).
-public enum Dimension: Equatable, Sendable, CustomStringConvertible {
+public enum TensorDimension: Equatable, Sendable, CustomStringConvertible {
   case fixed(Int)
   case symbolic(String)
 
@@ -127,9 +127,9 @@ public struct ValueInfo: Equatable, Sendable {
   public var name: String
   public var elementType: ElementType
   /// nil when the file does not declare a shape.
-  public var shape: [Dimension]?
+  public var shape: [TensorDimension]?
 
-  public init(name: String, elementType: ElementType = .float32, shape: [Dimension]?) {
+  public init(name: String, elementType: ElementType = .float32, shape: [TensorDimension]?) {
     self.name = name
     self.elementType = elementType
     self.shape = shape
@@ -245,6 +245,30 @@ public struct Graph: Sendable {
       if seen.insert(n).inserted { stack.append(contentsOf: consumers[n]) }
     }
     return false
+  }
+
+  /// Moves every Constant node (`value`, `value_float(s)`, `value_int(s)`) into the initializers; other
+  /// Constant forms stay nodes (and are reported unsupported when planned).
+  public mutating func inlineConstantNodes() throws {
+    var kept: [Node] = []
+    kept.reserveCapacity(nodes.count)
+    for node in nodes {
+      guard node.opType == "Constant", node.domain.isEmpty || node.domain == "ai.onnx", node.outputs.count == 1,
+        !node.outputs[0].isEmpty
+      else {
+        kept.append(node)
+        continue
+      }
+      let value: GraphTensor?
+      do { value = try ConstantOperator.value(node) } catch { throw self.error(error, node: node) }
+      guard let value else {
+        kept.append(node)
+        continue
+      }
+      guard initializers[node.outputs[0]] == nil else { throw fail("value '\(node.outputs[0])' is produced more than once", node: node) }
+      initializers[node.outputs[0]] = value
+    }
+    nodes = kept
   }
 
   /// How many nodes read each value (graph outputs count once more).
