@@ -31,6 +31,9 @@ public struct Pooling: Equatable, Sendable {
   /// the default) or only by the input samples it covers (ONNX `count_include_pad=0`, PyTorch
   /// `count_include_pad=False`).
   public var countIncludesPadding = true
+  /// Whether padding may reach the kernel's extent minus one on a side (ONNX Runtime's rule) rather than
+  /// half of it (PyTorch's, the default).
+  public var allowsPaddingBelowKernel = false
 
   /// A square window; the stride defaults to the kernel size.
   public init(_ kind: PoolingKind, kernel: Int, stride: Int? = nil, padding: Int = 0, rounding: SizeRounding = .exact) {
@@ -87,8 +90,9 @@ public struct Pooling: Equatable, Sendable {
     for (name, p, k) in [
       ("top", padding.top, extentY), ("bottom", padding.bottom, extentY),
       ("left", padding.left, extentX), ("right", padding.right, extentX),
-    ] where p > k / 2 {
-      throw ConvolveError.invalidArgument("pooling \(name) padding \(p) is more than half the kernel size \(k)")
+    ] where allowsPaddingBelowKernel ? p >= k : p > k / 2 {
+      throw ConvolveError.invalidArgument(
+        "pooling \(name) padding \(p) is more than \(allowsPaddingBelowKernel ? "the kernel size minus 1" : "half the kernel size") \(k)")
     }
     func axis(_ n: Int, _ k: Int, _ s: Int, _ before: Int, _ after: Int, _ d: Int, _ name: String) throws -> Int {
       guard rounding == .ceil else {

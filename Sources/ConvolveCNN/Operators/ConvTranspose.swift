@@ -64,14 +64,14 @@ struct ConvTransposeOperator: GraphOperator {
       throw ConvolveError.invalidArgument("\(name) must be at least 1, got \(v)")
     }
     for v in [ay, ax] where v < 0 { throw ConvolveError.invalidArgument("output_padding must not be negative, got \(v)") }
-    // As ONNX Runtime: an output_shape decides the padding (the odd one at the end, or at the start
-    // for SAME_UPPER); auto_pad SAME without one keeps n·stride.
+    // As the ONNX spec and ONNX Runtime: an output_shape decides the padding (an odd sample at the start,
+    // at the end for SAME_UPPER); auto_pad SAME without one keeps n·stride.
     func axis(_ n: Int, _ k: Int, _ s: Int, _ d: Int, _ adj: Int, _ pad: (Int, Int), _ wanted: Int?) throws -> Axis {
       let full = s * (n - 1) + d * (k - 1) + 1
       var (begin, end) = pad
       if let wanted {
         let total = max(0, full + adj - wanted)
-        (begin, end) = autoPad == .sameUpper ? (total - total / 2, total / 2) : (total / 2, total - total / 2)
+        (begin, end) = autoPad == .sameUpper ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
       } else if autoPad == .sameUpper || autoPad == .sameLower {
         let total = max(0, full + adj - n * s)
         (begin, end) = autoPad == .sameUpper ? (total / 2, total - total / 2) : (total - total / 2, total / 2)

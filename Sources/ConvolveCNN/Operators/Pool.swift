@@ -33,6 +33,7 @@ struct PoolAttributes {
       padding: Padding(top: top, bottom: bottom, left: left, right: right), rounding: ceilMode ? .ceil : .floor)
     (pooling.dilationY, pooling.dilationX) = (dy, dx)
     pooling.countIncludesPadding = countIncludesPadding
+    pooling.allowsPaddingBelowKernel = true
     let (oh, ow) = try pooling.outputSize(inputHeight: h, inputWidth: w)
     return (pooling, spatial == 1 ? [n, c, ow] : [n, c, oh, ow])
   }
