@@ -273,3 +273,82 @@ struct ModelBuilder {
     #expect(message { try ONNXModel.load(path: try model("missing.bin")) }.contains("'missing.bin' cannot be read"))
   }
 }
+
+/// Mutated models: flipped, dropped and inserted bytes must give an error or a graph that plans and runs
+/// (under a small element limit), never a crash or a large allocation.
+@Suite struct ONNXMutationTests {
+  struct Rng {
+    var state: UInt64
+    mutating func next() -> Int {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+    }
+  }
+
+  /// x → Conv → Relu → Resize(scales) → Shape/Gather/Concat → Reshape → Softmax.
+  static func model() throws -> Data {
+    var b = ModelBuilder.conv()
+    var scales = ModelBuilder.floatTensor("scales", [4], [1, 1, 2, 2])
+    scales.name = "scales"
+    var indices = Onnx_TensorProto()
+    indices.name = "zero"
+    indices.dataType = 7
+    indices.dims = [1]
+    indices.int64Data = [0]
+    var rest = indices
+    rest.name = "rest"
+    rest.int64Data = [-1]
+    b.model.graph.initializer += [scales, indices, rest]
+    b.model.graph.node = [
+      ModelBuilder.node("conv0", "Conv", ["x", "W", "B"], ["c"], ints: ["pads": [0, 0, 0, 0], "strides": [1, 1]]),
+      ModelBuilder.node("relu", "Relu", ["c"], ["r"]),
+      ModelBuilder.node("up", "Resize", ["r", "", "scales"], ["u"]),
+      ModelBuilder.node("shape", "Shape", ["u"], ["s"]),
+      ModelBuilder.node("gather", "Gather", ["s", "zero"], ["n"]),
+      ModelBuilder.node("cat", "Concat", ["n", "rest"], ["target"], ints: ["axis": [0]]),
+      ModelBuilder.node("flat", "Reshape", ["u", "target"], ["f"]),
+      ModelBuilder.node("soft", "Softmax", ["f"], ["y"]),
+    ]
+    for i in b.model.graph.node.indices where b.model.graph.node[i].name == "cat" {
+      var axis = Onnx_AttributeProto()
+      axis.name = "axis"
+      axis.type = .int
+      axis.i = 0
+      b.model.graph.node[i].attribute = [axis]
+    }
+    return try b.bytes()
+  }
+
+  @Test func mutatedModelsNeverCrash() throws {
+    let original = try Self.model()
+    let graph = try ONNXModel.load(data: original, path: "m.onnx")
+    let x = GraphTensor(shape: [1, 2, 4, 4], floats: (0 ..< 32).map { Float($0) / 8 })
+    let y = try graph.run(["x": x])["y"]!
+    #expect(y.shape == [1, 192] && abs(y.floats.reduce(0, +) - 1) < 1e-5)
+    var rng = Rng(state: 11)
+    var loaded = 0, ran = 0
+    let limits = GraphLimits(maxElements: 1 << 16)
+    for _ in 0 ..< 3000 {
+      var bytes = [UInt8](original)
+      for _ in 0 ..< 1 + rng.next() % 4 {
+        let i = rng.next() % bytes.count
+        switch rng.next() % 4 {
+        case 0: bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+        case 1: bytes[i] ^= 1 << UInt8(rng.next() % 8)
+        case 2: bytes.remove(at: i)
+        default: bytes.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
+        }
+        if bytes.isEmpty { bytes = [0] }
+      }
+      guard let g = try? ONNXModel.load(data: Data(bytes), path: "m.onnx", limits: limits) else { continue }
+      loaded += 1
+      guard let input = g.inputs.first, let plan = try? ExecutionPlan(graph: g, inputShapes: [input.name: [1, 2, 4, 4]], limits: limits)
+      else { continue }
+      if (try? Executor(plan: plan).run([input.name: x])) != nil { ran += 1 }
+    }
+    #expect(loaded > 100 && ran > 10, "loaded \(loaded), ran \(ran)")
+  }
+}
