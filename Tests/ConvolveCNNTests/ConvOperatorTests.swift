@@ -8,14 +8,13 @@ func naiveConv(
   _ x: GraphTensor, _ w: GraphTensor, _ b: GraphTensor?, strides: (Int, Int), pads: [Int], dilations: (Int, Int),
   group: Int
 ) -> GraphTensor {
-  let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+  let (n, h, wd) = (x.shape[0], x.shape[2], x.shape[3])
   let (m, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
   let oh = (h + pads[0] + pads[2] - dilations.0 * (kh - 1) - 1) / strides.0 + 1
   let ow = (wd + pads[1] + pads[3] - dilations.1 * (kw - 1) - 1) / strides.1 + 1
   let xv = x.floats, wv = w.floats, bv = b?.floats
   var out = [Float](repeating: 0, count: n * m * oh * ow)
   let mg = m / group
-  _ = c
   for i in 0 ..< n {
     for o in 0 ..< m {
       let g = o / mg

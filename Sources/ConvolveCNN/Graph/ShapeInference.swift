@@ -86,7 +86,7 @@ public struct ExecutionPlan: Sendable {
         }
         let outputTypes = Array(inferred.prefix(node.outputs.count))
         for (name, type) in zip(node.outputs, outputTypes) where !name.isEmpty {
-          _ = try Self.checkSize(type.shape, limits: limits, what: "output '\(name)'", graph: graph, node: node)
+          _ = try elementCount(type.shape, limit: limits.maxElements, what: "output '\(name)'")
         }
         if ConstantFolding.canFold(node, known),
           let values = try ConstantFolding.fold(op, node, known, types: outputTypes)

@@ -137,7 +137,7 @@ struct TensorReader {
 
   func tensor(_ t: Onnx_TensorProto) throws -> GraphTensor {
     let dataType = Int(t.dataType)
-    guard let type = Self.elementType(dataType) else {
+    guard Self.elementType(dataType) != nil else {
       throw ConvolveError.invalidArgument("data type \(Self.typeNames[dataType] ?? "\(dataType)") is not supported")
     }
     if t.hasSegment { throw ConvolveError.invalidArgument("segmented tensors are not supported") }
@@ -188,7 +188,6 @@ struct TensorReader {
       return GraphTensor(shape: shape, int64s: t.uint64Data.map { Int64(truncatingIfNeeded: $0) })
     default:
       try check(t.int32Data.count, "int32_data")
-      _ = type
       return GraphTensor(shape: shape, int64s: t.int32Data.map { Int64($0) })
     }
   }
