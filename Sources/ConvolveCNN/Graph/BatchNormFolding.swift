@@ -5,9 +5,9 @@ extension Graph {
   /// else) into that Conv, as ONNX Runtime does at load: with `a = scale / sqrt(var + epsilon)` per output
   /// channel, `W' = a·W` and `B' = a·(B - mean) + beta`. The Conv takes over the BatchNormalization's output
   /// name. Weights and parameters must be initializers; anything else is left for the BatchNormalization
-  /// operator. Returns how many were folded.
+  /// operator; so is one whose input is in `keeping`. Returns how many were folded.
   @discardableResult
-  public mutating func foldBatchNormalization() -> Int {
+  public mutating func foldBatchNormalization(keeping: Set<String> = []) -> Int {
     var producer: [String: Int] = [:]
     for (i, node) in nodes.enumerated() { for o in node.outputs where !o.isEmpty { producer[o] = i } }
     let consumers = consumerCounts()
@@ -18,7 +18,7 @@ extension Graph {
         (try? bn.int("training_mode", default: 0)) == 0,
         let c = producer[bn.inputs[0]], !removed.contains(c), nodes[c].opType == "Conv",
         nodes[c].domain.isEmpty || nodes[c].domain == "ai.onnx", nodes[c].outputs.count == 1,
-        consumers[bn.inputs[0]] == 1,
+        consumers[bn.inputs[0]] == 1, !keeping.contains(bn.inputs[0]),
         let epsilon = try? bn.float("epsilon", default: 1e-5)
       else { continue }
       let conv = nodes[c]

@@ -6,6 +6,8 @@ public struct NodeEvent {
   /// Position in the plan's steps.
   public let index: Int
   public let node: Node
+  /// The graph nodes the step ran: `node` alone, or a fused element-wise chain ending with it.
+  public let nodes: [Node]
   /// The node's outputs by name (a name left empty in the file is skipped).
   public let outputs: [(name: String, tensor: GraphTensor)]
   public let seconds: Double
@@ -78,7 +80,7 @@ public struct Executor: Sendable {
         if observer != nil { named.append((step.node.outputs[k], outputs[k])) }
       }
       if let observer {
-        try observer(NodeEvent(index: index, node: step.node, outputs: named, seconds: seconds))
+        try observer(NodeEvent(index: index, node: step.node, nodes: step.fusedNodes, outputs: named, seconds: seconds))
       }
       for slot in step.unreadOutputs { values[slot] = nil }
     }

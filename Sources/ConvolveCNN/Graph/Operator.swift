@@ -32,10 +32,20 @@ protocol GraphOperator: Sendable {
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor]
   /// Multiply-accumulate count, for listings (0 for data movement).
   func multiplyAdds(inputs: [ValueType?], outputs: [ValueType]) -> Int
+  /// When the node maps one Float32 input value by value (its other inputs constant scalars), that input's
+  /// position and the map, so that chains of such nodes can run fused.
+  func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)?
 }
 
 extension GraphOperator {
   func multiplyAdds(inputs: [ValueType?], outputs: [ValueType]) -> Int { 0 }
+  func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)? { nil }
+}
+
+/// The value of a constant Float32 input holding one number, or nil.
+func constantScalar(_ inputs: [KnownValue?], _ i: Int) -> Float? {
+  guard i < inputs.count, let v = inputs[i], let c = v.constant, c.elementType == .float32, c.count == 1 else { return nil }
+  return c.floats[0]
 }
 
 /// The inputs of one node while it runs. Inputs the executor no longer needs are held only here, so

@@ -1,8 +1,43 @@
 import ConvolveCore
 
-/// One node of a plan: the node, its operator, and the types of its inputs and outputs.
+/// What `ExecutionPlan` may change in the graph to run it faster. Folding and fusion remove nodes and their
+/// outputs from what the executor's observer sees; name in `keep` the values a caller wants to look at.
+public struct PlanOptions: Sendable {
+  /// Fold BatchNormalization, and Mul/Div/Add/Sub by constants, into the Conv before them.
+  public var foldIntoConvolutions: Bool
+  /// Spot the hard swish spelled out as Add/Clip/Mul/Div, and run chains of element-wise nodes as one pass.
+  public var fuseElementwise: Bool
+  /// Values that must stay computed and observable: never folded into a Conv nor fused away (values that
+  /// constant folding computes when the plan is built are in `ExecutionPlan.constants` instead).
+  public var keep: Set<String>
+
+  public init(foldIntoConvolutions: Bool = true, fuseElementwise: Bool = true, keep: Set<String> = []) {
+    self.foldIntoConvolutions = foldIntoConvolutions
+    self.fuseElementwise = fuseElementwise
+    self.keep = keep
+  }
+
+  /// Every node runs as written (BatchNormalization is still folded into Convs: no value is lost by that
+  /// unless it is kept).
+  public static let none = PlanOptions(foldIntoConvolutions: false, fuseElementwise: false)
+}
+
+/// A plan step before the last readers are known.
+struct PendingStep {
+  var node: Node
+  var op: any GraphOperator
+  var inputTypes: [ValueType?]
+  var outputTypes: [ValueType]
+  var fusedNodes: [Node]
+  var stage: (input: Int, stage: ElementwiseStage)?
+}
+
+/// One step of a plan: the node, its operator, and the types of its inputs and outputs.
 public struct PlannedNode: Sendable {
+  /// The node (for a fused chain, the last one: its name and output; its input is the chain's input).
   public let node: Node
+  /// The graph nodes this step runs: the node itself, or every node of a fused element-wise chain in order.
+  public let fusedNodes: [Node]
   public let inputTypes: [ValueType?]
   public let outputTypes: [ValueType]
   /// Multiply-accumulate operations of this node for the planned input size.
@@ -32,6 +67,10 @@ public struct ExecutionPlan: Sendable {
   public let foldedNodes: [Node]
   /// How many BatchNormalization nodes were folded into Convs.
   public let foldedBatchNormalizations: Int
+  /// How many Mul/Div/Add/Sub-by-constant nodes were folded into Convs.
+  public let foldedAffineNodes: Int
+  /// How many spelled-out hard swishes became one HardSwish.
+  public let fusedHardSwishes: Int
   /// The shape and element type of every value: inputs, initializers, node outputs.
   public let types: [String: ValueType]
   /// Initializers and folded values that the steps or outputs still read.
@@ -41,10 +80,15 @@ public struct ExecutionPlan: Sendable {
 
   /// Plans `graph` for inputs of the given shapes (keyed by input name; an input whose declared shape is
   /// fully fixed may be left out). Errors name the file and the node.
-  public init(graph source: Graph, inputShapes: [String: [Int]] = [:], limits: GraphLimits = .default) throws {
+  public init(
+    graph source: Graph, inputShapes: [String: [Int]] = [:], limits: GraphLimits = .default,
+    options: PlanOptions = PlanOptions()
+  ) throws {
     try source.checkSupported()
     var graph = source
-    foldedBatchNormalizations = graph.foldBatchNormalization()
+    foldedBatchNormalizations = graph.foldBatchNormalization(keeping: options.keep)
+    foldedAffineNodes = options.foldIntoConvolutions ? graph.foldConvAffine(keeping: options.keep) : 0
+    fusedHardSwishes = options.fuseElementwise ? graph.fuseHardSwish(keeping: options.keep) : 0
     self.graph = graph
     self.limits = limits
     let order = try graph.topologicalOrder()
@@ -69,7 +113,7 @@ public struct ExecutionPlan: Sendable {
       throw graph.fail("the model has no input '\(name)' (its inputs: \(graph.inputs.map(\.name).joined(separator: ", ")))")
     }
 
-    var planned: [(node: Node, op: any GraphOperator, inputTypes: [ValueType?], outputTypes: [ValueType])] = []
+    var planned: [PendingStep] = []
     var folded: [Node] = []
     for index in order {
       let node = graph.nodes[index]
@@ -99,16 +143,26 @@ public struct ExecutionPlan: Sendable {
           continue
         }
         for (name, type) in zip(node.outputs, outputTypes) where !name.isEmpty { types[name] = type }
-        planned.append((node, op, known.map { $0?.type }, outputTypes))
+        planned.append(
+          PendingStep(
+            node: node, op: op, inputTypes: known.map { $0?.type }, outputTypes: outputTypes, fusedNodes: [node],
+            stage: options.fuseElementwise ? op.elementwiseStage(known) : nil))
       } catch {
         throw graph.error(error, node: node)
       }
     }
 
+    let outputNames = Set(graph.outputs.map(\.name))
+    if options.fuseElementwise {
+      var readers: [String: Int] = [:]
+      for p in planned { for name in p.node.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
+      for name in outputNames { readers[name, default: 0] += 1 }
+      planned = ElementwiseFusion.fuse(planned, readers: readers, keep: options.keep)
+    }
+
     // The last step reading each value; graph outputs are never freed.
     var lastReader: [String: Int] = [:]
     for (i, p) in planned.enumerated() { for name in p.node.inputs where !name.isEmpty { lastReader[name] = i } }
-    let outputNames = Set(graph.outputs.map(\.name))
     var steps: [PlannedNode] = []
     var needed = outputNames
     for (i, p) in planned.enumerated() {
@@ -123,7 +177,7 @@ public struct ExecutionPlan: Sendable {
       needed.formUnion(p.node.inputs)
       steps.append(
         PlannedNode(
-          node: p.node, inputTypes: p.inputTypes, outputTypes: p.outputTypes,
+          node: p.node, fusedNodes: p.fusedNodes, inputTypes: p.inputTypes, outputTypes: p.outputTypes,
           multiplyAdds: p.op.multiplyAdds(inputs: p.inputTypes, outputs: p.outputTypes), op: p.op,
           inputSlots: inputSlots, constantInputs: constantInputs, lastUse: lastUse,
           outputSlots: p.node.outputs.map { $0.isEmpty ? -1 : slot($0) },

@@ -40,6 +40,12 @@ struct UnaryOperator: GraphOperator {
     return [x.type]
   }
 
+  func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)? {
+    guard let x = inputs.first ?? nil, x.type.elementType == .float32 else { return nil }
+    if let activation { return (0, .activation(activation)) }
+    return (0, kind == .hardSigmoid ? .hardSigmoid(alpha: alpha, beta: beta) : .hardSwish)
+  }
+
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
     var x = try inputs.take(0, "X")
     let shape = x.shape
@@ -85,6 +91,16 @@ struct ClipOperator: GraphOperator {
       }
     }
     return [x.type]
+  }
+
+  func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)? {
+    guard let x = inputs.first ?? nil, x.type.elementType == .float32 else { return nil }
+    if let (lo, hi) = attributeBounds { return (0, .clip(lo, hi)) }
+    let present = { (i: Int) in i < inputs.count && inputs[i] != nil }
+    let lo = present(1) ? constantScalar(inputs, 1) : -.infinity
+    let hi = present(2) ? constantScalar(inputs, 2) : .infinity
+    guard let lo, let hi else { return nil }
+    return (0, .clip(lo, hi))
   }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {

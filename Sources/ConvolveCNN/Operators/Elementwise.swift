@@ -188,6 +188,31 @@ struct BinaryOperator: GraphOperator {
 
   func multiplyAdds(inputs: [ValueType?], outputs: [ValueType]) -> Int { outputs.first.map { $0.shape.reduce(1, *) } ?? 0 }
 
+  func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)? {
+    guard inputs.count == 2, let a = inputs[0], let b = inputs[1], a.type.elementType == .float32,
+      b.type.elementType == .float32
+    else { return nil }
+    if a.constant == nil, let c = constantScalar(inputs, 1), b.rank <= a.rank {
+      switch kind {
+      case .add: return (0, .add(c))
+      case .sub: return (0, .sub(c))
+      case .mul: return (0, .mul(c))
+      case .div: return (0, .div(c))
+      default: return nil
+      }
+    }
+    if b.constant == nil, let c = constantScalar(inputs, 0), a.rank <= b.rank {
+      switch kind {
+      case .add: return (1, .add(c))
+      case .sub: return (1, .reverseSub(c))
+      case .mul: return (1, .mul(c))
+      case .div: return (1, .reverseDiv(c))
+      default: return nil
+      }
+    }
+    return nil
+  }
+
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
     var a = try inputs.take(0, "A")
     let b = try inputs.get(1, "B")
@@ -280,19 +305,29 @@ struct MathUnaryOperator: GraphOperator {
       return [GraphTensor(shape: shape, int64s: kind == .neg ? v.map { 0 &- $0 } : v.map { $0 < 0 ? 0 &- $0 : $0 })]
     }
     var v = x.takeFloats()
+    let kind = self.kind
     v.withUnsafeMutableBufferPointer { p in
-      switch kind {
-      case .sqrt: for i in p.indices { p[i] = p[i].squareRoot() }
-      case .neg: for i in p.indices { p[i] = -p[i] }
-      case .abs: for i in p.indices { p[i] = Swift.abs(p[i]) }
-      case .exp: for i in p.indices { p[i] = Foundation.exp(p[i]) }
-      case .log: for i in p.indices { p[i] = Foundation.log(p[i]) }
-      case .reciprocal: for i in p.indices { p[i] = 1 / p[i] }
-      case .floor: for i in p.indices { p[i] = p[i].rounded(.down) }
-      case .ceil: for i in p.indices { p[i] = p[i].rounded(.up) }
-      case .erf: for i in p.indices { p[i] = Foundation.erf(p[i]) }
-      }
+      if let base = p.baseAddress { Self.apply(kind, base, p.count) }
     }
     return [GraphTensor(shape: shape, floats: v)]
+  }
+
+  func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)? {
+    guard let x = inputs.first ?? nil, x.type.elementType == .float32 else { return nil }
+    return (0, .math(kind))
+  }
+
+  static func apply(_ kind: Kind, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    switch kind {
+    case .sqrt: for i in 0 ..< n { p[i] = p[i].squareRoot() }
+    case .neg: for i in 0 ..< n { p[i] = -p[i] }
+    case .abs: for i in 0 ..< n { p[i] = Swift.abs(p[i]) }
+    case .exp: for i in 0 ..< n { p[i] = Foundation.exp(p[i]) }
+    case .log: for i in 0 ..< n { p[i] = Foundation.log(p[i]) }
+    case .reciprocal: for i in 0 ..< n { p[i] = 1 / p[i] }
+    case .floor: for i in 0 ..< n { p[i] = p[i].rounded(.down) }
+    case .ceil: for i in 0 ..< n { p[i] = p[i].rounded(.up) }
+    case .erf: for i in 0 ..< n { p[i] = Foundation.erf(p[i]) }
+    }
   }
 }
