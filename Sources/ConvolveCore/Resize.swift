@@ -125,6 +125,7 @@ extension Tensor {
     for s in [sy, sx] where !(s.isFinite && s > 0) {
       throw ConvolveError.invalidArgument("resize scale is \(s); it must be a positive number")
     }
+    guard channels > 0 else { return Tensor(channels: 0, height: height, width: width) }
     let rows = ResizeTaps(output: height, input: self.height, scale: sy, options: options)
     let cols = ResizeTaps(output: width, input: self.width, scale: sx, options: options)
     var output = Tensor.uninitialized(channels: channels, height: height, width: width)

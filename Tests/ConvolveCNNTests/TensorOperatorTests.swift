@@ -141,6 +141,29 @@ import Testing
     #expect(input18.shape == [1, 2, 3, 1] && input18.floats.first == 1.5)
   }
 
+  @Test func emptyTensorsFlowThroughWithoutCrashing() throws {
+    let empty = GraphTensor(shape: [1, 2, 0, 3], floats: [])
+    #expect(try run1("GlobalMaxPool", [.value(empty)]).floats == [-.infinity, -.infinity])
+    #expect(try run1("GlobalAveragePool", [.value(empty)]).floats == [0, 0])
+    #expect(try run1("Concat", [.value(empty), .value(empty)], ["axis": .int(1)]).shape == [1, 4, 0, 3])
+    #expect(try run1("Relu", [.value(empty)]).shape == [1, 2, 0, 3])
+    #expect(try run1("Add", [.value(empty), .value(GraphTensor(scalar: 1))]).shape == [1, 2, 0, 3])
+    #expect(try run1("Pad", [.value(empty), .constant(GraphTensor(int64s: [0, 0, 0, 1, 0, 0, 0, 1]))]).shape == [1, 2, 0, 5])
+    #expect(try run1("Transpose", [.value(empty)]).shape == [3, 0, 2, 1])
+    #expect(message { try run1("MaxPool", [.value(empty)], ["kernel_shape": .ints([1, 1])]) } != nil)
+    #expect(message { try elementCount([0, 1 << 40, 1 << 40]) }?.contains("overflows") == true)
+    // A huge slice step takes one element.
+    let v = GraphTensor(shape: [5], floats: [0, 1, 2, 3, 4])
+    let sliced = try run1(
+      "Slice", [.value(v), .constant(GraphTensor(int64s: [1])), .constant(GraphTensor(int64s: [Int64.max])), .none,
+        .constant(GraphTensor(int64s: [Int64.max]))])
+    #expect(sliced.floats == [1])
+    let back = try run1(
+      "Slice", [.value(v), .constant(GraphTensor(int64s: [-1])), .constant(GraphTensor(int64s: [Int64.min])), .none,
+        .constant(GraphTensor(int64s: [Int64.min]))])
+    #expect(back.floats == [4])
+  }
+
   @Test func identityDropoutAndConstant() throws {
     #expect(try run1("Identity", [.value(x)]) == x)
     #expect(try run1("Dropout", [.value(x)]) == x)

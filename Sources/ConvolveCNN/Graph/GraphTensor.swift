@@ -20,19 +20,22 @@ public struct GraphLimits: Equatable, Sendable {
 }
 
 /// The number of elements of a shape, or an error when a dimension is negative, the product overflows
-/// or exceeds `limit`. Every allocation size read from a file goes through here.
+/// or exceeds `limit`. Every allocation size read from a file goes through here. Zero dimensions count as
+/// 1 in the checks, so that no product of some of the dimensions of an accepted shape can overflow
+/// (an empty `[0, 2^40, 2^40]` is refused, not passed on to code that multiplies its last two).
 public func elementCount(_ shape: [Int], limit: Int = GraphLimits.default.maxElements, what: @autoclosure () -> String = "tensor")
   throws -> Int
 {
-  var count = 1
+  var count = 1, bound = 1
   for d in shape {
     guard d >= 0 else { throw ConvolveError.invalidArgument("\(what()) shape \(shape) has a negative dimension") }
-    let (p, overflow) = count.multipliedReportingOverflow(by: d)
+    let (p, overflow) = bound.multipliedReportingOverflow(by: max(d, 1))
     guard !overflow else { throw ConvolveError.invalidArgument("\(what()) shape \(shape) is too large (the element count overflows)") }
-    count = p
+    bound = p
+    count *= d
   }
-  guard count <= limit else {
-    throw ConvolveError.invalidArgument("\(what()) shape \(shape) has \(count) elements, more than the limit of \(limit)")
+  guard bound <= limit else {
+    throw ConvolveError.invalidArgument("\(what()) shape \(shape) has \(bound) elements, more than the limit of \(limit)")
   }
   return count
 }

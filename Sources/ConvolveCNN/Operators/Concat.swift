@@ -46,8 +46,10 @@ struct ConcatOperator: GraphOperator {
         for r in 0 ..< outer {
           for (i, array) in arrays.enumerated() {
             let block = parts[i].shape[a] * inner
-            array.withUnsafeBufferPointer { p in
-              (out.baseAddress! + o).initialize(from: p.baseAddress! + r * block, count: block)
+            if block > 0 {
+              array.withUnsafeBufferPointer { p in
+                (out.baseAddress! + o).initialize(from: p.baseAddress! + r * block, count: block)
+              }
             }
             o += block
           }
@@ -56,7 +58,21 @@ struct ConcatOperator: GraphOperator {
       }
     }
     if parts[0].elementType == .float32 {
-      return [GraphTensor(shape: shape, floats: join(try parts.map { try requireFloat($0) }))]
+      let arrays = try parts.map { try requireFloat($0) }
+      var out = uninitializedFloats(shape.reduce(1, *))
+      out.withUnsafeMutableBufferPointer { dst in
+        var o = 0
+        for r in 0 ..< outer {
+          for (i, array) in arrays.enumerated() {
+            let block = parts[i].shape[a] * inner
+            if block > 0 {
+              array.withUnsafeBufferPointer { p in (dst.baseAddress! + o).update(from: p.baseAddress! + r * block, count: block) }
+            }
+            o += block
+          }
+        }
+      }
+      return [GraphTensor(shape: shape, floats: out)]
     }
     return [GraphTensor(shape: shape, int64s: join(parts.map(\.int64s)))]
   }

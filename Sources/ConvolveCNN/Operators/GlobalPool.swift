@@ -26,6 +26,7 @@ struct GlobalPoolOperator: GraphOperator {
     case .max:
       var out = [Float](repeating: -.infinity, count: planes)
       data.withUnsafeBufferPointer { p in
+        guard plane > 0 else { return }
         for c in 0 ..< planes {
           var m = -Float.infinity
           let q = p.baseAddress! + c * plane

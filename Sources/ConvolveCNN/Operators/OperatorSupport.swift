@@ -16,10 +16,12 @@ func forEachChunk(_ total: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -
   }
 }
 
-/// A Float32 array of `count` elements whose every element the caller writes.
+/// A Float32 array of `count` elements whose every element the caller writes; large ones in transparent
+/// huge pages, as `Tensor.uninitialized` allocates them.
 @inline(__always)
 func uninitializedFloats(_ count: Int) -> [Float] {
-  [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+  if count >= 1 << 20 { return Tensor.uninitialized(channels: 1, height: 1, width: count).data }
+  return [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
 }
 
 /// The Float32 values of a tensor, or an error naming the operator's need.

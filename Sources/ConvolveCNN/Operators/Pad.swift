@@ -35,8 +35,12 @@ struct PadOperator: GraphOperator {
 
   func outputShape(_ s: [Int], _ pads: [(Int, Int)]) throws -> [Int] {
     try s.indices.map { i in
-      let (n, overflow) = s[i].addingReportingOverflow(pads[i].0 &+ pads[i].1)
-      guard !overflow, n >= 0, abs(pads[i].0) < 1 << 40, abs(pads[i].1) < 1 << 40 else {
+      let small = { (p: Int) in p > -(1 << 40) && p < 1 << 40 }
+      guard small(pads[i].0), small(pads[i].1) else {
+        throw ConvolveError.shapeMismatch("padding axis \(i) by \(pads[i]) is out of range")
+      }
+      let (n, overflow) = s[i].addingReportingOverflow(pads[i].0 + pads[i].1)
+      guard !overflow, n >= 0 else {
         throw ConvolveError.shapeMismatch("padding axis \(i) of length \(s[i]) by \(pads[i]) gives a negative or huge length")
       }
       if mode != .constant && s[i] == 0 && n > 0 {
@@ -59,6 +63,9 @@ struct PadOperator: GraphOperator {
     let pads = try resolve(rank: x.rank, pads: attributePads ?? inputs.optional(1)?.ints, axes: inputs.optional(3)?.ints)
     let shape = try outputShape(x.shape, pads)
     let value = attributePads != nil ? attributeValue : (inputs.optional(2)?.floats.first ?? 0)
+    if shape.contains(0) {
+      return [x.elementType == .float32 ? GraphTensor(shape: shape, floats: []) : GraphTensor(shape: shape, int64s: [])]
+    }
     // Per axis: the source index of each output index, or -1 for the constant.
     let maps: [[Int]] = x.shape.indices.map { d in
       let n = x.shape[d], begin = pads[d].0

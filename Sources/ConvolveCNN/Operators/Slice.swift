@@ -41,15 +41,17 @@ struct SliceOperator: GraphOperator {
       if step > 0 {
         start = max(0, min(start, dim))
         end = max(0, min(end, dim))
-        length = end > start ? (end - start + step - 1) / step : 0
+        length = end > start ? (end - start - 1) / step + 1 : 0
       } else {
         start = max(0, min(start, dim - 1))
         end = max(-1, min(end, dim - 1))
-        length = start > end ? (start - end - step - 1) / (-step) : 0
+        length = start > end ? (start - end - 1) / (step == .min ? .max : -step) + 1 : 0
       }
       out[a] = length
       if length > 0 { offset += start * inStrides[a] }
-      strides[a] = inStrides[a] * step
+      // A step past the axis takes one element; its stride is never used.
+      let (stride, overflow) = inStrides[a].multipliedReportingOverflow(by: step)
+      strides[a] = overflow || length <= 1 ? 0 : stride
     }
     if out.contains(0) { offset = 0 }
     return (out, offset, strides)
