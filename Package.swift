@@ -51,7 +51,11 @@ let package = Package(
     ),
     .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore"], exclude: ["Fixtures"]),
     .testTarget(name: "ConvolveCNNTests", dependencies: ["ConvolveCNN", "ConvolveCore"]),
-    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats", "ConvolveCNN"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "ConvolveFormatsTests",
+      dependencies: ["ConvolveFormats", "ConvolveCNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      exclude: ["Fixtures"]
+    ),
     .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats"]),
   ],
   swiftLanguageModes: [.v5]

@@ -1,7 +1,6 @@
 import ConvolveCNN
 import ConvolveCore
 import Foundation
-import SwiftProtobuf
 import Testing
 @testable import ConvolveFormats
 
