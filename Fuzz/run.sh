@@ -37,7 +37,8 @@ if [[ $target == parsers ]]; then
 elif [[ $target == onnx ]]; then
   protobuf="$root/.build/checkouts/swift-protobuf/Sources/SwiftProtobuf"
   [[ -d "$protobuf" ]] || { echo "no $protobuf: run 'swift build' once first" >&2; exit 1; }
-  sources=("$root"/Sources/ConvolveCore/*.swift "$root"/Sources/ConvolveCNN/*/*.swift "$root"/Sources/ConvolveFormats/ONNX/*.swift)
+  mapfile -t sources < <(find "$root/Sources/ConvolveCore" "$root/Sources/ConvolveCNN" "$root/Sources/ConvolveFormats/ONNX" \
+    -name '*.swift' | sort)
   if [[ ! -f "$out/lib/libSwiftProtobuf.a" ]]; then
     mkdir -p "$out/lib"
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name SwiftProtobuf -package-name swift_protobuf -O -g \

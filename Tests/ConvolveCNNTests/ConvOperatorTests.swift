@@ -26,11 +26,11 @@ func naiveConv(
               for kx in 0 ..< kw {
                 let sy = y * strides.0 + ky * dilations.0 - pads[0], sx = xo * strides.1 + kx * dilations.1 - pads[1]
                 guard sy >= 0 && sy < h && sx >= 0 && sx < wd else { continue }
-                sum += Double(xv[offset([i, g * cg + ci, sy, sx], x.shape)]) * Double(wv[offset([o, ci, ky, kx], w.shape)])
+                sum += Double(xv[rowMajorOffset([i, g * cg + ci, sy, sx], x.shape)]) * Double(wv[rowMajorOffset([o, ci, ky, kx], w.shape)])
               }
             }
           }
-          out[offset([i, o, y, xo], [n, m, oh, ow])] = Float(sum)
+          out[rowMajorOffset([i, o, y, xo], [n, m, oh, ow])] = Float(sum)
         }
       }
     }
@@ -56,13 +56,13 @@ func naiveConvTranspose(
       let g = ci / cg
       for y in 0 ..< h {
         for xi in 0 ..< wd {
-          let v = Double(xv[offset([i, ci, y, xi], x.shape)])
+          let v = Double(xv[rowMajorOffset([i, ci, y, xi], x.shape)])
           for mo in 0 ..< mg {
             for ky in 0 ..< kh {
               for kx in 0 ..< kw {
                 let oy = y * strides.0 + ky * dilations.0 - pads[0], ox = xi * strides.1 + kx * dilations.1 - pads[1]
                 guard oy >= 0 && oy < oh && ox >= 0 && ox < ow else { continue }
-                acc[offset([i, g * mg + mo, oy, ox], [n, m, oh, ow])] += v * Double(wv[offset([ci, mo, ky, kx], w.shape)])
+                acc[rowMajorOffset([i, g * mg + mo, oy, ox], [n, m, oh, ow])] += v * Double(wv[rowMajorOffset([ci, mo, ky, kx], w.shape)])
               }
             }
           }
@@ -90,7 +90,7 @@ func naiveConvTranspose(
 
   @Test(arguments: convCases)
   func convMatchesTheDefinition(_ t: ConvCase) throws {
-    var rng = SplitMix64(seed: 10)
+    var rng = GraphRandom(seed: 10)
     for batch in [1, 2] {
       let x = rng.tensor([batch, t.c, 9, 11])
       let w = rng.tensor([t.m, t.c / t.group, t.k.0, t.k.1])
@@ -103,30 +103,30 @@ func naiveConvTranspose(
       let onnxPads = [t.pads[0], t.pads[1], t.pads[2], t.pads[3]]
       let reference = naiveConv(x, w, b, strides: t.strides, pads: onnxPads, dilations: t.dilations, group: t.group)
       #expect(y.shape == reference.shape)
-      #expect(maxDifference(y.floats, reference.floats) < 1e-4)
+      #expect(largestDifference(y.floats, reference.floats) < 1e-4)
     }
   }
 
   @Test func convAutoPadSameUpperAndLower() throws {
-    var rng = SplitMix64(seed: 11)
+    var rng = GraphRandom(seed: 11)
     let x = rng.tensor([1, 2, 8, 7]), w = rng.tensor([3, 2, 4, 4])
     // Stride 2 over 8x7: out 4x4; total padding 2 and 3; SAME_UPPER puts the odd one at the end.
     let upper = try run1("Conv", [.value(x), .constant(w)], ["auto_pad": .string("SAME_UPPER"), "strides": .ints([2, 2])])
     #expect(upper.shape == [1, 3, 4, 4])
     let refUpper = naiveConv(x, w, nil, strides: (2, 2), pads: [1, 1, 1, 2], dilations: (1, 1), group: 1)
-    #expect(maxDifference(upper.floats, refUpper.floats) < 1e-5)
+    #expect(largestDifference(upper.floats, refUpper.floats) < 1e-5)
     let lower = try run1("Conv", [.value(x), .constant(w)], ["auto_pad": .string("SAME_LOWER"), "strides": .ints([2, 2])])
     let refLower = naiveConv(x, w, nil, strides: (2, 2), pads: [1, 2, 1, 1], dilations: (1, 1), group: 1)
-    #expect(maxDifference(lower.floats, refLower.floats) < 1e-5)
+    #expect(largestDifference(lower.floats, refLower.floats) < 1e-5)
   }
 
   @Test func conv1DRunsAsHeightOne() throws {
-    var rng = SplitMix64(seed: 12)
+    var rng = GraphRandom(seed: 12)
     let x = rng.tensor([1, 2, 10]), w = rng.tensor([3, 2, 3])
     let y = try run1("Conv", [.value(x), .constant(w)], ["pads": .ints([1, 1])])
     let ref = naiveConv(x.reshaped([1, 2, 1, 10]), w.reshaped([3, 2, 1, 3]), nil, strides: (1, 1), pads: [0, 1, 0, 1], dilations: (1, 1), group: 1)
     #expect(y.shape == [1, 3, 10])
-    #expect(maxDifference(y.floats, ref.floats) < 1e-5)
+    #expect(largestDifference(y.floats, ref.floats) < 1e-5)
   }
 
   struct TransposeCase: CustomTestStringConvertible, Sendable {
@@ -144,7 +144,7 @@ func naiveConvTranspose(
 
   @Test(arguments: transposeCases)
   func convTransposeMatchesTheDefinition(_ t: TransposeCase) throws {
-    var rng = SplitMix64(seed: 13)
+    var rng = GraphRandom(seed: 13)
     let x = rng.tensor([1, t.c, 5, 6]), w = rng.tensor([t.c, t.m / t.group, t.k.0, t.k.1]), b = rng.tensor([t.m])
     let y = try run1(
       "ConvTranspose", [.value(x), .constant(w), .constant(b)],
@@ -156,17 +156,17 @@ func naiveConvTranspose(
     let reference = naiveConvTranspose(
       x, w, b, strides: t.strides, pads: t.pads, outputPadding: t.outputPadding, dilations: t.dilations, group: t.group)
     #expect(y.shape == reference.shape)
-    #expect(maxDifference(y.floats, reference.floats) < 1e-4)
+    #expect(largestDifference(y.floats, reference.floats) < 1e-4)
   }
 
   @Test func convTransposeOutputShapeDerivesThePadding() throws {
-    var rng = SplitMix64(seed: 14)
+    var rng = GraphRandom(seed: 14)
     let x = rng.tensor([1, 3, 5, 6]), w = rng.tensor([3, 2, 3, 3])
     // Full size 11x13; output_shape 10x12 leaves one sample of padding per axis, at the start.
     let y = try run1("ConvTranspose", [.value(x), .constant(w)], ["strides": .ints([2, 2]), "output_shape": .ints([10, 12])])
     let ref = naiveConvTranspose(x, w, nil, strides: (2, 2), pads: [1, 1, 0, 0], outputPadding: (0, 0), dilations: (1, 1), group: 1)
     #expect(y.shape == [1, 2, 10, 12])
-    #expect(maxDifference(y.floats, ref.floats) < 1e-5)
+    #expect(largestDifference(y.floats, ref.floats) < 1e-5)
   }
 
   @Test func batchNormalizationOperator() throws {
@@ -178,6 +178,6 @@ func naiveConvTranspose(
         .constant(GraphTensor(shape: [2], floats: [1, 3])), .constant(GraphTensor(shape: [2], floats: [4, 0.25])),
       ], ["epsilon": .float(0)])
     // Channel 0: (x - 1) / 2 · 2 + 0.5; channel 1: (x - 3) / 0.5 - 1.
-    #expect(maxDifference(y.floats, [0.5, 1.5, -1, 1]) < 1e-6)
+    #expect(largestDifference(y.floats, [0.5, 1.5, -1, 1]) < 1e-6)
   }
 }

@@ -2,8 +2,8 @@ import ConvolveCore
 import Foundation
 @testable import ConvolveCNN
 
-/// A small deterministic generator (SplitMix64) so random tests repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
+/// A small deterministic generator (GraphRandom) so random tests repeat exactly.
+struct GraphRandom: RandomNumberGenerator {
   var state: UInt64
   init(seed: UInt64) { state = seed }
   mutating func next() -> UInt64 {
@@ -66,13 +66,13 @@ func run1(_ op: String, _ operands: [Operand], _ attributes: [String: Attribute]
   try runNode(op, operands, attributes: attributes, opset: opset)[0]
 }
 
-func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
   precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
   return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
 
 /// The error's one-line message, or nil when `body` succeeds.
-func message(_ body: () throws -> Any) -> String? {
+func errorText(_ body: () throws -> Any) -> String? {
   do {
     _ = try body()
     return nil
@@ -82,7 +82,7 @@ func message(_ body: () throws -> Any) -> String? {
 }
 
 /// Row-major index of `index` in `shape`.
-func offset(_ index: [Int], _ shape: [Int]) -> Int {
+func rowMajorOffset(_ index: [Int], _ shape: [Int]) -> Int {
   var o = 0
   for (i, d) in zip(index, shape) { o = o * d + i }
   return o

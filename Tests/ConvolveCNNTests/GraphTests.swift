@@ -24,7 +24,7 @@ import Testing
       source: "loop.onnx",
       nodes: [node("first", "Relu", ["x"], ["a"]), node("p", "Add", ["a", "r"], ["q"]), node("r_node", "Relu", ["q"], ["r"])],
       inputs: [x], outputs: [ValueInfo(name: "q", shape: nil)])
-    let text = message { try graph.topologicalOrder() } ?? ""
+    let text = errorText { try graph.topologicalOrder() } ?? ""
     #expect(text.hasPrefix("loop.onnx: node "), "\(text)")
     #expect(text.contains("cycle") && (text.contains("'p' (Add)") || text.contains("'r_node' (Relu)")), "\(text)")
     #expect(!text.contains("\n"))
@@ -32,11 +32,11 @@ import Testing
 
   @Test func unknownInputsAndDuplicateOutputsAreErrors() {
     let missing = Graph(nodes: [node("n", "Relu", ["nowhere"], ["y"])], inputs: [x], outputs: [ValueInfo(name: "y", shape: nil)])
-    #expect(message { try missing.topologicalOrder() }?.contains("input 'nowhere' is neither") == true)
+    #expect(errorText { try missing.topologicalOrder() }?.contains("input 'nowhere' is neither") == true)
     let twice = Graph(
       nodes: [node("a", "Relu", ["x"], ["y"]), node("b", "Relu", ["x"], ["y"])], inputs: [x],
       outputs: [ValueInfo(name: "y", shape: nil)])
-    #expect(message { try twice.topologicalOrder() }?.contains("produced more than once") == true)
+    #expect(errorText { try twice.topologicalOrder() }?.contains("produced more than once") == true)
   }
 
   @Test func everyUnsupportedOperatorIsListedBeforeAnythingRuns() {
@@ -50,13 +50,13 @@ import Testing
     #expect(graph.unsupportedOperators().map(\.description) == [
       "LSTM 'lstm_1'", "NonMaxSuppression 'nms'", "com.example.Relu 'custom'", "LSTM 'lstm_2'",
     ])
-    let text = message { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 4, 4]]) } ?? ""
+    let text = errorText { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 4, 4]]) } ?? ""
     #expect(text.hasPrefix("m.onnx: 4 nodes use unsupported operators (LSTM, NonMaxSuppression, com.example.Relu): "), "\(text)")
     #expect(text.contains("LSTM 'lstm_2'") && !text.contains("\n"))
   }
 
   @Test func shapesAreInferredForTheGivenInputSizeBeforeRunning() throws {
-    var rng = SplitMix64(seed: 1)
+    var rng = GraphRandom(seed: 1)
     let graph = Graph(
       nodes: [
         node("conv", "Conv", ["x", "w"], ["c"], ["strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])]),
@@ -70,10 +70,10 @@ import Testing
     #expect(plan.steps.map(\.node.name) == ["conv", "pool", "gap", "flat"])
     #expect(plan.steps[0].multiplyAdds == 5 * 9 * 15 * 2 * 9)
     // A size the declared shape forbids, and a missing size, are errors before anything runs.
-    #expect(message { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 3, 17, 30]]) }?.contains("3 channels; the model expects 2") == true)
-    #expect(message { try ExecutionPlan(graph: graph) }?.contains("give its size") == true)
-    #expect(message { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 1, 1]]) }?.contains("node 'conv' (Conv)") == true
-      || message { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 1, 1]]) }?.contains("node 'pool' (MaxPool)") == true)
+    #expect(errorText { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 3, 17, 30]]) }?.contains("3 channels; the model expects 2") == true)
+    #expect(errorText { try ExecutionPlan(graph: graph) }?.contains("give its size") == true)
+    #expect(errorText { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 1, 1]]) }?.contains("node 'conv' (Conv)") == true
+      || errorText { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 1, 1]]) }?.contains("node 'pool' (MaxPool)") == true)
   }
 
   @Test func aWeightThatDoesNotFitItsNodeIsAnErrorNamingIt() {
@@ -81,7 +81,7 @@ import Testing
       source: "bad.onnx", nodes: [node("conv7", "Conv", ["x", "w"], ["y"])],
       initializers: ["w": GraphTensor(shape: [4, 3, 3, 3], repeating: 0)], inputs: [x],
       outputs: [ValueInfo(name: "y", shape: nil)])
-    let text = message { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 8, 8]]) } ?? ""
+    let text = errorText { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 8, 8]]) } ?? ""
     #expect(text.hasPrefix("bad.onnx: node 'conv7' (Conv): weight 4x3x3x3 expects 3 input channels"), "\(text)")
   }
 
@@ -90,13 +90,13 @@ import Testing
       nodes: [node("up", "Resize", ["x", "", "s"], ["y"])],
       initializers: ["s": GraphTensor(shape: [4], floats: [1, 1, 1000, 1000])], inputs: [x],
       outputs: [ValueInfo(name: "y", shape: nil)])
-    let text = message { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 100, 100]], limits: GraphLimits(maxElements: 1 << 24)) } ?? ""
+    let text = errorText { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 100, 100]], limits: GraphLimits(maxElements: 1 << 24)) } ?? ""
     #expect(text == "node 'up' (Resize): output 'y' shape [1, 2, 100000, 100000] has 20000000000 elements, more than the limit of 16777216", "\(text)")
-    #expect(message { try elementCount([1 << 40, 1 << 40], what: "t") }?.contains("overflows") == true)
+    #expect(errorText { try elementCount([1 << 40, 1 << 40], what: "t") }?.contains("overflows") == true)
     let reshape = Graph(
       nodes: [node("r", "Reshape", ["x", "s"], ["y"])],
       initializers: ["s": GraphTensor(int64s: [Int64.max, Int64.max, 0])], inputs: [x], outputs: [ValueInfo(name: "y", shape: nil)])
-    #expect(message { try ExecutionPlan(graph: reshape, inputShapes: ["x": [1, 2, 3, 3]]) } != nil)
+    #expect(errorText { try ExecutionPlan(graph: reshape, inputShapes: ["x": [1, 2, 3, 3]]) } != nil)
   }
 
   @Test func shapeArithmeticFoldsToConstants() throws {
@@ -115,14 +115,14 @@ import Testing
     #expect(plan.foldedNodes.map(\.opType) == ["Shape", "Gather", "Unsqueeze", "Concat"])
     #expect(plan.constants["target"]?.int64s == [1, -1])
     #expect(plan.type(of: "y")?.shape == [1, 24])
-    var rng = SplitMix64(seed: 2)
+    var rng = GraphRandom(seed: 2)
     let input = rng.tensor([1, 2, 3, 4])
     let y = try Executor(plan: plan).run(["x": input])["y"]!
     #expect(y.shape == [1, 24] && y.floats == input.floats)
   }
 
   @Test func batchNormalizationFoldsIntoTheConvBefore() throws {
-    var rng = SplitMix64(seed: 3)
+    var rng = GraphRandom(seed: 3)
     let params: [String: GraphTensor] = [
       "w": rng.tensor([4, 2, 3, 3]), "b": rng.tensor([4]), "scale": rng.tensor([4]), "beta": rng.tensor([4]),
       "mean": rng.tensor([4]), "var": rng.tensor([4], 0.1 ... 2),
@@ -144,7 +144,7 @@ import Testing
       "BatchNormalization",
       [.value(c), .constant(params["scale"]!), .constant(params["beta"]!), .constant(params["mean"]!), .constant(params["var"]!)],
       ["epsilon": .float(1e-3)])
-    #expect(maxDifference(y.floats, reference.floats) < 1e-5)
+    #expect(largestDifference(y.floats, reference.floats) < 1e-5)
     // A Conv output read by something else too is left alone.
     var shared = graph
     shared.nodes.append(node("relu", "Relu", ["c"], ["z"]))
@@ -152,7 +152,7 @@ import Testing
   }
 
   @Test func intermediatesAreReleasedAfterTheirLastReaderAndTheObserverSeesEveryNode() throws {
-    var rng = SplitMix64(seed: 4)
+    var rng = GraphRandom(seed: 4)
     let graph = Graph(
       nodes: [
         node("a", "Relu", ["x"], ["a"]), node("b", "Sigmoid", ["a"], ["b"]), node("c", "Add", ["a", "b"], ["c"]),
@@ -175,7 +175,7 @@ import Testing
       let r = max(0, v)
       return tanh(r + 1 / (1 + exp(-r)))
     }
-    #expect(maxDifference(y.floats, expected) < 1e-6)
+    #expect(largestDifference(y.floats, expected) < 1e-6)
     // The caller's input is never modified by in-place operators.
     #expect(input.floats == before)
   }
@@ -184,8 +184,8 @@ import Testing
     let graph = Graph(nodes: [node("a", "Relu", ["x"], ["y"])], inputs: [x], outputs: [ValueInfo(name: "y", shape: nil)])
     let plan = try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 3, 3]])
     let wrong = GraphTensor(shape: [1, 2, 4, 3], repeating: 0)
-    #expect(message { try Executor(plan: plan).run(["x": wrong]) }?.contains("the plan was made for 1x2x3x3") == true)
-    #expect(message { try Executor(plan: plan).run([:]) }?.contains("input 'x' is not given") == true)
+    #expect(errorText { try Executor(plan: plan).run(["x": wrong]) }?.contains("the plan was made for 1x2x3x3") == true)
+    #expect(errorText { try Executor(plan: plan).run([:]) }?.contains("input 'x' is not given") == true)
   }
 
   @Test func constantNodesBecomeInitializers() throws {
