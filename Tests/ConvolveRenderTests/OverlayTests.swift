@@ -7,10 +7,10 @@ import Testing
 @testable import ConvolveRender
 
 @Suite struct OverlayTests {
-  @Test func bilinearResizeAlignsPixelCentres() {
-    let up = resizeBilinear(Tensor(rows: [[0, 1], [2, 3]]), height: 4, width: 4)
+  @Test func bilinearResizeAlignsPixelCentres() throws {
+    let up = try Tensor(rows: [[0, 1], [2, 3]]).resized(height: 4, width: 4, options: ResizeMethod.bilinear.options)
     #expect(up.rows() == [[0, 0.25, 0.75, 1], [0.5, 0.75, 1.25, 1.5], [1.5, 1.75, 2.25, 2.5], [2, 2.25, 2.75, 3]])
-    #expect(resizeBilinear(Tensor(rows: [[0, 4, 8, 12]]), height: 1, width: 2).data == [2, 10])
+    #expect(try Tensor(rows: [[0, 4, 8, 12]]).resized(height: 1, width: 2, options: ResizeMethod.bilinear.options).data == [2, 10])
   }
 
   @Test func overlayBlendsResizedHeatOnPhoto() throws {
