@@ -47,9 +47,11 @@ elif [[ $target == onnx ]]; then
   fi
   if [[ ! -x "$bin" || -n "$(find "$here/fuzz_onnx.swift" "${sources[@]}" -newer "$bin" -print -quit)" ]]; then
     rm -rf "$out/src" && mkdir -p "$out/src"
-    # Prefixed with the folder: ConvolveCore and ConvolveCNN both have a Resize.swift.
+    # One module named ConvolveCore (`ConvolveCNN.name` qualifications rewritten); file names prefixed with
+    # their folder, as ConvolveCore and ConvolveCNN both have a Resize.swift.
     for f in "${sources[@]}"; do
-      sed '/^import ConvolveCore$/d; /^import ConvolveCNN$/d' "$f" >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
+      sed '/^import ConvolveCore$/d; /^import ConvolveCNN$/d; s/\bConvolveCNN\./ConvolveCore./g' "$f" \
+        >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
     done
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
       -I "$root/Sources/CBLAS" -I "$out/lib" -L "$out/lib" -lSwiftProtobuf -lopenblas \

@@ -15,7 +15,7 @@ struct RowBand {
 /// `bandRows`, runs the bands across the cores (a few contiguous runs of bands per core, so that
 /// neighbouring bands share cache) and hands each band to `body` with its worker's scratch.
 ///
-/// `rows` are output rows for the row-by-row plans and tile rows for the FFT; `body` is called once per
+/// `rows` are output rows for the row-by-row plans and pairs of tiles for the FFT; `body` is called once per
 /// band, never per sample. Nothing runs when there are no channels or no rows.
 @inline(__always)
 func forEachRowBand(
