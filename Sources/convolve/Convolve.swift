@@ -22,4 +22,22 @@ struct Convolve: ParsableCommand {
       PoolCommand.self, UpsampleCommand.self, ExplainCommand.self, ShapeCommand.self, BatchCommand.self,
     ]
   )
+
+  /// As ArgumentParser's `main`, except that a size computed from the parameters that is beyond a limit
+  /// (`ConvolveError.tooLarge`: an output over --max-pixels, an overflowing size) is a value error, exit 64,
+  /// printed as one line without the usage.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let error as ConvolveError {
+      if case .tooLarge = error {
+        writeStandardError("Error: \(error.description)\n")
+        Foundation.exit(ExitCode.validationFailure.rawValue)
+      }
+      exit(withError: error)
+    } catch {
+      exit(withError: error)
+    }
+  }
 }

@@ -25,14 +25,16 @@ struct FilterCommand: ParsableCommand {
 
       Output size per axis: (n + pad_before + pad_after - d(k-1) - 1) / stride + 1, where full pads \
       d(k-1) on both sides, same splits d(k-1) (the odd sample before for convolution, after for \
-      correlation, as SciPy does) and valid pads nothing. A stride that does not reach the last sample \
-      is an error unless --floor.
+      correlation, as SciPy does) and valid pads nothing. Where a stride does not reach the last rows or \
+      columns the size is rounded down, as PyTorch and the lecture's floor((n + 2p - k) / s) + 1, and a note \
+      names them; --strict refuses instead. Sizes beyond --max-pixels (the padded input, the output) are \
+      refused before anything is computed.
 
       Examples:
         convolve filter photo.jpg blurred.png --filter gaussian --sigma 2
         convolve filter photo.jpg edges.png --filter sobel
         convolve filter photo.png out.png --kernel "1,2,1;2,4,2;1,2,1" --normalize
-        convolve filter photo.png out.png --kernel "1/9,1/9,1/9;1/9,1/9,1/9;1/9,1/9,1/9" --stride 2 --floor
+        convolve filter photo.png out.png --kernel "1/9,1/9,1/9;1/9,1/9,1/9;1/9,1/9,1/9" --stride 2
         convolve filter --input "4,5,6;7,8,9" --kernel "1;1;1" --mode full --print
       """)
 
@@ -66,9 +68,13 @@ struct FilterCommand: ParsableCommand {
     let filter = try kernel.resolve()
     if kernel.showKernel { Swift.print(filter.describe()) }
     let image = try load.load(inputFile)
-    let (result, mapped) = try filter.applyToPhoto(
-      image.tensor, options: geometry.options(correlate: kernel.correlate, defaultBorder: .replicate),
-      outputRange: out.outputRange)
+    let options = geometry.options(correlate: kernel.correlate, defaultBorder: .replicate)
+    if let note = try checkFilter(
+      filter, options: options, height: image.tensor.height, width: image.tensor.width, maxPixels: load.maxPixels)
+    {
+      printNote(note)
+    }
+    let (result, mapped) = try filter.applyToPhoto(image.tensor, options: options, outputRange: out.outputRange)
     if print { printChannels(result) }
     if let output { try out.save(mapped, to: output, input: image.info) }
   }
@@ -78,7 +84,11 @@ struct FilterCommand: ParsableCommand {
     let filter = try kernel.resolve()
     if kernel.showKernel { Swift.print(filter.describe()) }
     let options = geometry.options(correlate: kernel.correlate, defaultBorder: .zero)
-    let result = try filter.apply(to: readMatrix(text), options: options)
+    let matrix = try readMatrix(text)
+    if let note = try checkFilter(filter, options: options, height: matrix.height, width: matrix.width, maxPixels: load.maxPixels) {
+      printNote(note)
+    }
+    let result = try filter.apply(to: matrix, options: options)
     if print { printChannels(result) }
     guard let output else { return }
     if output.hasSuffix(".npy") {

@@ -15,7 +15,7 @@ struct LayerCommand: ParsableCommand {
       Follows PyTorch: the layer computes CROSS-CORRELATION (the kernel is not flipped), weights are \
       [N][C/groups][kh][kw] and one bias per filter, and each of the N filters gives one feature map:
         out[n] = bias[n] + sum over c of correlate(in[c], weight[n][c])
-        size   = floor((H + 2p - d(k-1) - 1) / s) + 1   (a stride that does not fit is an error unless --floor)
+        size   = floor((H + 2p - d(k-1) - 1) / s) + 1   (as PyTorch; --strict refuses a stride that does not fit)
       Library filters given with --filters are flipped first, so they respond as with `convolve filter`, \
       and see the mean of the input channels.
 
@@ -38,7 +38,7 @@ struct LayerCommand: ParsableCommand {
   @Option(help: "Padding: same, valid, P, V,H or TOP,BOTTOM,LEFT,RIGHT (zeros).") var padding = LayerPadding.uniform(0)
   @Option(help: "Dilation: N or Y,X.") var dilation = Pair(1, 1)
   @Option(help: "Groups (C for depthwise).") var groups = 1
-  @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
+  @Flag var rounding: PoolRounding = .floor
   @Option(help: "Activation after the convolution: relu, leaky-relu[:slope], sigmoid, tanh, elu[:alpha], maxout:k.")
   var activation: String?
   @Option(help: "Pooling after the activation: KIND:SIZE[:STRIDE], KIND max, avg or min (e.g. max:2).") var pool: String?
@@ -63,16 +63,22 @@ struct LayerCommand: ParsableCommand {
         libraryKernels: try names.map(libraryKernel(named:)), channels: image.tensor.channels)
     }
     let geometry = LayerGeometry(
-      stride: (stride.y, stride.x), padding: padding, dilation: (dilation.y, dilation.x), groups: groups, floor: floor)
+      stride: (stride.y, stride.x), padding: padding, dilation: (dilation.y, dilation.x), groups: groups,
+      rounding: rounding == .strict ? .exact : .floor)
     var stages: [Pipeline.Stage] = [.init(name: "conv", operation: .conv(bank, geometry), save: true)]
     if let activation { stages.append(.init(name: "act", operation: .activation(try Activation(parsing: activation)), save: true)) }
     if let pool {
       stages.append(
-        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: floor ? .floor : .exact)), save: true))
+        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: rounding.rounding)), save: true))
+    }
+    let chain = Pipeline(name: "layer", stages: stages)
+    let (h, w) = (image.tensor.height, image.tensor.width)
+    for note in try checkPipeline(chain, channels: image.tensor.channels, height: h, width: w, maxPixels: load.maxPixels) {
+      printNote(note)
     }
     try prepareDirectory(outputDirectory)
     try runStages(
-      Pipeline(name: "layer", stages: stages), image: image.tensor, input: input, outputDirectory: outputDirectory,
+      chain, image: image.tensor, input: input, outputDirectory: outputDirectory,
       maps: mapOptions.writer, overlay: overlay, prefix: { _, stage in "\(stem(of: input))-\(stage.name)" })
   }
 }
