@@ -83,6 +83,12 @@ parser_seeds = {
     "shape_convT": (4, b"convT:4:3:s=2:p=1:op=1"),
     "activation": (5, b"leaky-relu:0.1"),
     "pool": (6, b"min:3x2:1:1"),
+    "npy_f4": (7, open(os.path.join(root, "Tests/Fixtures/f4_2x3.npy"), "rb").read()),
+    "npy_f8_rank3": (7, open(os.path.join(root, "Tests/Fixtures/f8_2x2x2.npy"), "rb").read()),
+    "npy_weights": (7, open(os.path.join(root, "Tests/Fixtures/weights_2x3x1x2.npy"), "rb").read()),
+    "npy_v2": (7, open(os.path.join(root, "Tests/Fixtures/v2_f4_2x3.npy"), "rb").read()),
+    "shape_alexnet": (8, b"3x224x224 conv:64:11:s=4:p=2 relu pool:max:3:s=2:ceil conv:192:5:p=2:g=2 gap flatten fc:10"),
+    "shape_lecture": (8, b"7x7x1 conv:1:3:s=3 upsample:1.5 convT:2:3:s=2:p=1:op=1 maxout:2"),
 }
 for name, (selector, body) in parser_seeds.items():
     save("parsers", name, bytes([selector]) + body)

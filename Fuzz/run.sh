@@ -24,12 +24,19 @@ mkdir -p "$out/corpus" "$out/artifacts"
 bin="$out/fuzz_$target"
 
 if [[ $target == parsers ]]; then
-  sources=("$root"/Sources/ConvolveCore/*.swift
-    "$root"/Sources/ConvolveFormats/{KernelFile,OutputMapping,Explain,ShapeCalculator,Pipeline,NPY}.swift)
+  # ConvolveCore and ConvolveCNN whole (pipelines, pools and .npy filter banks need the layers), the text and
+  # file parsers of ConvolveFormats (all but the image codec, which needs CCodecs, and the ONNX loader) and
+  # the lecture tools.
+  mapfile -t sources < <(find "$root/Sources/ConvolveCore" "$root/Sources/ConvolveCNN" "$root/Sources/ConvolveLecture" \
+    -name '*.swift' | sort; find "$root/Sources/ConvolveFormats" -maxdepth 1 -name '*.swift' ! -name ImageCodec.swift | sort)
   if [[ ! -x "$bin" || -n "$(find "$here/fuzz_parsers.swift" "${sources[@]}" -newer "$bin" -print -quit)" ]]; then
     rm -rf "$out/src" && mkdir -p "$out/src"
-    # One module named ConvolveCore, so `ConvolveCore.name` qualifications still resolve.
-    for f in "${sources[@]}"; do sed '/^import ConvolveCore$/d' "$f" >"$out/src/$(basename "$f")"; done
+    # One module named ConvolveCore (`ConvolveCNN.name` qualifications rewritten); file names prefixed with
+    # their folder, as ConvolveCore and ConvolveCNN both have a Resize.swift.
+    for f in "${sources[@]}"; do
+      sed -E '/^import Convolve(Core|CNN|Formats|Lecture)$/d; s/\bConvolve(CNN|Formats|Lecture)\./ConvolveCore./g' "$f" \
+        >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
+    done
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
       -I "$root/Sources/CBLAS" -lopenblas "$here/fuzz_parsers.swift" "$out"/src/*.swift -o "$bin" \
       2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols

@@ -151,7 +151,7 @@ public struct ShapeStage: Equatable, Sendable {
     {
       var found: [String: String] = [:]
       for option in rest {
-        let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
+        let kv = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let key = kv[0].lowercased()
         guard kv.count == 2 ? allowed.contains(key) : flags.contains(key) else {
           throw fail(

@@ -150,6 +150,8 @@ import ConvolveCNN
     #expect(message("conv:2:3:p=99999999999") .contains("padding '99999999999' is not a whole number from 0 to 2147483647"))
     #expect(message("dense:10").hasPrefix("stage 'dense:10': unknown stage 'dense'; allowed: conv:N:K"))
     #expect(message("convT:2:3:op=2").contains("output padding 2 must be smaller than the stride or the dilation"))
+    // Found by Fuzz/run.sh parsers: an empty option ("::") trapped.
+    #expect(message("conv:10:5x3::2s=p=same:)d=.\",1").contains("option '' is not one of s=, p=, d=, g="))
     #expect(message("conv:1:9") == "stage 1 conv:1:9: kernel height 9 is larger than the padded input height 7")
   }
 
