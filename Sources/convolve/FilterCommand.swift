@@ -44,7 +44,9 @@ struct FilterCommand: ParsableCommand {
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
 
-  @Option(help: ArgumentHelp("A small matrix instead of an image: \"4,5,6;7,8,9\", a .txt or a .npy file.", valueName: "matrix"))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("A small matrix instead of an image: \"4,5,6;7,8,9\", a .txt or a .npy file.", valueName: "matrix"))
   var input: String?
   @Flag(help: "Print the result as numbers instead of (or as well as) writing a file.") var print = false
 
@@ -75,7 +77,7 @@ struct FilterCommand: ParsableCommand {
 
   /// Filters a small matrix, printing the raw result and writing it as .npy (or an image) if asked.
   private func runOnMatrix(_ text: String, output: String?) throws {
-    let filter = try kernel.resolve()
+    let filter = try kernel.resolve(photo: false)
     if kernel.showKernel { Swift.print(filter.describe()) }
     let options = geometry.options(correlate: kernel.correlate, defaultBorder: .zero)
     let result = try filter.apply(to: readMatrix(text), options: options)
