@@ -42,8 +42,11 @@ struct FilterCommand: ParsableCommand {
       pixels were turned upright, kept with --no-auto-orient); --strip leaves them out.
       """)
 
-  @Argument(help: "Input image (PNG or JPEG), or - for standard input.") var inputFile: String?
-  @Argument(help: "Output image; the format follows the extension (.png, .jpg, .jpeg); - writes standard output (with --format).")
+  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion)
+  var inputFile: String?
+  @Argument(
+    help: "Output image; the format follows the extension (.png, .jpg, .jpeg); - writes standard output (with --format).",
+    completion: .file())
   var output: String?
   @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg.", valueName: "format"))
   var format: ImageFormat?

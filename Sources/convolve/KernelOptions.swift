@@ -9,18 +9,21 @@ import Foundation
 
 /// Where the kernel comes from, and its orientation.
 struct KernelOptions: ParsableArguments {
-  @Option(name: [.short, .long], help: "A filter from the library (see `convolve filters`).") var filter: String?
+  @Option(name: [.short, .long], help: "A filter from the library (see `convolve filters`).", completion: filterNameCompletion)
+  var filter: String?
   // `.unconditional`: the value is taken even when it starts with '-', as "-1,-1,-1;-1,8,-1;-1,-1,-1" does.
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
       "An inline kernel: rows separated by ';', values by ',' (fractions like 1/16), an ImageMagick kernel (\"3x3: ...\") or a kernel file.",
-      discussion: "Forms: \(kernelSyntaxSummary).", valueName: "kernel"))
+      discussion: "Forms: \(kernelSyntaxSummary).", valueName: "kernel"),
+    completion: .file(extensions: ["txt", "mat", "npy", "json"]))
   var kernel: String?
   @Option(
     help: ArgumentHelp(
       "A kernel file: the library's JSON format, a libvips matrix (.mat), a .txt matrix or a 2-D .npy array.",
-      valueName: "file"))
+      valueName: "file"),
+    completion: .file(extensions: ["json", "mat", "txt", "npy"]))
   var kernelFile: String?
   @Option(help: "Gaussian/unsharp standard deviation in pixels.") var sigma: Double?
   @Option(help: "Gaussian radius in pixels (default ceil(3 sigma)).") var radius: Int?
@@ -107,6 +110,14 @@ struct GeometryOptions: ParsableArguments {
 
 /// The filter library, read once per process.
 let standardLibrary = Result { try FilterLibrary.standard() }
+
+/// Shell completion of image files.
+let imageFileCompletion = CompletionKind.file(extensions: ["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"])
+
+/// Shell completion of library filter names (the completion scripts call the binary back for these).
+let filterNameCompletion = CompletionKind.custom { _, _, prefix in
+  ((try? standardLibrary.get())?.names ?? []).filter { $0.hasPrefix(prefix) }
+}
 
 /// Resolves a library filter name to its (first) kernel, for layers and pipelines.
 func libraryKernel(named name: String) throws -> Kernel {

@@ -19,8 +19,8 @@ struct PoolCommand: ParsableCommand {
         convolve pool photo.png small.png --kind max --size 2
       """)
 
-  @Argument(help: "Input image (PNG or JPEG), or - for standard input.") var input: String
-  @Argument(help: "Output image, or - for standard output (with --format).") var output: String
+  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
   @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg.", valueName: "format"))
   var format: ImageFormat?
   @Option(help: "max, avg or min.") var kind: PoolingKind = .max

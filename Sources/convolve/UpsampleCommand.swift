@@ -19,8 +19,8 @@ struct UpsampleCommand: ParsableCommand {
         convolve upsample small.png big.png --scale 2 --method bilinear
       """)
 
-  @Argument(help: "Input image (PNG or JPEG), or - for standard input.") var input: String
-  @Argument(help: "Output image, or - for standard output (with --format).") var output: String
+  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
   @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg.", valueName: "format"))
   var format: ImageFormat?
   @Option(help: "Scale factor (e.g. 2 or 1.5).") var scale: Double = 2
