@@ -15,9 +15,11 @@ let package = Package(
     .library(name: "ConvolveFormats", targets: ["ConvolveFormats"]),
     .library(name: "ConvolveRender", targets: ["ConvolveRender"]),
     .library(name: "ConvolveLecture", targets: ["ConvolveLecture"]),
+    .library(name: "ConvolveBatch", targets: ["ConvolveBatch"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),  // 1.6: custom completions get the word
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     // libpng / libjpeg-turbo behind setjmp-based error handlers: no longjmp crosses a Swift frame.
@@ -30,19 +32,25 @@ let package = Package(
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     // The tensor and 2-D filtering: kernels, borders, the convolution plans, named filters, value mapping. No I/O.
     .target(name: "ConvolveCore", swiftSettings: hotLoops),
-    // CNN layers (conv, activation, pooling, transposed conv, resize) and the pipeline/graph executor; links BLAS.
+    // CNN layers (conv, activation, pooling, transposed conv, resize), the graph IR, shape inference, load-time
+    // folding, the executor and one file per ONNX operator; the only module that links BLAS.
     .target(name: "ConvolveCNN", dependencies: ["ConvolveCore", "CBLAS"], swiftSettings: hotLoops),
-    // Files: PNG/JPEG, .npy, filter and pipeline files, atomic writes.
-    .target(name: "ConvolveFormats", dependencies: ["ConvolveCore", "ConvolveCNN", "CCodecs"]),
+    // Files: PNG/JPEG, .npy, filter and pipeline files, ONNX models (swift-protobuf), atomic writes.
+    .target(
+      name: "ConvolveFormats",
+      dependencies: ["ConvolveCore", "ConvolveCNN", "CCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+    ),
     // Pictures for people: colormaps, montages, overlays, the HTML report.
     .target(name: "ConvolveRender", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats"]),
     // The lecture's teaching tools: `explain` (worked convolutions, Toeplitz) and `shape` (layer sizes).
     .target(name: "ConvolveLecture", dependencies: ["ConvolveCore", "ConvolveCNN"]),
+    // Folders of photos: scan, shard, output names, workers, progress, signals, the JSON report.
+    .target(name: "ConvolveBatch", dependencies: ["ConvolveCore", "ConvolveFormats"]),
     // The command-line tool: one file per command.
     .executableTarget(
       name: "convolve",
       dependencies: [
-        "ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveRender", "ConvolveLecture",
+        "ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveRender", "ConvolveLecture", "ConvolveBatch",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -57,9 +65,13 @@ let package = Package(
       path: "Tests/ConvolveTestSupport"),
     .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore", "ConvolveTestSupport"]),
     .testTarget(name: "ConvolveCNNTests", dependencies: ["ConvolveCNN", "ConvolveTestSupport"]),
-    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats", "ConvolveTestSupport"]),
+    .testTarget(
+      name: "ConvolveFormatsTests",
+      dependencies: ["ConvolveFormats", "ConvolveTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+    ),
     .testTarget(name: "ConvolveRenderTests", dependencies: ["ConvolveRender", "ConvolveTestSupport"]),
     .testTarget(name: "ConvolveLectureTests", dependencies: ["ConvolveLecture", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveBatchTests", dependencies: ["ConvolveBatch", "ConvolveTestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats", "ConvolveTestSupport"]),
   ],
   swiftLanguageModes: [.v5]

@@ -5,15 +5,18 @@
 #   against the system libpng / libjpeg-turbo (which are not instrumented: coverage is the shim's).
 # parsers: a Swift harness (fuzz_parsers.swift) compiled with swiftc -sanitize=fuzzer,address together
 #   with the ConvolveCore sources and the parser files of ConvolveFormats, as one module.
+# onnx: a Swift harness (fuzz_onnx.swift) for the ONNX loader, planner and executor: SwiftProtobuf (from
+#   .build/checkouts, so run `swift build` once first) as its own module, then ConvolveCore, ConvolveCNN
+#   and Sources/ConvolveFormats/ONNX as one module with the harness.
 #
 # Everything goes to Fuzz/.build/TARGET/: the binary, new corpus entries (corpus/; the committed seeds
 # in Fuzz/corpus/TARGET are only read), crashers (artifacts/) and libFuzzer's log (fuzz-0.log).
 set -euo pipefail
-usage="usage: Fuzz/run.sh png|jpeg|parsers SECONDS [libFuzzer flags]"
+usage="usage: Fuzz/run.sh png|jpeg|parsers|onnx SECONDS [libFuzzer flags]"
 target=${1:?$usage}
 seconds=${2:?$usage}
 shift 2
-case "$target" in png | jpeg | parsers) ;; *) echo "unknown target '$target'; $usage" >&2; exit 64 ;; esac
+case "$target" in png | jpeg | parsers | onnx) ;; *) echo "unknown target '$target'; $usage" >&2; exit 64 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 out="$here/.build/$target"
@@ -29,6 +32,30 @@ if [[ $target == parsers ]]; then
     for f in "${sources[@]}"; do sed '/^import ConvolveCore$/d' "$f" >"$out/src/$(basename "$f")"; done
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
       -I "$root/Sources/CBLAS" -lopenblas "$here/fuzz_parsers.swift" "$out"/src/*.swift -o "$bin" \
+      2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
+  fi
+elif [[ $target == onnx ]]; then
+  protobuf="$root/.build/checkouts/swift-protobuf/Sources/SwiftProtobuf"
+  [[ -d "$protobuf" ]] || { echo "no $protobuf: run 'swift build' once first" >&2; exit 1; }
+  mapfile -t sources < <(find "$root/Sources/ConvolveCore" "$root/Sources/ConvolveCNN" "$root/Sources/ConvolveFormats/ONNX" \
+    -name '*.swift' | sort)
+  if [[ ! -f "$out/lib/libSwiftProtobuf.a" ]]; then
+    mkdir -p "$out/lib"
+    swiftc -sanitize=fuzzer,address -parse-as-library -module-name SwiftProtobuf -package-name swift_protobuf -O -g \
+      -emit-module -emit-module-path "$out/lib/SwiftProtobuf.swiftmodule" -emit-library -static \
+      -o "$out/lib/libSwiftProtobuf.a" "$protobuf"/*.swift
+  fi
+  if [[ ! -x "$bin" || -n "$(find "$here/fuzz_onnx.swift" "${sources[@]}" -newer "$bin" -print -quit)" ]]; then
+    rm -rf "$out/src" && mkdir -p "$out/src"
+    # One module named ConvolveCore (`ConvolveCNN.name` qualifications rewritten); file names prefixed with
+    # their folder, as ConvolveCore and ConvolveCNN both have a Resize.swift.
+    for f in "${sources[@]}"; do
+      sed '/^import ConvolveCore$/d; /^import ConvolveCNN$/d; s/\bConvolveCNN\./ConvolveCore./g' "$f" \
+        >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
+    done
+    swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
+      -I "$root/Sources/CBLAS" -I "$out/lib" -L "$out/lib" -lSwiftProtobuf -lopenblas \
+      "$here/fuzz_onnx.swift" "$out"/src/*.swift -o "$bin" \
       2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
   fi
 else

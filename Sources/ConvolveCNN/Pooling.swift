@@ -26,6 +26,15 @@ public struct Pooling: Equatable, Sendable {
   public var strideY: Int, strideX: Int
   public var padding: Padding
   public var rounding: SizeRounding
+  /// Spacing between window taps (1: adjacent samples), as ONNX's and PyTorch's `dilation`.
+  public var dilationY = 1, dilationX = 1
+  /// Whether average pooling divides by the window clipped to the padded input (padding counts as zeros,
+  /// the default) or only by the input samples it covers (ONNX `count_include_pad=0`, PyTorch
+  /// `count_include_pad=False`).
+  public var countIncludesPadding = true
+  /// Whether padding may reach the kernel's extent minus one on a side (ONNX Runtime's rule) rather than
+  /// half of it (PyTorch's, the default).
+  public var allowsPaddingBelowKernel = false
 
   /// A square window; the stride defaults to the kernel size.
   public init(_ kind: PoolingKind, kernel: Int, stride: Int? = nil, padding: Int = 0, rounding: SizeRounding = .exact) {
@@ -75,24 +84,30 @@ public struct Pooling: Equatable, Sendable {
 
   /// Output height and width for an input of the given size, through `slidingOutputSize`.
   public func outputSize(inputHeight h: Int, inputWidth w: Int) throws -> (height: Int, width: Int) {
-    for (name, p, k) in [
-      ("top", padding.top, kernelHeight), ("bottom", padding.bottom, kernelHeight),
-      ("left", padding.left, kernelWidth), ("right", padding.right, kernelWidth),
-    ] where p > k / 2 {
-      throw ConvolveError.invalidArgument("pooling \(name) padding \(p) is more than half the kernel size \(k)")
+    guard dilationY >= 1 && dilationX >= 1 else {
+      throw ConvolveError.invalidArgument("pooling dilation is \(dilationY)x\(dilationX); it must be at least 1")
     }
-    func axis(_ n: Int, _ k: Int, _ s: Int, _ before: Int, _ after: Int, _ name: String) throws -> Int {
+    let extentY = dilationY * (kernelHeight - 1) + 1, extentX = dilationX * (kernelWidth - 1) + 1
+    for (name, p, k) in [
+      ("top", padding.top, extentY), ("bottom", padding.bottom, extentY),
+      ("left", padding.left, extentX), ("right", padding.right, extentX),
+    ] where allowsPaddingBelowKernel ? p >= k : p > k / 2 {
+      throw ConvolveError.invalidArgument(
+        "pooling \(name) padding \(p) is more than \(allowsPaddingBelowKernel ? "the kernel size minus 1" : "half the kernel size") \(k)")
+    }
+    func axis(_ n: Int, _ k: Int, _ s: Int, _ before: Int, _ after: Int, _ d: Int, _ name: String) throws -> Int {
       guard rounding == .ceil else {
         return try slidingOutputSize(
-          input: n, kernel: k, stride: s, padBefore: before, padAfter: after, floor: rounding == .floor, axis: name)
+          input: n, kernel: k, stride: s, padBefore: before, padAfter: after, dilation: d, floor: rounding == .floor,
+          axis: name)
       }
       let out = try slidingOutputSize(
-        input: n, kernel: k, stride: s, padBefore: before, padAfter: after + s - 1, floor: true, axis: name)
+        input: n, kernel: k, stride: s, padBefore: before, padAfter: after + s - 1, dilation: d, floor: true, axis: name)
       return (out - 1) * s >= n + before ? out - 1 : out
     }
     return (
-      try axis(h, kernelHeight, strideY, padding.top, padding.bottom, "height"),
-      try axis(w, kernelWidth, strideX, padding.left, padding.right, "width")
+      try axis(h, kernelHeight, strideY, padding.top, padding.bottom, dilationY, "height"),
+      try axis(w, kernelWidth, strideX, padding.left, padding.right, dilationX, "width")
     )
   }
 
@@ -102,6 +117,10 @@ public struct Pooling: Equatable, Sendable {
     var output = Tensor.uninitialized(channels: input.channels, height: outH, width: outW)
     let (inH, inW) = (input.height, input.width)
     let (kh, kw, sy, sx, pad, kind) = (kernelHeight, kernelWidth, strideY, strideX, padding, kind)
+    if dilationY != 1 || dilationX != 1 || !countIncludesPadding {
+      applyGeneral(input, into: &output)
+      return output
+    }
     input.data.withUnsafeBufferPointer { src in
       output.data.withUnsafeMutableBufferPointer { dst in
         parallelRanges(input.channels * outH, minimumPerChunk: max(1, 4096 / max(1, outW * kh * kw))) { range in
@@ -136,6 +155,60 @@ public struct Pooling: Equatable, Sendable {
       }
     }
     return output
+  }
+}
+
+extension Pooling {
+  /// Dilated windows, or averages over the input samples only: each window's taps are listed per axis
+  /// (those inside the input), then summarised.
+  fileprivate func applyGeneral(_ input: Tensor, into output: inout Tensor) {
+    let (inH, inW, outH, outW) = (input.height, input.width, output.height, output.width)
+    let (kh, kw, sy, sx, dy, dx, pad, kind) = (
+      kernelHeight, kernelWidth, strideY, strideX, dilationY, dilationX, padding, kind
+    )
+    let includePadding = countIncludesPadding
+    func taps(_ o: Int, _ s: Int, _ before: Int, _ k: Int, _ d: Int, _ n: Int) -> [Int] {
+      (0 ..< k).map { o * s - before + $0 * d }.filter { $0 >= 0 && $0 < n }
+    }
+    let rowTaps = (0 ..< outH).map { taps($0, sy, pad.top, kh, dy, inH) }
+    let colTaps = (0 ..< outW).map { taps($0, sx, pad.left, kw, dx, inW) }
+    // With padding counted, the divisor is the window clipped to the padded input, as in `apply`.
+    func clipped(_ o: Int, _ s: Int, _ before: Int, _ after: Int, _ k: Int, _ d: Int, _ n: Int) -> Int {
+      let start = o * s - before
+      return (0 ..< k).filter { start + $0 * d < n + after }.count
+    }
+    let rowWindow = (0 ..< outH).map { clipped($0, sy, pad.top, pad.bottom, kh, dy, inH) }
+    let colWindow = (0 ..< outW).map { clipped($0, sx, pad.left, pad.right, kw, dx, inW) }
+    input.data.withUnsafeBufferPointer { src in
+      output.data.withUnsafeMutableBufferPointer { dst in
+        parallelRanges(input.channels * outH, minimumPerChunk: max(1, 4096 / max(1, outW * kh * kw))) { range in
+          for task in range {
+            let c = task / outH, y = task % outH
+            let plane = src.baseAddress! + c * inH * inW
+            let out = dst.baseAddress! + (c * outH + y) * outW
+            let rows = rowTaps[y]
+            for x in 0 ..< outW {
+              let cols = colTaps[x]
+              switch kind {
+              case .max:
+                var m = -Float.infinity
+                for r in rows { for q in cols where plane[r * inW + q] > m { m = plane[r * inW + q] } }
+                out[x] = m
+              case .min:
+                var m = Float.infinity
+                for r in rows { for q in cols where plane[r * inW + q] < m { m = plane[r * inW + q] } }
+                out[x] = m
+              case .average:
+                var sum: Float = 0
+                for r in rows { for q in cols { sum += plane[r * inW + q] } }
+                let divisor = includePadding ? rowWindow[y] * colWindow[x] : rows.count * cols.count
+                out[x] = divisor == 0 ? 0 : sum / Float(divisor)
+              }
+            }
+          }
+        }
+      }
+    }
   }
 }
 

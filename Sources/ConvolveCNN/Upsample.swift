@@ -10,25 +10,42 @@ public enum ResizeMethod: String, CaseIterable, Sendable {
   case bilinear
 }
 
+extension ResizeMethod {
+  /// The general resizer's rule for this method: PyTorch's `nearest` is ONNX's asymmetric coordinates with
+  /// floor rounding, `bilinear` (`align_corners=False`) is ONNX's linear with half-pixel coordinates.
+  public var options: ResizeOptions {
+    switch self {
+    case .nearest: return ResizeOptions(mode: .nearest, coordinates: .asymmetric, nearest: .floor)
+    case .bilinear: return ResizeOptions(mode: .linear, coordinates: .halfPixel)
+    }
+  }
+}
+
 /// Resizes every channel to `height × width`, as PyTorch's `interpolate(size=...)`: the scale is `in / out`.
 public func resize(_ input: Tensor, height: Int, width: Int, method: ResizeMethod) throws -> Tensor {
-  try checkResize(input, height, width)
-  return interpolate(
-    input, height: height, width: width, scaleY: Float(input.height) / Float(height),
-    scaleX: Float(input.width) / Float(width), method: method)
+  try input.resized(height: height, width: width, options: method.options)
 }
 
 /// Scales every channel by the given factors, as PyTorch's `interpolate(scale_factor=...)`: the output is
 /// `floor(n · factor)` and the source coordinate uses `1 / factor` itself, not `in / out`.
 public func upsample(_ input: Tensor, scaleY: Double, scaleX: Double, method: ResizeMethod) throws -> Tensor {
+  let (height, width) = try upsampledSize(height: input.height, width: input.width, scaleY: scaleY, scaleX: scaleX)
+  return try input.resized(
+    height: height, width: width, scaleY: Float(scaleY), scaleX: Float(scaleX), options: method.options)
+}
+
+/// The size `upsample(_:scaleY:scaleX:method:)` gives a `height × width` input: `floor(n · factor)` in
+/// double precision, as PyTorch; an error for a factor that is not a positive number or a size too large.
+public func upsampledSize(height: Int, width: Int, scaleY: Double, scaleX: Double) throws -> (height: Int, width: Int) {
   for factor in [scaleY, scaleX] where !(factor.isFinite && factor > 0) {
     throw ConvolveError.invalidArgument("scale factor is \(factor); it must be a positive number")
   }
-  let height = Int((Double(input.height) * scaleY).rounded(.down))
-  let width = Int((Double(input.width) * scaleX).rounded(.down))
-  try checkResize(input, height, width)
-  return interpolate(
-    input, height: height, width: width, scaleY: Float(1 / scaleY), scaleX: Float(1 / scaleX), method: method)
+  let h = Double(height) * scaleY
+  let w = Double(width) * scaleX
+  guard h < Double(Int.max / 2), w < Double(Int.max / 2) else {
+    throw ConvolveError.invalidArgument("upsampling \(height)x\(width) by \(scaleY)x\(scaleX) is too large")
+  }
+  return (Int(h.rounded(.down)), Int(w.rounded(.down)))
 }
 
 /// `upsample(_:scaleY:scaleX:method:)` with one factor for both axes.
@@ -41,59 +58,4 @@ extension Tensor {
   public func flattened() -> Tensor {
     Tensor(channels: count, height: 1, width: 1, data: data)
   }
-}
-
-private func checkResize(_ input: Tensor, _ height: Int, _ width: Int) throws {
-  guard input.height > 0 && input.width > 0 else {
-    throw ConvolveError.invalidArgument("cannot resize an empty \(input.height)x\(input.width) input")
-  }
-  guard height > 0 && width > 0 else {
-    throw ConvolveError.invalidArgument("resized size would be \(height)x\(width); it must be at least 1x1")
-  }
-}
-
-/// Source index pairs and the weight of the second, per output position along one axis (Float math, as PyTorch).
-private func axisTaps(out: Int, in n: Int, scale: Float, method: ResizeMethod) -> [(Int, Int, Float)] {
-  (0 ..< out).map { dst in
-    switch method {
-    case .nearest:
-      let i = out == n ? dst : Swift.min(Int((Float(dst) * scale).rounded(.down)), n - 1)
-      return (i, i, 0)
-    case .bilinear:
-      let src = Swift.max(0, scale * (Float(dst) + 0.5) - 0.5)
-      let i0 = Swift.min(Int(src), n - 1)
-      let i1 = i0 < n - 1 ? i0 + 1 : i0
-      return (i0, i1, Swift.min(Swift.max(src - Float(i0), 0), 1))
-    }
-  }
-}
-
-private func interpolate(
-  _ input: Tensor, height: Int, width: Int, scaleY: Float, scaleX: Float, method: ResizeMethod
-) -> Tensor {
-  let rows = axisTaps(out: height, in: input.height, scale: scaleY, method: method)
-  let cols = axisTaps(out: width, in: input.width, scale: scaleX, method: method)
-  var output = Tensor(channels: input.channels, height: height, width: width)
-  let (inH, inW) = (input.height, input.width)
-  input.data.withUnsafeBufferPointer { src in
-    output.data.withUnsafeMutableBufferPointer { dst in
-      cols.withUnsafeBufferPointer { cols in
-        parallelRanges(input.channels * height, minimumPerChunk: Swift.max(1, 8192 / width)) { range in
-          for task in range {
-            let c = task / height, y = task % height
-            let (r0, r1, ly) = rows[y]
-            let a = src.baseAddress! + (c * inH + r0) * inW, b = src.baseAddress! + (c * inH + r1) * inW
-            let out = dst.baseAddress! + (c * height + y) * width
-            for x in 0 ..< width {
-              let (c0, c1, lx) = cols[x]
-              let top = (1 - lx) * a[c0] + lx * a[c1]
-              let bottom = (1 - lx) * b[c0] + lx * b[c1]
-              out[x] = (1 - ly) * top + ly * bottom
-            }
-          }
-        }
-      }
-    }
-  }
-  return output
 }

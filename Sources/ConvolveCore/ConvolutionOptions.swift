@@ -1,5 +1,5 @@
 /// Which part of the linear convolution to keep.
-public enum OutputMode: String, CaseIterable, Sendable {
+public enum ConvolutionMode: String, CaseIterable, Sendable {
   /// Every position where kernel and input overlap: `(M1 + M2 - 1) x (N1 + N2 - 1)`, the lecture's linear convolution.
   case full
   /// The input's size (with stride 1), centred on the full result as `scipy.signal.convolve2d` does.
@@ -10,7 +10,7 @@ public enum OutputMode: String, CaseIterable, Sendable {
 
 /// Geometry and orientation of a 2-D convolution.
 public struct ConvolutionOptions: Equatable, Sendable {
-  public var mode: OutputMode = .same
+  public var mode: ConvolutionMode = .same
   /// Explicit padding; when set it replaces the padding implied by `mode`.
   public var padding: Padding? = nil
   public var border: Border = .zero
@@ -22,7 +22,7 @@ public struct ConvolutionOptions: Equatable, Sendable {
   public var floor = false
 
   public init(
-    mode: OutputMode = .same, padding: Padding? = nil, border: Border = .zero, stride: Int = 1,
+    mode: ConvolutionMode = .same, padding: Padding? = nil, border: Border = .zero, stride: Int = 1,
     dilation: Int = 1, correlate: Bool = false, floor: Bool = false
   ) {
     self.mode = mode

@@ -54,6 +54,11 @@ public struct Tensor: Equatable, Sendable {
     Tensor(channels: 1, height: height, width: width, data: Array(data[c * planeSize ..< (c + 1) * planeSize]))
   }
 
+  /// The first `n` channels.
+  public func firstChannels(_ n: Int) -> Tensor {
+    Tensor(channels: n, height: height, width: width, data: Array(data[0 ..< n * planeSize]))
+  }
+
   /// Channel `c` as rows, for printing and tests.
   public func rows(channel c: Int = 0) -> [[Float]] {
     (0 ..< height).map { y in Array(data[(c * height + y) * width ..< (c * height + y + 1) * width]) }

@@ -21,7 +21,7 @@ public struct NPYArray: Equatable, Sendable {
     guard shape.allSatisfy({ $0 >= 0 }) else {
       throw ConvolveError.invalidArgument("array shape \(shape) has a negative dimension")
     }
-    let count = shape.reduce(1, *)
+    let count = try CheckedSize.count(shape, what: "array shape")
     guard count == data.count else {
       throw ConvolveError.shapeMismatch("array shape \(shape) holds \(count) values, got \(data.count)")
     }
@@ -86,13 +86,10 @@ public struct NPYArray: Equatable, Sendable {
         "\(descr.hasPrefix(">") ? "big-endian " : "")dtype '\(descr)' is not supported; use little-endian float32 "
           + "('<f4') or float64 ('<f8'), or an integer type")
     }
-    let (count, overflow) = shape.reduce((1, false)) { acc, n in
-      let (p, o) = acc.0.multipliedReportingOverflow(by: n)
-      return (p, acc.1 || o)
+    guard let count = CheckedSize.product(shape), let needed = CheckedSize.product([count, type.size]) else {
+      throw fail("shape \(shape) is too large")
     }
-    guard !overflow else { throw fail("shape \(shape) is too large") }
     let start = headerStart + headerLength
-    let needed = count * type.size
     guard b.count - start >= needed else {
       throw fail("truncated data: shape \(shape) of '\(descr)' needs \(needed) bytes, the file has \(b.count - start)")
     }
@@ -135,19 +132,9 @@ public struct NPYArray: Equatable, Sendable {
     return out
   }
 
-  /// Writes atomically: to a temporary file in the same directory, then renamed over `path`.
+  /// Writes atomically (`AtomicFile`): a failed write leaves no partial file.
   public func write(path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let directory = url.deletingLastPathComponent().path
-    let temporary = directory + "/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: npyData()) else {
-      throw ConvolveError.file(path: path, reason: "cannot write the temporary file in \(directory)")
-    }
-    guard rename(temporary, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      unlink(temporary)
-      throw ConvolveError.file(path: path, reason: "cannot replace the file: \(reason)")
-    }
+    try AtomicFile.write(npyData(), to: path)
   }
 }
 

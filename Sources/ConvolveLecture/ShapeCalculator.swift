@@ -5,37 +5,32 @@ import Foundation
 /// One stage of a network for `shapeReport`, parsed from a compact spec:
 ///
 ///     conv:N:K[xK2][:s=S][:p=P|same][:d=D]     N filters of K x K2 x C, each with a bias
-///     pool:max|avg|min:K[:s=S]                 K x K pooling, stride K unless given
+///     pool:max|avg|min:K[xK2][:s=S]            K x K2 pooling, stride K x K2 unless given
 ///     upsample:F                               each axis times F
 ///     convT:N:K[xK2][:s=S][:p=P][:op=OP][:d=D] transposed convolution: S(n-1) + D(K-1) + 1 - 2P + OP
 public struct ShapeStage: Equatable, Sendable {
-  public enum PoolKind: String, CaseIterable, Sendable { case max, avg, min }
-
   public enum Kind: Equatable, Sendable {
     case conv(filters: Int)
-    case pool(PoolKind)
+    case pool(PoolingKind)
     case upsample(factor: Int)
     case transposedConv(filters: Int)
-  }
-
-  /// Padding on each side; `same` adds `D(K-1)` in all, the extra sample of an even kernel after.
-  public enum StagePadding: Equatable, Sendable {
-    case explicit(Int)
-    case same
   }
 
   /// The spec as written.
   public var spec: String
   public var kind: Kind
   public var kernelHeight = 1, kernelWidth = 1
+  /// The stride along the height; `strideWidth` along the width (the same except for a KxK2 pool).
   public var stride = 1
-  public var padding = StagePadding.explicit(0)
+  public var strideWidth = 1
+  /// Explicit or `same` (`D(K-1)` in all, the extra sample of an even kernel after).
+  public var padding = LayerPadding.uniform(0)
   public var dilation = 1
   public var outputPadding = 0
 
   /// What each kind of stage accepts, for error messages and help.
   public static let grammar = [
-    "conv:N:K[xK2][:s=S][:p=P|same][:d=D]", "pool:max|avg|min:K[:s=S]", "upsample:F",
+    "conv:N:K[xK2][:s=S][:p=P|same][:d=D]", "pool:max|avg|min:K[xK2][:s=S]", "upsample:F",
     "convT:N:K[xK2][:s=S][:p=P][:op=OP][:d=D]",
   ]
 
@@ -82,9 +77,10 @@ public struct ShapeStage: Equatable, Sendable {
       (kernelHeight, kernelWidth) = try kernelSize(parts[2], form)
       let o = try options(parts[3...], allowed: transposed ? ["s", "p", "op", "d"] : ["s", "p", "d"], form)
       if let s = o["s"] { stride = try positive(s, "stride", form) }
+      strideWidth = stride
       if let d = o["d"] { dilation = try positive(d, "dilation", form) }
       if let p = o["p"] {
-        padding = !transposed && p.lowercased() == "same" ? .same : .explicit(try positive(p, "padding", form, minimum: 0))
+        padding = !transposed && p.lowercased() == "same" ? .same : .uniform(try positive(p, "padding", form, minimum: 0))
       }
       if let op = o["op"] {
         outputPadding = try positive(op, "output padding", form, minimum: 0)
@@ -95,14 +91,15 @@ public struct ShapeStage: Equatable, Sendable {
     case "pool":
       let form = ShapeStage.grammar[1]
       guard parts.count >= 3 else { throw fail("pool needs a kind (max, avg or min) and a size K", form) }
-      guard let p = PoolKind(rawValue: parts[1].lowercased()) else {
+      let kinds: [String: PoolingKind] = ["max": .max, "avg": .average, "average": .average, "min": .min]
+      guard let p = kinds[parts[1].lowercased()] else {
         throw fail("pooling '\(parts[1])' is not max, avg or min", form)
       }
       kind = .pool(p)
       (kernelHeight, kernelWidth) = try kernelSize(parts[2], form)
-      stride = kernelHeight
+      (stride, strideWidth) = (kernelHeight, kernelWidth)
       let o = try options(parts[3...], allowed: ["s"], form)
-      if let s = o["s"] { stride = try positive(s, "stride", form) }
+      if let s = o["s"] { stride = try positive(s, "stride", form); strideWidth = stride }
     case "upsample":
       let form = ShapeStage.grammar[2]
       guard parts.count == 2 else { throw fail("upsample takes one factor F", form) }
@@ -116,8 +113,32 @@ public struct ShapeStage: Equatable, Sendable {
   /// Padding before and after along an axis with a kernel of size `k`.
   func pads(kernel k: Int) -> (Int, Int) {
     switch padding {
-    case .explicit(let p): return (p, p)
+    case .explicit(let p): return (p.top, p.bottom)
     case .same: let total = dilation * (k - 1); return (total / 2, total - total / 2)
+    }
+  }
+
+  /// Output height and width from the executors' own geometry (`LayerGeometry`, `Pooling`,
+  /// `TransposedGeometry`), rounding down, so `shape` and the commands cannot disagree.
+  func outputSize(height h: Int, width w: Int) throws -> (height: Int, width: Int) {
+    let (top, bottom) = pads(kernel: kernelHeight), (left, right) = pads(kernel: kernelWidth)
+    let padding = Padding(top: top, bottom: bottom, left: left, right: right)
+    switch kind {
+    case .conv:
+      return try LayerGeometry(
+        stride: (stride, strideWidth), padding: .explicit(padding), dilation: (dilation, dilation), groups: 1,
+        floor: true
+      ).outputSize(inputHeight: h, inputWidth: w, kernelHeight: kernelHeight, kernelWidth: kernelWidth)
+    case .pool(let p):
+      return try Pooling(
+        p, kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideY: stride, strideX: strideWidth,
+        padding: padding, rounding: .floor
+      ).outputSize(inputHeight: h, inputWidth: w)
+    case .transposedConv:
+      return try TransposedGeometry(stride: stride, padding: top, outputPadding: outputPadding, dilation: dilation)
+        .outputSize(inputHeight: h, inputWidth: w, kernelHeight: kernelHeight, kernelWidth: kernelWidth)
+    case .upsample(let f):
+      return (h * f, w * f)
     }
   }
 }
@@ -206,31 +227,31 @@ public func shapeReport(input: (height: Int, width: Int, channels: Int), stages:
         title = "\(n) filter\(n == 1 ? "" : "s") \(kh)x\(kw)x\(c)"
       case .pool(let p):
         filters = nil
-        title = "\(p.rawValue) pooling \(kh)x\(kw)"
+        title = "\(p == .average ? "avg" : p.rawValue) pooling \(kh)x\(kw)"
       default: fatalError("unreachable")
       }
       let padText: String
       switch stage.padding {
       case .same: padText = ", pad same"
-      case .explicit(let p): padText = filters == nil ? "" : ", pad \(p)"
+      case .explicit(let p): padText = filters == nil ? "" : ", pad \(p.top)"
       }
-      lines.append("\(index + 1). \(stage.spec)  (\(title), stride \(stage.stride)\(padText)"
+      let strideText = stage.stride == stage.strideWidth ? "\(stage.stride)" : "\(stage.stride)x\(stage.strideWidth)"
+      lines.append("\(index + 1). \(stage.spec)  (\(title), stride \(strideText)\(padText)"
         + (stage.dilation > 1 ? ", dilation \(stage.dilation)" : "") + ")")
       if stage.dilation > 1 {
         lines.append("   F = D(K-1) + 1 = \(stage.dilation)(\(kh)-1) + 1 = \(stage.dilation * (kh - 1) + 1)"
           + (kh == kw ? "" : ", \(stage.dilation)(\(kw)-1) + 1 = \(stage.dilation * (kw - 1) + 1)"))
       }
-      var sizes: [Int] = []
-      for (n, k, axis) in [(h, kh, "height"), (w, kw, "width")] {
+      for (n, k, s, axis) in [(h, kh, stage.stride, "height"), (w, kw, stage.strideWidth, "width")] {
         let a = try SlidingAxis(
-          n: n, k: k, stride: stage.stride, pads: stage.pads(kernel: k), dilation: stage.dilation,
+          n: n, k: k, stride: s, pads: stage.pads(kernel: k), dilation: stage.dilation,
           stage: label)
         if a.remainder == 0 {
           axisLines.append((a.formula, "\(a.value)"))
         } else {
           let filterText = "\(kh)x\(kw) " + (filters == nil ? "window" : "filter")
           let why = "\(a.formula) = \(a.exactText) doesn't fit: cannot apply a \(filterText) on a \(h)x\(w) input"
-            + " with stride \(stage.stride)" + (h == w && kh == kw ? "" : " along the \(axis)")
+            + " with stride \(s)" + (h == w && kh == kw && stage.stride == stage.strideWidth ? "" : " along the \(axis)")
           guard floor else {
             throw ConvolveError.shapeMismatch(
               "stage \(label): \(why); \(a.suggestion) (or use floor rounding to get \(a.value))")
@@ -238,9 +259,8 @@ public func shapeReport(input: (height: Int, width: Int, channels: Int), stages:
           axisLines.append((a.formula, "\(a.exactText) doesn't fit; floor drops the last \(a.remainder) input "
             + "sample\(a.remainder == 1 ? "" : "s"): \(a.value)   [\(a.suggestion)]"))
         }
-        sizes.append(a.value)
       }
-      (h, w) = (sizes[0], sizes[1])
+      (h, w) = try stage.outputSize(height: h, width: w)
       if let n = filters {
         params = kh * kw * c * n + n
         c = n
@@ -248,14 +268,12 @@ public func shapeReport(input: (height: Int, width: Int, channels: Int), stages:
     case .upsample(let f):
       lines.append("\(index + 1). \(stage.spec)  (nearest upsampling by \(f))")
       axisLines = [("N*F = \(h)*\(f)", "\(h * f)"), ("N*F = \(w)*\(f)", "\(w * f)")]
-      (h, w) = (h * f, w * f)
+      (h, w) = try stage.outputSize(height: h, width: w)
     case .transposedConv(let n):
       let (s, d, op) = (stage.stride, stage.dilation, stage.outputPadding)
-      let p: Int
-      if case .explicit(let v) = stage.padding { p = v } else { p = 0 }
+      let p = stage.pads(kernel: kh).0
       lines.append("\(index + 1). \(stage.spec)  (transposed convolution, \(n) filter\(n == 1 ? "" : "s") \(kh)x\(kw)x\(c)"
         + ", stride \(s), pad \(p)" + (op > 0 ? ", output pad \(op)" : "") + (d > 1 ? ", dilation \(d)" : "") + ")")
-      var sizes: [Int] = []
       for (size, k) in [(h, kh), (w, kw)] {
         let value = s * (size - 1) + d * (k - 1) + 1 - 2 * p + op
         let formula = "S(N-1) + D(K-1) + 1 - 2P + OP = \(s)*(\(size)-1) + \(d)*(\(k)-1) + 1 - 2*\(p) + \(op)"
@@ -263,9 +281,8 @@ public func shapeReport(input: (height: Int, width: Int, channels: Int), stages:
           throw ConvolveError.shapeMismatch("stage \(label): \(formula) = \(value); the output must be at least 1")
         }
         axisLines.append((formula, "\(value)"))
-        sizes.append(value)
       }
-      (h, w) = (sizes[0], sizes[1])
+      (h, w) = try stage.outputSize(height: h, width: w)
       params = kh * kw * c * n + n
       c = n
     }

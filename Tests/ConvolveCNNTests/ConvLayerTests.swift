@@ -4,22 +4,8 @@ import ConvolveCore
 @testable import ConvolveCNN
 
 @Suite struct LayerTests {
-  /// The lecture's top-left 5x5 of each RGB channel (the slide pads them with one ring of zeros).
-  let red: [[Float]] = [
-    [156, 155, 156, 158, 158], [153, 154, 157, 159, 159], [149, 151, 155, 158, 159],
-    [146, 146, 149, 153, 158], [145, 143, 143, 148, 158],
-  ]
-  let green: [[Float]] = [
-    [167, 166, 167, 169, 169], [164, 165, 168, 170, 170], [160, 162, 166, 169, 170],
-    [156, 156, 159, 163, 168], [155, 153, 153, 158, 168],
-  ]
-  let blue: [[Float]] = [
-    [163, 162, 163, 165, 165], [160, 161, 164, 166, 166], [156, 158, 162, 165, 166],
-    [155, 155, 158, 162, 167], [154, 152, 152, 157, 167],
-  ]
-  let w0: [[Float]] = [[-1, -1, 1], [0, 1, -1], [0, 1, 1]]
-  let w1: [[Float]] = [[1, 0, 0], [1, -1, -1], [1, 0, -1]]
-  let w2: [[Float]] = [[0, 1, 1], [0, 1, 0], [1, -1, 1]]
+  let red = LectureRGB.red, green = LectureRGB.green, blue = LectureRGB.blue
+  let w0 = LectureRGB.kernels[0], w1 = LectureRGB.kernels[1], w2 = LectureRGB.kernels[2]
 
   @Test func lectureRGBExample() throws {
     let x = Tensor(planes: [red, green, blue])

@@ -43,7 +43,7 @@ import Testing
       let (c, h, w) = (rng.int(1 ... 3), rng.int(1 ... 9), rng.int(1 ... 9))
       let (kh, kw) = (rng.int(1 ... 5), rng.int(1 ... 5))
       var o = ConvolutionOptions(
-        mode: OutputMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
+        mode: ConvolutionMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
         correlate: rng.int(0 ... 1) == 1, floor: true)
       (o.strideY, o.strideX) = (rng.int(1 ... 3), rng.int(1 ... 3))
       (o.dilationY, o.dilationX) = (rng.int(1 ... 2), rng.int(1 ... 2))
@@ -108,7 +108,7 @@ import Testing
       #expect(k.separableFactors != nil)
       let (h, w) = (rng.int(1 ... 12), rng.int(1 ... 12))
       var o = ConvolutionOptions(
-        mode: OutputMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
+        mode: ConvolutionMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
         stride: rng.int(1 ... 2), dilation: rng.int(1 ... 2), correlate: rng.int(0 ... 1) == 1, floor: true)
       o.strideX = rng.int(1 ... 3)
       let x = Tensor(channels: 2, height: h, width: w, data: rng.floats(2 * h * w))

@@ -11,7 +11,7 @@ import Testing
 
   func randomOptions(_ rng: inout SplitMix64, maxStride: Int = 3) -> ConvolutionOptions {
     var o = ConvolutionOptions(
-      mode: OutputMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
+      mode: ConvolutionMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
       correlate: rng.int(0 ... 1) == 1, floor: true)
     (o.strideY, o.strideX) = (rng.int(1 ... maxStride), rng.int(1 ... maxStride))
     (o.dilationY, o.dilationX) = (rng.int(1 ... 2), rng.int(1 ... 2))
@@ -123,7 +123,7 @@ import Testing
     for path in [ConvolutionPath.direct, .fft] {
       for stride in 1 ... 3 {
         for (h, w, kh, kw) in [(37, 45, 3, 3), (20, 70, 5, 5), (4, 3, 9, 11), (1, 1, 7, 7), (1, 50, 1, 7), (50, 1, 7, 1)] {
-          for mode in [OutputMode.same, .full] {
+          for mode in [ConvolutionMode.same, .full] {
             let x = Tensor(channels: 2, height: h, width: w, data: rng.floats(2 * h * w))
             let k = Kernel(height: kh, width: kw, weights: rng.floats(kh * kw))
             let o = ConvolutionOptions(mode: mode, border: border, stride: stride, floor: true)

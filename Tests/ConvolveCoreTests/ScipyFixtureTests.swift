@@ -27,7 +27,7 @@ import Testing
   func matchesScipy(_ index: Int) throws {
     let c = Self.cases[index]
     var options = ConvolutionOptions(
-      mode: try #require(OutputMode(rawValue: c.mode)), border: try #require(Border(name: c.border)),
+      mode: try #require(ConvolutionMode(rawValue: c.mode)), border: try #require(Border(name: c.border)),
       correlate: c.op == "correlate")
     (options.strideY, options.strideX) = (c.stride[0], c.stride[1])
     (options.dilationY, options.dilationX) = (c.dilation[0], c.dilation[1])

@@ -95,4 +95,22 @@ import ConvolveCNN
     let threeBias = try NPYArray(shape: [3], data: [1, 2, 3])
     #expect(thrownMessage { try FilterBank(weights: weights, bias: threeBias) }?.contains("3 values") == true)
   }
+
+  /// A header whose shape product overflows once multiplied by the item size is an error naming the file
+  /// (it wrapped to a small size under -Ounchecked before), as is one whose product overflows by itself.
+  @Test func shapeProductsThatOverflowAreErrors() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    for shape in ["(2305843009213693952,)", "(4294967296, 4294967296)", "(9223372036854775807, 2)"] {
+      var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+      while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+      header += "\n"
+      let bytes = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)]
+        + Array(header.utf8) + [UInt8](repeating: 0, count: 16)
+      let path = dir + "/huge.npy"
+      FileManager.default.createFile(atPath: path, contents: Data(bytes))
+      let m = thrownMessage { try NPYArray.read(path: path) }
+      #expect(m?.contains(path) == true && (m?.contains("too large") == true || m?.contains("truncated") == true), "\(shape): \(m ?? "no error")")
+    }
+  }
 }

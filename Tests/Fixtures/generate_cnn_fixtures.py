@@ -1,20 +1,36 @@
 #!/usr/bin/env python3
 """Writes the CNN-layer reference fixtures: JSON for ConvolveCoreTests, tiny .npy files for ConvolveFormatsTests.
 
-Conv layers are PyTorch-style cross-correlation computed with scipy.signal.correlate per channel, summed,
-plus bias; pooling and interpolation follow PyTorch's formulas, re-implemented here in NumPy.
-Run from anywhere: python3 Tests/Fixtures/generate_cnn_fixtures.py
+Every expected output is computed by onnxruntime (CPUExecutionProvider, graph optimizations off, one thread)
+on a one-node ONNX graph built with the case's parameters, so the reference is an independent implementation
+rather than our own reading of PyTorch's formulas:
+
+  cnn_conv.json        Conv            pads [top, left, bottom, right], strides, dilations, group, bias
+  cnn_pooling.json     MaxPool / AveragePool (count_include_pad=1, ceil_mode) and, for 'min', -MaxPool(-x)
+  cnn_resize.json      Resize (opset 13): 'nearest' = asymmetric + floor (PyTorch's legacy 'nearest');
+                       'bilinear' = linear + half_pixel (PyTorch's align_corners=False; see resize_cases)
+  cnn_transposed.json  ConvTranspose   strides, pads, output_padding, dilations, group, bias
+
+Inputs are drawn exactly as before (same seed, same draw order), so the cases and their inputs are unchanged;
+they are stored as float64 but the graphs run in float32 on the float32-rounded values, which is what the
+Swift tests see. Expected values are written as the shortest decimal that round-trips in float32.
+
+Needs numpy and onnxruntime (onnx for the graphs). Run from anywhere:
+    python3 Tests/Fixtures/generate_cnn_fixtures.py
 """
 import json
 import os
 
 import numpy as np
-from scipy import signal
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORE = os.path.join(HERE, "..", "ConvolveCoreTests", "Fixtures")
-FORMATS = os.path.join(HERE, "..", "ConvolveFormatsTests", "Fixtures")
+CORE = HERE
+FORMATS = HERE
 rng = np.random.default_rng(20241125)
+OPSET = 13
 
 
 def arr(a):
@@ -22,23 +38,45 @@ def arr(a):
     return {"shape": list(a.shape), "data": [float(v) for v in a.ravel()]}
 
 
-def dilate(k, d):
-    out = np.zeros((d[0] * (k.shape[0] - 1) + 1, d[1] * (k.shape[1] - 1) + 1))
-    out[:: d[0], :: d[1]] = k
-    return out
+def arr32(a):
+    """A float32 result, each value as the shortest decimal that reads back as the same float32."""
+    a = np.asarray(a, dtype=np.float32)
+    return {"shape": list(a.shape), "data": [float(str(v)) for v in a.ravel()]}
 
 
-def conv_layer(x, w, b, stride, pad, dil, groups):
-    c, n = x.shape[0], w.shape[0]
-    cg, ng = c // groups, n // groups
-    xp = np.pad(x, ((0, 0), (pad[0], pad[1]), (pad[2], pad[3])))
-    out = []
-    for o in range(n):
-        g = o // ng
-        acc = sum(signal.correlate(xp[g * cg + ci], dilate(w[o, ci], dil), mode="valid")
-                  for ci in range(cg))
-        out.append(acc[:: stride[0], :: stride[1]] + b[o])
-    return np.stack(out)
+def run_graph(nodes, x, initializers=()):
+    """Runs nodes reading 'x' ([1, C, H, W] float32) and writing 'y'; returns y[0] ([C, H', W'])."""
+    x = np.asarray(x, dtype=np.float32)[None]
+    graph = helper.make_graph(
+        nodes, "case", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * 4)], list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8,
+                              producer_name="generate_cnn_fixtures.py")
+    onnx.checker.check_model(model, full_check=True)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    (y,) = session.run(["y"], {"x": x})
+    assert y.dtype == np.float32 and y.shape[0] == 1, y.shape
+    return y[0]
+
+
+def f32(name, a):
+    return numpy_helper.from_array(np.asarray(a, dtype=np.float32), name)
+
+
+def i64(name, a):
+    return numpy_helper.from_array(np.asarray(a, dtype=np.int64), name)
+
+
+def onnx_conv(x, w, b, stride, pad, dil, groups):
+    # JSON padding is (top, bottom, left, right); ONNX pads are (top, left, bottom, right).
+    t, bo, l, r = pad
+    node = helper.make_node("Conv", ["x", "w", "b"], ["y"], kernel_shape=list(w.shape[2:]), strides=list(stride),
+                            pads=[t, l, bo, r], dilations=list(dil), group=groups)
+    return run_graph([node], x, [f32("w", w), f32("b", b)])
 
 
 def conv_cases():
@@ -56,35 +94,31 @@ def conv_cases():
         x = rng.uniform(-1, 1, (c, h, w_))
         w = rng.uniform(-1, 1, (n, c // g, kh, kw))
         b = rng.uniform(-1, 1, n)
-        y = conv_layer(x, w, b, s, p, d, g)
+        y = onnx_conv(x, w, b, s, p, d, g)
         cases.append({"input": arr(x), "weights": arr(w), "bias": [float(v) for v in b], "stride": list(s),
-                      "padding": list(p), "dilation": list(d), "groups": g, "expected": arr(y)})
+                      "padding": list(p), "dilation": list(d), "groups": g, "expected": arr32(y)})
     return cases
 
 
-def pool_axis(n, k, s, p, ceil):
-    out = (n + 2 * p - k + (s - 1 if ceil else 0)) // s + 1
-    if ceil and (out - 1) * s >= n + p:
-        out -= 1
-    return out
+def onnx_pool(x, kind, k, s, p, ceil):
+    """PyTorch max_pool2d / avg_pool2d(count_include_pad=True) with symmetric padding p and ceil_mode.
 
-
-def pool(x, kind, k, s, p, ceil):
-    h, w = x.shape
-    oh, ow = pool_axis(h, k[0], s[0], p, ceil), pool_axis(w, k[1], s[1], p, ceil)
-    y = np.zeros((oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            y0, x0 = i * s[0] - p, j * s[1] - p
-            win = x[max(0, y0): min(h, y0 + k[0]), max(0, x0): min(w, x0 + k[1])]
-            if kind == "max":
-                y[i, j] = win.max()
-            elif kind == "min":
-                y[i, j] = win.min()
-            else:  # count_include_pad=True: divide by the window clipped to the padded input
-                size = (min(y0 + k[0], h + p) - y0) * (min(x0 + k[1], w + p) - x0)
-                y[i, j] = win.sum() / size
-    return y
+    ONNX has no min pool: 'min' is computed as -MaxPool(-x) (padding never wins either way, as in PyTorch).
+    onnxruntime's ceil_mode follows PyTorch: a last window that would start in the right/bottom padding is
+    dropped, and with count_include_pad=1 the divisor is the window clipped to the padded input (a window
+    hanging past the padding in ceil mode is not divided by the full kernel area).
+    """
+    attrs = dict(kernel_shape=list(k), strides=list(s), pads=[p, p, p, p], ceil_mode=int(ceil))
+    if kind == "max":
+        nodes = [helper.make_node("MaxPool", ["x"], ["y"], **attrs)]
+    elif kind == "average":
+        nodes = [helper.make_node("AveragePool", ["x"], ["y"], count_include_pad=1, **attrs)]
+    elif kind == "min":
+        nodes = [helper.make_node("Neg", ["x"], ["negx"]), helper.make_node("MaxPool", ["negx"], ["negy"], **attrs),
+                 helper.make_node("Neg", ["negy"], ["y"])]
+    else:
+        raise ValueError(kind)
+    return run_graph(nodes, x)
 
 
 def pooling_cases():
@@ -92,43 +126,42 @@ def pooling_cases():
     cases = []
     for kind in ("max", "average", "min"):
         cases.append({"name": "lecture", "input": arr(lecture[None]), "kind": kind, "kernel": [3, 3],
-                      "stride": [1, 1], "padding": 0, "ceil": False, "expected": arr(pool(lecture, kind, (3, 3), (1, 1), 0, False)[None])})
+                      "stride": [1, 1], "padding": 0, "ceil": False,
+                      "expected": arr32(onnx_pool(lecture[None], kind, (3, 3), (1, 1), 0, False))})
     x = rng.uniform(-1, 1, (2, 7, 8))
     for kind in ("max", "average", "min"):
         for (k, s, p, ceil) in [((2, 2), (2, 2), 0, False), ((3, 3), (2, 2), 1, False), ((3, 2), (2, 2), 1, True),
                                 ((2, 2), (2, 2), 0, True)]:
-            y = np.stack([pool(x[c], kind, k, s, p, ceil) for c in range(x.shape[0])])
+            y = onnx_pool(x, kind, k, s, p, ceil)
             cases.append({"name": f"random-{kind}-{k}-{s}-{p}-{ceil}", "input": arr(x), "kind": kind, "kernel": list(k),
-                          "stride": list(s), "padding": p, "ceil": ceil, "expected": arr(y)})
+                          "stride": list(s), "padding": p, "ceil": ceil, "expected": arr32(y)})
     return cases
 
 
-def interp_axis(out, n, scale, method):
-    """PyTorch's source indices and weights along one axis, in float32 as its CPU kernels compute them."""
-    scale = np.float32(scale)
-    idx0, idx1, lam = [], [], []
-    for dst in range(out):
-        if method == "nearest":
-            i = dst if out == n else min(int(np.floor(np.float32(dst) * scale)), n - 1)
-            idx0.append(i); idx1.append(i); lam.append(np.float32(0))
-        else:
-            src = max(np.float32(0), scale * (np.float32(dst) + np.float32(0.5)) - np.float32(0.5))
-            i0 = min(int(src), n - 1)
-            idx0.append(i0); idx1.append(i0 + 1 if i0 < n - 1 else i0)
-            lam.append(np.float32(min(max(src - np.float32(i0), 0), 1)))
-    return idx0, idx1, lam
+def onnx_resize(x, out_h, out_w, factor, method):
+    """Resize (opset 13) to out_h x out_w: by `scales` when factor is given (as F.interpolate(scale_factor=...)
+    without recompute_scale_factor, whose source index uses 1/factor, as ONNX does), else by `sizes`.
 
-
-def interpolate(x, out_h, out_w, scale_y, scale_x, method):
-    r0, r1, ly = interp_axis(out_h, x.shape[1], scale_y, method)
-    c0, c1, lx = interp_axis(out_w, x.shape[2], scale_x, method)
-    x = x.astype(np.float32)
-    y = np.zeros((x.shape[0], out_h, out_w), np.float32)
-    for i in range(out_h):
-        for j in range(out_w):
-            top = (1 - lx[j]) * x[:, r0[i], c0[j]] + lx[j] * x[:, r0[i], c1[j]]
-            bottom = (1 - lx[j]) * x[:, r1[i], c0[j]] + lx[j] * x[:, r1[i], c1[j]]
-            y[:, i, j] = (1 - ly[i]) * top + ly[i] * bottom
+    'nearest'  -> mode nearest, coordinate_transformation_mode asymmetric, nearest_mode floor:
+                  src = floor(dst / scale), clamped to the last sample (PyTorch's mode='nearest').
+    'bilinear' -> mode linear, coordinate_transformation_mode half_pixel: src = (dst + 0.5) / scale - 0.5,
+                  with source coordinates clamped to [0, n - 1] (PyTorch's align_corners=False). half_pixel,
+                  not pytorch_half_pixel: the latter maps a length-1 output to source 0, whereas PyTorch's
+                  current kernels use the half-pixel formula there too (the scale 0.5 case has 1 output row).
+    """
+    c = x.shape[0]
+    if method == "nearest":
+        attrs = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    else:
+        attrs = dict(mode="linear", coordinate_transformation_mode="half_pixel")
+    if factor is not None:
+        node = helper.make_node("Resize", ["x", "", "scales"], ["y"], **attrs)
+        init = [f32("scales", [1, 1, factor, factor])]
+    else:
+        node = helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], **attrs)
+        init = [i64("sizes", [1, c, out_h, out_w])]
+    y = run_graph([node], x, init)
+    assert y.shape == (c, out_h, out_w), (y.shape, out_h, out_w)
     return y
 
 
@@ -139,26 +172,17 @@ def resize_cases():
         for factor in (2.0, 3.0, 1.5, 0.5):
             oh, ow = int(np.floor(3 * factor)), int(np.floor(4 * factor))
             cases.append({"input": arr(x), "method": method, "scale": factor, "size": None,
-                          "expected": arr(interpolate(x, oh, ow, 1 / factor, 1 / factor, method))})
+                          "expected": arr32(onnx_resize(x, oh, ow, factor, method))})
         for (oh, ow) in ((5, 7), (2, 3)):
             cases.append({"input": arr(x), "method": method, "scale": None, "size": [oh, ow],
-                          "expected": arr(interpolate(x, oh, ow, 3 / oh, 4 / ow, method))})
+                          "expected": arr32(onnx_resize(x, oh, ow, None, method))})
     return cases
 
 
-def transposed(x, w, b, s, p, op, d, groups):
-    cin, h, wd = x.shape
-    coutg, kh, kw = w.shape[1:]
-    cing = cin // groups
-    oh, ow = s * (h - 1) + d * (kh - 1) + 1 - 2 * p + op, s * (wd - 1) + d * (kw - 1) + 1 - 2 * p + op
-    full = np.zeros((coutg * groups, oh + 2 * p + d * kh, ow + 2 * p + d * kw))
-    for ci in range(cin):
-        g = ci // cing
-        for co in range(coutg):
-            for iy in range(h):
-                for ix in range(wd):
-                    full[g * coutg + co, iy * s: iy * s + d * (kh - 1) + 1: d, ix * s: ix * s + d * (kw - 1) + 1: d] += x[ci, iy, ix] * w[ci, co]
-    return full[:, p: p + oh, p: p + ow] + np.asarray(b)[:, None, None]
+def onnx_transposed(x, w, b, s, p, op, d, groups):
+    node = helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], kernel_shape=list(w.shape[2:]), strides=[s, s],
+                            pads=[p, p, p, p], output_padding=[op, op], dilations=[d, d], group=groups)
+    return run_graph([node], x, [f32("w", w), f32("b", b)])
 
 
 def transposed_cases():
@@ -170,7 +194,7 @@ def transposed_cases():
         b = rng.uniform(-1, 1, cout)
         cases.append({"input": arr(x), "weights": arr(w), "bias": [float(v) for v in b], "stride": s, "padding": p,
                       "outputPadding": op, "dilation": d, "groups": g,
-                      "expected": arr(transposed(x, w, b, s, p, op, d, g))})
+                      "expected": arr32(onnx_transposed(x, w, b, s, p, op, d, g))})
     return cases
 
 
@@ -203,6 +227,7 @@ def write_npy_fixtures():
 if __name__ == "__main__":
     os.makedirs(CORE, exist_ok=True)
     os.makedirs(FORMATS, exist_ok=True)
+    # The order matters: the cases share one random generator.
     write_json("cnn_conv.json", conv_cases())
     write_json("cnn_pooling.json", pooling_cases())
     write_json("cnn_resize.json", resize_cases())

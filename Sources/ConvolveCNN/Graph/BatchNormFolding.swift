@@ -1,0 +1,71 @@
+import ConvolveCore
+
+extension Graph {
+  /// Folds every inference-mode BatchNormalization whose input is the output of a Conv (read by nothing
+  /// else) into that Conv, as ONNX Runtime does at load: with `a = scale / sqrt(var + epsilon)` per output
+  /// channel, `W' = a·W` and `B' = a·(B - mean) + beta`. The Conv takes over the BatchNormalization's output
+  /// name. Weights and parameters must be initializers; anything else is left for the BatchNormalization
+  /// operator; so is one whose input is in `keeping`. Returns how many were folded.
+  @discardableResult
+  public mutating func foldBatchNormalization(keeping: Set<String> = []) -> Int {
+    var producer: [String: Int] = [:]
+    for (i, node) in nodes.enumerated() { for o in node.outputs where !o.isEmpty { producer[o] = i } }
+    let consumers = consumerCounts()
+    var removed = Set<Int>()
+    var folded = 0
+    for (b, bn) in nodes.enumerated() where bn.opType == "BatchNormalization" && (bn.domain.isEmpty || bn.domain == "ai.onnx") {
+      guard bn.inputs.count == 5, bn.outputs.count >= 1, bn.outputs.dropFirst().allSatisfy({ $0.isEmpty }),
+        (try? bn.int("training_mode", default: 0)) == 0,
+        let c = producer[bn.inputs[0]], !removed.contains(c), nodes[c].opType == "Conv",
+        nodes[c].domain.isEmpty || nodes[c].domain == "ai.onnx", nodes[c].outputs.count == 1,
+        consumers[bn.inputs[0]] == 1, !keeping.contains(bn.inputs[0]),
+        let epsilon = try? bn.float("epsilon", default: 1e-5)
+      else { continue }
+      let conv = nodes[c]
+      guard let wName = conv.input(1), case .float(let w)? = initializers[wName]?.storage,
+        let wShape = initializers[wName]?.shape, let m = wShape.first, m > 0, w.count % m == 0
+      else { continue }
+      var params: [[Float]] = []
+      for name in bn.inputs[1...4] {
+        guard case .float(let v)? = initializers[name]?.storage, v.count == m else { break }
+        params.append(v)
+      }
+      guard params.count == 4 else { continue }
+      var bias = [Float](repeating: 0, count: m)
+      if let bName = conv.input(2) {
+        guard case .float(let v)? = initializers[bName]?.storage, v.count == m else { continue }
+        bias = v
+      }
+      let (scale, beta, mean, variance) = (params[0], params[1], params[2], params[3])
+      let per = w.count / m
+      var newW = w, newB = bias
+      for o in 0 ..< m {
+        let a = Double(scale[o]) / (Double(variance[o]) + Double(epsilon)).squareRoot()
+        for i in o * per ..< (o + 1) * per { newW[i] = Float(Double(w[i]) * a) }
+        newB[o] = Float(a * (Double(bias[o]) - Double(mean[o])) + Double(beta[o]))
+      }
+      let base = (conv.name.isEmpty ? bn.outputs[0] : conv.name) + "/folded_batchnorm"
+      var wKey = base + "/W", bKey = base + "/B"
+      while initializers[wKey] != nil || initializers[bKey] != nil || producer[wKey] != nil || producer[bKey] != nil {
+        wKey += "_"
+        bKey += "_"
+      }
+      initializers[wKey] = GraphTensor(shape: wShape, floats: newW)
+      initializers[bKey] = GraphTensor(shape: [m], floats: newB)
+      var fused = conv
+      fused.inputs = [conv.inputs[0], wKey, bKey]
+      fused.outputs = [bn.outputs[0]]
+      nodes[c] = fused
+      producer[bn.outputs[0]] = c
+      removed.insert(b)
+      folded += 1
+    }
+    guard folded > 0 else { return 0 }
+    nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    // Drop initializers nothing reads any more (the unfolded weights and BatchNormalization parameters).
+    var used = Set(outputs.map(\.name))
+    for node in nodes { used.formUnion(node.inputs) }
+    initializers = initializers.filter { used.contains($0.key) }
+    return folded
+  }
+}

@@ -1,0 +1,105 @@
+import ConvolveCore
+
+/// ONNX Conv (2-D, or 1-D as height 1): group, dilations, strides, pads, auto_pad, through
+/// ConvolveCore's `convolutionLayer` (im2col + SGEMM, depthwise directly).
+struct ConvOperator: GraphOperator {
+  let kernelShape: [Int]?
+  let strides: [Int]?, dilations: [Int]?, pads: [Int]?
+  let autoPad: AutoPad
+  let group: Int
+
+  init(_ node: Node, opset: Int) throws {
+    kernelShape = try node.ints("kernel_shape")
+    strides = try node.ints("strides")
+    dilations = try node.ints("dilations")
+    pads = try node.ints("pads")
+    autoPad = try AutoPad(node)
+    group = try node.int("group", default: 1)
+    guard group >= 1 else { throw ConvolveError.invalidArgument("group is \(group); it must be at least 1") }
+  }
+
+  struct Geometry {
+    var bank: (m: Int, cg: Int, kh: Int, kw: Int)
+    var layer: LayerGeometry
+    var out: (h: Int, w: Int)
+  }
+
+  /// Checks the weight against the input and works out the layer's geometry.
+  func geometry(x: [Int], w: [Int], bias: [Int]?) throws -> Geometry {
+    let (_, c, h, width) = try spatialDims(x)
+    let spatial = x.count - 2
+    guard w.count == x.count else {
+      throw ConvolveError.shapeMismatch("weight has shape \(shapeText(w)); a \(x.count)-d input needs a rank \(x.count) weight")
+    }
+    let m = w[0], cg = w[1]
+    let (kh, kw) = spatial == 1 ? (1, w[2]) : (w[2], w[3])
+    if let kernelShape, kernelShape != Array(w.dropFirst(2)) {
+      throw ConvolveError.shapeMismatch("kernel_shape \(kernelShape) does not match the weight's shape \(shapeText(w))")
+    }
+    guard cg * group == c else {
+      throw ConvolveError.shapeMismatch(
+        "weight \(shapeText(w)) expects \(cg) input channels per group x \(group) group\(group == 1 ? "" : "s") = "
+          + "\(cg * group); the input has \(c) channels")
+    }
+    guard m % group == 0, m >= 1, kh >= 1, kw >= 1 else {
+      throw ConvolveError.shapeMismatch("weight \(shapeText(w)) does not fit group \(group)")
+    }
+    if let bias, bias != [m] {
+      throw ConvolveError.shapeMismatch("bias has shape \(shapeText(bias)); the layer has \(m) output channels")
+    }
+    let (sy, sx) = try pair(strides, rank: spatial, default: 1, "strides")
+    let (dy, dx) = try pair(dilations, rank: spatial, default: 1, "dilations")
+    let explicit = try padding(pads, spatial: spatial)
+    let (top, bottom) = autoPad.pads(input: h, kernel: kh, stride: sy, dilation: dy, explicit: (explicit.top, explicit.bottom))
+    let (left, right) = autoPad.pads(input: width, kernel: kw, stride: sx, dilation: dx, explicit: (explicit.left, explicit.right))
+    let layer = LayerGeometry(
+      stride: (sy, sx), padding: .explicit(Padding(top: top, bottom: bottom, left: left, right: right)),
+      dilation: (dy, dx), groups: group, floor: true)
+    let out = try layer.outputSize(inputHeight: h, inputWidth: width, kernelHeight: kh, kernelWidth: kw)
+    return Geometry(bank: (m, cg, kh, kw), layer: layer, out: (out.height, out.width))
+  }
+
+  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
+    let x = try required(inputs, 0, "X"), w = try required(inputs, 1, "W")
+    let bias = inputs.count > 2 ? inputs[2] : nil
+    let g = try geometry(x: x.shape, w: w.shape, bias: bias?.shape)
+    let n = x.shape[0]
+    return [ValueType(x.rank == 3 ? [n, g.bank.m, g.out.w] : [n, g.bank.m, g.out.h, g.out.w])]
+  }
+
+  func multiplyAdds(inputs: [ValueType?], outputs: [ValueType]) -> Int {
+    guard let w = inputs[1], let out = outputs.first else { return 0 }
+    return out.shape.reduce(1, *) * w.shape.dropFirst().reduce(1, *)
+  }
+
+  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
+    let x = try inputs.take(0, "X"), w = try inputs.get(1, "W"), b = inputs.optional(2)
+    let g = try geometry(x: x.shape, w: w.shape, bias: b?.shape)
+    let bank = try FilterBank(
+      outChannels: g.bank.m, inChannelsPerGroup: g.bank.cg, kernelHeight: g.bank.kh, kernelWidth: g.bank.kw,
+      weights: try requireFloat(w, "W"), bias: try b.map { try requireFloat($0, "B") } ?? [])
+    let (n, c, h, width) = try spatialDims(x.shape)
+    let outShape = x.shape.count == 3 ? [n, g.bank.m, g.out.w] : [n, g.bank.m, g.out.h, g.out.w]
+    let data = try requireFloat(x, "X")
+    return [try perImage(n: n, c: c, h: h, w: width, data: data, outShape: outShape) { try convolutionLayer($0, bank, g.layer) }]
+  }
+}
+
+/// Runs `body` on each image of a batch (`N` tensors `C × H × W`) and stacks the results. Batch 1 shares
+/// the buffers both ways.
+func perImage(
+  n: Int, c: Int, h: Int, w: Int, data: [Float], outShape: [Int], _ body: (Tensor) throws -> Tensor
+) throws -> GraphTensor {
+  if n == 1 {
+    let out = try body(Tensor(channels: c, height: h, width: w, data: data))
+    return GraphTensor(shape: outShape, floats: out.data)
+  }
+  let per = c * h * w
+  var result: [Float] = []
+  result.reserveCapacity(outShape.reduce(1, *))
+  for i in 0 ..< n {
+    let image = Tensor(channels: c, height: h, width: w, data: Array(data[i * per ..< (i + 1) * per]))
+    result.append(contentsOf: try body(image).data)
+  }
+  return GraphTensor(shape: outShape, floats: result)
+}

@@ -1,0 +1,94 @@
+import ConvolveCore
+import Dispatch
+import Foundation
+
+/// Splits `0..<total` into contiguous ranges run across the cores; serial for small totals.
+func forEachChunk(_ total: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+  let cores = ProcessInfo.processInfo.activeProcessorCount
+  let chunks = max(1, min(cores * 4, total / max(1, minimumPerChunk)))
+  if chunks == 1 {
+    if total > 0 { body(0 ..< total) }
+    return
+  }
+  DispatchQueue.concurrentPerform(iterations: chunks) { i in
+    let lo = total * i / chunks, hi = total * (i + 1) / chunks
+    if lo < hi { body(lo ..< hi) }
+  }
+}
+
+/// A Float32 array of `count` elements whose every element the caller writes; large ones in transparent
+/// huge pages, as `Tensor.uninitialized` allocates them.
+@inline(__always)
+func uninitializedFloats(_ count: Int) -> [Float] {
+  if count >= 1 << 20 { return Tensor.uninitialized(channels: 1, height: 1, width: count).data }
+  return [Float](unsafeUninitializedCapacity: count) { _, n in n = count }
+}
+
+/// The Float32 values of a tensor, or an error naming the operator's need.
+func requireFloat(_ t: GraphTensor, _ what: String = "input") throws -> [Float] {
+  guard case .float(let v) = t.storage else {
+    throw ConvolveError.invalidArgument("\(what) is \(t.elementType); this operator needs float32")
+  }
+  return v
+}
+
+/// Rank-4 NCHW (or rank-3 NCW, treated as height 1) as (n, c, h, w).
+func spatialDims(_ shape: [Int], _ what: String = "input") throws -> (n: Int, c: Int, h: Int, w: Int) {
+  switch shape.count {
+  case 4: return (shape[0], shape[1], shape[2], shape[3])
+  case 3: return (shape[0], shape[1], 1, shape[2])
+  default:
+    throw ConvolveError.shapeMismatch("\(what) has shape \(shapeText(shape)); this operator needs N x C x H x W (or N x C x W)")
+  }
+}
+
+/// Spatial attribute lists (kernel, strides, dilations) for 1-D or 2-D as (y, x), padded for 1-D.
+func pair(_ values: [Int]?, rank spatial: Int, default value: Int, _ what: String) throws -> (Int, Int) {
+  guard let values else { return (value, value) }
+  guard values.count == spatial else {
+    throw ConvolveError.invalidArgument("\(what) has \(values.count) values; the input has \(spatial) spatial dimensions")
+  }
+  return spatial == 1 ? (1, values[0]) : (values[0], values[1])
+}
+
+/// ONNX pads `[y_begin, x_begin, y_end, x_end]` (or `[x_begin, x_end]` for 1-D) as a `Padding`.
+func padding(_ pads: [Int]?, spatial: Int) throws -> Padding {
+  guard let pads else { return .zero }
+  guard pads.count == 2 * spatial else {
+    throw ConvolveError.invalidArgument("pads has \(pads.count) values; \(2 * spatial) are needed")
+  }
+  guard pads.allSatisfy({ $0 >= 0 }) else { throw ConvolveError.invalidArgument("pads \(pads) must not be negative") }
+  return spatial == 1
+    ? Padding(top: 0, bottom: 0, left: pads[0], right: pads[1])
+    : Padding(top: pads[0], bottom: pads[2], left: pads[1], right: pads[3])
+}
+
+/// ONNX `auto_pad`.
+enum AutoPad: String {
+  case notSet = "NOTSET", sameUpper = "SAME_UPPER", sameLower = "SAME_LOWER", valid = "VALID"
+
+  init(_ node: Node) throws {
+    let text = try node.string("auto_pad", default: "NOTSET")
+    guard let value = AutoPad(rawValue: text.isEmpty ? "NOTSET" : text) else {
+      throw ConvolveError.invalidArgument("auto_pad '\(text)' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID")
+    }
+    self = value
+  }
+
+  /// Begin and end padding along one axis for a sliding window, as ONNX Runtime computes it.
+  func pads(input n: Int, kernel k: Int, stride s: Int, dilation d: Int, explicit: (Int, Int)) -> (Int, Int) {
+    switch self {
+    case .notSet: return explicit
+    case .valid: return (0, 0)
+    case .sameUpper, .sameLower:
+      let out = (n + s - 1) / s
+      let total = max(0, (out - 1) * s + d * (k - 1) + 1 - n)
+      return self == .sameUpper ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+    }
+  }
+}
+
+/// The element count of a shape inferred or read from a file, checked against overflow and the limit.
+func checkedCount(_ shape: [Int], _ what: String = "output") throws -> Int {
+  try elementCount(shape, limit: Int.max, what: what)
+}

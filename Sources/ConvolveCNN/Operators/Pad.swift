@@ -1,0 +1,122 @@
+import ConvolveCore
+
+/// ONNX Pad: constant, reflect and edge modes (wrap too); pads as an attribute (before opset 11) or input,
+/// constant_value and axes (opset 18) inputs. Negative pads crop.
+struct PadOperator: GraphOperator {
+  enum Mode: String { case constant, reflect, edge, wrap }
+  let mode: Mode
+  let attributePads: [Int]?
+  let attributeValue: Float
+
+  init(_ node: Node, opset: Int) throws {
+    let text = try node.string("mode", default: "constant")
+    guard let mode = Mode(rawValue: text) else { throw ConvolveError.invalidArgument("mode '\(text)' is not supported") }
+    self.mode = mode
+    if opset < 11 {
+      attributePads = try node.ints("paddings") ?? node.ints("pads") ?? []
+      attributeValue = try node.float("value", default: 0)
+    } else {
+      attributePads = nil
+      attributeValue = 0
+    }
+  }
+
+  /// Begin/end padding per axis of a rank-`rank` input.
+  func resolve(rank: Int, pads: [Int]?, axes: [Int]?) throws -> [(Int, Int)] {
+    guard let pads else { throw ConvolveError.invalidArgument("pads is missing") }
+    let axes = try (axes ?? Array(0 ..< rank)).map { try normalizedAxis($0, rank: rank) }
+    guard pads.count == 2 * axes.count else {
+      throw ConvolveError.invalidArgument("pads has \(pads.count) values; \(2 * axes.count) are needed")
+    }
+    var result = [(Int, Int)](repeating: (0, 0), count: rank)
+    for (i, a) in axes.enumerated() { result[a] = (pads[i], pads[i + axes.count]) }
+    return result
+  }
+
+  func outputShape(_ s: [Int], _ pads: [(Int, Int)]) throws -> [Int] {
+    try s.indices.map { i in
+      let small = { (p: Int) in p > -(1 << 40) && p < 1 << 40 }
+      guard small(pads[i].0), small(pads[i].1) else {
+        throw ConvolveError.shapeMismatch("padding axis \(i) by \(pads[i]) is out of range")
+      }
+      let (n, overflow) = s[i].addingReportingOverflow(pads[i].0 + pads[i].1)
+      guard !overflow, n >= 0 else {
+        throw ConvolveError.shapeMismatch("padding axis \(i) of length \(s[i]) by \(pads[i]) gives a negative or huge length")
+      }
+      if mode != .constant && s[i] == 0 && n > 0 {
+        throw ConvolveError.shapeMismatch("cannot \(mode.rawValue)-pad an empty axis")
+      }
+      return n
+    }
+  }
+
+  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
+    let x = try required(inputs, 0, "data")
+    let pads = try resolve(
+      rank: x.rank, pads: try attributePads ?? constantInput(inputs, 1, "pads")?.ints,
+      axes: try constantInput(inputs, 3, "axes")?.ints)
+    return [ValueType(try outputShape(x.shape, pads), x.type.elementType)]
+  }
+
+  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
+    let x = try inputs.take(0, "data")
+    let pads = try resolve(rank: x.rank, pads: attributePads ?? inputs.optional(1)?.ints, axes: inputs.optional(3)?.ints)
+    let shape = try outputShape(x.shape, pads)
+    let value = attributePads != nil ? attributeValue : (inputs.optional(2)?.floats.first ?? 0)
+    if shape.contains(0) {
+      return [x.elementType == .float32 ? GraphTensor(shape: shape, floats: []) : GraphTensor(shape: shape, int64s: [])]
+    }
+    // Per axis: the source index of each output index, or -1 for the constant.
+    let maps: [[Int]] = x.shape.indices.map { d in
+      let n = x.shape[d], begin = pads[d].0
+      return (0 ..< shape[d]).map { o in
+        var i = o - begin
+        if i >= 0 && i < n { return i }
+        switch mode {
+        case .constant: return -1
+        case .edge: return Swift.max(0, Swift.min(n - 1, i))
+        case .wrap: return ((i % n) + n) % n
+        case .reflect:
+          if n == 1 { return 0 }
+          let period = 2 * (n - 1)
+          i = ((i % period) + period) % period
+          return i < n ? i : period - i
+        }
+      }
+    }
+    let strides = stridesOf(x.shape)
+    func pad<T>(_ src: [T], _ fill: T) -> [T] {
+      let count = shape.reduce(1, *)
+      var out = [T](repeating: fill, count: count)
+      guard count > 0 else { return out }
+      if shape.isEmpty { return src }
+      let rank = shape.count, n = shape[rank - 1], inner = maps[rank - 1]
+      var index = [Int](repeating: 0, count: rank)
+      var written = 0
+      while written < count {
+        var offset = 0, constantRow = false
+        for d in 0 ..< rank - 1 {
+          let s = maps[d][index[d]]
+          if s < 0 { constantRow = true; break }
+          offset += s * strides[d]
+        }
+        if !constantRow {
+          for i in 0 ..< n where inner[i] >= 0 { out[written + i] = src[offset + inner[i]] }
+        }
+        written += n
+        var d = rank - 2
+        while d >= 0 {
+          index[d] += 1
+          if index[d] < shape[d] { break }
+          index[d] = 0
+          d -= 1
+        }
+      }
+      return out
+    }
+    switch x.storage {
+    case .float(let v): return [GraphTensor(shape: shape, floats: pad(v, value))]
+    case .int64(let v): return [GraphTensor(shape: shape, int64s: pad(v, Int64(value)))]
+    }
+  }
+}

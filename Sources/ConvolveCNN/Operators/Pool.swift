@@ -1,0 +1,48 @@
+import ConvolveCore
+
+/// The window geometry ONNX's MaxPool and AveragePool share, resolved to a ConvolveCore `Pooling` for one input shape.
+struct PoolAttributes {
+  let kernelShape: [Int]
+  let strides: [Int]?, dilations: [Int]?, pads: [Int]?
+  let autoPad: AutoPad
+  let ceilMode: Bool
+
+  init(_ node: Node) throws {
+    guard let kernel = try node.ints("kernel_shape") else { throw ConvolveError.invalidArgument("kernel_shape is missing") }
+    guard kernel.allSatisfy({ $0 >= 1 }) else { throw ConvolveError.invalidArgument("kernel_shape \(kernel) must be positive") }
+    kernelShape = kernel
+    strides = try node.ints("strides")
+    dilations = try node.ints("dilations")
+    pads = try node.ints("pads")
+    autoPad = try AutoPad(node)
+    ceilMode = try node.int("ceil_mode", default: 0) != 0
+  }
+
+  /// The pooling for an input of the given shape (N×C×H×W, or N×C×W as height 1), and the output shape.
+  func pooling(_ kind: PoolingKind, input shape: [Int], countIncludesPadding: Bool) throws -> (Pooling, [Int]) {
+    let (n, c, h, w) = try spatialDims(shape)
+    let spatial = shape.count - 2
+    let (kh, kw) = try pair(kernelShape, rank: spatial, default: 1, "kernel_shape")
+    let (sy, sx) = try pair(strides, rank: spatial, default: 1, "strides")
+    let (dy, dx) = try pair(dilations, rank: spatial, default: 1, "dilations")
+    let explicit = try padding(pads, spatial: spatial)
+    let (top, bottom) = autoPad.pads(input: h, kernel: kh, stride: sy, dilation: dy, explicit: (explicit.top, explicit.bottom))
+    let (left, right) = autoPad.pads(input: w, kernel: kw, stride: sx, dilation: dx, explicit: (explicit.left, explicit.right))
+    var pooling = Pooling(
+      kind, kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx,
+      padding: Padding(top: top, bottom: bottom, left: left, right: right), rounding: ceilMode ? .ceil : .floor)
+    (pooling.dilationY, pooling.dilationX) = (dy, dx)
+    pooling.countIncludesPadding = countIncludesPadding
+    pooling.allowsPaddingBelowKernel = true
+    let (oh, ow) = try pooling.outputSize(inputHeight: h, inputWidth: w)
+    return (pooling, spatial == 1 ? [n, c, ow] : [n, c, oh, ow])
+  }
+
+  /// Pools the N·C planes of `x` as one stack of channels.
+  func run(_ kind: PoolingKind, _ x: GraphTensor, countIncludesPadding: Bool) throws -> GraphTensor {
+    let (pooling, outShape) = try pooling(kind, input: x.shape, countIncludesPadding: countIncludesPadding)
+    let (n, c, h, w) = try spatialDims(x.shape)
+    let image = Tensor(channels: n * c, height: h, width: w, data: try requireFloat(x, "X"))
+    return GraphTensor(shape: outShape, floats: try pooling.apply(to: image).data)
+  }
+}

@@ -1,0 +1,85 @@
+import ConvolveCore
+
+/// ONNX ReduceMean (and ReduceSum, ReduceMax, ReduceMin): axes as an attribute (as an input from opset 18,
+/// 13 for ReduceSum), keepdims, noop_with_empty_axes; no axes reduces everything.
+struct ReduceOperator: GraphOperator {
+  enum Kind: String, CaseIterable { case mean = "ReduceMean", sum = "ReduceSum", max = "ReduceMax", min = "ReduceMin" }
+  let kind: Kind
+  let attributeAxes: [Int]?
+  let axesFromInput: Bool
+  let keepDims: Bool
+  let noopWithEmptyAxes: Bool
+
+  init(_ node: Node, kind: Kind, opset: Int) throws {
+    self.kind = kind
+    axesFromInput = opset >= (kind == .sum ? 13 : 18)
+    attributeAxes = axesFromInput ? nil : try node.ints("axes")
+    keepDims = try node.int("keepdims", default: 1) != 0
+    noopWithEmptyAxes = try node.int("noop_with_empty_axes", default: 0) != 0
+  }
+
+  /// The reduced axes (nil: none, the input passes through) and the output shape.
+  func plan(_ s: [Int], axes: [Int]?) throws -> (reduced: Set<Int>?, shape: [Int]) {
+    let given = axes ?? []
+    if given.isEmpty && noopWithEmptyAxes { return (nil, s) }
+    let reduced = given.isEmpty ? Set(s.indices) : Set(try given.map { try normalizedAxis($0, rank: s.count) })
+    let shape = s.indices.compactMap { i -> Int? in reduced.contains(i) ? (keepDims ? 1 : nil) : s[i] }
+    return (reduced, shape)
+  }
+
+  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
+    let x = try required(inputs, 0, "data")
+    let axes = axesFromInput ? try constantInput(inputs, 1, "axes")?.ints : attributeAxes
+    let (_, shape) = try plan(x.shape, axes: axes)
+    return [ValueType(shape, x.type.elementType)]
+  }
+
+  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
+    let x = try inputs.take(0, "data")
+    let (reduced, shape) = try plan(x.shape, axes: axesFromInput ? inputs.optional(1)?.ints : attributeAxes)
+    guard let reduced else { return [x] }
+    let v = x.floats
+    let s = x.shape
+    let outCount = shape.reduce(1, *)
+    // Output strides over the input's axes (0 on reduced axes).
+    var outStrides = [Int](repeating: 0, count: s.count)
+    var stride = 1
+    for i in s.indices.reversed() where !reduced.contains(i) {
+      outStrides[i] = stride
+      stride *= s[i]
+    }
+    let initial: Double = kind == .max ? -.infinity : kind == .min ? .infinity : 0
+    var acc = [Double](repeating: initial, count: outCount)
+    if !v.isEmpty {
+      var index = [Int](repeating: 0, count: s.count)
+      var o = 0
+      let last = s.count - 1
+      let n = last >= 0 ? s[last] : 1, inner = last >= 0 ? outStrides[last] : 0
+      var i = 0
+      while i < v.count {
+        for j in 0 ..< n {
+          let value = Double(v[i + j])
+          switch kind {
+          case .mean, .sum: acc[o + j * inner] += value
+          case .max: if value > acc[o + j * inner] || value.isNaN { acc[o + j * inner] = value }
+          case .min: if value < acc[o + j * inner] || value.isNaN { acc[o + j * inner] = value }
+          }
+        }
+        i += n
+        var d = last - 1
+        while d >= 0 {
+          index[d] += 1
+          o += outStrides[d]
+          if index[d] < s[d] { break }
+          o -= outStrides[d] * s[d]
+          index[d] = 0
+          d -= 1
+        }
+      }
+    }
+    let reducedCount = max(1, v.count / max(1, outCount))
+    let result = acc.map { kind == .mean ? Float($0 / Double(reducedCount)) : Float($0) }
+    if x.elementType == .int64 { return [GraphTensor(shape: shape, int64s: result.map { Int64($0) })] }
+    return [GraphTensor(shape: shape, floats: result)]
+  }
+}

@@ -1,0 +1,56 @@
+import ConvolveCore
+import Foundation
+
+/// ONNX Softmax: before opset 13 over the input flattened to 2-D at `axis` (default 1); from 13 along
+/// the one axis (default -1).
+struct SoftmaxOperator: GraphOperator {
+  let axis: Int
+  let coerced: Bool
+
+  init(_ node: Node, opset: Int) throws {
+    coerced = opset < 13
+    axis = try node.int("axis", default: coerced ? 1 : -1)
+  }
+
+  /// (outer, length, inner) of the softmax runs.
+  func layout(_ s: [Int]) throws -> (Int, Int, Int) {
+    if coerced {
+      let a = axis < 0 ? axis + s.count : axis
+      guard a >= 0 && a <= s.count else { throw ConvolveError.invalidArgument("axis \(axis) is outside the \(s.count) dimensions") }
+      return (s[..<a].reduce(1, *), s[a...].reduce(1, *), 1)
+    }
+    let a = try normalizedAxis(axis, rank: s.count)
+    return (s[..<a].reduce(1, *), s[a], s[(a + 1)...].reduce(1, *))
+  }
+
+  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
+    let x = try required(inputs, 0, "input")
+    _ = try layout(x.shape)
+    return [x.type]
+  }
+
+  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
+    var x = try inputs.take(0, "input")
+    let shape = x.shape
+    let (outer, n, inner) = try layout(shape)
+    var v = x.takeFloats()
+    v.withUnsafeMutableBufferPointer { p in
+      guard let base = p.baseAddress, n > 0 else { return }
+      for o in 0 ..< outer {
+        for i in 0 ..< inner {
+          let q = base + o * n * inner + i
+          var m = -Float.infinity
+          for j in 0 ..< n where q[j * inner] > m { m = q[j * inner] }
+          var sum: Float = 0
+          for j in 0 ..< n {
+            let e = Foundation.exp(q[j * inner] - m)
+            q[j * inner] = e
+            sum += e
+          }
+          for j in 0 ..< n { q[j * inner] /= sum }
+        }
+      }
+    }
+    return [GraphTensor(shape: shape, floats: v)]
+  }
+}

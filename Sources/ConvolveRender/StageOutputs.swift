@@ -1,0 +1,66 @@
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import Foundation
+
+/// Runs the stages on the photo, writing each saved stage's output; logs one line per stage and returns the
+/// files written. With `report`, also writes `00-input.png` and `report.html` (`RunReport`) into the folder.
+@discardableResult
+public func runStages(
+  _ pipeline: Pipeline, image: Tensor, input: String, outputDirectory: String, maps: FeatureMapWriter,
+  overlay: Bool, report: Bool = false, prefix: (Int, Pipeline.Stage) -> String,
+  log: (String) -> Void = { print($0) }
+) throws -> [String] {
+  var written: [String] = []
+  var last = image
+  var featureStage = false
+  var page: RunReport?
+  if report {
+    let preview = (outputDirectory as NSString).appendingPathComponent("00-input.png")
+    let shown = image.channels == 2 ? image.firstChannels(1) : image
+    try saveImage(ConvolveCore.map(shown, .clip), path: preview)
+    page = RunReport(
+      pipeline: pipeline, inputName: (input as NSString).lastPathComponent, input: image,
+      inputImage: "00-input.png")
+  }
+  // Each stage's time runs from the end of the previous callback to the start of this one: its operation only.
+  let clock = ContinuousClock()
+  var mark = clock.now
+  let (prepared, note) = pipeline.prepared(image)
+  if let note { log("note: \(note)") }
+  try pipeline.run(prepared) { i, stage, output in
+    let elapsed = mark.duration(to: clock.now)
+    defer { mark = clock.now }
+    last = output
+    switch stage.operation {
+    case .pool, .upsample: break
+    default: featureStage = true
+    }
+    var files: [String] = []
+    if stage.save {
+      files = try maps.write(output, directory: outputDirectory, stem: prefix(i, stage), imageLike: !featureStage)
+      written += files
+      log("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    page?.add(stage, output: output, milliseconds: seconds * 1000, files: files)
+  }
+  if let page {
+    let path = try page.write(directory: outputDirectory)
+    written.append(path)
+    log("report: \(path)")
+  }
+  if overlay && last.height > 1 {
+    var mean = Tensor(channels: 1, height: last.height, width: last.width)
+    for c in 0 ..< last.channels {
+      for i in 0 ..< last.planeSize { mean.data[i] += last.data[c * last.planeSize + i] / Float(last.channels) }
+    }
+    let heat = ConvolveCore.map(mean, .normalize)
+    let path = (outputDirectory as NSString).appendingPathComponent("\(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent)-overlay.png")
+    let photo = image.channels >= 3 ? image.firstChannels(3) : image.firstChannels(1)
+    try saveImage(try ConvolveRender.overlay(heat, on: photo), path: path)
+    log("overlay: \(path)")
+    written.append(path)
+  }
+  return written
+}

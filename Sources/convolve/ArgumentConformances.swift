@@ -1,0 +1,71 @@
+import ArgumentParser
+import ConvolveBatch
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import ConvolveLecture
+import ConvolveRender
+import Foundation
+
+extension Border: ExpressibleByArgument {
+  public init?(argument: String) { self.init(name: argument) }
+  public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension ConvolutionMode: ExpressibleByArgument {}
+
+/// Parses `N` or `Y,X` into a pair of positive integers.
+struct Pair: ExpressibleByArgument, Equatable, CustomStringConvertible {
+  var y: Int, x: Int
+  init(_ y: Int, _ x: Int) { (self.y, self.x) = (y, x) }
+  var description: String { y == x ? "\(y)" : "\(y),\(x)" }
+  var defaultValueDescription: String { description }
+  init?(argument: String) {
+    let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.allSatisfy({ $0 != nil }) else { return nil }
+    switch parts.count {
+    case 1: (y, x) = (parts[0]!, parts[0]!)
+    case 2: (y, x) = (parts[0]!, parts[1]!)
+    default: return nil
+    }
+  }
+}
+
+/// Parses padding as `P`, `V,H` or `TOP,BOTTOM,LEFT,RIGHT`.
+extension Padding: ExpressibleByArgument {
+  public init?(argument: String) {
+    let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+    switch parts.count {
+    case 1: self.init(parts[0]!)
+    case 2: self.init(vertical: parts[0]!, horizontal: parts[1]!)
+    case 4: self.init(top: parts[0]!, bottom: parts[1]!, left: parts[2]!, right: parts[3]!)
+    default: return nil
+    }
+  }
+}
+
+extension LayerPadding: ExpressibleByArgument {
+  public init?(argument: String) {
+    switch argument {
+    case "same": self = .same
+    case "valid": self = .uniform(0)
+    default:
+      guard let padding = Padding(argument: argument) else { return nil }
+      self = .explicit(padding)
+    }
+  }
+}
+
+extension OutputMapping: ExpressibleByArgument {}
+extension Colormap: ExpressibleByArgument {}
+extension ResizeMethod: ExpressibleByArgument {}
+extension PoolingKind: ExpressibleByArgument {
+  public init?(argument: String) { self.init(rawValue: argument == "avg" ? "average" : argument) }
+}
+
+extension ImageFormat: ExpressibleByArgument {
+  public init?(argument: String) { self.init(name: argument) }
+  public static var allValueStrings: [String] { ["png", "jpg"] }
+  public var defaultValueDescription: String { fileExtension }
+}

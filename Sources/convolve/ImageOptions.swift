@@ -1,0 +1,148 @@
+import ArgumentParser
+import ConvolveBatch
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import ConvolveLecture
+import ConvolveRender
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How images are read.
+struct ImageInputOptions: ParsableArguments {
+  @Flag(help: "Keep JPEG pixels as stored instead of applying the EXIF orientation.")
+  var noAutoOrient = false
+
+  @Option(help: "Refuse images with more pixels than this; checked from the header before decoding.")
+  var maxPixels = 100_000_000
+
+  func validate() throws {
+    if maxPixels < 1 { throw ValidationError("--max-pixels is \(maxPixels); it must be at least 1") }
+  }
+
+  /// Loads `path`, or standard input when it is `-` (the format is recognised from the bytes).
+  func load(_ path: String) throws -> LoadedImage {
+    guard path == standardStream else { return try loadImage(path: path, autoOrient: !noAutoOrient, maxPixels: maxPixels) }
+    if isatty(STDIN_FILENO) != 0 {
+      throw ValidationError("the input is '-' (standard input) but nothing is piped in; pipe an image (cat photo.jpg | convolve ...) or give a file")
+    }
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    return try loadImage(data: data, name: "standard input", autoOrient: !noAutoOrient, maxPixels: maxPixels)
+  }
+}
+
+/// How a float result becomes an image file.
+struct ImageOutputOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "How float values become image values: clip (to [0,1]), abs (|v|, clipped), normalize (min-max), offset (v + 0.5).",
+      discussion: "Defaults to the filter's own choice: clip for low-pass filters, abs or normalize for high-pass ones.",
+      valueName: "mapping"))
+  var outputRange: OutputMapping?
+
+  @Option(help: ArgumentHelp("PNG bit depth, 8 or 16 (default: 16 when the input is a 16-bit PNG, else 8).", valueName: "bits"))
+  var depth: Int?
+
+  @Option(help: "JPEG quality, 1 to 100.")
+  var quality = 92
+
+  @Option(
+    help: ArgumentHelp(
+      "PNG zlib level, 0 (store) to 9, with libpng's adaptive row filters (default: fast Paeth + run-length coding).",
+      discussion: "The default is several times faster than level 6 and about as small on photographs; levels 6 to 9 can be smaller on screenshots and graphics.",
+      valueName: "level"))
+  var pngCompression: Int?
+
+  @Flag(help: "Allow the output file to replace the input file.")
+  var inPlace = false
+
+  @Flag(help: "Write no ICC profile and no EXIF (by default a PNG or JPEG output keeps the input's, with the EXIF orientation set to 1 when the pixels were turned upright).")
+  var strip = false
+
+  func validate() throws {
+    if let depth, depth != 8 && depth != 16 { throw ValidationError("--depth is \(depth); use 8 or 16") }
+    guard (1 ... 100).contains(quality) else { throw ValidationError("--quality is \(quality); use 1 to 100") }
+    if let pngCompression, !(0 ... 9).contains(pngCompression) {
+      throw ValidationError("--png-compression is \(pngCompression); use 0 to 9")
+    }
+  }
+
+  /// Writes `tensor` to `path`, or to standard output in `format` when `path` is `-`, with the ICC profile and
+  /// EXIF of `input` unless --strip.
+  func save(_ tensor: Tensor, to path: String, input: LoadedImage?, format: ImageFormat? = nil) throws {
+    let toStream = path == standardStream
+    guard let kind = toStream ? format : try ImageFormat(path: path) else {
+      throw ValidationError("the output is '-' (standard output); give its format with --format png or --format jpg")
+    }
+    let bits = depth ?? ((input?.info.bitDepth == 16 && kind == .png) ? 16 : 8)
+    var metadata = ImageMetadata.none
+    if let input, !strip {
+      let (fitted, notes) = input.metadata.fitted(channels: tensor.channels, format: kind)
+      metadata = fitted
+      for note in notes { FileHandle.standardError.write(Data("note: \(toStream ? "standard output" : path): \(note)\n".utf8)) }
+    }
+    if toStream {
+      let data = try encodeImage(
+        tensor, format: kind, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
+      FileHandle.standardOutput.write(data)
+    } else {
+      try saveImage(tensor, path: path, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
+    }
+  }
+}
+
+/// `-` as an input or output: standard input or standard output.
+let standardStream = "-"
+
+/// The format of an output: `--format` for `-` (required there), else the extension, which `--format` must match.
+func checkStreamFormat(output: String?, format: ImageFormat?) throws {
+  guard let output else { return }
+  if output == standardStream {
+    guard format != nil else {
+      throw ValidationError("the output is '-' (standard output); give its format with --format png or --format jpg")
+    }
+    if isatty(STDOUT_FILENO) != 0 {
+      throw ValidationError("standard output is a terminal; redirect it (> out.png) or pipe it into another program")
+    }
+  } else if let format, let named = try? ImageFormat(path: output), named != format {
+    throw ValidationError(
+      "--format \(format.fileExtension) does not match the output \(output); --format is for '-' (standard output), "
+        + "a file's format follows its extension")
+  }
+}
+
+/// Checks an output path before any work is done: a known image extension, an existing folder, and not the
+/// input file unless `inPlace`.
+func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
+  if output == standardStream { return }
+  _ = try ImageFormat(path: output)
+  let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+  var isFolder: ObjCBool = false
+  guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+    throw ConvolveError.file(path: output, reason: "the folder \(folder) does not exist")
+  }
+  let a = URL(fileURLWithPath: input).resolvingSymlinksInPath().standardizedFileURL.path
+  let b = URL(fileURLWithPath: output).resolvingSymlinksInPath().standardizedFileURL.path
+  if a == b && !inPlace {
+    throw ValidationError("the output \(output) is the input file; pass --in-place to replace it")
+  }
+}
+
+/// Creates the output directory if needed.
+func prepareDirectory(_ path: String) throws {
+  do {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  } catch {
+    throw ConvolveError.file(path: path, reason: "cannot create the output folder")
+  }
+}
+
+/// The file name without folder and extension.
+func stem(of path: String) -> String {
+  URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+}

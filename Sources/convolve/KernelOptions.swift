@@ -1,0 +1,130 @@
+import ArgumentParser
+import ConvolveBatch
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import ConvolveLecture
+import ConvolveRender
+import Foundation
+
+/// Where the kernel comes from, and its orientation.
+struct KernelOptions: ParsableArguments {
+  @Option(name: [.short, .long], help: "A filter from the library (see `convolve filters`).", completion: filterNameCompletion)
+  var filter: String?
+  // `.unconditional`: the value is taken even when it starts with '-', as "-1,-1,-1;-1,8,-1;-1,-1,-1" does.
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "An inline kernel: rows separated by ';', values by ',' (fractions like 1/16), an ImageMagick kernel (\"3x3: ...\") or a kernel file.",
+      discussion: "Forms: \(kernelSyntaxSummary).", valueName: "kernel"),
+    completion: .file(extensions: ["txt", "mat", "npy", "json"]))
+  var kernel: String?
+  @Option(
+    help: ArgumentHelp(
+      "A kernel file: the library's JSON format, a libvips matrix (.mat), a .txt matrix or a 2-D .npy array.",
+      valueName: "file"),
+    completion: .file(extensions: ["json", "mat", "txt", "npy"]))
+  var kernelFile: String?
+  @Option(help: "Gaussian/unsharp standard deviation in pixels.") var sigma: Double?
+  @Option(help: "Gaussian radius in pixels (default ceil(3 sigma)).") var radius: Int?
+  @Option(help: "Unsharp amount.") var amount: Double?
+  @Option(help: "Box size.") var size: Int?
+  @Flag(help: "Divide the kernel by the sum of its weights (ignored when the sum is 0).") var normalize = false
+  @Flag(help: "Correlate: slide the kernel as written instead of flipped.") var correlate = false
+  @Flag(help: "Print the kernel that will be applied.") var showKernel = false
+
+  /// How many of --filter, --kernel and --kernel-file were given.
+  var sourceCount: Int { [filter, kernel, kernelFile].compactMap { $0 }.count }
+
+  /// At most one source here; the commands require exactly one (`batch` none with --pipeline).
+  func validate() throws {
+    if sourceCount > 1 { throw ValidationError("give exactly one of --filter, --kernel and --kernel-file") }
+  }
+
+  var overrides: FilterParameters { FilterParameters(sigma: sigma, radius: radius, amount: amount, size: size) }
+
+  /// The filter to apply. A libvips matrix's offset is in 0...255 units: divided by 255 for photos (values in
+  /// [0, 1], whatever the bit depth), kept as is for `--input` matrices (`photo: false`).
+  func resolve(photo: Bool = true) throws -> ResolvedFilter {
+    var resolved: ResolvedFilter
+    if let filter {
+      resolved = try standardLibrary.get().resolve(filter, overrides: overrides)
+    } else {
+      let option = kernel != nil ? "--kernel" : "--kernel-file"
+      let source: KernelSource
+      do {
+        source = try kernel.map(parseKernelArgument) ?? readKernelFile(kernelFile ?? "")
+      } catch ConvolveError.invalidArgument(let message) {
+        throw ValidationError(message)  // a value error: exit 64
+      }
+      switch source {
+      case .filter(let definition):
+        let library = (try? standardLibrary.get()) ?? FilterLibrary(definitions: [])
+        resolved = try library.resolve(definition, overrides: overrides)
+      case .matrix(let m):
+        try rejectParameters(option)
+        let k = m.kernel
+        let fromFile = kernelFile != nil || [.npy, .textFile, .vipsMatrix].contains(m.syntax)
+        resolved = ResolvedFilter(
+          name: fromFile ? lastComponent(kernelFile ?? kernel ?? "") : "inline", kernels: [k],
+          output: m.offset == 0 && abs(k.sum) < 1e-6 ? .abs : .clip)
+        resolved.offset = photo ? m.offset / 255 : m.offset
+      }
+    }
+    if normalize { resolved.kernels = resolved.kernels.map(\.normalized) }
+    return resolved
+  }
+
+  private func rejectParameters(_ source: String) throws {
+    if !overrides.givenNames.isEmpty {
+      throw ValidationError("--\(overrides.givenNames[0]) applies to generated library filters, not to \(source)")
+    }
+  }
+}
+
+/// Output mode, padding, border, stride, dilation.
+struct GeometryOptions: ParsableArguments {
+  @Option(help: "Which part of the full convolution to keep: full (every overlap), same (the input size), valid (full overlaps only).") var mode: ConvolutionMode = .same
+  @Option(help: ArgumentHelp("Border rule: zero, replicate, reflect, symmetric, wrap, or an OpenCV/SciPy/PyTorch alias (default: replicate for images, zero for matrices).", valueName: "border"))
+  var border: Border?
+  @Option(help: "Explicit padding instead of the mode's: P, V,H or TOP,BOTTOM,LEFT,RIGHT.") var padding: Padding?
+  @Option(help: "Stride: N or Y,X.") var stride = Pair(1, 1)
+  @Option(help: "Dilation: N or Y,X.") var dilation = Pair(1, 1)
+  @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
+
+  func validate() throws {
+    if stride.y < 1 || stride.x < 1 { throw ValidationError("--stride is \(stride.y),\(stride.x); it must be at least 1") }
+    if dilation.y < 1 || dilation.x < 1 {
+      throw ValidationError("--dilation is \(dilation.y),\(dilation.x); it must be at least 1")
+    }
+  }
+
+  func options(correlate: Bool, defaultBorder: Border) -> ConvolutionOptions {
+    var o = ConvolutionOptions(
+      mode: mode, padding: padding, border: border ?? defaultBorder, correlate: correlate, floor: floor)
+    (o.strideY, o.strideX) = (stride.y, stride.x)
+    (o.dilationY, o.dilationX) = (dilation.y, dilation.x)
+    return o
+  }
+}
+
+/// The filter library, read once per process.
+let standardLibrary = Result { try FilterLibrary.standard() }
+
+/// Shell completion of image files.
+let imageFileCompletion = CompletionKind.file(extensions: ["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"])
+
+/// Shell completion of library filter names (the completion scripts call the binary back for these).
+let filterNameCompletion = CompletionKind.custom { _, _, prefix in
+  ((try? standardLibrary.get())?.names ?? []).filter { $0.hasPrefix(prefix) }
+}
+
+/// Resolves a library filter name to its (first) kernel, for layers and pipelines.
+func libraryKernel(named name: String) throws -> Kernel {
+  let filter = try standardLibrary.get().resolve(name)
+  guard filter.kernels.count == 1 else {
+    throw ConvolveError.invalidArgument(
+      "filter '\(name)' combines \(filter.kernels.count) kernels; name its parts (e.g. \(name)-x, \(name)-y)")
+  }
+  return filter.kernels[0]
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import ConvolveBatch
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import ConvolveLecture
+import ConvolveRender
+import Foundation
+
+struct LayerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "layer",
+    abstract: "Run one CNN convolution layer on a photo and write its activation maps.",
+    discussion: """
+      Follows PyTorch: the layer computes CROSS-CORRELATION (the kernel is not flipped), weights are \
+      [N][C/groups][kh][kw] and one bias per filter, and each of the N filters gives one feature map:
+        out[n] = bias[n] + sum over c of correlate(in[c], weight[n][c])
+        size   = floor((H + 2p - d(k-1) - 1) / s) + 1   (a stride that does not fit is an error unless --floor)
+      Library filters given with --filters are flipped first, so they respond as with `convolve filter`, \
+      and see the mean of the input channels.
+
+      Writes OUTDIR/<name>-conv.png (a montage of every map, each normalised on its own), then \
+      <name>-act.png and <name>-pool.png for the optional activation and pooling stages.
+
+      Examples:
+        convolve layer photo.jpg out/ --weights Filters/layers/edges.npy --bias Filters/layers/edges-bias.npy \\
+            --padding same --activation relu --pool max:2 --colormap viridis
+        convolve layer photo.jpg out/ --filters sobel-x,sobel-y,laplacian4 --padding same --activation relu
+      """)
+
+  @Argument(help: "Input image (PNG or JPEG).") var input: String
+  @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
+
+  @Option(help: "Weights as .npy, shape [N][C/groups][kh][kw] (float32 or float64).") var weights: String?
+  @Option(help: "Bias as .npy, shape [N].") var bias: String?
+  @Option(help: "Comma-separated library filters to use as the N filters instead of --weights.") var filters: String?
+  @Option(help: "Stride: N or Y,X.") var stride = Pair(1, 1)
+  @Option(help: "Padding: same, valid, P, V,H or TOP,BOTTOM,LEFT,RIGHT (zeros).") var padding = LayerPadding.uniform(0)
+  @Option(help: "Dilation: N or Y,X.") var dilation = Pair(1, 1)
+  @Option(help: "Groups (C for depthwise).") var groups = 1
+  @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
+  @Option(help: "Activation after the convolution: relu, leaky-relu[:slope], sigmoid, tanh, elu[:alpha], maxout:k.")
+  var activation: String?
+  @Option(help: "Pooling after the activation: KIND:SIZE[:STRIDE], KIND max, avg or min (e.g. max:2).") var pool: String?
+  @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
+
+  @OptionGroup(title: "Feature maps") var mapOptions: MapOutputOptions
+  @OptionGroup(title: "Input") var load: ImageInputOptions
+
+  func validate() throws {
+    if (weights == nil) == (filters == nil) { throw ValidationError("give either --weights or --filters") }
+    if bias != nil && weights == nil { throw ValidationError("--bias goes with --weights") }
+  }
+
+  func run() throws {
+    let image = try load.load(input)
+    let bank: FilterBank
+    if let weights {
+      bank = try FilterBank(weights: NPYArray.read(path: weights), bias: try bias.map { try NPYArray.read(path: $0) })
+    } else {
+      let names = (filters ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+      bank = try FilterBank(
+        libraryKernels: try names.map(libraryKernel(named:)), channels: image.tensor.channels)
+    }
+    let geometry = LayerGeometry(
+      stride: (stride.y, stride.x), padding: padding, dilation: (dilation.y, dilation.x), groups: groups, floor: floor)
+    var stages: [Pipeline.Stage] = [.init(name: "conv", operation: .conv(bank, geometry), save: true)]
+    if let activation { stages.append(.init(name: "act", operation: .activation(try Activation(parsing: activation)), save: true)) }
+    if let pool {
+      stages.append(
+        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: floor ? .floor : .exact)), save: true))
+    }
+    try prepareDirectory(outputDirectory)
+    try runStages(
+      Pipeline(name: "layer", stages: stages), image: image.tensor, input: input, outputDirectory: outputDirectory,
+      maps: mapOptions.writer, overlay: overlay, prefix: { _, stage in "\(stem(of: input))-\(stage.name)" })
+  }
+}

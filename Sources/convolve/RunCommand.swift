@@ -1,0 +1,43 @@
+import ArgumentParser
+import ConvolveBatch
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import ConvolveLecture
+import ConvolveRender
+import Foundation
+
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a CNN pipeline file on a photo and write every stage's output.",
+    discussion: """
+      A pipeline is a JSON file listing stages (conv, conv-transpose, activation, pool, global-avg-pool, \
+      upsample, flatten); see Filters/pipelines/README.md. Each saved stage is written as \
+      OUTDIR/<NN>-<stage>.png: a montage of its feature maps, or an image when no convolution has run yet; \
+      flattened vectors are written as .npy. --report adds OUTDIR/report.html, one page (no script, images \
+      beside it) with the input and every stage: operation, shape, time, value range overall and per map, image.
+
+      Example:
+        convolve run Filters/pipelines/edges.json SampleImages/astronaut.png out/edges --colormap viridis --report
+      """)
+
+  @Argument(help: "Pipeline file (JSON).") var pipeline: String
+  @Argument(help: "Input image (PNG or JPEG).") var input: String
+  @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
+  @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
+  @Flag(help: "Also write OUTDIR/report.html: every stage's operation, shape, time, value range and image.")
+  var report = false
+
+  @OptionGroup(title: "Feature maps") var mapOptions: MapOutputOptions
+  @OptionGroup(title: "Input") var load: ImageInputOptions
+
+  func run() throws {
+    let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+    let image = try load.load(input)
+    try prepareDirectory(outputDirectory)
+    try runStages(
+      chain, image: image.tensor, input: input, outputDirectory: outputDirectory, maps: mapOptions.writer, overlay: overlay,
+      report: report, prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name })
+  }
+}

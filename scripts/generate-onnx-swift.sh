@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Regenerates Sources/ConvolveFormats/ONNX/onnx.pb.swift, the Swift types for ONNX's
+# protobuf schema (onnx.proto), with protoc + swift-protobuf's protoc-gen-swift plugin.
+#
+# The generated file is committed; neither CI nor a normal build runs this script.
+# Run it only to move to a newer ONNX schema or swift-protobuf, and commit the result.
+#
+# Versions used for the committed file:
+#   onnx.proto   from the Python package onnx 1.23.2 (pip install onnx==1.23.2)
+#   protoc       libprotoc 3.21.12 (Debian package protobuf-compiler)
+#   plugin       protoc-gen-swift 1.39.0 (github.com/apple/swift-protobuf, tag 1.39.0;
+#                must match the SwiftProtobuf runtime version in Package.swift)
+#   Swift        6.3.1
+#
+# Building the plugin (it is not a product of this package): make a throwaway package
+# outside the repo, e.g. /work/protogen, whose Package.swift is
+#
+#     // swift-tools-version:5.9
+#     import PackageDescription
+#     let package = Package(
+#         name: "protogen",
+#         dependencies: [
+#             .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+#         ],
+#         targets: [
+#             .target(name: "Dummy", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+#         ]
+#     )
+#
+# with one source file Sources/Dummy/Dummy.swift containing `import SwiftProtobuf`, then
+#
+#     cd /work/protogen
+#     nice -n 10 swift build -c release --product protoc-gen-swift --scratch-path /work/protogen/.build
+#
+# (about 1 minute on 2 cores, measured; longer on a busy machine). The plugin is then
+# /work/protogen/.build/release/protoc-gen-swift.
+#
+# Usage:
+#     scripts/generate-onnx-swift.sh [PATH/TO/protoc-gen-swift]
+#   or  PROTOC_GEN_SWIFT=PATH/TO/protoc-gen-swift scripts/generate-onnx-swift.sh
+#
+# Environment:
+#   PROTOC_GEN_SWIFT  the plugin, if not given as the first argument
+#   PYTHON            the Python whose onnx package provides onnx.proto (default: python3)
+#   OUT_ROOT          root the output path is relative to (default: the repo root)
+#
+# Options passed to the plugin: Visibility=Internal (the ONNX loader lives in the same
+# module, so the generated types stay out of ConvolveFormats' public API) and
+# UseAccessLevelOnImports=false (a plain `import SwiftProtobuf`, as the package builds
+# in Swift 5 language mode).
+set -euo pipefail
+
+EXPECTED_ONNX_VERSION="1.23.2"
+EXPECTED_PROTOC_VERSION="libprotoc 3.21.12"
+EXPECTED_PLUGIN_VERSION="protoc-gen-swift 1.39.0"
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$script_dir/.." && pwd)"
+out_root="${OUT_ROOT:-$repo_root}"
+out_rel="Sources/ConvolveFormats/ONNX/onnx.pb.swift"
+out_file="$out_root/$out_rel"
+
+plugin="${1:-${PROTOC_GEN_SWIFT:-}}"
+if [[ -z "$plugin" ]]; then
+  echo "error: give the protoc-gen-swift path as the first argument or in PROTOC_GEN_SWIFT" >&2
+  echo "       (how to build it: see the header of $0)" >&2
+  exit 2
+fi
+if [[ ! -x "$plugin" ]]; then
+  echo "error: protoc-gen-swift not found or not executable: $plugin" >&2
+  exit 2
+fi
+plugin="$(cd "$(dirname "$plugin")" && pwd)/$(basename "$plugin")"
+
+if ! command -v protoc >/dev/null 2>&1; then
+  echo "error: protoc not on PATH (Debian: apt-get install protobuf-compiler)" >&2
+  exit 2
+fi
+
+python="${PYTHON:-python3}"
+if ! onnx_info="$("$python" -c 'import onnx, os; print(onnx.__version__); print(os.path.dirname(onnx.__file__))')"; then
+  echo "error: the Python package onnx is not importable with $python (pip install onnx==$EXPECTED_ONNX_VERSION)" >&2
+  exit 2
+fi
+onnx_version="$(sed -n 1p <<<"$onnx_info")"
+onnx_dir="$(sed -n 2p <<<"$onnx_info")"
+proto="$onnx_dir/onnx.proto"
+if [[ ! -f "$proto" ]]; then
+  echo "error: $proto not found in the onnx package" >&2
+  exit 2
+fi
+
+protoc_version="$(protoc --version)"
+plugin_version="$("$plugin" --version)"
+
+echo "onnx:             $onnx_version ($proto)"
+echo "protoc:           $protoc_version"
+echo "protoc-gen-swift: $plugin_version ($plugin)"
+[[ "$onnx_version" == "$EXPECTED_ONNX_VERSION" ]] ||
+  echo "warning: onnx $onnx_version, the committed file was made from $EXPECTED_ONNX_VERSION" >&2
+[[ "$protoc_version" == "$EXPECTED_PROTOC_VERSION" ]] ||
+  echo "warning: $protoc_version, the committed file was made with $EXPECTED_PROTOC_VERSION" >&2
+[[ "$plugin_version" == "$EXPECTED_PLUGIN_VERSION" ]] ||
+  echo "warning: $plugin_version, the committed file was made with $EXPECTED_PLUGIN_VERSION (it must match the SwiftProtobuf runtime in Package.swift)" >&2
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/in" "$tmp/out"
+# Copy so that protoc sees the file as plain "onnx.proto" (the generated header names it so).
+cp "$proto" "$tmp/in/onnx.proto"
+
+protoc \
+  --plugin=protoc-gen-swift="$plugin" \
+  --proto_path="$tmp/in" \
+  --swift_out="$tmp/out" \
+  --swift_opt=Visibility=Internal \
+  --swift_opt=UseAccessLevelOnImports=false \
+  --swift_opt=FileNaming=DropPath \
+  "$tmp/in/onnx.proto"
+
+{
+  echo "// Generated by scripts/generate-onnx-swift.sh from onnx.proto of the Python package"
+  echo "// onnx $onnx_version, with $protoc_version and $plugin_version. Do not edit by hand."
+  echo
+  cat "$tmp/out/onnx.pb.swift"
+} >"$tmp/onnx.pb.swift"
+
+mkdir -p "$(dirname "$out_file")"
+mv "$tmp/onnx.pb.swift" "$out_file"
+echo "wrote $out_file ($(wc -l <"$out_file") lines)"
