@@ -36,7 +36,7 @@ struct FilterCommand: ParsableCommand {
         convolve filter --input "4,5,6;7,8,9" --kernel "1;1;1" --mode full --print
         convolve filter photo.png edges.png --kernel "-1,-1,-1;-1,8,-1;-1,-1,-1"
         convolve filter photo.png edges.png --kernel "3x3: -1,-1,-1,-1,8,-1,-1,-1,-1"
-        curl -s https://example.com/photo.jpg | convolve filter - - --filter gaussian --format jpg > blurred.jpg
+        cat photo.jpg | convolve filter - - --filter box3 --format jpg > out.jpg
 
       A PNG or JPEG output keeps the input's ICC profile and EXIF (with the orientation set to 1 when the \
       pixels were turned upright, kept with --no-auto-orient); --strip leaves them out.
