@@ -18,7 +18,7 @@ struct ImageInputOptions: ParsableArguments {
   @Flag(help: "Keep JPEG pixels as stored instead of applying the EXIF orientation.")
   var noAutoOrient = false
 
-  @Option(help: "Refuse images with more pixels than this; checked from the header before decoding.")
+  @Option(help: ArgumentHelp("Refuse images with more pixels than this; checked from the header before decoding.", valueName: "n"))
   var maxPixels = 100_000_000
 
   func validate() throws {
@@ -30,19 +30,33 @@ struct ImageInputOptions: ParsableArguments {
   }
 }
 
+/// How `filter` and `batch` filter a photo's values: in which light, and what happens to alpha.
+struct PhotoFilterFlags: ParsableArguments {
+  @Flag(help: "Filter in linear light: decode sRGB before filtering and encode the result after (no dark fringes between bright and dark areas).")
+  var linear = false
+
+  @Option(
+    help: ArgumentHelp(
+      "How an alpha channel is treated: premultiply (colour times alpha, all channels filtered, divided back) or keep (colour filtered alone, alpha copied as it is).",
+      discussion: "premultiply keeps the colour under transparent pixels from bleeding into visible edges; filters whose weights sum to 0 (edge detectors) see the colour over black and keep the alpha.",
+      valueName: "rule"))
+  var alpha: AlphaHandling = .premultiply
+
+  var options: PhotoFilterOptions { PhotoFilterOptions(linear: linear, alpha: alpha) }
+}
+
 /// How a float result becomes an image file.
 struct ImageOutputOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "How float values become image values: clip (to [0,1]), abs (|v|, clipped), normalize (min-max), offset (v + 0.5).",
-      discussion: "Defaults to the filter's own choice: clip for low-pass filters, abs or normalize for high-pass ones.",
+      "How float values become image values: clip (to [0,1]), abs (|v|, clipped), normalize (min-max), offset (v + 0.5) (default: the filter's own choice: clip for low-pass filters, abs or normalize for high-pass ones; clip for pool and upsample).",
       valueName: "mapping"))
   var outputRange: OutputMapping?
 
   @Option(help: ArgumentHelp("PNG bit depth, 8 or 16 (default: 16 when the input is a 16-bit PNG, else 8).", valueName: "bits"))
   var depth: Int?
 
-  @Option(help: "JPEG quality, 1 to 100.")
+  @Option(help: ArgumentHelp("JPEG quality, 1 to 100.", valueName: "q"))
   var quality = 92
 
   @Option(
@@ -51,9 +65,6 @@ struct ImageOutputOptions: ParsableArguments {
       discussion: "The default is several times faster than level 6 and about as small on photographs; levels 6 to 9 can be smaller on screenshots and graphics.",
       valueName: "level"))
   var pngCompression: Int?
-
-  @Flag(help: "Allow the output file to replace the input file.")
-  var inPlace = false
 
   func validate() throws {
     if let depth, depth != 8 && depth != 16 { throw ValidationError("--depth is \(depth); use 8 or 16") }
@@ -69,6 +80,9 @@ struct ImageOutputOptions: ParsableArguments {
   }
 }
 
+/// The help of `--in-place`, for the commands that write one file.
+let inPlaceHelp = ArgumentHelp("Allow the output file to replace the input file.")
+
 /// Checks an output path before any work is done: a known image extension, an existing folder, and not the
 /// input file unless `inPlace`.
 func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
@@ -82,6 +96,32 @@ func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
   let b = URL(fileURLWithPath: output).resolvingSymlinksInPath().standardizedFileURL.path
   if a == b && !inPlace {
     throw ValidationError("the output \(output) is the input file; pass --in-place to replace it")
+  }
+}
+
+/// Writes an output folder whole or not at all: `body` fills a temporary folder beside it (`AtomicFile.writeFolder`),
+/// renamed into place when complete; on a failure the temporary folder and any parent folders made for it are
+/// removed. `body` gets the temporary path and a log that prints its lines with the final path in place of it.
+@discardableResult
+func writeOutputFolder(_ path: String, _ body: (_ temporary: String, _ log: @escaping (String) -> Void) throws -> [String])
+  throws -> [String]
+{
+  var folder = path
+  while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
+  var missing: [String] = []
+  var ancestor = parentPath(folder)
+  while !ancestor.isEmpty && !FileManager.default.fileExists(atPath: ancestor) {
+    missing.append(ancestor)
+    ancestor = parentPath(ancestor)
+  }
+  do {
+    try makeFolders(parentPath(folder))
+    return try AtomicFile.writeFolder(folder) { temporary in
+      try body(temporary) { line in print(line.replacingOccurrences(of: temporary, with: folder)) }
+    }
+  } catch {
+    for made in missing { rmdir(made) }
+    throw error
   }
 }
 

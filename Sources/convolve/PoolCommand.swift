@@ -21,16 +21,17 @@ struct PoolCommand: ParsableCommand {
 
   @Argument(help: "Input image (PNG or JPEG).") var input: String
   @Argument(help: "Output image.") var output: String
-  @Option(help: "max, avg or min.") var kind: PoolingKind = .max
-  @Option(help: "Window size: N or H,W.") var size = Pair(2, 2)
-  @Option(help: "Stride: N or Y,X (default: the window size).") var stride: Pair?
-  @Option(help: "Padding on each side.") var padding = 0
+  @Option(help: "What each window gives: its maximum, average or minimum.") var kind: PoolingKind = .max
+  @Option(help: ArgumentHelp("Window size: N or H,W.", valueName: "size")) var size = Pair(2, 2)
+  @Option(help: ArgumentHelp("Stride: N or Y,X (default: the window size).", valueName: "stride")) var stride: Pair?
+  @Option(help: ArgumentHelp("Padding on each side.", valueName: "p")) var padding = 0
   @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
+  @Flag(help: inPlaceHelp) var inPlace = false
 
   func run() throws {
-    try checkOutput(output, input: input, inPlace: out.inPlace)
+    try checkOutput(output, input: input, inPlace: inPlace)
     let image = try load.load(input)
     let stride = stride ?? size
     let pooling = Pooling(
