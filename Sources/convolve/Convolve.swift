@@ -7,12 +7,6 @@ import ConvolveLecture
 import ConvolveRender
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 @main
 struct Convolve: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -59,7 +53,8 @@ struct Convolve: ParsableCommand {
 ///   line and where to find its help: what the parser rejects, a `ValidationError`, and a
 ///   `ConvolveError.invalidArgument` or `.shapeMismatch` from a library call made with the user's values
 ///   (an unknown filter, `--activation gelu`, a stride that does not fit the photo);
-/// - exit 1 for a file error, one line naming the file: `ConvolveError.file` and anything else. Loaders
+/// - exit 1 for a file error, one line naming the file: `ConvolveError.file` (anything else goes to the parser's
+///   own handling: help, `ExitCode`, other errors as exit 1). Loaders
 ///   report what is wrong inside a file as `.file`, and commands run a file's content (weights, a pipeline,
 ///   a model) through `fileContent(_:_:)`, so a value error found there names the file and exits 1.
 enum ErrorContract {
@@ -82,10 +77,13 @@ enum ErrorContract {
   }
 
   static func exit(for error: Error, command: ParsableCommand.Type) -> Never {
-    if error is ExitCode || error is CleanExit { Convolve.exit(withError: error) }
     if isUsageError(error) { exitForUsage(message(error), command: command) }
-    writeStandardError("Error: \(message(error))\n")
-    Glibc.exit(1)
+    guard let error = error as? ConvolveError else {
+      // The parser's own errors and requests (help, version, ExitCode): as it handles them.
+      Convolve.exit(withError: error)
+    }
+    writeStandardError("Error: \(error.description)\n")
+    Foundation.exit(1)
   }
 
   /// Prints the message, the command's usage line and a pointer to its help, and exits with 64.
@@ -93,7 +91,7 @@ enum ErrorContract {
     let name = commandPath(command)
     writeStandardError(
       "Error: \(message)\n\(usage(command))\n  See '\(name) --help' for more information.\n")
-    Glibc.exit(usageStatus)
+    Foundation.exit(usageStatus)
   }
 
   /// `Usage: convolve filter [<options>] ...` as the parser prints it.

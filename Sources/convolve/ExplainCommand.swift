@@ -21,7 +21,8 @@ struct ExplainCommand: ParsableCommand {
 
       Examples (the lecture's):
         convolve explain --input "4,5,6;7,8,9" --kernel "1;1;1" --mode full
-        convolve explain --input "3,1;2,4" --kernel "1,5;2,3" --mode full --correlate --toeplitz
+        convolve explain --input "3,1;2,4" --kernel "1,5;2,3" --mode full \\
+            --correlate --toeplitz
         convolve explain --rgb-example
       """)
 

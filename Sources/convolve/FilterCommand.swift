@@ -21,8 +21,9 @@ struct FilterCommand: ParsableCommand {
       Borders (input abcd, three samples of padding shown):
         zero       000|abcd|000   (also: constant, fill, zeros)
         replicate  aaa|abcd|ddd   (also: nearest, edge, clamp)
-        reflect    dcb|abcd|cba   (also: mirror, reflect101, BORDER_REFLECT_101; NumPy/PyTorch 'reflect')
-        symmetric  cba|abcd|dcb   (also: symm, BORDER_REFLECT; SciPy ndimage's 'reflect')
+        reflect    dcb|abcd|cba   (also: mirror, reflect101, BORDER_REFLECT_101,
+                                   NumPy's and PyTorch's 'reflect')
+        symmetric  cba|abcd|dcb   (also: symm, BORDER_REFLECT; SciPy's 'reflect')
         wrap       bcd|abcd|abc   (also: circular, periodic)
 
       Output size per axis: (n + pad_before + pad_after - d(k-1) - 1) / stride + 1, where full pads \

@@ -86,7 +86,8 @@ let inPlaceHelp = ArgumentHelp("Allow the output file to replace the input file.
 /// Checks an output path before any work is done: a known image extension, an existing folder, and not the
 /// input file unless `inPlace`.
 func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
-  _ = try ImageFormat(path: output)
+  // An output name the tool cannot write is a value error (exit 64), not a file that failed.
+  do { _ = try ImageFormat(path: output) } catch let error as ConvolveError { throw ValidationError(error.description) }
   let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
   var isFolder: ObjCBool = false
   guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {

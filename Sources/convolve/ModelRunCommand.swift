@@ -19,7 +19,8 @@ struct ModelRunCommand: ParsableCommand {
       one row per node (op, shape, time, value range) and the pictures.
 
       Example (PP-OCRv4 text detector, as RapidOCR feeds it):
-        convolve model run ch_PP-OCRv4_det_infer.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5 --report
+        convolve model run ch_PP-OCRv4_det_infer.onnx photo.jpg out/ \\
+            --bgr --mean 0.5 --std 0.5 --report
       """)
 
   @Argument(help: "ONNX model file.") var model: String

@@ -10,10 +10,10 @@ import Foundation
 struct PoolCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pool",
-    abstract: "Max, average or min pooling of every channel of a photo.",
+    abstract: "Max, mean (avg) or min pooling of every channel of a photo.",
     discussion: """
       Windows of SIZE x SIZE move by STRIDE (default SIZE): out = (n + 2p - size) / stride + 1; a stride that \
-      does not fit is an error unless --floor. Average pooling divides by the full window, padding included.
+      does not fit is an error unless --floor. avg divides by the full window, padding included.
 
       Example:
         convolve pool photo.png small.png --kind max --size 2
@@ -21,7 +21,7 @@ struct PoolCommand: ParsableCommand {
 
   @Argument(help: "Input image (PNG or JPEG).") var input: String
   @Argument(help: "Output image.") var output: String
-  @Option(help: "What each window gives: its maximum, average or minimum.") var kind: PoolingKind = .max
+  @Option(help: "What each window gives: its largest value, its mean or its smallest value.") var kind: PoolingKind = .max
   @Option(help: ArgumentHelp("Window size: N or H,W.", valueName: "size")) var size = Pair(2, 2)
   @Option(help: ArgumentHelp("Stride: N or Y,X (default: the window size).", valueName: "stride")) var stride: Pair?
   @Option(help: ArgumentHelp("Padding on each side.", valueName: "p")) var padding = 0

@@ -11,13 +11,15 @@ struct UpsampleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "upsample",
     abstract: "Enlarge a photo by a scale factor with nearest or bilinear interpolation.",
+    usage: "convolve upsample <input> <output> [--scale <F>] [<options>]",
     discussion: """
       As PyTorch's interpolate(scale_factor=F): the output is floor(n F) pixels per side, and output \
       pixel x reads the input at
-        nearest        floor(x / F)              PyTorch 'nearest' (ONNX Resize: asymmetric, floor)
-        nearest-exact  floor((x + 0.5) / F)      PyTorch 'nearest-exact' (ONNX: half_pixel), as
-                                                 OpenCV and Pillow; no shift at fractional factors
-        bilinear       (x + 0.5) / F - 0.5       PyTorch 'bilinear', align_corners=False
+        nearest        floor(x / F)          PyTorch 'nearest'; ONNX Resize
+                                             asymmetric, nearest_mode floor
+        nearest-exact  floor((x + 0.5) / F)  PyTorch 'nearest-exact', OpenCV, Pillow;
+                                             ONNX half_pixel, round_prefer_ceil
+        bilinear       (x + 0.5) / F - 0.5   PyTorch 'bilinear', align_corners=False
       Transposed convolution is available as a pipeline stage (conv-transpose).
 
       Examples:
