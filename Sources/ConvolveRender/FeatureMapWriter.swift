@@ -82,17 +82,23 @@ public struct FeatureMapWriter: Sendable {
     return (tiles, ranges)
   }
 
+  /// Each tile's label: its number and name (`3 sobel-x`), and with `.each` a second line with the range it
+  /// was stretched over (`-1.31 to 1.24`); nil without labels.
+  func tileLabels(ranges: [(low: Float, high: Float)], names: [String]?) -> [String]? {
+    guard labels else { return nil }
+    return ranges.indices.map { k in
+      let name = names.flatMap { k < $0.count ? $0[k] : nil }.map { " \($0)" } ?? ""
+      let span = range == .each ? "\n\(legendNumber(ranges[k].low)) to \(legendNumber(ranges[k].high))" : ""
+      return "\(k)\(name)\(span)"
+    }
+  }
+
   /// The montage with its title above (and the montage's 2-pixel gap) and its colour bar below.
   func picture(
     _ tiles: [Tensor], ranges: [(low: Float, high: Float)], title: String, names: [String]?, shape t: Tensor
   ) throws -> Tensor {
     let scale = MontageLayout.labelScale(tileHeight: t.height, tileWidth: t.width)
-    let labels: [String]? = !self.labels ? nil : tiles.indices.map { k in
-      let name = names.flatMap { k < $0.count ? $0[k] : nil }.map { " \($0)" } ?? ""
-      let span = range == .each ? "\n\(legendNumber(ranges[k].low)) to \(legendNumber(ranges[k].high))" : ""
-      return "\(k)\(name)\(span)"
-    }
-    let grid = try montage(tiles, columns: columns, labels: labels, labelScale: scale)
+    let grid = try montage(tiles, columns: columns, labels: tileLabels(ranges: ranges, names: names), labelScale: scale)
     let maps = t.channels == 1 ? "1 map" : "\(t.channels) maps"
     let how = t.channels == 1 ? "" : range == .each ? ", each over its own range" : ", one range"
     let heading = textStrip(

@@ -226,7 +226,7 @@ struct BatchCommand: ParsableCommand {
       let (_, mapped) = try filter.applyToPhoto(
         image.tensor, options: options, outputRange: out.outputRange, photoOptions: photo.options)
       try makeFolders(parentPath(item.output))
-      try out.save(mapped, to: item.output, input: image.info)
+      try out.save(mapped, to: item.output, input: image)
       return [item.output]
     case .pipeline(let chain):
       try makeFolders(parentPath(item.output))

@@ -26,9 +26,10 @@ struct ExplainCommand: ParsableCommand {
         convolve explain --rgb-example
       """)
 
-  @Option(help: ArgumentHelp("Input matrix: \"4,5,6;7,8,9\", a .txt file or a .npy file; channels separated by '|' (default: none; give --input and --kernel, or --rgb-example).", valueName: "matrix"))
+  // `.unconditional`: values starting with '-' ("-1,0,1") are taken as values, not options.
+  @Option(parsing: .unconditional, help: ArgumentHelp("Input matrix: \"4,5,6;7,8,9\", a .txt file or a .npy file; channels separated by '|' (default: none; give --input and --kernel, or --rgb-example).", valueName: "matrix"))
   var input: String?
-  @Option(help: ArgumentHelp("Kernel matrix, same syntax; one per input channel for the layer view (default: none).", valueName: "matrix"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Kernel matrix, same syntax; one per input channel for the layer view (default: none).", valueName: "matrix"))
   var kernel: String?
   @Option(help: ArgumentHelp("Bias added in the layer view.", valueName: "b")) var bias: Float = 0
   @Option(help: ArgumentHelp("Output position Y,X explained in the layer view.", valueName: "y,x")) var at = Pair(0, 0)

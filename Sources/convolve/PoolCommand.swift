@@ -19,8 +19,10 @@ struct PoolCommand: ParsableCommand {
         convolve pool photo.png small.png --kind max --size 2
       """)
 
-  @Argument(help: "Input image (PNG or JPEG).") var input: String
-  @Argument(help: "Output image.") var output: String
+  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
+  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
+  var format: ImageFormat?
   @Option(help: "What each window gives: its largest value, its mean or its smallest value.") var kind: PoolingKind = .max
   @Option(help: ArgumentHelp("Window size: N or H,W.", valueName: "size")) var size = Pair(2, 2)
   @Option(help: ArgumentHelp("Stride: N or Y,X (default: the window size).", valueName: "stride")) var stride: Pair?
@@ -30,6 +32,8 @@ struct PoolCommand: ParsableCommand {
   @OptionGroup(title: "Input") var load: ImageInputOptions
   @Flag(help: inPlaceHelp) var inPlace = false
 
+  func validate() throws { try checkStreamFormat(output: output, format: format) }
+
   func run() throws {
     try checkOutput(output, input: input, inPlace: inPlace)
     let image = try load.load(input)
@@ -38,6 +42,6 @@ struct PoolCommand: ParsableCommand {
       kind, kernelHeight: size.y, kernelWidth: size.x, strideY: stride.y, strideX: stride.x,
       padding: Padding(padding), rounding: floor ? .floor : .exact)
     let pooled = try pooling.apply(to: image.tensor)
-    try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image.info)
+    try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image, format: format)
   }
 }

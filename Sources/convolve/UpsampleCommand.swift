@@ -27,8 +27,10 @@ struct UpsampleCommand: ParsableCommand {
         convolve upsample small.png big.png --scale 1.5 --method nearest-exact
       """)
 
-  @Argument(help: "Input image (PNG or JPEG).") var input: String
-  @Argument(help: "Output image.") var output: String
+  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
+  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
+  var format: ImageFormat?
   @Option(help: ArgumentHelp("Scale factor (e.g. 2 or 1.5).", valueName: "F")) var scale: Double = 2
   @Option(help: "Interpolation: nearest (PyTorch's, top-left aligned), nearest-exact (centre aligned) or bilinear.")
   var method: ResizeMethod = .bilinear
@@ -36,10 +38,12 @@ struct UpsampleCommand: ParsableCommand {
   @OptionGroup(title: "Input") var load: ImageInputOptions
   @Flag(help: inPlaceHelp) var inPlace = false
 
+  func validate() throws { try checkStreamFormat(output: output, format: format) }
+
   func run() throws {
     try checkOutput(output, input: input, inPlace: inPlace)
     let image = try load.load(input)
     let result = try ConvolveCNN.upsample(image.tensor, scale: scale, method: method)
-    try out.save(ConvolveCore.map(result, out.outputRange ?? .clip), to: output, input: image.info)
+    try out.save(ConvolveCore.map(result, out.outputRange ?? .clip), to: output, input: image, format: format)
   }
 }

@@ -49,8 +49,9 @@ import Testing
           .dropFirst().prefix { !$0.isEmpty }
         var continues = false
         for line in block {
+          let starts = line.hasPrefix("  ") && !line.hasPrefix("   ")
           #expect(
-            continues ? line.hasPrefix("      ") : line.hasPrefix("  convolve "),
+            continues ? line.hasPrefix("      ") : starts,
             "\(name): example line '\(line)' does not start a command or continue one")
           continues = line.hasSuffix("\\")
         }
