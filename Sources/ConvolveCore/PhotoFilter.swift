@@ -14,18 +14,19 @@ public enum AlphaHandling: String, CaseIterable, Sendable {
 
 /// How a photo's values are filtered: in which light, and with which alpha rule.
 public struct PhotoFilterOptions: Equatable, Sendable {
-  /// Decode sRGB to linear light before filtering and encode the result again (`SRGB`); alpha stays linear.
-  public var linear: Bool
+  /// Decode the colour channels to linear light by this curve before filtering and encode the result again;
+  /// nil filters the stored values. Alpha is linear already.
+  public var linear: ToneCurve?
   public var alpha: AlphaHandling
 
-  public init(linear: Bool = false, alpha: AlphaHandling = .premultiply) {
+  public init(linear: ToneCurve? = nil, alpha: AlphaHandling = .premultiply) {
     (self.linear, self.alpha) = (linear, alpha)
   }
 }
 
 extension ResolvedFilter {
   /// Filters the colour channels of a photo (what `filter` and `batch` do): returns the raw result (the
-  /// colour channels, sRGB-encoded again with `photoOptions.linear`) and the image to save, mapped by `outputRange`
+  /// colour channels, encoded again with `photoOptions.linear`) and the image to save, mapped by `outputRange`
   /// or the filter's own choice, with the alpha channel as `photoOptions.alpha` says.
   public func applyToPhoto(
     _ photo: Tensor, options: ConvolutionOptions = .init(), outputRange: OutputMapping? = nil,
@@ -33,7 +34,7 @@ extension ResolvedFilter {
   ) throws -> (result: Tensor, mapped: Tensor) {
     let alphaIndex = photo.channels == 2 || photo.channels == 4 ? photo.channels - 1 : nil
     var color = alphaIndex.map { photo.firstChannels($0) } ?? photo
-    if settings.linear { color = color.srgbToLinear() }
+    if let curve = settings.linear { color = color.decoded(curve) }
     var result: Tensor
     var alpha: Tensor?
     if let alphaIndex, settings.alpha == .premultiply, photo.plane(alphaIndex).data.contains(where: { $0 != 1 }) {
@@ -42,7 +43,7 @@ extension ResolvedFilter {
       result = try apply(to: color, options: options)
       if let alphaIndex, result.height == photo.height, result.width == photo.width { alpha = photo.plane(alphaIndex) }
     }
-    if settings.linear { result = result.linearToSRGB() }
+    if let curve = settings.linear { result = result.encoded(curve) }
     let mapping = outputRange ?? output
     // saveImage clamps to [0, 1] (NaN to 0), which is `.clip`: skip a pass over, and a copy of, the result.
     var mapped = mapping == .clip ? result : ConvolveCore.map(result, mapping)

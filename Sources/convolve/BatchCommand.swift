@@ -224,7 +224,7 @@ struct BatchCommand: ParsableCommand {
     switch work {
     case .filter(let filter, let options):
       let (_, mapped) = try filter.applyToPhoto(
-        image.tensor, options: options, outputRange: out.outputRange, photoOptions: photo.options)
+        image.tensor, options: options, outputRange: out.outputRange, photoOptions: photo.options(for: image).options)
       try makeFolders(parentPath(item.output))
       try out.save(mapped, to: item.output, input: image)
       return [item.output]

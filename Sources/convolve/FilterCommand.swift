@@ -102,9 +102,11 @@ struct FilterCommand: ParsableCommand {
       }
     }
     let image = try load.load(inputFile)
+    let (photoOptions, note) = photo.options(for: image)
+    if let note { writeStandardError("note: \(note)\n") }
     let (result, mapped) = try filter.applyToPhoto(
       image.tensor, options: geometry.options(correlate: kernel.correlate, defaultBorder: .replicate),
-      outputRange: out.outputRange, photoOptions: photo.options)
+      outputRange: out.outputRange, photoOptions: photoOptions)
     if print { printChannels(result) }
     if let output { try out.save(mapped, to: output, input: image, format: format) }
   }

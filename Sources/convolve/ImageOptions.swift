@@ -38,7 +38,9 @@ struct ImageInputOptions: ParsableArguments {
 
 /// How `filter` and `batch` filter a photo's values: in which light, and what happens to alpha.
 struct PhotoFilterFlags: ParsableArguments {
-  @Flag(help: "Filter in linear light: decode sRGB before filtering and encode the result after (no dark fringes between bright and dark areas).")
+  @Flag(help: ArgumentHelp(
+    "Filter in linear light: decode sRGB before filtering and encode the result after (no dark fringes between bright and dark areas).",
+    discussion: "An embedded ICC profile's tone curve is used instead when it is sRGB-like (a pure power such as Adobe RGB's 2.2, or a parametric curve); other profiles are decoded as sRGB, with a note."))
   var linear = false
 
   @Option(
@@ -48,7 +50,12 @@ struct PhotoFilterFlags: ParsableArguments {
       valueName: "rule"))
   var alpha: AlphaHandling = .premultiply
 
-  var options: PhotoFilterOptions { PhotoFilterOptions(linear: linear, alpha: alpha) }
+  /// The options for `image`, with a note when its profile's tone curve could not be used.
+  func options(for image: LoadedImage) -> (options: PhotoFilterOptions, note: String?) {
+    guard linear else { return (PhotoFilterOptions(alpha: alpha), nil) }
+    let (curve, note) = image.metadata.linearLightCurve
+    return (PhotoFilterOptions(linear: curve, alpha: alpha), note)
+  }
 }
 
 /// How a float result becomes an image file.

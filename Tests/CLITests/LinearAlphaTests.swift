@@ -26,6 +26,19 @@ import Testing
     #expect(try bytes(linear) == [[0, 0, 156, 213, 255, 255]])
   }
 
+  /// An Adobe RGB photo is decoded with its profile's gamma (563/256): 255 · (1/3)^(256/563) = 154.74 and
+  /// 255 · (2/3)^(256/563) = 212.07, where the sRGB curve gives 156 and 213.
+  @Test func linearLightFollowsTheProfilesGamma() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let adobe = try loadImage(path: fixtureURL("metadata/adobe-rgb.png").path).metadata
+    let edge = dir.appendingPathComponent("edge.png").path, out = dir.appendingPathComponent("out.png").path
+    try saveImage(Tensor(planes: Array(repeating: [[0, 0, 0, 1, 1, 1]], count: 3)), path: edge, metadata: adobe)
+    let r = try runConvolve(["filter", edge, out, "--kernel", "1,1,1", "--normalize", "--linear"])
+    #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+    #expect(try bytes(out) == Array(repeating: [0, 0, 155, 212, 255, 255], count: 3))
+  }
+
   @Test func batchBlursRGBAPremultipliedUnlessKeep() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -9,13 +9,22 @@ import Testing
   let box = ResolvedFilter(name: "box", kernels: [Kernel(height: 1, width: 3, weights: [1, 1, 1].map { $0 / 3 })])
   let replicate = ConvolutionOptions(border: .replicate)
 
-  @Test func theSRGBCurveRoundTripsAndMatchesItsDefinition() {
-    #expect(SRGB.decode(0) == 0 && SRGB.decode(1) == 1 && abs(SRGB.encode(1) - 1) < 1e-6)
-    #expect(abs(SRGB.decode(0.04045) - 0.04045 / 12.92) < 1e-7)
-    #expect(abs(SRGB.decode(0.5) - 0.214_041_14) < 1e-6)  // ((0.5 + 0.055) / 1.055)^2.4
-    #expect(abs(SRGB.encode(0.214_041_14) - 0.5) < 1e-6)
-    #expect(SRGB.encode(-0.25) == -SRGB.encode(0.25))
-    for v in stride(from: Float(0), through: 1, by: 1 / 64) { #expect(abs(SRGB.encode(SRGB.decode(v)) - v) < 2e-6) }
+  @Test func toneCurvesRoundTripAndMatchTheirDefinitions() {
+    let srgb = ToneCurve.srgb
+    #expect(srgb.decode(0) == 0 && srgb.decode(1) == 1 && abs(srgb.encode(1) - 1) < 1e-6)
+    #expect(abs(srgb.decode(0.04045) - 0.04045 / 12.92) < 1e-7)
+    #expect(abs(srgb.decode(0.5) - 0.214_041_14) < 1e-6)  // ((0.5 + 0.055) / 1.055)^2.4
+    #expect(abs(srgb.encode(0.214_041_14) - 0.5) < 1e-6)
+    #expect(srgb.encode(-0.25) == -srgb.encode(0.25))
+    #expect(abs(ToneCurve.gamma(2.2).decode(0.5) - 0.217_637_64) < 1e-6)  // 0.5^2.2
+    // sRGB written as an ICC parametric curve of type 3 is sRGB.
+    let parametric = ToneCurve.parametric(g: 2.4, a: 1 / 1.055, b: 0.055 / 1.055, c: 1 / 12.92, d: 0.04045)
+    for curve in [srgb, .gamma(2.2), .gamma(1.8), parametric] {
+      for v in stride(from: Float(0), through: 1, by: 1 / 64) {
+        #expect(abs(curve.encode(curve.decode(v)) - v) < 3e-6, "\(curve) at \(v)")
+        #expect(abs(parametric.decode(v) - srgb.decode(v)) < 1e-6)
+      }
+    }
   }
 
   /// Black beside white, blurred: gamma-encoded averaging gives 1/3 and 2/3 (85 and 170 in 8 bits), too dark
@@ -25,7 +34,7 @@ import Testing
     let edge = Tensor(rows: [[0, 0, 0, 1, 1, 1]])
     let gamma = try box.applyToPhoto(edge, options: replicate).result
     #expect(isApproximatelyEqual(gamma.data, [0, 0, 1.0 / 3, 2.0 / 3, 1, 1], tolerance: 1e-6))
-    let linear = try box.applyToPhoto(edge, options: replicate, photoOptions: PhotoFilterOptions(linear: true)).result
+    let linear = try box.applyToPhoto(edge, options: replicate, photoOptions: PhotoFilterOptions(linear: .srgb)).result
     #expect(isApproximatelyEqual(linear.data, [0, 0, 0.612_501, 0.836_007, 1, 1], tolerance: 2e-6))
     #expect(linear.data.map { ($0 * 255).rounded() } == [0, 0, 156, 213, 255, 255])
     #expect(gamma.data.map { ($0 * 255).rounded() } == [0, 0, 85, 170, 255, 255])
