@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's chromium (headless rendering of report.html by scripts/browser-check.sh) when no chromium is
-# on PATH; runs apt-get update first. Used by .ci/run; harmless to run again.
+# on PATH; runs apt-get update first. Used by scripts/test.sh (and so CI); harmless to run again.
 set -euo pipefail
 for name in chromium chromium-browser google-chrome; do
   if command -v "$name" > /dev/null 2>&1; then echo "chromium: $(command -v "$name")"; exit 0; fi
