@@ -183,9 +183,10 @@ struct BatchCommand: ParsableCommand {
       return .filter(try kernel.resolve(), geometry.options(correlate: kernel.correlate, defaultBorder: .replicate))
     } catch let error as ValidationError {
       throw error
-    } catch ConvolveError.invalidArgument(let message), ConvolveError.shapeMismatch(let message) {
-      // An unknown filter or a bad parameter: a usage error. A file that cannot be read stays a file error.
-      throw ValidationError(message)
+    } catch let error as ConvolveError {
+      // An unknown filter or a bad parameter is a usage error; a file that cannot be read stays a file error.
+      if case .file = error { throw error }
+      throw ValidationError(error.description)
     }
   }
 

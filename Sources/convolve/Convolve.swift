@@ -51,8 +51,8 @@ struct Convolve: ParsableCommand {
 ///
 /// - exit 64 (`EX_USAGE`) for a usage or value error, printed as `Error: <message>`, then the command's usage
 ///   line and where to find its help: what the parser rejects, a `ValidationError`, and a
-///   `ConvolveError.invalidArgument` or `.shapeMismatch` from a library call made with the user's values
-///   (an unknown filter, `--activation gelu`, a stride that does not fit the photo);
+///   `ConvolveError` other than `.file` from a library call made with the user's values (an unknown filter,
+///   `--activation gelu`, a stride that does not fit the photo, an output beyond the size limit);
 /// - exit 1 for a file error, one line naming the file: `ConvolveError.file` (anything else goes to the parser's
 ///   own handling: help, `ExitCode`, other errors as exit 1). Loaders
 ///   report what is wrong inside a file as `.file`, and commands run a file's content (weights, a pipeline,
@@ -60,10 +60,14 @@ struct Convolve: ParsableCommand {
 enum ErrorContract {
   static let usageStatus: Int32 = 64
 
+  /// A `ValidationError`, or a `ConvolveError` of any kind but `.file` (a value out of range, sizes that do
+  /// not fit, a size beyond a limit).
   static func isUsageError(_ error: Error) -> Bool {
     switch error {
     case is ValidationError: return true
-    case ConvolveError.invalidArgument, ConvolveError.shapeMismatch: return true
+    case let error as ConvolveError:
+      if case .file = error { return false }
+      return true
     default: return false
     }
   }
@@ -140,8 +144,9 @@ enum ErrorContract {
 func fileContent<T>(_ path: String, _ body: () throws -> T) throws -> T {
   do {
     return try body()
-  } catch ConvolveError.invalidArgument(let message), ConvolveError.shapeMismatch(let message) {
-    let prefix = path + ": "
+  } catch let error as ConvolveError {
+    if case .file = error { throw error }
+    let (message, prefix) = (error.description, path + ": ")
     throw ConvolveError.file(path: path, reason: message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : message)
   }
 }
