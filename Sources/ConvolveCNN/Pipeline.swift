@@ -82,6 +82,34 @@ public struct Pipeline: Sendable {
     return nil
   }
 
+  /// The pipeline with every conv and pool stage that rounds `from` rounding `to` instead: `--strict` turns the
+  /// default `.floor` into `.exact`. `.ceil` changes pool stages only (conv stages round down or refuse).
+  public func rounding(_ from: SizeRounding, to: SizeRounding) -> Pipeline {
+    var copy = self
+    for i in copy.stages.indices {
+      switch copy.stages[i].operation {
+      case .conv(let bank, var geometry) where geometry.rounding == from && to != .ceil:
+        geometry.rounding = to
+        copy.stages[i].operation = .conv(bank, geometry)
+      case .pool(var pooling) where pooling.rounding == from:
+        pooling.rounding = to
+        copy.stages[i].operation = .pool(pooling)
+      default: break
+      }
+    }
+    return copy
+  }
+
+  /// The channel count `prepared` gives a photo of `have` channels.
+  public func preparedChannels(_ have: Int) -> Int {
+    guard let want = inputChannels, want != have else { return have }
+    let color = have == 2 || have == 4 ? have - 1 : have
+    switch (color, want) {
+    case (1, _), (3, 3), (3, 1): return want
+    default: return have
+    }
+  }
+
   /// The photo with the channels the first convolution expects: gray repeated to RGB, alpha dropped, or
   /// RGB reduced to luma (0.299 R + 0.587 G + 0.114 B); with a note saying what was done, or nil when unchanged.
   public func prepared(_ image: Tensor) -> (tensor: Tensor, note: String?) {

@@ -52,7 +52,8 @@ public func upsampledSize(height: Int, width: Int, scaleY: Double, scaleX: Doubl
   let h = Double(height) * scaleY
   let w = Double(width) * scaleX
   guard h < Double(Int.max / 2), w < Double(Int.max / 2) else {
-    throw ConvolveError.invalidArgument("upsampling \(height)x\(width) by \(scaleY)x\(scaleX) is too large")
+    throw ConvolveError.tooLarge(
+      "upsampling \(height)x\(width) by \(scaleY)x\(scaleX) gives \(h.rounded(.down))x\(w.rounded(.down)), too large")
   }
   return (Int(h.rounded(.down)), Int(w.rounded(.down)))
 }

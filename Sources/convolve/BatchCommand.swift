@@ -147,8 +147,11 @@ struct BatchCommand: ParsableCommand {
       plan: plan, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: failFast,
       mode: quiet ? .quiet : standardErrorIsTerminal ? .bar : .lines, started: started)
     batch.report = report
-    batch.process { item in try self.process(item, work: work) }
-    if let code = batch.finish() { throw ExitCode(code) }
+    let notes = BatchNotes()
+    batch.process { item in try self.process(item, work: work, notes: notes) }
+    let code = batch.finish()
+    if let note = notes.summary(files: plan.items.count), !quiet { printNote(note) }
+    if let code { throw ExitCode(code) }
   }
 
   // MARK: Planning
@@ -171,7 +174,8 @@ struct BatchCommand: ParsableCommand {
   private func makeWork() throws -> Work {
     do {
       if let pipeline {
-        return .pipeline(try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:)))
+        let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+        return .pipeline(geometry.rounding == .strict ? chain.rounding(.floor, to: .exact) : chain)
       }
       if let model {
         let options = try runOptions(layers: layers, report: modelReport, labels: nil, top: 5, maps: mapOptions)
@@ -220,16 +224,19 @@ struct BatchCommand: ParsableCommand {
   // MARK: One file
 
   /// Processes one photo, returning the files written.
-  private func process(_ item: BatchItem, work: Work) throws -> [String] {
+  private func process(_ item: BatchItem, work: Work, notes: BatchNotes) throws -> [String] {
     let image = try load.load(item.input)
+    let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
     switch work {
     case .filter(let filter, let options):
+      notes.add(item.input, try checkFilter(filter, options: options, height: h, width: w, maxPixels: load.maxPixels))
       let (_, mapped) = try filter.applyToPhoto(
         image.tensor, options: options, outputRange: out.outputRange, photoOptions: photo.options(for: image).options)
       try makeFolders(parentPath(item.output))
       try out.save(mapped, to: item.output, input: image)
       return [item.output]
     case .pipeline(let chain):
+      notes.add(item.input, try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels).first)
       try makeFolders(parentPath(item.output))
       return try AtomicFile.writeFolder(item.output) { folder in
         try runStages(
@@ -237,11 +244,36 @@ struct BatchCommand: ParsableCommand {
           prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name }, log: { _ in })
       }
     case .model(let runner, let preprocessing):
-      let (tensor, photo, _) = try modelInput(item.input, runner: runner, preprocessing: preprocessing, image: image)
+      let (tensor, photo, _) = try modelInput(
+        item.input, runner: runner, preprocessing: preprocessing, image: image, maxPixels: load.maxPixels)
       try makeFolders(parentPath(item.output))
       return try AtomicFile.writeFolder(item.output) { folder in
         try runner.run(input: tensor, photo: photo, inputName: lastComponent(item.input), directory: folder)
       }
     }
+  }
+}
+
+/// The notes on unused rows and columns of a batch's files, summed up in one line at the end.
+final class BatchNotes: @unchecked Sendable {
+  private let lock = NSLock()
+  private var first: (file: String, note: String)?
+  private var count = 0
+
+  func add(_ file: String, _ note: String?) {
+    guard let note else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    count += 1
+    if first == nil || file < first!.file { first = (file, note) }
+  }
+
+  /// `2 of 4 files ...: e.g. chelsea.jpg: ...`, or nil when no file had a note.
+  func summary(files: Int) -> String? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard let first else { return nil }
+    return "\(count) of \(files) file\(files == 1 ? "" : "s") had input rows or columns a stride leaves unused, e.g. "
+      + "\(lastComponent(first.file)): \(first.note)"
   }
 }

@@ -28,8 +28,10 @@ struct FilterCommand: ParsableCommand {
 
       Output size per axis: (n + pad_before + pad_after - d(k-1) - 1) / stride + 1, where full pads \
       d(k-1) on both sides, same splits d(k-1) (the odd sample before for convolution, after for \
-      correlation, as SciPy does) and valid pads nothing. A stride that does not reach the last sample \
-      is an error unless --floor.
+      correlation, as SciPy does) and valid pads nothing. Where a stride does not reach the last rows or \
+      columns the size is rounded down, as PyTorch and the lecture's floor((n + 2p - k) / s) + 1, and a note \
+      names them; --strict refuses instead. Sizes beyond --max-pixels (the padded input, the output) are \
+      refused before anything is computed.
 
       --print writes the result as numbers when it is at most 24x24, else a summary per channel (size, \
       min, max, mean); write a .npy for every value.
@@ -39,7 +41,7 @@ struct FilterCommand: ParsableCommand {
         convolve filter photo.jpg blurred.png --filter gaussian --sigma 4 --linear
         convolve filter photo.jpg edges.png --filter sobel
         convolve filter photo.png out.png --kernel "1,2,1;2,4,2;1,2,1" --normalize
-        convolve filter photo.png out.png --filter box3 --stride 2 --floor
+        convolve filter photo.png out.png --kernel "1/9,1/9,1/9;1/9,1/9,1/9;1/9,1/9,1/9" --stride 2
         convolve filter --input "4,5,6;7,8,9" --kernel "1;1;1" --mode full --print
         convolve filter photo.png edges.png --kernel "-1,-1,-1;-1,8,-1;-1,-1,-1"
         convolve filter photo.png edges.png --kernel "3x3: -1,-1,-1,-1,8,-1,-1,-1,-1"
@@ -101,11 +103,16 @@ struct FilterCommand: ParsableCommand {
       }
     }
     let image = try load.load(inputFile)
+    let options = geometry.options(correlate: kernel.correlate, defaultBorder: .replicate)
+    if let note = try checkFilter(
+      filter, options: options, height: image.tensor.height, width: image.tensor.width, maxPixels: load.maxPixels)
+    {
+      printNote(note)
+    }
     let (photoOptions, note) = photo.options(for: image)
     if let note { writeStandardError("note: \(note)\n") }
     let (result, mapped) = try filter.applyToPhoto(
-      image.tensor, options: geometry.options(correlate: kernel.correlate, defaultBorder: .replicate),
-      outputRange: out.outputRange, photoOptions: photoOptions)
+      image.tensor, options: options, outputRange: out.outputRange, photoOptions: photoOptions)
     if print { printChannels(result) }
     if let output { try out.save(mapped, to: output, input: image, format: format) }
   }
@@ -115,7 +122,11 @@ struct FilterCommand: ParsableCommand {
     let filter = try kernel.resolve(photo: false)
     if kernel.showKernel { Swift.print(filter.describe()) }
     let options = geometry.options(correlate: kernel.correlate, defaultBorder: .zero)
-    let result = try filter.apply(to: readMatrix(text), options: options)
+    let matrix = try readMatrix(text)
+    if let note = try checkFilter(filter, options: options, height: matrix.height, width: matrix.width, maxPixels: load.maxPixels) {
+      printNote(note)
+    }
+    let result = try filter.apply(to: matrix, options: options)
     if print { printChannels(result) }
     guard let output else { return }
     if output.hasSuffix(".npy") {

@@ -96,7 +96,7 @@ struct GeometryOptions: ParsableArguments {
   var padding: Padding?
   @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "stride")) var stride = Pair(1, 1)
   @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "dilation")) var dilation = Pair(1, 1)
-  @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
+  @Flag var rounding: StrideRounding = .floor
 
   func validate() throws {
     if stride.y < 1 || stride.x < 1 { throw ValidationError("--stride is \(stride.y),\(stride.x); it must be at least 1") }
@@ -107,7 +107,7 @@ struct GeometryOptions: ParsableArguments {
 
   func options(correlate: Bool, defaultBorder: Border) -> ConvolutionOptions {
     var o = ConvolutionOptions(
-      mode: mode, padding: padding, border: border ?? defaultBorder, correlate: correlate, floor: floor)
+      mode: mode, padding: padding, border: border ?? defaultBorder, correlate: correlate, rounding: rounding.rounding)
     (o.strideY, o.strideX) = (stride.y, stride.x)
     (o.dilationY, o.dilationX) = (dilation.y, dilation.x)
     return o

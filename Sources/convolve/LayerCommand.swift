@@ -15,9 +15,9 @@ struct LayerCommand: ParsableCommand {
       Follows PyTorch: the layer computes CROSS-CORRELATION (the kernel is not flipped), weights are \
       [N][C/groups][kh][kw] and one bias per filter, and each of the N filters gives one feature map:
         out[n] = bias[n] + sum over c of correlate(in[c], weight[n][c])
-        size   = floor((H + 2p - d(k-1) - 1) / s) + 1
-      A stride that does not fit is an error unless --floor. Library filters given with --filters are \
-      flipped first, so they respond as with `convolve filter`, and see the mean of the input channels.
+        size   = floor((H + 2p - d(k-1) - 1) / s) + 1   (as PyTorch; --strict refuses a stride that does not fit)
+      Library filters given with --filters are flipped first, so they respond as with `convolve filter`, \
+      and see the mean of the input channels.
 
       Writes OUTDIR/<name>-conv.png (a montage of every map, titled, each tile labelled with its number, \
       filter and value range, a colour bar below), then <name>-act.png and <name>-pool.png for the \
@@ -43,7 +43,7 @@ struct LayerCommand: ParsableCommand {
   @Option(help: "Padding: same, valid, P, V,H or TOP,BOTTOM,LEFT,RIGHT (zeros).") var padding = LayerPadding.uniform(0)
   @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "dilation")) var dilation = Pair(1, 1)
   @Option(help: ArgumentHelp("Groups (C for depthwise).", valueName: "n")) var groups = 1
-  @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
+  @Flag var rounding: PoolRounding = .floor
   @Option(help: ArgumentHelp("Activation after the convolution: relu, leaky-relu[:slope], sigmoid, tanh, elu[:alpha], maxout:k (default: none).", valueName: "function"))
   var activation: String?
   @Option(help: ArgumentHelp("Pooling after the activation: KIND:SIZE[:STRIDE], KIND max, avg or min, e.g. max:2 (default: none).", valueName: "spec"))
@@ -72,12 +72,18 @@ struct LayerCommand: ParsableCommand {
       names = list
     }
     let geometry = LayerGeometry(
-      stride: (stride.y, stride.x), padding: padding, dilation: (dilation.y, dilation.x), groups: groups, floor: floor)
+      stride: (stride.y, stride.x), padding: padding, dilation: (dilation.y, dilation.x), groups: groups,
+      rounding: rounding == .strict ? .exact : .floor)
     var stages: [Pipeline.Stage] = [.init(name: "conv", operation: .conv(bank, geometry), save: true, mapNames: names)]
     if let activation { stages.append(.init(name: "act", operation: .activation(try Activation(parsing: activation)), save: true)) }
     if let pool {
       stages.append(
-        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: floor ? .floor : .exact)), save: true))
+        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: rounding.rounding)), save: true))
+    }
+    let chain = Pipeline(name: "layer", stages: stages)
+    let (h, w) = (image.tensor.height, image.tensor.width)
+    for note in try checkPipeline(chain, channels: image.tensor.channels, height: h, width: w, maxPixels: load.maxPixels) {
+      printNote(note)
     }
     try writeOutputFolder(outputDirectory) { folder, log in
       try runStages(

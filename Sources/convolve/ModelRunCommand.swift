@@ -94,16 +94,18 @@ func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, 
       throw ConvolveError.file(path: path, reason: "the model input must be NCHW or CHW; this array is \(array.shape)")
     }
   }
-  return try modelInput(path, runner: runner, preprocessing: preprocessing, image: try load.load(path))
+  return try modelInput(
+    path, runner: runner, preprocessing: preprocessing, image: try load.load(path), maxPixels: load.maxPixels)
 }
 
 /// The model's input from a loaded photo.
-func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, image: LoadedImage) throws
-  -> (GraphTensor, Tensor?, [String])
+func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, image: LoadedImage, maxPixels: Int)
+  throws -> (GraphTensor, Tensor?, [String])
 {
   let declared = try runner.input.shape
   let photo = image.tensor
   let (h, w) = preprocessing.modelSize(photoHeight: photo.height, photoWidth: photo.width, declared: declared)
+  try checkPixels("the model input", height: h, width: w, maxPixels: maxPixels, fix: "lower --size")
   let (tensor, notes) = try preprocessing.tensor(
     from: photo, channels: ModelInput.channels(declared: declared), height: h, width: w)
   return (tensor, photo, notes)

@@ -13,7 +13,8 @@ struct RunCommand: ParsableCommand {
     abstract: "Run a CNN pipeline file on a photo and write every stage's output.",
     discussion: """
       A pipeline is a JSON file listing stages (conv, conv-transpose, activation, pool, global-avg-pool, \
-      upsample, flatten); see Filters/pipelines/README.md. Each saved stage is written as \
+      upsample, flatten); see Filters/pipelines/README.md. Where a conv or pool stride does not reach the last \
+      rows or columns, sizes round down as PyTorch does and a note names them (--strict refuses instead). Each saved stage is written as \
       OUTDIR/<NN>-<stage>.png: a montage of its feature maps, or an image when no convolution has run yet; \
       flattened vectors are written as .npy. --report adds OUTDIR/report.html, one page (no script, images \
       beside it) with the input and every stage: operation, shape, time, value range overall and per map, image. \
@@ -31,13 +32,17 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
   @Flag(help: "Also write OUTDIR/report.html: every stage's operation, shape, time, value range and image.")
   var report = false
+  @Flag var rounding: StrideRounding = .floor
 
   @OptionGroup(title: "Feature maps") var mapOptions: MapOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
 
   func run() throws {
-    let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+    var chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+    if rounding == .strict { chain = chain.rounding(.floor, to: .exact) }
     let image = try load.load(input)
+    let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
+    for note in try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels) { printNote(note) }
     try writeOutputFolder(outputDirectory) { folder, log in
       try fileContent(pipeline) {
         try runStages(

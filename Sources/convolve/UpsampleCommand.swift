@@ -43,6 +43,8 @@ struct UpsampleCommand: ParsableCommand {
   func run() throws {
     try checkOutput(output, input: input, inPlace: inPlace)
     let image = try load.load(input)
+    let size = try upsampledSize(height: image.tensor.height, width: image.tensor.width, scaleY: scale, scaleX: scale)
+    try checkPixels("the output", height: size.height, width: size.width, maxPixels: load.maxPixels, fix: "lower --scale")
     let result = try ConvolveCNN.upsample(image.tensor, scale: scale, method: method)
     try out.save(ConvolveCore.map(result, out.outputRange ?? .clip), to: output, input: image, format: format)
   }
