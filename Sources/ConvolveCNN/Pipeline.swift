@@ -32,10 +32,30 @@ public struct Pipeline: Sendable {
     public var name: String
     public var operation: Operation
     public var save: Bool
+    /// Names of the stage's output maps, one per channel, when they have names (a convolution with library
+    /// filters names each map after its filter); labels in montages.
+    public var mapNames: [String]?
 
-    public init(name: String, operation: Operation, save: Bool = true) {
-      (self.name, self.operation, self.save) = (name, operation, save)
+    public init(name: String, operation: Operation, save: Bool = true, mapNames: [String]? = nil) {
+      (self.name, self.operation, self.save, self.mapNames) = (name, operation, save, mapNames)
     }
+  }
+
+  /// The names of every stage's output maps: a stage's own `mapNames`, else those of the stage before when the
+  /// stage keeps each map apart (an activation other than maxout, a pool, an upsample), else nil.
+  public var mapNames: [[String]?] {
+    var names: [[String]?] = []
+    var last: [String]?
+    for stage in stages {
+      switch stage.operation {
+      case .activation(.maxout), .flatten: last = nil
+      case .activation, .pool, .globalAveragePool, .upsample: break
+      case .conv, .transposedConv: last = nil
+      }
+      if let own = stage.mapNames { last = own }
+      names.append(last)
+    }
+    return names
   }
 
   public enum Operation: Sendable {

@@ -102,7 +102,7 @@ extension Pipeline {
     case "upsample":
       let methodName = try f.string("method") ?? "nearest"
       guard let method = ResizeMethod(rawValue: methodName) else {
-        throw PipelineError("\(label) \"method\" is \"\(methodName)\"; use nearest or bilinear")
+        throw PipelineError("\(label) \"method\" is \"\(methodName)\"; use nearest, nearest-exact or bilinear")
       }
       operation = .upsample(scale: try f.double("scale") ?? 2, method: method)
     case "flatten": operation = .flatten
@@ -113,7 +113,8 @@ extension Pipeline {
     let name = try f.string("name") ?? op
     let save = try f.bool("save") ?? true
     try f.finish()
-    return Stage(name: name, operation: operation, save: save)
+    let mapNames = op == "conv" ? object["filters"] as? [String] : nil
+    return Stage(name: name, operation: operation, save: save, mapNames: mapNames)
   }
 
   /// A stage's rounding where its stride does not fit: `"floor": true` (the default), `"strict": true` (refuse,

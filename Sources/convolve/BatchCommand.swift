@@ -39,21 +39,28 @@ struct BatchCommand: ParsableCommand {
 
       Examples:
         convolve batch photos/ blurred/ --filter gaussian --sigma 2 --recursive
-        convolve batch photos/ edges/ --filter sobel --format png --name "{stem}-{filter}{ext}" --jobs 4
-        convolve batch photos/ maps/ --pipeline Filters/pipelines/edges.json --colormap viridis
-        convolve batch photos/ text/ --model det.onnx --bgr --mean 0.5 --std 0.5 --jobs 2
-        convolve batch photos/ out/ --filter sobel --shard 2/8 --skip-existing --report report-2.json
+        convolve batch photos/ blurred/ --filter gaussian --sigma 2 --linear
+        convolve batch photos/ edges/ --filter sobel --format png \\
+            --name "{stem}-{filter}{ext}" --jobs 4
+        convolve batch photos/ maps/ --pipeline Filters/pipelines/edges.json \\
+            --colormap viridis
+        convolve batch photos/ text/ --model det.onnx --bgr --mean 0.5 --std 0.5
+        convolve batch photos/ out/ --filter sobel --shard 2/8 --skip-existing \\
+            --report report-2.json
       """)
 
   @Argument(help: "Folder with the input photos.") var inputDirectory: String
   @Argument(help: "Folder for the results (created if missing); the input folder's tree is mirrored in it.")
   var outputDirectory: String
 
-  @Option(help: "Run this pipeline file (JSON) on every photo instead of one filter.") var pipeline: String?
-  @Option(help: ArgumentHelp("Run this ONNX model on every photo instead of one filter.", valueName: "file")) var model: String?
+  @Option(help: ArgumentHelp("Run this pipeline file (JSON) on every photo instead of one filter (default: none).", valueName: "file"))
+  var pipeline: String?
+  @Option(help: ArgumentHelp("Run this ONNX model on every photo instead of one filter (default: none).", valueName: "file"))
+  var model: String?
 
   @OptionGroup(title: "Kernel") var kernel: KernelOptions
   @OptionGroup(title: "Geometry") var geometry: GeometryOptions
+  @OptionGroup(title: "Light and alpha") var photo: PhotoFilterFlags
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
   @OptionGroup(title: "Feature maps (with --pipeline)") var mapOptions: MapOutputOptions
@@ -61,7 +68,7 @@ struct BatchCommand: ParsableCommand {
   var overlay = false
   @Option(help: ModelInputOptions.sizeHelp) var modelSize: String?
   @OptionGroup(title: "Model input (with --model)") var preprocessing: ModelInputOptions
-  @Option(help: ArgumentHelp("With --model: also draw these tensors (as `model run --layers`).", valueName: "glob"))
+  @Option(help: ArgumentHelp("With --model: also draw these tensors, as `model run --layers` (default: none).", valueName: "glob"))
   var layers: [String] = []
   @Flag(help: "With --model: also write each photo's report.html.") var modelReport = false
 
@@ -71,25 +78,28 @@ struct BatchCommand: ParsableCommand {
     discussion: "Globs are matched case-insensitively by fnmatch; in a relative path * also matches '/'.",
     valueName: "glob"))
   var include: [String] = []
-  @Option(help: ArgumentHelp("Leave out files whose relative path or name matches this glob (repeatable).", valueName: "glob"))
+  @Option(help: ArgumentHelp("Leave out files whose relative path or name matches this glob (repeatable; default: none).", valueName: "glob"))
   var exclude: [String] = []
-  @Option(help: "Convert the outputs to png or jpg (default: keep each input's format).") var format: ImageFormat?
+  @Option(help: ArgumentHelp("Convert the outputs to png or jpg (default: keep each input's format).", valueName: "format"))
+  var format: ImageFormat?
   @Option(help: ArgumentHelp("Output file name; placeholders {stem}, {ext} (with the dot) and {filter}.", valueName: "template"))
   var name = "{stem}{ext}"
 
-  @Option(name: [.short, .long], help: "Files processed at once (default: the number of active processors).")
+  @Option(name: [.short, .long], help: ArgumentHelp("Files processed at once (default: the number of active processors).", valueName: "n"))
   var jobs: Int?
   @Flag(help: "Skip inputs whose output already exists (resume an interrupted or partly failed batch).")
   var skipExisting = false
   @Flag(help: "List what would be done (input -> output) and write nothing.") var dryRun = false
   @Flag(help: "Stop at the first failed file (the running ones finish).") var failFast = false
   @Flag(name: [.short, .long], help: "Print only errors and the summary.") var quiet = false
-  @Option(help: ArgumentHelp("Write a JSON report: every file's status, outputs, time and error, and the totals.", valueName: "file"))
+  @Option(help: ArgumentHelp("Write a JSON report: every file's status, outputs, time and error, and the totals (default: none).", valueName: "file"))
   var report: String?
 
-  @Option(help: ArgumentHelp("Process only shard I of N, counted from 1 (e.g. 2/8).", valueName: "I/N")) var shard: String?
-  @Option(help: ArgumentHelp("Process only shard i, counted from 0 (with --shard-count).", valueName: "i")) var shardIndex: Int?
-  @Option(help: ArgumentHelp("The number of shards, for --shard-index.", valueName: "n")) var shardCount: Int?
+  @Option(help: ArgumentHelp("Process only shard I of N, counted from 1, e.g. 2/8 (default: every file).", valueName: "I/N"))
+  var shard: String?
+  @Option(help: ArgumentHelp("Process only shard i, counted from 0, with --shard-count (default: every file).", valueName: "i"))
+  var shardIndex: Int?
+  @Option(help: ArgumentHelp("The number of shards, for --shard-index (default: 1).", valueName: "n")) var shardCount: Int?
 
   func validate() throws {
     let whole = [pipeline, model].compactMap { $0 }.count
@@ -99,7 +109,9 @@ struct BatchCommand: ParsableCommand {
     _ = try preprocessing.modelInput(size: modelSize, option: "--model-size")
     if model != nil, kernel.size != nil { throw ValidationError("--size is the box filter's size; with --model give --model-size HxW") }
     if let jobs, jobs < 1 { throw ValidationError("--jobs is \(jobs); use at least 1") }
-    if out.inPlace { throw ValidationError("batch never replaces an input file; --in-place is not accepted") }
+    if kernel.sourceCount == 0, photo.linear || photo.alpha != .premultiply {
+      throw ValidationError("--linear and --alpha apply to filters (--filter, --kernel, --kernel-file), not to --pipeline or --model")
+    }
     if name.contains("/") { throw ValidationError("--name \"\(name)\" is a file name; it must not contain '/'") }
     let unknown = name.replacingOccurrences(of: "{stem}", with: "").replacingOccurrences(of: "{ext}", with: "")
       .replacingOccurrences(of: "{filter}", with: "")
@@ -117,12 +129,7 @@ struct BatchCommand: ParsableCommand {
       work = try makeWork()
       plan = try layout().plan(workName: work.name, report: report)
     } catch let error as BatchUsageError {
-      writeStandardError("Error: \(error.message)\n")
-      throw ExitCode.validationFailure
-    } catch let error as ValidationError {
-      // A usage error found while planning: exit 64 like the parser, without its generic usage line.
-      writeStandardError("Error: \(error.message)\n")
-      throw ExitCode.validationFailure
+      throw ValidationError(error.message)
     }
     if kernel.showKernel, case .filter(let filter, _) = work { Swift.print(filter.describe()) }
     if dryRun {
@@ -172,15 +179,18 @@ struct BatchCommand: ParsableCommand {
       }
       if let model {
         let options = try runOptions(layers: layers, report: modelReport, labels: nil, top: 5, maps: mapOptions)
+        let graph = try ONNXModel.load(path: model)
         return .model(
-          try ModelRunner(graph: ONNXModel.load(path: model), options: options),
+          try fileContent(model) { try ModelRunner(graph: graph, options: options) },
           try preprocessing.modelInput(size: modelSize, option: "--model-size"))
       }
       return .filter(try kernel.resolve(), geometry.options(correlate: kernel.correlate, defaultBorder: .replicate))
     } catch let error as ValidationError {
       throw error
-    } catch {
-      throw ValidationError("\(error)")
+    } catch let error as ConvolveError {
+      // An unknown filter or a bad parameter is a usage error; a file that cannot be read stays a file error.
+      if case .file = error { throw error }
+      throw ValidationError(error.description)
     }
   }
 
@@ -220,9 +230,10 @@ struct BatchCommand: ParsableCommand {
     switch work {
     case .filter(let filter, let options):
       notes.add(item.input, try checkFilter(filter, options: options, height: h, width: w, maxPixels: load.maxPixels))
-      let (_, mapped) = try filter.applyToPhoto(image.tensor, options: options, outputRange: out.outputRange)
+      let (_, mapped) = try filter.applyToPhoto(
+        image.tensor, options: options, outputRange: out.outputRange, photoOptions: photo.options(for: image).options)
       try makeFolders(parentPath(item.output))
-      try out.save(mapped, to: item.output, input: image.info)
+      try out.save(mapped, to: item.output, input: image)
       return [item.output]
     case .pipeline(let chain):
       notes.add(item.input, try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels).first)

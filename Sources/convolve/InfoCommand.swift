@@ -17,7 +17,7 @@ struct InfoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "info", abstract: "Print an image's size, channels, bit depth and orientation without decoding it.")
 
-  @Argument(help: "Images (PNG or JPEG).") var images: [String]
+  @Argument(help: "Images (PNG or JPEG).", completion: imageFileCompletion) var images: [String]
 
   func run() throws {
     var failed = false
@@ -28,7 +28,7 @@ struct InfoCommand: ParsableCommand {
         let orientation = info.orientation == 1 ? "" : ", EXIF orientation \(info.orientation)"
         print("\(path): \(info.format) \(info.width)x\(info.height), \(info.channels) channel\(info.channels == 1 ? "" : "s") (\(layout)), \(info.bitDepth)-bit\(orientation)")
       } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
         failed = true
       }
     }

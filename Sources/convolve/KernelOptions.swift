@@ -9,14 +9,30 @@ import Foundation
 
 /// Where the kernel comes from, and its orientation.
 struct KernelOptions: ParsableArguments {
-  @Option(name: [.short, .long], help: "A filter from the library (see `convolve filters`).") var filter: String?
-  @Option(help: ArgumentHelp("An inline kernel: rows separated by ';', values by ',' (fractions like 1/16 allowed).", valueName: "rows"))
+  @Option(
+    name: [.short, .long],
+    help: ArgumentHelp("A filter from the library, see `convolve filters` (default: none; give one of --filter, --kernel, --kernel-file).", valueName: "name"),
+    completion: filterNameCompletion)
+  var filter: String?
+  // `.unconditional`: the value is taken even when it starts with '-', as "-1,-1,-1;-1,8,-1;-1,-1,-1" does.
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "An inline kernel: rows separated by ';', values by ',' (fractions like 1/16), an ImageMagick kernel (\"3x3: ...\") or a kernel file (default: none).",
+      discussion: "Forms: \(kernelSyntaxSummary).", valueName: "kernel"),
+    completion: .file(extensions: ["txt", "mat", "npy", "json"]))
   var kernel: String?
-  @Option(help: "A kernel file in the library's JSON format.") var kernelFile: String?
-  @Option(help: "Gaussian/unsharp standard deviation in pixels.") var sigma: Double?
-  @Option(help: "Gaussian radius in pixels (default ceil(3 sigma)).") var radius: Int?
-  @Option(help: "Unsharp amount.") var amount: Double?
-  @Option(help: "Box size.") var size: Int?
+  @Option(
+    help: ArgumentHelp(
+      "A kernel file: the library's JSON format, a libvips matrix (.mat), a .txt matrix or a 2-D .npy array (default: none).",
+      valueName: "file"),
+    completion: .file(extensions: ["json", "mat", "txt", "npy"]))
+  var kernelFile: String?
+  @Option(help: ArgumentHelp("Gaussian/unsharp standard deviation in pixels (default: the filter's, 1 for gaussian).", valueName: "sigma"))
+  var sigma: Double?
+  @Option(help: ArgumentHelp("Gaussian radius in pixels (default: ceil(3 sigma)).", valueName: "r")) var radius: Int?
+  @Option(help: ArgumentHelp("Unsharp amount (default: the filter's).", valueName: "amount")) var amount: Double?
+  @Option(help: ArgumentHelp("Box size (default: the filter's).", valueName: "n")) var size: Int?
   @Flag(help: "Divide the kernel by the sum of its weights (ignored when the sum is 0).") var normalize = false
   @Flag(help: "Correlate: slide the kernel as written instead of flipped.") var correlate = false
   @Flag(help: "Print the kernel that will be applied.") var showKernel = false
@@ -31,18 +47,33 @@ struct KernelOptions: ParsableArguments {
 
   var overrides: FilterParameters { FilterParameters(sigma: sigma, radius: radius, amount: amount, size: size) }
 
-  func resolve() throws -> ResolvedFilter {
+  /// The filter to apply. A libvips matrix's offset is in 0...255 units: divided by 255 for photos (values in
+  /// [0, 1], whatever the bit depth), kept as is for `--input` matrices (`photo: false`).
+  func resolve(photo: Bool = true) throws -> ResolvedFilter {
     var resolved: ResolvedFilter
     if let filter {
       resolved = try standardLibrary.get().resolve(filter, overrides: overrides)
-    } else if let kernel {
-      try rejectParameters("--kernel")
-      let k = try parseInlineKernel(kernel)
-      resolved = ResolvedFilter(name: "inline", kernels: [k], output: abs(k.sum) < 1e-6 ? .abs : .clip)
     } else {
-      let definition = try FilterDefinition(contentsOf: kernelFile ?? "")
-      let library = (try? standardLibrary.get()) ?? FilterLibrary(definitions: [])
-      resolved = try library.resolve(definition, overrides: overrides)
+      let option = kernel != nil ? "--kernel" : "--kernel-file"
+      let source: KernelSource
+      do {
+        source = try kernel.map(parseKernelArgument) ?? readKernelFile(kernelFile ?? "")
+      } catch ConvolveError.invalidArgument(let message) {
+        throw ValidationError(message)  // a value error: exit 64
+      }
+      switch source {
+      case .filter(let definition):
+        let library = (try? standardLibrary.get()) ?? FilterLibrary(definitions: [])
+        resolved = try library.resolve(definition, overrides: overrides)
+      case .matrix(let m):
+        try rejectParameters(option)
+        let k = m.kernel
+        let fromFile = kernelFile != nil || [.npy, .textFile, .vipsMatrix].contains(m.syntax)
+        resolved = ResolvedFilter(
+          name: fromFile ? lastComponent(kernelFile ?? kernel ?? "") : "inline", kernels: [k],
+          output: m.offset == 0 && abs(k.sum) < 1e-6 ? .abs : .clip)
+        resolved.offset = photo ? m.offset / 255 : m.offset
+      }
     }
     if normalize { resolved.kernels = resolved.kernels.map(\.normalized) }
     return resolved
@@ -57,12 +88,14 @@ struct KernelOptions: ParsableArguments {
 
 /// Output mode, padding, border, stride, dilation.
 struct GeometryOptions: ParsableArguments {
-  @Option(help: "Which part of the full convolution to keep: full (every overlap), same (the input size), valid (full overlaps only).") var mode: ConvolutionMode = .same
+  @Option(help: "Which part of the full convolution to keep: full (every overlap), same (the input size), valid (full overlaps only).")
+  var mode: ConvolutionMode = .same
   @Option(help: ArgumentHelp("Border rule: zero, replicate, reflect, symmetric, wrap, or an OpenCV/SciPy/PyTorch alias (default: replicate for images, zero for matrices).", valueName: "border"))
   var border: Border?
-  @Option(help: "Explicit padding instead of the mode's: P, V,H or TOP,BOTTOM,LEFT,RIGHT.") var padding: Padding?
-  @Option(help: "Stride: N or Y,X.") var stride = Pair(1, 1)
-  @Option(help: "Dilation: N or Y,X.") var dilation = Pair(1, 1)
+  @Option(help: ArgumentHelp("Explicit padding instead of the mode's: P, V,H or TOP,BOTTOM,LEFT,RIGHT (default: the mode's).", valueName: "padding"))
+  var padding: Padding?
+  @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "stride")) var stride = Pair(1, 1)
+  @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "dilation")) var dilation = Pair(1, 1)
   @Flag var rounding: StrideRounding = .floor
 
   func validate() throws {
@@ -83,6 +116,14 @@ struct GeometryOptions: ParsableArguments {
 
 /// The filter library, read once per process.
 let standardLibrary = Result { try FilterLibrary.standard() }
+
+/// Shell completion of image files.
+let imageFileCompletion = CompletionKind.file(extensions: ["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"])
+
+/// Shell completion of library filter names (the completion scripts call the binary back for these).
+let filterNameCompletion = CompletionKind.custom { _, _, prefix in
+  ((try? standardLibrary.get())?.names ?? []).filter { $0.hasPrefix(prefix) }
+}
 
 /// Resolves a library filter name to its (first) kernel, for layers and pipelines.
 func libraryKernel(named name: String) throws -> Kernel {

@@ -10,7 +10,7 @@ import Foundation
 struct PoolCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pool",
-    abstract: "Max, average or min pooling of every channel of a photo.",
+    abstract: "Max, mean (avg) or min pooling of every channel of a photo.",
     discussion: """
       Windows of SIZE x SIZE move by STRIDE (default SIZE): out = floor((n + 2p - size) / stride) + 1, as \
       PyTorch; a note names the rows and columns the stride leaves unused. --ceil rounds up instead (a last, \
@@ -21,18 +21,23 @@ struct PoolCommand: ParsableCommand {
         convolve pool photo.png small.png --kind max --size 2
       """)
 
-  @Argument(help: "Input image (PNG or JPEG).") var input: String
-  @Argument(help: "Output image.") var output: String
-  @Option(help: "max, avg or min.") var kind: PoolingKind = .max
-  @Option(help: "Window size: N or H,W.") var size = Pair(2, 2)
-  @Option(help: "Stride: N or Y,X (default: the window size).") var stride: Pair?
-  @Option(help: "Padding on each side.") var padding = 0
+  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
+  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
+  var format: ImageFormat?
+  @Option(help: "What each window gives: its largest value, its mean or its smallest value.") var kind: PoolingKind = .max
+  @Option(help: ArgumentHelp("Window size: N or H,W.", valueName: "size")) var size = Pair(2, 2)
+  @Option(help: ArgumentHelp("Stride: N or Y,X (default: the window size).", valueName: "stride")) var stride: Pair?
+  @Option(help: ArgumentHelp("Padding on each side.", valueName: "p")) var padding = 0
   @Flag var rounding: PoolRounding = .floor
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
+  @Flag(help: inPlaceHelp) var inPlace = false
+
+  func validate() throws { try checkStreamFormat(output: output, format: format) }
 
   func run() throws {
-    try checkOutput(output, input: input, inPlace: out.inPlace)
+    try checkOutput(output, input: input, inPlace: inPlace)
     let image = try load.load(input)
     let stride = stride ?? size
     let pooling = Pooling(
@@ -46,6 +51,6 @@ struct PoolCommand: ParsableCommand {
       printNote("\(text): the output is \(outH)x\(outW) (\(roundingHint(pools: true)))")
     }
     let pooled = try pooling.apply(to: image.tensor)
-    try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image.info)
+    try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image, format: format)
   }
 }

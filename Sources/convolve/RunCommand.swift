@@ -17,10 +17,13 @@ struct RunCommand: ParsableCommand {
       rows or columns, sizes round down as PyTorch does and a note names them (--strict refuses instead). Each saved stage is written as \
       OUTDIR/<NN>-<stage>.png: a montage of its feature maps, or an image when no convolution has run yet; \
       flattened vectors are written as .npy. --report adds OUTDIR/report.html, one page (no script, images \
-      beside it) with the input and every stage: operation, shape, time, value range overall and per map, image.
+      beside it) with the input and every stage: operation, shape, time, value range overall and per map, image. \
+      The folder is written whole or not at all. A stage that cannot run on the photo is an error about \
+      the pipeline file (exit status 1).
 
       Example:
-        convolve run Filters/pipelines/edges.json SampleImages/astronaut.png out/edges --colormap viridis --report
+        convolve run Filters/pipelines/edges.json SampleImages/astronaut.png \\
+            out/edges --colormap viridis --report
       """)
 
   @Argument(help: "Pipeline file (JSON).") var pipeline: String
@@ -40,9 +43,12 @@ struct RunCommand: ParsableCommand {
     let image = try load.load(input)
     let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
     for note in try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels) { printNote(note) }
-    try prepareDirectory(outputDirectory)
-    try runStages(
-      chain, image: image.tensor, input: input, outputDirectory: outputDirectory, maps: mapOptions.writer, overlay: overlay,
-      report: report, prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name })
+    try writeOutputFolder(outputDirectory) { folder, log in
+      try fileContent(pipeline) {
+        try runStages(
+          chain, image: image.tensor, input: input, outputDirectory: folder, maps: mapOptions.writer, overlay: overlay,
+          report: report, prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name }, log: log)
+      }
+    }
   }
 }

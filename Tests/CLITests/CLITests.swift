@@ -87,9 +87,11 @@ import Testing
       "--activation", "relu", "--pool", "max:2", "--save-npy",
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    // Three 512x512 maps in 2 columns, 2 pixel gaps, a 7 pixel label strip under each row.
+    // Three 512x512 maps in 2 columns with 2 pixel gaps. Labels at 4 pixels per glyph pixel (512 / 128): a
+    // title line (4 · 7) and a 2 pixel gap above, two label lines under each row (name, range: 4 · 13), a
+    // colour bar below (4 · 7 + 2 · 4).
     let conv = try imageInfo(path: dir.appendingPathComponent("camera-conv.png").path)
-    #expect(conv.width == 2 * 512 + 2 && conv.height == 2 * (512 + 7) + 2)
+    #expect(conv.width == 2 * 512 + 2 && conv.height == 28 + 2 + 2 * (512 + 52) + 2 + 36)
     let pool = try imageInfo(path: dir.appendingPathComponent("camera-pool.png").path)
     #expect(pool.width == 2 * 256 + 2)
     let raw = try NPYArray.read(path: dir.appendingPathComponent("camera-pool.npy").path)
