@@ -18,7 +18,7 @@ struct ImageInputOptions: ParsableArguments {
   @Flag(help: "Keep JPEG pixels as stored instead of applying the EXIF orientation.")
   var noAutoOrient = false
 
-  @Option(help: ArgumentHelp("Refuse images with more pixels than this; checked from the header before decoding.", valueName: "n"))
+  @Option(help: ArgumentHelp("Refuse images with more pixels than this (checked from the header before decoding), and outputs or padded inputs with more pixels per map (checked before computing).", valueName: "n"))
   var maxPixels = 100_000_000
 
   func validate() throws {

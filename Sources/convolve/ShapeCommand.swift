@@ -11,9 +11,16 @@ struct ShapeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "shape",
     abstract: "Output sizes and parameter counts of a stack of layers, or of a pipeline file.",
+    usage: "convolve shape <input> [<stages> ...] [<options>]\n       convolve shape --pipeline <file> <input> [<options>]",
     discussion: """
-      Stages (the pipeline files' stages, in short):
-      \(zip(ShapeStage.grammar, ShapeStage.meanings).map { "  \($0)\n      \($1)" }.joined(separator: "\n"))
+      Stages, as a pipeline file's (conv, pool, upsample, conv-transpose, fc, flatten,
+      global-avg-pool, activation), in short:
+        conv:N:K[xK2][:s=S][:p=P|same][:d=D][:g=G]      N filters of K x K2 x C/G
+        pool:max|avg|min:K[xK2][:s=S][:p=P][:ceil]       stride K unless given
+        convT:N:K[xK2][:s=S][:p=P][:op=OP][:d=D][:g=G]   transposed convolution
+        upsample:F                                       floor(N*F), as PyTorch
+        fc:N   flatten   gap                             fully connected, C*H*W, mean
+        relu  leaky-relu[:A]  sigmoid  tanh  elu[:A]  maxout:K
       Each stage prints its formula with the numbers filled in, (N + 2P - F)/S + 1, its output shape and \
       its parameter count, from the same geometry code the layers run. Where a stride does not fit (the \
       lecture's 7x7 input, 3x3 filter, stride 3: 2.33) a note explains it and names the padding that would \
@@ -23,16 +30,17 @@ struct ShapeCommand: ParsableCommand {
       for three numbers.
 
       Examples:
-        convolve shape 32x32x3 conv:6:5                       (the lecture's)
+        convolve shape 32x32x3 conv:6:5
         convolve shape 32x32x3 conv:10:5:s=1:p=2
         convolve shape 7x7x1 conv:1:3:s=3
-        convolve shape 3x227x227 conv:96:11:s=4 relu pool:max:3:s=2 conv:256:5:p=2:g=2 fc:4096
+        convolve shape 3x227x227 conv:96:11:s=4 relu pool:max:3:s=2 \\
+            conv:256:5:p=2:g=2 flatten fc:4096
         convolve shape --pipeline Filters/pipelines/edges.json 480x640
       """)
 
   @Argument(help: "Input size: HxWxC (the lecture's), CxHxW (PyTorch's), NxCxHxW or HxW.") var input: String
   @Argument(help: "Stages, in order.") var stages: [String] = []
-  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file on an input of the given size instead.", valueName: "file"))
+  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file on an input of the given size (default: none, the stages are given).", valueName: "file"))
   var pipeline: String?
   @Flag var rounding: PoolRounding = .floor
   @Flag(help: "Read three numbers as PyTorch's CxHxW.") var chw = false

@@ -12,7 +12,7 @@ enum StrideRounding: String, EnumerableFlag {
   static func help(for value: StrideRounding) -> ArgumentHelp? {
     switch value {
     case .floor:
-      return "Round sizes down where a stride does not reach the last rows or columns, as PyTorch (the default; a note names them)."
+      return "Round sizes down where a stride does not reach the last rows or columns, as PyTorch; a note names them."
     case .strict: return "Refuse a stride that leaves input rows or columns unused, as the lecture (7x7, 3x3, stride 3: 2.33)."
     }
   }
@@ -27,7 +27,7 @@ enum PoolRounding: String, EnumerableFlag {
   static func help(for value: PoolRounding) -> ArgumentHelp? {
     switch value {
     case .floor:
-      return "Round sizes down where a stride does not reach the last rows or columns, as PyTorch (the default; a note names them)."
+      return "Round sizes down where a stride does not reach the last rows or columns, as PyTorch; a note names them."
     case .strict: return "Refuse a stride that leaves input rows or columns unused, as the lecture."
     case .ceil: return "Pooling: round up, one more window over the last rows and columns (PyTorch's ceil_mode)."
     }
