@@ -116,12 +116,12 @@ public struct ShapeStage: Equatable, Sendable {
   /// What each stage is, in the words of pipeline files, for help.
   public static let meanings = [
     "N filters of K x K2 x C/G, each with a bias (pipeline stage conv)",
-    "K x K2 windows, stride K x K2 unless given; ceil: PyTorch's ceil_mode (pool)",
+    "K x K2 windows, stride K x K2 unless given; ceil: ceil_mode (pool)",
     "each side times F, floor(N*F) as PyTorch (upsample)",
-    "transposed convolution: S(N-1) + D(K-1) + 1 - 2P + OP (conv-transpose; also conv-transpose:...)",
+    "transposed: S(N-1) + D(K-1) + 1 - 2P + OP (conv-transpose)",
     "fully connected: flatten, then N outputs with bias (also linear:N)", "C*H*W values in one vector (flatten)",
     "the mean of each map: C x 1 x 1 (global-avg-pool)",
-    "activations: the shape is unchanged, maxout divides the channels by K (activation; also activation:relu)",
+    "activations keep the shape; maxout divides C by K (activation)",
   ]
 
   /// Parses a spec such as `conv:10:5:s=1:p=2`; errors name the spec and what is allowed.

@@ -11,6 +11,7 @@ struct ShapeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "shape",
     abstract: "Output sizes and parameter counts of a stack of layers, or of a pipeline file.",
+    usage: "convolve shape <input> [<stages> ...] [--pipeline <file>] [<options>]",
     discussion: """
       Stages (the pipeline files' stages, in short):
       \(zip(ShapeStage.grammar, ShapeStage.meanings).map { "  \($0)\n      \($1)" }.joined(separator: "\n"))
@@ -26,13 +27,14 @@ struct ShapeCommand: ParsableCommand {
         convolve shape 32x32x3 conv:6:5                       (the lecture's)
         convolve shape 32x32x3 conv:10:5:s=1:p=2
         convolve shape 7x7x1 conv:1:3:s=3
-        convolve shape 3x227x227 conv:96:11:s=4 relu pool:max:3:s=2 conv:256:5:p=2:g=2 fc:4096
+        convolve shape 3x227x227 conv:96:11:s=4 relu pool:max:3:s=2 \\
+            conv:256:5:p=2:g=2 fc:4096
         convolve shape --pipeline Filters/pipelines/edges.json 480x640
       """)
 
   @Argument(help: "Input size: HxWxC (the lecture's), CxHxW (PyTorch's), NxCxHxW or HxW.") var input: String
   @Argument(help: "Stages, in order.") var stages: [String] = []
-  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file on an input of the given size instead.", valueName: "file"))
+  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file on an input of the given size instead (default: none).", valueName: "file"))
   var pipeline: String?
   @Flag var rounding: PoolRounding = .floor
   @Flag(help: "Read three numbers as PyTorch's CxHxW.") var chw = false

@@ -47,7 +47,7 @@ import Testing
       let r = try runConvolve(arguments)
       #expect(r.status == 64, "\(arguments): \(r.stderr)")
       #expect(r.stderr.contains(message), "\(arguments): \(r.stderr)")
-      #expect(r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r.stderr)")
+      #expect(r.stderr.split(separator: "\n").first?.hasPrefix("Error: ") == true, "\(arguments): \(r.stderr)")
       #expect(!r.stderr.contains("Fatal error"))
     }
     #expect(!FileManager.default.fileExists(atPath: out))
@@ -113,7 +113,7 @@ import Testing
     #expect(try imageInfo(path: out).height == 213)
     #expect(try runConvolve(["pool", rocket, out, "--size", "2", "--ceil"]).status == 0)
     #expect(try imageInfo(path: out).height == 214)
-    #expect(try runConvolve(["pool", rocket, out, "--size", "2", "--strict"]).status == 1)
+    #expect(try runConvolve(["pool", rocket, out, "--size", "2", "--strict"]).status == 64)
 
     let filter = try runConvolve(["filter", camera, out, "--filter", "box3", "--mode", "valid", "--stride", "4"])
     #expect(filter.status == 0)
