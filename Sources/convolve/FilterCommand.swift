@@ -41,7 +41,8 @@ struct FilterCommand: ParsableCommand {
         convolve filter photo.jpg blurred.png --filter gaussian --sigma 4 --linear
         convolve filter photo.jpg edges.png --filter sobel
         convolve filter photo.png out.png --kernel "1,2,1;2,4,2;1,2,1" --normalize
-        convolve filter photo.png out.png --kernel "1/9,1/9,1/9;1/9,1/9,1/9;1/9,1/9,1/9" --stride 2
+        convolve filter photo.png out.png --stride 2 \\
+            --kernel "1/9,1/9,1/9;1/9,1/9,1/9;1/9,1/9,1/9"
         convolve filter --input "4,5,6;7,8,9" --kernel "1;1;1" --mode full --print
         convolve filter photo.png edges.png --kernel "-1,-1,-1;-1,8,-1;-1,-1,-1"
         convolve filter photo.png edges.png --kernel "3x3: -1,-1,-1,-1,8,-1,-1,-1,-1"
