@@ -25,10 +25,11 @@ bin="$out/fuzz_$target"
 
 if [[ $target == parsers ]]; then
   # ConvolveCore and ConvolveCNN whole (pipelines, pools and .npy filter banks need the layers), the text and
-  # file parsers of ConvolveFormats (all but the image codec, which needs CCodecs, and the ONNX loader) and
-  # the lecture tools.
+  # file parsers of ConvolveFormats (all but the image files, which need CCodecs: the codec, its metadata and
+  # what reads them; and the ONNX loader) and the lecture tools.
   mapfile -t sources < <(find "$root/Sources/ConvolveCore" "$root/Sources/ConvolveCNN" "$root/Sources/ConvolveLecture" \
-    -name '*.swift' | sort; find "$root/Sources/ConvolveFormats" -maxdepth 1 -name '*.swift' ! -name ImageCodec.swift | sort)
+    -name '*.swift' | sort; find "$root/Sources/ConvolveFormats" -maxdepth 1 -name '*.swift' | sort |
+    xargs grep -LE '^import CCodecs$|ImageMetadata|loadImage\(|saveImage\(')
   if [[ ! -x "$bin" || -n "$(find "$here/fuzz_parsers.swift" "${sources[@]}" -newer "$bin" -print -quit)" ]]; then
     rm -rf "$out/src" && mkdir -p "$out/src"
     # One module named ConvolveCore (`ConvolveCNN.name` qualifications rewritten); file names prefixed with
