@@ -42,7 +42,10 @@ struct RunCommand: ParsableCommand {
     if rounding == .strict { chain = chain.rounding(.floor, to: .exact) }
     let image = try load.load(input)
     let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
-    for note in try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels) { printNote(note) }
+    let notes = try fileContent(pipeline) {
+      try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels)
+    }
+    notes.forEach(printNote)
     try writeOutputFolder(outputDirectory) { folder, log in
       try fileContent(pipeline) {
         try runStages(

@@ -34,7 +34,7 @@ enum ReadmeSubstitutions {
   /// Made from the sample photo in the temporary folder before each command: `small.png` (the photo as
   /// PNG), `scan16.png` (the photo as 16-bit PNG), `my-kernel.json` (a copy of `Filters/emboss.json`),
   /// `photos/` and `in/` (folders holding the photo).
-  static let madeFiles = ["small.png", "scan16.png", "my-kernel.json", "photos/", "in/"]
+  static let madeFiles = ["small.png", "scan16.png", "my-kernel.json", "emboss.mat", "photos/", "in/"]
   /// Trained models: PaddleOCR's detector and direction classifier in `../shared/models/ppocr`.
   static let models: [String: String] = [
     "model.onnx": "ch_PP-OCRv4_det_infer.onnx",
@@ -74,6 +74,8 @@ enum ReadmeSubstitutions {
     try saveImage(image, path: folder.appendingPathComponent("scan16.png").path, bitDepth: 16)
     try FileManager.default.copyItem(
       at: packageRoot.appendingPathComponent("Filters/emboss.json"), to: folder.appendingPathComponent("my-kernel.json"))
+    // A libvips matrix file: width, height, scale, offset, then the rows.
+    try Data("3 3 1 128\n-2 -1 0\n-1 1 1\n0 1 2\n".utf8).write(to: folder.appendingPathComponent("emboss.mat"))
     for sub in ["photos", "in"] {
       let dir = folder.appendingPathComponent(sub)
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
