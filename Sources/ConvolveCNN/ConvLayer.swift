@@ -117,7 +117,9 @@ public struct LayerGeometry: Equatable, Sendable {
 /// This is CROSS-CORRELATION: the kernel is not flipped, so weights trained in PyTorch or TensorFlow
 /// apply as they are. Padding is zero. Output `N × H' × W'` with
 /// `H' = floor((H + pad - d(k-1) - 1) / s) + 1`; a stride that does not fit is an error unless
-/// `geometry.floor`. Runs as im2col + SGEMM per group (the lecture's Toeplitz view), depthwise directly.
+/// `geometry.floor`. One group and depthwise layers run on the C kernels (`ConvKernelPlan`: an implicit matrix
+/// product over a zero-padded copy of the input, no im2col buffer); other groupings as im2col + SGEMM per group
+/// (the lecture's Toeplitz view).
 public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: LayerGeometry = .init()) throws -> Tensor {
   let groups = geometry.groups
   let (c, n) = (input.channels, bank.outChannels)
@@ -142,6 +144,16 @@ public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: La
   let (outH, outW) = try geometry.outputSize(
     inputHeight: input.height, inputWidth: input.width, kernelHeight: kh, kernelWidth: kw)
   var output = Tensor.uninitialized(channels: n, height: outH, width: outW)
+  // One group or depthwise: the C kernels (weights packed for this call).
+  if let plan = ConvKernelPlan(
+    channels: c, height: input.height, width: input.width, weights: bank.weights, bias: bank.bias, filters: n, kh: kh,
+    kw: kw, geometry: geometry)
+  {
+    input.data.withUnsafeBufferPointer { src in
+      output.data.withUnsafeMutableBufferPointer { dst in plan.run(src.baseAddress!, dst.baseAddress!) }
+    }
+    return output
+  }
   let plan = SlidingPlan(
     inH: input.height, inW: input.width, outH: outH, outW: outW, kh: kh, kw: kw, pad: pad,
     stride: (geometry.strideY, geometry.strideX), dilation: (geometry.dilationY, geometry.dilationX))

@@ -5,7 +5,8 @@ import ConvolveCore
 public struct PlanOptions: Sendable {
   /// Fold BatchNormalization, and Mul/Div/Add/Sub by constants, into the Conv before them.
   public var foldIntoConvolutions: Bool
-  /// Spot the hard swish spelled out as Add/Clip/Mul/Div, and run chains of element-wise nodes as one pass.
+  /// Spot the hard swish spelled out as Add/Clip/Mul/Div, run chains of element-wise nodes as one pass, and
+  /// apply such a chain right after a Conv inside the Conv's output pass.
   public var fuseElementwise: Bool
   /// Values that must stay computed and observable: never folded into a Conv nor fused away (values that
   /// constant folding computes when the plan is built are in `ExecutionPlan.constants` instead).
@@ -36,7 +37,8 @@ struct PendingStep {
 public struct PlannedNode: Sendable {
   /// The node (for a fused chain, the last one: its name and output; its input is the chain's input).
   public let node: Node
-  /// The graph nodes this step runs: the node itself, or every node of a fused element-wise chain in order.
+  /// The graph nodes this step runs: the node itself, or every node of a fused element-wise chain in order
+  /// (after the Conv it was fused into, if any).
   public let fusedNodes: [Node]
   public let inputTypes: [ValueType?]
   public let outputTypes: [ValueType]
@@ -145,7 +147,7 @@ public struct ExecutionPlan: Sendable {
         for (name, type) in zip(node.outputs, outputTypes) where !name.isEmpty { types[name] = type }
         planned.append(
           PendingStep(
-            node: node, op: op, inputTypes: known.map { $0?.type }, outputTypes: outputTypes, fusedNodes: [node],
+            node: node, op: op.prepared(known), inputTypes: known.map { $0?.type }, outputTypes: outputTypes, fusedNodes: [node],
             stage: options.fuseElementwise ? op.elementwiseStage(known) : nil))
       } catch {
         throw graph.error(error, node: node)
@@ -158,6 +160,7 @@ public struct ExecutionPlan: Sendable {
       for p in planned { for name in p.node.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
       for name in outputNames { readers[name, default: 0] += 1 }
       planned = ElementwiseFusion.fuse(planned, readers: readers, keep: options.keep)
+      planned = ElementwiseFusion.fuseIntoProducers(planned, readers: readers, keep: options.keep)
     }
 
     // The last step reading each value; graph outputs are never freed.

@@ -1,0 +1,226 @@
+// The three SIMD levels of the convolution kernels (see include/ckernels.h) and the start-up choice among them.
+#include "ckernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CK_X86 1
+#endif
+
+// ---- portable C: plain scalar code the compiler may vectorise for the baseline target -------------------------
+#define CK_TARGET
+#define VEC float
+#define VW 1
+#define VLOAD(p) (*(p))
+#define VSTORE(p, v) (*(p) = (v))
+#define VSTORE_PART(p, v, n) (*(p) = (v))
+#define VSET1(x) (x)
+#define VZERO 0.0f
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#define VADD(a, b) ((a) + (b))
+#define VSUB(a, b) ((a) - (b))
+#define VMUL(a, b) ((a) * (b))
+#define VDIV(a, b) ((a) / (b))
+#define VMAX(a, b) ((a) > (b) ? (a) : (b))
+#define VMIN(a, b) ((a) < (b) ? (a) : (b))
+#define VSELECT_POSITIVE(x, y) ((x) > 0 ? (x) : (y))
+#define SUFFIX portable
+#define MRMAX 4
+#define NV 8
+#define DWNV 8
+#include "level.h"
+#undef CK_TARGET
+#undef VEC
+#undef VW
+#undef VLOAD
+#undef VSTORE
+#undef VSTORE_PART
+#undef VSET1
+#undef VZERO
+#undef VFMA
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VDIV
+#undef VMAX
+#undef VMIN
+#undef VSELECT_POSITIVE
+#undef SUFFIX
+#undef MRMAX
+#undef NV
+#undef DWNV
+
+#ifdef CK_X86
+// ---- AVX2 + FMA: 8 lanes, 4 filters x 3 vectors per tile ----------------------------------------------------------
+static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+#define CK_TARGET __attribute__((target("avx2,fma")))
+#define VEC __m256
+#define VW 8
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define VSTORE_PART(p, v, n) _mm256_maskstore_ps(p, _mm256_loadu_si256((const __m256i *)(ck_avx2_masks + 8 - (n))), v)
+#define VSET1(x) _mm256_set1_ps(x)
+#define VZERO _mm256_setzero_ps()
+#define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define VADD(a, b) _mm256_add_ps(a, b)
+#define VSUB(a, b) _mm256_sub_ps(a, b)
+#define VMUL(a, b) _mm256_mul_ps(a, b)
+#define VDIV(a, b) _mm256_div_ps(a, b)
+#define VMAX(a, b) _mm256_max_ps(a, b)
+#define VMIN(a, b) _mm256_min_ps(a, b)
+#define VSELECT_POSITIVE(x, y) _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ))
+#define SUFFIX avx2
+#define MRMAX 4
+#define NV 3
+#define DWNV 2
+#include "level.h"
+#undef CK_TARGET
+#undef VEC
+#undef VW
+#undef VLOAD
+#undef VSTORE
+#undef VSTORE_PART
+#undef VSET1
+#undef VZERO
+#undef VFMA
+#undef VADD
+#undef VSUB
+#undef VMUL
+#undef VDIV
+#undef VMAX
+#undef VMIN
+#undef VSELECT_POSITIVE
+#undef SUFFIX
+#undef MRMAX
+#undef NV
+#undef DWNV
+
+// ---- AVX-512F: 16 lanes, 12 (or 8, 4) filters x 2 vectors per tile ------------------------------------------------
+#define CK_TARGET __attribute__((target("avx512f")))
+#define VEC __m512
+#define VW 16
+#define VLOAD(p) _mm512_loadu_ps(p)
+#define VSTORE(p, v) _mm512_storeu_ps(p, v)
+#define VSTORE_PART(p, v, n) _mm512_mask_storeu_ps(p, (__mmask16)((1u << (n)) - 1u), v)
+#define VSET1(x) _mm512_set1_ps(x)
+#define VZERO _mm512_setzero_ps()
+#define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define VADD(a, b) _mm512_add_ps(a, b)
+#define VSUB(a, b) _mm512_sub_ps(a, b)
+#define VMUL(a, b) _mm512_mul_ps(a, b)
+#define VDIV(a, b) _mm512_div_ps(a, b)
+#define VMAX(a, b) _mm512_max_ps(a, b)
+#define VMIN(a, b) _mm512_min_ps(a, b)
+#define VSELECT_POSITIVE(x, y) \
+  _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), y, x)
+#define SUFFIX avx512
+#define MRMAX 12
+#define NV 2
+#define DWNV 2
+#include "level.h"
+#endif
+
+// ---- the choice --------------------------------------------------------------------------------------------------
+static int32_t ck_best = -1;
+static int32_t ck_current = -1;
+
+static int32_t detect(void) {
+#ifdef CK_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+  return 0;
+}
+
+int32_t ck_best_level(void) {
+  if (ck_best < 0) ck_best = detect();
+  return ck_best;
+}
+
+int32_t ck_level(void) {
+  if (ck_current < 0) {
+    int32_t level = ck_best_level();
+    // CONVOLVE_SIMD=portable|avx2|avx512 chooses a lower level (never one the CPU lacks).
+    const char *env = getenv("CONVOLVE_SIMD");
+    if (env) {
+      if (!strcmp(env, "portable") || !strcmp(env, "none")) level = 0;
+      else if (!strcmp(env, "avx2") && level > 1) level = 1;
+    }
+    ck_current = level;
+  }
+  return ck_current;
+}
+
+int32_t ck_set_level(int32_t level) {
+  int32_t best = ck_best_level();
+  ck_current = level < 0 ? 0 : level > best ? best : level;
+  return ck_current;
+}
+
+const char *ck_level_name(int32_t level) {
+  switch (level) {
+  case 2: return "avx512";
+  case 1: return "avx2";
+  default: return "portable";
+  }
+}
+
+int32_t ck_tile_pixels(int32_t level) { return level == 2 ? 32 : level == 1 ? 24 : 8; }
+int32_t ck_panel_filters(int32_t level) { return level == 2 ? 12 : 4; }
+
+size_t ck_packed_count(int32_t level, int32_t m, int32_t k) {
+  (void)level;
+  return (size_t)((m + 3) / 4 * 4) * (size_t)k;
+}
+
+void ck_pack_weights(int32_t level, const float *w, int32_t m, int32_t k, float *packed) {
+  const int32_t mrmax = ck_panel_filters(level);
+  for (int32_t f0 = 0; f0 < m; f0 += mrmax) {
+    int32_t mr = m - f0 < mrmax ? (m - f0 + 3) / 4 * 4 : mrmax;
+    float *panel = packed + (ptrdiff_t)f0 * k;
+    for (int32_t kk = 0; kk < k; kk++)
+      for (int32_t r = 0; r < mr; r++)
+        panel[(ptrdiff_t)kk * mr + r] = f0 + r < m ? w[(ptrdiff_t)(f0 + r) * k + kk] : 0.0f;
+  }
+}
+
+void ck_gemm_run(const ck_gemm *g, const float *src, int32_t n, int32_t tail_readable, float *dst, float *scratch) {
+  switch (g->level) {
+#ifdef CK_X86
+  case 2: gemm_run_avx512(g, src, n, tail_readable, dst, scratch); break;
+  case 1: gemm_run_avx2(g, src, n, tail_readable, dst, scratch); break;
+#endif
+  default: gemm_run_portable(g, src, n, tail_readable, dst, scratch); break;
+  }
+}
+
+void ck_depthwise(int32_t level, const float *phases, int32_t rows, int32_t wq, const float *w, int32_t kh, int32_t kw,
+                  int32_t sy, int32_t sx, int32_t dy, int32_t dx, float bias, const ck_stage *stages, int32_t nstages,
+                  int32_t out_h, int32_t out_w, float *dst) {
+  switch (level) {
+#ifdef CK_X86
+  case 2:
+    depthwise_avx512(phases, rows, wq, w, kh, kw, sy, sx, dy, dx, bias, stages, nstages, out_h, out_w, dst);
+    break;
+  case 1:
+    depthwise_avx2(phases, rows, wq, w, kh, kw, sy, sx, dy, dx, bias, stages, nstages, out_h, out_w, dst);
+    break;
+#endif
+  default:
+    depthwise_portable(phases, rows, wq, w, kh, kw, sy, sx, dy, dx, bias, stages, nstages, out_h, out_w, dst);
+    break;
+  }
+}
+
+void ck_tune_allocator(void) {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
+}

@@ -1,0 +1,35 @@
+// Template for one register tile of the implicit-GEMM convolution: MR filters x NV vectors of output pixels.
+// Included by kernels.c once per (level, MR) with TILE_FN, MR, NV and the level's vector macros defined.
+
+static CK_TARGET void TILE_FN(const float *restrict w, const float *restrict src, const int32_t *restrict koff,
+                              int32_t kcount, float *restrict dst, ptrdiff_t ds, int32_t mvalid, int32_t nvalid,
+                              const float *bias, const ck_stage *stages, int32_t nstages) {
+  VEC acc[MR][NV];
+  for (int m = 0; m < MR; m++)
+    for (int v = 0; v < NV; v++) acc[m][v] = VZERO;
+  for (int32_t k = 0; k < kcount; k++) {
+    const float *s = src + koff[k];
+    VEC x[NV];
+    for (int v = 0; v < NV; v++) x[v] = VLOAD(s + v * VW);
+    const float *wk = w + (ptrdiff_t)k * MR;
+    for (int m = 0; m < MR; m++) {
+      VEC b = VSET1(wk[m]);
+      for (int v = 0; v < NV; v++) acc[m][v] = VFMA(b, x[v], acc[m][v]);
+    }
+  }
+  for (int m = 0; m < MR; m++) {
+    if (m >= mvalid) break;
+    float *d = dst + m * ds;
+    for (int v = 0; v < NV; v++) {
+      VEC y = acc[m][v];
+      if (bias) y = VADD(y, VSET1(bias[m]));
+      if (nstages) y = STAGES_FN(y, stages, nstages);
+      int32_t left = nvalid - v * VW;
+      if (left >= VW) {
+        VSTORE(d + v * VW, y);
+      } else if (left > 0) {
+        VSTORE_PART(d + v * VW, y, left);
+      }
+    }
+  }
+}

@@ -1,0 +1,270 @@
+import CKernels
+import ConvolveCore
+
+/// The SIMD level the convolution kernels use: "avx512", "avx2" or "portable" (chosen at start-up from the CPU;
+/// `CONVOLVE_SIMD=avx2|portable` chooses a lower one).
+public var convolutionKernelLevel: String { String(cString: ck_level_name(ck_level())) }
+
+/// The best level this CPU runs (0 portable, 1 AVX2+FMA, 2 AVX-512), for tests that cover each.
+var bestConvolutionKernelLevel: Int { Int(ck_best_level()) }
+
+/// A convolution layer prepared once for one input size, run by the C kernels in `CKernels`: weights packed
+/// into the kernel's panels, the tap offsets computed, the path chosen.
+///
+/// - pointwise (1x1, stride 1, no padding): one matrix product straight from the input.
+/// - gemm (any other kernel, stride, dilation and padding, one group): the input is copied once, zero-padded
+///   and split into column phases of the stride, so that every tap reads contiguous samples; then each output
+///   row is a matrix product over `channels · kh · kw` taps with no im2col buffer.
+/// - depthwise (groups = channels = filters): per channel, the padded phases in a small buffer and a direct
+///   multiply-add over the taps.
+///
+/// Bias and the element-wise stages fused after it are applied to each output tile while it is in registers
+/// (`ck_stage`), or, for stages the kernels do not have, right after each row in Swift.
+struct ConvKernelPlan: @unchecked Sendable {
+  enum Path { case pointwise, gemm, depthwise }
+
+  let path: Path
+  let level: Int32
+  let channels: Int, height: Int, width: Int
+  let filters: Int, outH: Int, outW: Int
+  let kh: Int, kw: Int, sy: Int, sx: Int, dy: Int, dx: Int
+  let pad: Padding
+  /// Rows of each padded phase plane (with slack rows), its width, and its floats.
+  let rows: Int, wq: Int
+  /// gemm/pointwise: packed panels; depthwise: the weights `[channels][kh·kw]` as given.
+  let weights: [Float]
+  let bias: [Float]
+  let koff: [Int32]
+  /// Stages the kernels apply, then those applied in Swift after them.
+  var stages: [ck_stage] = []
+  var swiftStages: [ElementwiseStage] = []
+
+  /// Slack floats after padded buffers: more than any tile reads past the last output.
+  static let slack = 256
+
+  /// A plan for weights `filters × channels/groups × kh × kw`, or nil when the kernels do not cover the layer
+  /// (groups other than 1 or depthwise, negative padding, offsets beyond 32 bits).
+  init?(
+    channels c: Int, height h: Int, width w: Int, weights: [Float], bias: [Float], filters m: Int, kh: Int, kw: Int,
+    geometry: LayerGeometry, level: Int? = nil
+  ) {
+    guard let pad = try? geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw),
+      let out = try? geometry.outputSize(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw),
+      c >= 1, h >= 1, w >= 1, m >= 1, pad.top >= 0, pad.bottom >= 0, pad.left >= 0, pad.right >= 0, out.height >= 1, out.width >= 1,
+      bias.isEmpty || bias.count == m
+    else { return nil }
+    let g = geometry.groups
+    let depthwise = g > 1 && g == c && m == c
+    guard g == 1 || depthwise else { return nil }
+    let (sy, sx, dy, dx) = (geometry.strideY, geometry.strideX, geometry.dilationY, geometry.dilationX)
+    let level = level.map { Int32(Swift.min($0, Int(ck_best_level()))) } ?? ck_level()
+    let pointwise = !depthwise && kh == 1 && kw == 1 && sy == 1 && sx == 1 && pad == .zero
+    let hp = h + pad.top + pad.bottom, wp = w + pad.left + pad.right
+    let wq = (wp + sx - 1) / sx
+    let rows = hp + 4 * sy
+    let k = (depthwise ? 1 : c) * kh * kw
+    // Every offset the kernels form must fit in 32 bits.
+    let planeFloats = sx * rows * wq
+    guard c.multipliedReportingOverflow(by: planeFloats).partialValue < Int(Int32.max) - Self.slack,
+      c * h * w < Int(Int32.max), k < Int(Int32.max) / 64
+    else { return nil }
+    self.path = depthwise ? .depthwise : pointwise ? .pointwise : .gemm
+    self.level = level
+    (channels, height, width, filters, outH, outW) = (c, h, w, m, out.height, out.width)
+    (self.kh, self.kw, self.sy, self.sx, self.dy, self.dx) = (kh, kw, sy, sx, dy, dx)
+    self.pad = pad
+    (self.rows, self.wq) = (rows, wq)
+    self.bias = bias
+    switch path {
+    case .depthwise:
+      self.weights = weights
+      koff = []
+    case .pointwise:
+      self.weights = Self.pack(weights, level: level, m: m, k: k)
+      koff = (0 ..< k).map { Int32($0 * h * w) }
+    case .gemm:
+      self.weights = Self.pack(weights, level: level, m: m, k: k)
+      var offsets: [Int32] = []
+      offsets.reserveCapacity(k)
+      for ch in 0 ..< c {
+        for i in 0 ..< kh {
+          for j in 0 ..< kw {
+            let col = j * dx
+            offsets.append(Int32((ch * sx + col % sx) * rows * wq + i * dy * wq + col / sx))
+          }
+        }
+      }
+      koff = offsets
+    }
+  }
+
+  private static func pack(_ w: [Float], level: Int32, m: Int, k: Int) -> [Float] {
+    let count = ck_packed_count(level, Int32(m), Int32(k))
+    return [Float](unsafeUninitializedCapacity: count) { buffer, n in
+      w.withUnsafeBufferPointer { ck_pack_weights(level, $0.baseAddress!, Int32(m), Int32(k), buffer.baseAddress!) }
+      n = count
+    }
+  }
+
+  /// The plan with element-wise stages applied to its output; the kernels take the leading ones they have.
+  func fusing(_ more: [ElementwiseStage]) -> ConvKernelPlan {
+    var copy = self
+    for stage in more {
+      if copy.swiftStages.isEmpty, let s = stage.kernelStage {
+        if case .activation(.identity) = stage { continue }
+        copy.stages.append(s)
+      } else {
+        copy.swiftStages.append(stage)
+      }
+    }
+    return copy
+  }
+
+  var outputCount: Int { filters * outH * outW }
+
+  /// Computes one image: `input` is `channels × height × width`, `output` `filters × outH × outW`.
+  func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+    weights.withUnsafeBufferPointer { w in
+      bias.withUnsafeBufferPointer { biasBuffer in
+        koff.withUnsafeBufferPointer { ko in
+          stages.withUnsafeBufferPointer { st in
+            // An empty array's buffer may still have an address: no bias is NULL.
+            let b = bias.isEmpty ? nil : biasBuffer.baseAddress
+            let g = ck_gemm(
+              packed: w.baseAddress, koff: ko.baseAddress, bias: b, stages: st.baseAddress,
+              m: Int32(filters), k: Int32(koff.count), nstages: Int32(stages.count), level: level,
+              dst_stride: outH * outW)
+            switch path {
+            case .pointwise: runPointwise(g, input, output)
+            case .gemm: runGemm(g, input, output)
+            case .depthwise: runDepthwise(w.baseAddress!, b, st.baseAddress, input, output)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Applies the Swift stages to `count` values of every filter's plane from `offset`.
+  @inline(__always)
+  private func applySwiftStages(_ output: UnsafeMutablePointer<Float>, offset: Int, count: Int, filters range: Range<Int>) {
+    if swiftStages.isEmpty { return }
+    for f in range {
+      let p = output + f * outH * outW + offset
+      for stage in swiftStages { stage.apply(p, count) }
+    }
+  }
+
+  private func runPointwise(_ g: ck_gemm, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+    let n = outH * outW
+    let nr = Int(ck_tile_pixels(level))
+    let tiles = (n + nr - 1) / nr
+    // Enough tiles per task that each reads its slice of every input plane in long runs.
+    let work = filters * koff.count * nr
+    parallelRanges(tiles, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
+      let p0 = range.lowerBound * nr, p1 = Swift.min(n, range.upperBound * nr)
+      var g = g
+      let last = p1 == n && n % nr != 0
+      let scratch = last ? UnsafeMutablePointer<Float>.allocate(capacity: koff.count * (nr + 1)) : nil
+      defer { scratch?.deallocate() }
+      withUnsafePointer(to: &g) { gp in
+        ck_gemm_run(gp, input + p0, Int32(p1 - p0), last ? 0 : 1, output + p0, scratch)
+      }
+      applySwiftStages(output, offset: p0, count: p1 - p0, filters: 0 ..< filters)
+    }
+  }
+
+  /// Fills `dst` with channel `ch`'s zero-padded plane split into `sx` column phases (`sx × rows × wq`).
+  @inline(__always)
+  private func fillPhases(_ src: UnsafePointer<Float>, channel ch: Int, into dst: UnsafeMutablePointer<Float>) {
+    let plane = src + ch * height * width
+    for q in 0 ..< sx {
+      let phase = dst + q * rows * wq
+      // Columns u of phase q hold padded column u·sx + q, input column u·sx + q - left.
+      let first = Swift.max(0, (pad.left - q + sx - 1) / sx)
+      let end = Swift.min(wq, Swift.max(first, (width + pad.left - q + sx - 1) / sx))
+      for r in 0 ..< rows {
+        let line = phase + r * wq
+        let y = r - pad.top
+        guard y >= 0 && y < height && first < end else {
+          line.initialize(repeating: 0, count: wq)
+          continue
+        }
+        line.initialize(repeating: 0, count: first)
+        let s = plane + y * width + first * sx + q - pad.left
+        if sx == 1 {
+          (line + first).initialize(from: s, count: end - first)
+        } else {
+          for u in 0 ..< end - first { line[first + u] = s[u * sx] }
+        }
+        (line + end).initialize(repeating: 0, count: wq - end)
+      }
+    }
+  }
+
+  private func runGemm(_ g: ck_gemm, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+    let planeFloats = sx * rows * wq
+    let padded = UnsafeMutablePointer<Float>.allocate(capacity: channels * planeFloats + Self.slack)
+    defer { padded.deallocate() }
+    (padded + channels * planeFloats).initialize(repeating: 0, count: Self.slack)
+    parallelRanges(channels, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, planeFloats))) { range in
+      for ch in range { fillPhases(input, channel: ch, into: padded + ch * planeFloats) }
+    }
+    let work = filters * koff.count * outW
+    parallelRanges(outH, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
+      var g = g
+      withUnsafePointer(to: &g) { gp in
+        for y in range {
+          ck_gemm_run(gp, padded + y * sy * wq, Int32(outW), 1, output + y * outW, nil)
+          applySwiftStages(output, offset: y * outW, count: outW, filters: 0 ..< filters)
+        }
+      }
+    }
+  }
+
+  private func runDepthwise(
+    _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ stages: UnsafePointer<ck_stage>?,
+    _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>
+  ) {
+    let planeFloats = sx * rows * wq
+    let taps = kh * kw
+    let outPlane = outH * outW
+    parallelRanges(channels, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(1, outPlane * taps))) { range in
+      let buffer = UnsafeMutablePointer<Float>.allocate(capacity: planeFloats + Self.slack)
+      defer { buffer.deallocate() }
+      (buffer + planeFloats).initialize(repeating: 0, count: Self.slack)
+      for ch in range {
+        fillPhases(input, channel: ch, into: buffer)
+        ck_depthwise(
+          level, buffer, Int32(rows), Int32(wq), w + ch * taps, Int32(kh), Int32(kw), Int32(sy), Int32(sx), Int32(dy),
+          Int32(dx), bias?[ch] ?? 0, stages, Int32(self.stages.count), Int32(outH), Int32(outW),
+          output + ch * outPlane)
+        if !swiftStages.isEmpty {
+          for stage in swiftStages { stage.apply(output + ch * outPlane, outPlane) }
+        }
+      }
+    }
+  }
+}
+
+extension ElementwiseStage {
+  /// The same map as a kernel stage, when the kernels have it.
+  var kernelStage: ck_stage? {
+    switch self {
+    case .add(let c): return ck_stage(kind: Int32(CK_ADD), a: c, b: 0)
+    case .sub(let c): return ck_stage(kind: Int32(CK_SUB), a: c, b: 0)
+    case .reverseSub(let c): return ck_stage(kind: Int32(CK_RSUB), a: c, b: 0)
+    case .mul(let c): return ck_stage(kind: Int32(CK_MUL), a: c, b: 0)
+    case .div(let c): return ck_stage(kind: Int32(CK_DIV), a: c, b: 0)
+    case .reverseDiv(let c): return ck_stage(kind: Int32(CK_RDIV), a: c, b: 0)
+    case .activation(.relu): return ck_stage(kind: Int32(CK_RELU), a: 0, b: 0)
+    case .activation(.leakyReLU(let slope)): return ck_stage(kind: Int32(CK_LEAKY_RELU), a: slope, b: 0)
+    case .activation(.identity): return ck_stage(kind: 0, a: 0, b: 0)
+    case .activation: return nil
+    case .hardSigmoid(let alpha, let beta): return ck_stage(kind: Int32(CK_HARD_SIGMOID), a: alpha, b: beta)
+    case .hardSwish: return ck_stage(kind: Int32(CK_HARD_SWISH), a: 1 / 6, b: 0.5)
+    case .clip(let lo, let hi): return ck_stage(kind: Int32(CK_CLIP), a: lo, b: hi)
+    case .math: return nil
+    }
+  }
+}
