@@ -68,4 +68,31 @@ import Testing
       try check(kind, level: level, seed: 70 + UInt64(level), cases: 60)
     }
   }
+
+  @Test func transposedKernelEqualsStrideMatchesTheGeneralPath() throws {
+    var rng = GraphRandom(seed: 80)
+    func r(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
+    for _ in 0 ..< 40 {
+      let (c, m, kh, kw, h, w) = (r(1 ... 30), r(1 ... 14), r(1 ... 3), r(1 ... 3), r(1 ... 23), r(1 ... 41))
+      let weights = rng.floats(c * m * kh * kw)
+      let bias = r(0 ... 1) == 0 ? [] : rng.floats(m)
+      let bank = try FilterBank(outChannels: c, inChannelsPerGroup: m, kernelHeight: kh, kernelWidth: kw, weights: weights, bias: bias)
+      let x = Tensor(channels: c, height: h, width: w, data: rng.floats(c * h * w))
+      var geometry = TransposedGeometry()
+      (geometry.strideY, geometry.strideX) = (kh, kw)
+      let stages: [ElementwiseStage] = r(0 ... 1) == 0 ? [] : [.activation(.relu), .activation(.sigmoid)]
+      var expected = try transposedConvolution(x, bank, geometry)
+      expected.data.withUnsafeMutableBufferPointer { p in for s in stages { s.apply(p.baseAddress!, p.count) } }
+      let plan = try #require(
+        ConvTransposeKernelPlan(channels: c, height: h, width: w, weights: weights, bias: bias, outChannels: m, kh: kh, kw: kw))
+        .fusing(stages)
+      var got = [Float](repeating: .nan, count: plan.outputCount)
+      x.data.withUnsafeBufferPointer { src in
+        got.withUnsafeMutableBufferPointer { dst in plan.run(src.baseAddress!, dst.baseAddress!) }
+      }
+      #expect(got.count == expected.data.count)
+      #expect(largestDifference(got, expected.data) <= 1e-4, "c\(c) m\(m) k\(kh)x\(kw) \(h)x\(w)")
+      #expect(!got.contains { $0.isNaN })
+    }
+  }
 }

@@ -3,7 +3,7 @@ import ConvolveCore
 /// What `ExecutionPlan` may change in the graph to run it faster. Folding and fusion remove nodes and their
 /// outputs from what the executor's observer sees; name in `keep` the values a caller wants to look at.
 public struct PlanOptions: Sendable {
-  /// Fold BatchNormalization, and Mul/Div/Add/Sub by constants, into the Conv before them.
+  /// Fold BatchNormalization, and Mul/Div/Add/Sub by constants, into the Conv or ConvTranspose before them.
   public var foldIntoConvolutions: Bool
   /// Spot the hard swish spelled out as Add/Clip/Mul/Div, run chains of element-wise nodes as one pass, and
   /// apply such a chain right after a Conv inside the Conv's output pass.
@@ -88,8 +88,11 @@ public struct ExecutionPlan: Sendable {
   ) throws {
     try source.checkSupported()
     var graph = source
-    foldedBatchNormalizations = graph.foldBatchNormalization(keeping: options.keep)
+    var batchNorms = graph.foldBatchNormalization(keeping: options.keep)
     foldedAffineNodes = options.foldIntoConvolutions ? graph.foldConvAffine(keeping: options.keep) : 0
+    // A BatchNormalization behind a folded Add (ConvTranspose → Add → BatchNormalization) folds now.
+    if foldedAffineNodes > 0 { batchNorms += graph.foldBatchNormalization(keeping: options.keep) }
+    foldedBatchNormalizations = batchNorms
     fusedHardSwishes = options.fuseElementwise ? graph.fuseHardSwish(keeping: options.keep) : 0
     self.graph = graph
     self.limits = limits
