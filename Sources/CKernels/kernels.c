@@ -29,6 +29,9 @@
 #define VMAX(a, b) ((a) > (b) ? (a) : (b))
 #define VMIN(a, b) ((a) < (b) ? (a) : (b))
 #define VSELECT_POSITIVE(x, y) ((x) > 0 ? (x) : (y))
+#define VMASK int
+#define VMASK_FOR(n) ((n) > 0)
+#define VLOAD_MASKED(p, m) ((m) ? *(p) : 0.0f)
 #define SUFFIX portable
 #define MRMAX 4
 #define NV 8
@@ -50,6 +53,9 @@
 #undef VMAX
 #undef VMIN
 #undef VSELECT_POSITIVE
+#undef VMASK
+#undef VMASK_FOR
+#undef VLOAD_MASKED
 #undef SUFFIX
 #undef MRMAX
 #undef NV
@@ -74,6 +80,9 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define VMAX(a, b) _mm256_max_ps(a, b)
 #define VMIN(a, b) _mm256_min_ps(a, b)
 #define VSELECT_POSITIVE(x, y) _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ))
+#define VMASK __m256i
+#define VMASK_FOR(n) _mm256_loadu_si256((const __m256i *)(ck_avx2_masks + 8 - ((n) < 0 ? 0 : (n) > 8 ? 8 : (n))))
+#define VLOAD_MASKED(p, m) _mm256_maskload_ps(p, m)
 #define SUFFIX avx2
 #define MRMAX 4
 #define NV 3
@@ -95,6 +104,9 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #undef VMAX
 #undef VMIN
 #undef VSELECT_POSITIVE
+#undef VMASK
+#undef VMASK_FOR
+#undef VLOAD_MASKED
 #undef SUFFIX
 #undef MRMAX
 #undef NV
@@ -118,6 +130,9 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define VMIN(a, b) _mm512_min_ps(a, b)
 #define VSELECT_POSITIVE(x, y) \
   _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), y, x)
+#define VMASK __mmask16
+#define VMASK_FOR(n) ((__mmask16)((n) <= 0 ? 0u : (n) >= 16 ? 0xffffu : (1u << (n)) - 1u))
+#define VLOAD_MASKED(p, m) _mm512_maskz_loadu_ps(m, p)
 #define SUFFIX avx512
 #define MRMAX 12
 #define NV 2
@@ -190,13 +205,13 @@ void ck_pack_weights(int32_t level, const float *w, int32_t m, int32_t k, float 
   }
 }
 
-void ck_gemm_run(const ck_gemm *g, const float *src, int32_t n, int32_t tail_readable, float *dst, float *scratch) {
+void ck_gemm_run(const ck_gemm *g, const float *src, int32_t n, int32_t tail_readable, float *dst) {
   switch (g->level) {
 #ifdef CK_X86
-  case 2: gemm_run_avx512(g, src, n, tail_readable, dst, scratch); break;
-  case 1: gemm_run_avx2(g, src, n, tail_readable, dst, scratch); break;
+  case 2: gemm_run_avx512(g, src, n, tail_readable, dst); break;
+  case 1: gemm_run_avx2(g, src, n, tail_readable, dst); break;
 #endif
-  default: gemm_run_portable(g, src, n, tail_readable, dst, scratch); break;
+  default: gemm_run_portable(g, src, n, tail_readable, dst); break;
   }
 }
 
@@ -223,4 +238,17 @@ void ck_tune_allocator(void) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
 #endif
+}
+
+void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *out) {
+  for (int32_t c = 0; c < channels; c++) {
+    const float *p = x + (ptrdiff_t)c * plane;
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    ptrdiff_t i = 0;
+    for (; i + 8 <= plane; i += 8)
+      for (int j = 0; j < 8; j++) acc[j] += (double)p[i + j];
+    double sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < plane; i++) sum += (double)p[i];
+    out[c] = (float)(sum / (double)plane);
+  }
 }

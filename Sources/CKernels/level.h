@@ -29,12 +29,22 @@ static inline CK_TARGET VEC STAGES_FN(VEC y, const ck_stage *st, int32_t n) {
 #define MR MRMAX
 #define TILE_FN CK_CAT(tile_full, SUFFIX)
 #include "tile.h"
+#undef TILE_FN
+#define TILE_MASKED
+#define TILE_FN CK_CAT(tile_full_masked, SUFFIX)
+#include "tile.h"
+#undef TILE_MASKED
 #undef MR
 #undef TILE_FN
 #if MRMAX > 8
 #define MR 8
 #define TILE_FN CK_CAT(tile_8, SUFFIX)
 #include "tile.h"
+#undef TILE_FN
+#define TILE_MASKED
+#define TILE_FN CK_CAT(tile_8_masked, SUFFIX)
+#include "tile.h"
+#undef TILE_MASKED
 #undef MR
 #undef TILE_FN
 #endif
@@ -42,28 +52,23 @@ static inline CK_TARGET VEC STAGES_FN(VEC y, const ck_stage *st, int32_t n) {
 #define MR 4
 #define TILE_FN CK_CAT(tile_4, SUFFIX)
 #include "tile.h"
+#undef TILE_FN
+#define TILE_MASKED
+#define TILE_FN CK_CAT(tile_4_masked, SUFFIX)
+#include "tile.h"
+#undef TILE_MASKED
 #undef MR
 #undef TILE_FN
 #endif
 
 static CK_TARGET void CK_CAT(gemm_run, SUFFIX)(const ck_gemm *g, const float *src, int32_t n, int32_t tail_readable,
-                                              float *dst, float *scratch) {
+                                              float *dst) {
   const int32_t nr = NV * VW, kc = g->k;
+  const int32_t *koff = g->koff;
   for (int32_t p0 = 0; p0 < n; p0 += nr) {
     const int32_t nv = n - p0 < nr ? n - p0 : nr;
+    const int masked = nv < nr && !tail_readable;
     const float *s = src + p0;
-    const int32_t *koff = g->koff;
-    if (nv < nr && !tail_readable) {
-      int32_t *ko = (int32_t *)(scratch + (ptrdiff_t)kc * nr);
-      for (int32_t k = 0; k < kc; k++) {
-        float *line = scratch + (ptrdiff_t)k * nr;
-        memcpy(line, src + koff[k] + p0, sizeof(float) * nv);
-        memset(line + nv, 0, sizeof(float) * (nr - nv));
-        ko[k] = k * nr;
-      }
-      s = scratch;
-      koff = ko;
-    }
     for (int32_t f0 = 0; f0 < g->m; f0 += MRMAX) {
       const int32_t left = g->m - f0;
       const float *w = g->packed + (ptrdiff_t)f0 * kc;
@@ -71,14 +76,18 @@ static CK_TARGET void CK_CAT(gemm_run, SUFFIX)(const ck_gemm *g, const float *sr
       const float *b = g->bias ? g->bias + f0 : 0;
 #if MRMAX > 8
       if (left > 8) {
-        CK_CAT(tile_full, SUFFIX)(w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+        (masked ? CK_CAT(tile_full_masked, SUFFIX) : CK_CAT(tile_full, SUFFIX))(
+          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
       } else if (left > 4) {
-        CK_CAT(tile_8, SUFFIX)(w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+        (masked ? CK_CAT(tile_8_masked, SUFFIX) : CK_CAT(tile_8, SUFFIX))(
+          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
       } else {
-        CK_CAT(tile_4, SUFFIX)(w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+        (masked ? CK_CAT(tile_4_masked, SUFFIX) : CK_CAT(tile_4, SUFFIX))(
+          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
       }
 #else
-      CK_CAT(tile_full, SUFFIX)(w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+      (masked ? CK_CAT(tile_full_masked, SUFFIX) : CK_CAT(tile_full, SUFFIX))(
+        w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
 #endif
     }
   }

@@ -7,10 +7,19 @@ static CK_TARGET void TILE_FN(const float *restrict w, const float *restrict src
   VEC acc[MR][NV];
   for (int m = 0; m < MR; m++)
     for (int v = 0; v < NV; v++) acc[m][v] = VZERO;
+#ifdef TILE_MASKED
+  // The last tile of a row: lanes past nvalid are neither read nor stored.
+  VMASK masks[NV];
+  for (int v = 0; v < NV; v++) masks[v] = VMASK_FOR(nvalid - v * VW);
+#endif
   for (int32_t k = 0; k < kcount; k++) {
     const float *s = src + koff[k];
     VEC x[NV];
+#ifdef TILE_MASKED
+    for (int v = 0; v < NV; v++) x[v] = VLOAD_MASKED(s + v * VW, masks[v]);
+#else
     for (int v = 0; v < NV; v++) x[v] = VLOAD(s + v * VW);
+#endif
     const float *wk = w + (ptrdiff_t)k * MR;
     for (int m = 0; m < MR; m++) {
       VEC b = VSET1(wk[m]);

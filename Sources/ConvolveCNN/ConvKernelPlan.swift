@@ -164,12 +164,8 @@ struct ConvKernelPlan: @unchecked Sendable {
     parallelRanges(tiles, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
       let p0 = range.lowerBound * nr, p1 = Swift.min(n, range.upperBound * nr)
       var g = g
-      let last = p1 == n && n % nr != 0
-      let scratch = last ? UnsafeMutablePointer<Float>.allocate(capacity: koff.count * (nr + 1)) : nil
-      defer { scratch?.deallocate() }
-      withUnsafePointer(to: &g) { gp in
-        ck_gemm_run(gp, input + p0, Int32(p1 - p0), last ? 0 : 1, output + p0, scratch)
-      }
+      // Only the last tile of the last plane could read past the input.
+      withUnsafePointer(to: &g) { gp in ck_gemm_run(gp, input + p0, Int32(p1 - p0), p1 == n ? 0 : 1, output + p0) }
       applySwiftStages(output, offset: p0, count: p1 - p0, filters: 0 ..< filters)
     }
   }
@@ -215,7 +211,7 @@ struct ConvKernelPlan: @unchecked Sendable {
       var g = g
       withUnsafePointer(to: &g) { gp in
         for y in range {
-          ck_gemm_run(gp, padded + y * sy * wq, Int32(outW), 1, output + y * outW, nil)
+          ck_gemm_run(gp, padded + y * sy * wq, Int32(outW), 1, output + y * outW)
           applySwiftStages(output, offset: y * outW, count: outW, filters: 0 ..< filters)
         }
       }
@@ -327,7 +323,6 @@ struct ConvTransposeKernelPlan: @unchecked Sendable {
   /// One image: `input` `channels × height × width`, `output` `outChannels × height·kh × width·kw`.
   func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
     let rowsM = kh * kw * outChannels
-    let nr = Int(ck_tile_pixels(level))
     // Input rows per band: the band's products (rowsM × band pixels) stay in the core's cache.
     let band = Swift.max(1, Swift.min(height, (1 << 15) / Swift.max(1, rowsM * width)))
     let bands = (height + band - 1) / band
@@ -343,16 +338,12 @@ struct ConvTransposeKernelPlan: @unchecked Sendable {
             parallelRanges(bands, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(1, rowsM * channels * band * width)))
             { range in
               let temp = UnsafeMutablePointer<Float>.allocate(capacity: rowsM * band * width)
-              let scratch = UnsafeMutablePointer<Float>.allocate(capacity: channels * (nr + 1))
-              defer {
-                temp.deallocate()
-                scratch.deallocate()
-              }
+              defer { temp.deallocate() }
               var g = g
               for b in range {
                 let y0 = b * band, rows = Swift.min(band, height - y0), n = rows * width
                 withUnsafePointer(to: &g) { gp in
-                  ck_gemm_run(gp, input + y0 * width, Int32(n), y0 + rows < height ? 1 : 0, temp, scratch)
+                  ck_gemm_run(gp, input + y0 * width, Int32(n), y0 + rows < height ? 1 : 0, temp)
                 }
                 if !swiftStages.isEmpty {
                   for r in 0 ..< rowsM { for stage in swiftStages { stage.apply(temp + r * band * width, n) } }

@@ -47,9 +47,9 @@ typedef struct ck_gemm {
 } ck_gemm;
 
 /// Computes pixels `0 ..< n` from `src`. With `tail_readable` the last tile may read up to a whole tile past
-/// pixel n - 1 (garbage there is computed but never stored); otherwise `scratch` (`k · ck_tile_pixels` floats
-/// and `k` int32s after them, or NULL when n is a multiple of the tile) receives a copy of the tail.
-void ck_gemm_run(const ck_gemm *g, const float *src, int32_t n, int32_t tail_readable, float *dst, float *scratch);
+/// pixel n - 1 (garbage there is computed but never stored); otherwise it reads only up to pixel n - 1
+/// (masked loads).
+void ck_gemm_run(const ck_gemm *g, const float *src, int32_t n, int32_t tail_readable, float *dst);
 
 /// Depthwise convolution of one channel, stride and dilation any: `phases` holds the zero-padded input plane
 /// split by column phase (`sx` planes of `rows × wq`, plane q holding padded columns q, q + sx, ...), with at
@@ -57,6 +57,9 @@ void ck_gemm_run(const ck_gemm *g, const float *src, int32_t n, int32_t tail_rea
 void ck_depthwise(int32_t level, const float *phases, int32_t rows, int32_t wq, const float *w, int32_t kh, int32_t kw,
                   int32_t sy, int32_t sx, int32_t dy, int32_t dx, float bias, const ck_stage *stages, int32_t nstages,
                   int32_t out_h, int32_t out_w, float *dst);
+
+/// The mean of each of `channels` planes of `plane` values, summed in double (eight partial sums each).
+void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *out);
 
 /// Asks glibc's malloc to keep freed blocks up to 32 MB in its heaps (and up to 128 MB free at their tops)
 /// instead of returning them to the system, so that a graph run does not fault every intermediate tensor's
