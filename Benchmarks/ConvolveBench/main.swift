@@ -1,6 +1,7 @@
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
+import ConvolveTestSupport
 import Foundation
 
 // In-process timings for Benchmarks/run.sh: `ConvolveBench [--repeat N] [--jpeg PATH] [--model PATH] [CASE...]`.
@@ -11,18 +12,7 @@ import Foundation
 // prints the first output's largest error against it, `--profile` the time per operator type and the slowest
 // nodes of the last run (both to standard error).
 
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
-var rng = SplitMix64(state: 7)
+var rng = SplitMix64(seed: 7)
 func randomTensor(_ c: Int, _ h: Int, _ w: Int) -> Tensor {
   Tensor(channels: c, height: h, width: w, data: (0 ..< c * h * w).map { _ in Float.random(in: 0 ... 1, using: &rng) })
 }

@@ -84,18 +84,24 @@ public enum Activation: Equatable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// The output channel count for `channels` input channels: the same, or for maxout the number of
+  /// groups (an error when the group size does not divide the channels).
+  public func outputChannels(_ channels: Int) throws -> Int {
+    guard case .maxout(let k) = self else { return channels }
+    guard k >= 1 else { throw ConvolveError.invalidArgument("maxout group size is \(k); it must be at least 1") }
+    guard channels % k == 0 else {
+      throw ConvolveError.shapeMismatch("maxout groups of \(k) do not divide the \(channels) input channels")
+    }
+    return channels / k
+  }
+
   /// Applies the activation; maxout needs the channel count to be a multiple of its group size.
   public func apply(to input: Tensor) throws -> Tensor {
     switch self {
     case .identity: return input
     case .maxout(let k):
-      guard k >= 1 else { throw ConvolveError.invalidArgument("maxout group size is \(k); it must be at least 1") }
-      guard input.channels % k == 0 else {
-        throw ConvolveError.shapeMismatch(
-          "maxout groups of \(k) do not divide the \(input.channels) input channels")
-      }
       let plane = input.planeSize
-      var output = Tensor(channels: input.channels / k, height: input.height, width: input.width)
+      var output = Tensor(channels: try outputChannels(input.channels), height: input.height, width: input.width)
       input.data.withUnsafeBufferPointer { src in
         output.data.withUnsafeMutableBufferPointer { dst in
           for o in 0 ..< output.channels {

@@ -123,26 +123,10 @@ public struct LayerGeometry: Equatable, Sendable {
 public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: LayerGeometry = .init()) throws -> Tensor {
   let groups = geometry.groups
   let (c, n) = (input.channels, bank.outChannels)
-  guard groups >= 1 else { throw ConvolveError.invalidArgument("groups is \(groups); it must be at least 1") }
-  guard c % groups == 0 && n % groups == 0 else {
-    throw ConvolveError.shapeMismatch(
-      "groups \(groups) must divide both the \(c) input channels and the \(n) output channels")
-  }
-  guard bank.inChannelsPerGroup * groups == c else {
-    throw ConvolveError.shapeMismatch(
-      "filters expect \(bank.inChannelsPerGroup) input channels per group x \(groups) groups = "
-        + "\(bank.inChannelsPerGroup * groups); the input has \(c) channels")
-  }
-  guard bank.weights.count == n * bank.inChannelsPerGroup * bank.kernelHeight * bank.kernelWidth else {
-    throw ConvolveError.shapeMismatch("filter bank has \(bank.weights.count) weights, which does not match its shape")
-  }
-  guard bank.bias.isEmpty || bank.bias.count == n else {
-    throw ConvolveError.shapeMismatch("bias has \(bank.bias.count) values; the layer has \(n) output channels")
-  }
+  let (_, outH, outW) = try convolutionLayerOutputShape(
+    channels: c, height: input.height, width: input.width, bank, geometry)
   let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
   let pad = try geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw)
-  let (outH, outW) = try geometry.outputSize(
-    inputHeight: input.height, inputWidth: input.width, kernelHeight: kh, kernelWidth: kw)
   var output = Tensor.uninitialized(channels: n, height: outH, width: outW)
   // One group or depthwise: the C kernels (weights packed for this call).
   if let plan = ConvKernelPlan(
@@ -180,6 +164,34 @@ public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: La
     }
   }
   return output
+}
+
+/// The output `channels × height × width` of `convolutionLayer` for an input of the given size, after every
+/// check the layer makes (the same errors, in the same order), without computing anything.
+public func convolutionLayerOutputShape(
+  channels c: Int, height: Int, width: Int, _ bank: FilterBank, _ geometry: LayerGeometry
+) throws -> (channels: Int, height: Int, width: Int) {
+  let groups = geometry.groups
+  let n = bank.outChannels
+  guard groups >= 1 else { throw ConvolveError.invalidArgument("groups is \(groups); it must be at least 1") }
+  guard c % groups == 0 && n % groups == 0 else {
+    throw ConvolveError.shapeMismatch(
+      "groups \(groups) must divide both the \(c) input channels and the \(n) output channels")
+  }
+  guard bank.inChannelsPerGroup * groups == c else {
+    throw ConvolveError.shapeMismatch(
+      "filters expect \(bank.inChannelsPerGroup) input channels per group x \(groups) groups = "
+        + "\(bank.inChannelsPerGroup * groups); the input has \(c) channels")
+  }
+  guard bank.weights.count == n * bank.inChannelsPerGroup * bank.kernelHeight * bank.kernelWidth else {
+    throw ConvolveError.shapeMismatch("filter bank has \(bank.weights.count) weights, which does not match its shape")
+  }
+  guard bank.bias.isEmpty || bank.bias.count == n else {
+    throw ConvolveError.shapeMismatch("bias has \(bank.bias.count) values; the layer has \(n) output channels")
+  }
+  let (outH, outW) = try geometry.outputSize(
+    inputHeight: height, inputWidth: width, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth)
+  return (n, outH, outW)
 }
 
 /// `channels` planes each filled with its bias value (zero without bias), written once.

@@ -13,6 +13,9 @@ import Foundation
 /// Paths are relative to the pipeline file. Convolution stages follow PyTorch (cross-correlation, weights
 /// `[N][C][kh][kw]`); a stage may instead name 2-D filters from the library (`"filters": ["sobel-x"]`), which
 /// are applied to the mean of the input channels with the library's orientation (convolution).
+///
+/// A pipeline runs as a graph (`graph(inputChannels:height:width:)`, `run(_:_:)` in `PipelineGraph.swift`)
+/// on the executor ONNX models run on.
 public struct Pipeline: Sendable {
   public var name: String
   public var description: String
@@ -78,20 +81,6 @@ public struct Pipeline: Sendable {
     let what = ["", "gray", "gray+alpha", "RGB", "RGBA"][min(have, 4)]
     return (tensor, "input is \(what) (\(have) channel\(have == 1 ? "" : "s")); the first layer expects \(want), so it gets \(color == 1 ? "the gray channel repeated" : want == 1 ? "the luma" : "the colour channels")")
   }
-
-  /// Runs every stage in order, handing each stage's output to `body` as it is produced.
-  public func run(_ input: Tensor, _ body: (Int, Stage, Tensor) throws -> Void) throws {
-    var x = input
-    for (i, stage) in stages.enumerated() {
-      do {
-        x = try stage.operation.apply(to: x)
-      } catch let error as ConvolveError {
-        throw ConvolveError.invalidArgument("stage \(i + 1) '\(stage.name)': \(error.description)")
-      }
-      try body(i, stage, x)
-    }
-  }
-
 }
 
 extension FilterBank {
@@ -108,20 +97,5 @@ extension FilterBank {
     try self.init(
       outChannels: kernels.count, inChannelsPerGroup: channels, kernelHeight: first.height, kernelWidth: first.width,
       weights: weights, bias: bias)
-  }
-}
-
-extension Pipeline.Operation {
-  /// The operation on one tensor.
-  public func apply(to x: Tensor) throws -> Tensor {
-    switch self {
-    case .conv(let bank, let geometry): return try convolutionLayer(x, bank, geometry)
-    case .transposedConv(let bank, let geometry): return try transposedConvolution(x, bank, geometry)
-    case .activation(let activation): return try activation.apply(to: x)
-    case .pool(let pooling): return try pooling.apply(to: x)
-    case .globalAveragePool: return ConvolveCNN.globalAveragePool(x)
-    case .upsample(let scale, let method): return try ConvolveCNN.upsample(x, scale: scale, method: method)
-    case .flatten: return x.flattened()
-    }
   }
 }

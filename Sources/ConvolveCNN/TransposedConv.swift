@@ -58,24 +58,11 @@ public func transposedConvolution(
   _ input: Tensor, _ bank: FilterBank, _ geometry: TransposedGeometry = .init()
 ) throws -> Tensor {
   let g = geometry.groups
-  guard g >= 1 else { throw ConvolveError.invalidArgument("groups is \(g); it must be at least 1") }
-  let cin = input.channels, cout = bank.inChannelsPerGroup * g
-  guard bank.outChannels == cin else {
-    throw ConvolveError.shapeMismatch(
-      "the filter bank's weights have \(bank.outChannels) input channels; the input has \(cin) channels")
-  }
-  guard cin % g == 0 else {
-    throw ConvolveError.shapeMismatch("groups \(g) must divide the \(cin) input channels")
-  }
-  guard bank.weights.count == cin * bank.inChannelsPerGroup * bank.kernelHeight * bank.kernelWidth else {
-    throw ConvolveError.shapeMismatch("filter bank has \(bank.weights.count) weights, which does not match its shape")
-  }
-  guard bank.bias.isEmpty || bank.bias.count == cout else {
-    throw ConvolveError.shapeMismatch("bias has \(bank.bias.count) values; the layer has \(cout) output channels")
-  }
+  let cin = input.channels
+  let (cout, outH, outW) = try transposedConvolutionOutputShape(
+    channels: cin, height: input.height, width: input.width, bank, geometry)
   let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
   let (inH, inW) = (input.height, input.width)
-  let (outH, outW) = try geometry.outputSize(inputHeight: inH, inputWidth: inW, kernelHeight: kh, kernelWidth: kw)
   var output = biasFilled(channels: cout, planeSize: outH * outW, bias: bank.bias).reshaped(outH, outW)
   let (cinG, coutG) = (cin / g, cout / g)
   let k = coutG * kh * kw
@@ -125,4 +112,30 @@ public func transposedConvolution(
     }
   }
   return output
+}
+
+/// The output `channels × height × width` of `transposedConvolution` for an input of the given size, after
+/// every check it makes (the same errors, in the same order), without computing anything.
+public func transposedConvolutionOutputShape(
+  channels cin: Int, height: Int, width: Int, _ bank: FilterBank, _ geometry: TransposedGeometry
+) throws -> (channels: Int, height: Int, width: Int) {
+  let g = geometry.groups
+  guard g >= 1 else { throw ConvolveError.invalidArgument("groups is \(g); it must be at least 1") }
+  let cout = bank.inChannelsPerGroup * g
+  guard bank.outChannels == cin else {
+    throw ConvolveError.shapeMismatch(
+      "the filter bank's weights have \(bank.outChannels) input channels; the input has \(cin) channels")
+  }
+  guard cin % g == 0 else {
+    throw ConvolveError.shapeMismatch("groups \(g) must divide the \(cin) input channels")
+  }
+  guard bank.weights.count == cin * bank.inChannelsPerGroup * bank.kernelHeight * bank.kernelWidth else {
+    throw ConvolveError.shapeMismatch("filter bank has \(bank.weights.count) weights, which does not match its shape")
+  }
+  guard bank.bias.isEmpty || bank.bias.count == cout else {
+    throw ConvolveError.shapeMismatch("bias has \(bank.bias.count) values; the layer has \(cout) output channels")
+  }
+  let (outH, outW) = try geometry.outputSize(
+    inputHeight: height, inputWidth: width, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth)
+  return (cout, outH, outW)
 }

@@ -29,17 +29,23 @@ public func resize(_ input: Tensor, height: Int, width: Int, method: ResizeMetho
 /// Scales every channel by the given factors, as PyTorch's `interpolate(scale_factor=...)`: the output is
 /// `floor(n · factor)` and the source coordinate uses `1 / factor` itself, not `in / out`.
 public func upsample(_ input: Tensor, scaleY: Double, scaleX: Double, method: ResizeMethod) throws -> Tensor {
+  let (height, width) = try upsampledSize(height: input.height, width: input.width, scaleY: scaleY, scaleX: scaleX)
+  return try input.resized(
+    height: height, width: width, scaleY: Float(scaleY), scaleX: Float(scaleX), options: method.options)
+}
+
+/// The size `upsample(_:scaleY:scaleX:method:)` gives a `height × width` input: `floor(n · factor)` in
+/// double precision, as PyTorch; an error for a factor that is not a positive number or a size too large.
+public func upsampledSize(height: Int, width: Int, scaleY: Double, scaleX: Double) throws -> (height: Int, width: Int) {
   for factor in [scaleY, scaleX] where !(factor.isFinite && factor > 0) {
     throw ConvolveError.invalidArgument("scale factor is \(factor); it must be a positive number")
   }
-  let height = Double(input.height) * scaleY
-  let width = Double(input.width) * scaleX
-  guard height < Double(Int.max / 2), width < Double(Int.max / 2) else {
-    throw ConvolveError.invalidArgument("upsampling \(input.height)x\(input.width) by \(scaleY)x\(scaleX) is too large")
+  let h = Double(height) * scaleY
+  let w = Double(width) * scaleX
+  guard h < Double(Int.max / 2), w < Double(Int.max / 2) else {
+    throw ConvolveError.invalidArgument("upsampling \(height)x\(width) by \(scaleY)x\(scaleX) is too large")
   }
-  return try input.resized(
-    height: Int(height.rounded(.down)), width: Int(width.rounded(.down)), scaleY: Float(scaleY), scaleX: Float(scaleX),
-    options: method.options)
+  return (Int(h.rounded(.down)), Int(w.rounded(.down)))
 }
 
 /// `upsample(_:scaleY:scaleX:method:)` with one factor for both axes.

@@ -22,8 +22,10 @@ public struct RunReport: Sendable {
     /// Every file written for the stage, relative to the page.
     public var files: [String]
     public var saved: Bool
+    /// The shape as shown; `CxHxW` unless the tensor has another rank.
+    public var shapeText: String?
 
-    public var shape: String { "\(channels)x\(height)x\(width)" }
+    public var shape: String { shapeText ?? "\(channels)x\(height)x\(width)" }
   }
 
   public var title: String
@@ -33,13 +35,22 @@ public struct RunReport: Sendable {
   public var inputShape: (channels: Int, height: Int, width: Int)
   public var inputImage: String?
   public var stages: [StageEntry] = []
+  /// The command that made the page, for its footer line.
+  public var command = "convolve run"
+  /// Give a section (per-map table, picture) only to rows with a picture; the rest stay in the table (a
+  /// model has hundreds of nodes).
+  public var sectionsOnlyWithImages = false
 
   /// At most this many rows in a stage's per-map table; the rest are counted.
   public static let maxMapRows = 256
 
   public init(pipeline: Pipeline, inputName: String, input: Tensor, inputImage: String?) {
-    title = pipeline.name
-    description = pipeline.description
+    self.init(title: pipeline.name, description: pipeline.description, inputName: inputName, input: input, inputImage: inputImage)
+  }
+
+  public init(title: String, description: String, inputName: String, input: Tensor, inputImage: String?) {
+    self.title = title
+    self.description = description
     self.inputName = inputName
     inputShape = (input.channels, input.height, input.width)
     self.inputImage = inputImage
@@ -48,12 +59,21 @@ public struct RunReport: Sendable {
   /// Adds stage `stage` with its output `t`, the time its operation took and the files written for it
   /// (any paths; only their last component is kept, as the page sits in the same folder).
   public mutating func add(_ stage: Pipeline.Stage, output t: Tensor, milliseconds: Double, files: [String]) {
+    add(name: stage.name, operation: stage.operation.summary, output: t, milliseconds: milliseconds, files: files, saved: stage.save)
+  }
+
+  /// Adds a row: any named step (a graph node, say) with its output, time and files; `shape` replaces the
+  /// `CxHxW` text for tensors of another rank.
+  public mutating func add(
+    name: String, operation: String, output t: Tensor, shape: String? = nil, milliseconds: Double, files: [String],
+    saved: Bool = true
+  ) {
     let names = files.map { ($0 as NSString).lastPathComponent }
     stages.append(
       StageEntry(
-        name: stage.name, operation: stage.operation.summary, channels: t.channels, height: t.height,
+        name: name, operation: operation, channels: t.channels, height: t.height,
         width: t.width, milliseconds: milliseconds, stats: ValueStats(t), mapStats: ValueStats.perChannel(t),
-        image: names.first { $0.lowercased().hasSuffix(".png") }, files: names, saved: stage.save))
+        image: names.first { $0.lowercased().hasSuffix(".png") }, files: names, saved: saved, shapeText: shape))
   }
 
   /// The page.
@@ -83,13 +103,14 @@ public struct RunReport: Sendable {
       """
     if !description.isEmpty { h += "<p>\(esc(description))</p>\n" }
     let total = stages.reduce(0) { $0 + $1.milliseconds }
-    h += "<p class=\"muted\">\(stages.count) stages, \(ms(total)) in all, written by convolve run.</p>\n"
+    h += "<p class=\"muted\">\(stages.count) stages, \(ms(total)) in all, written by \(esc(command)).</p>\n"
     h += "<h2>Stages</h2>\n<table>\n<tr><th>#</th><th class=\"l\">stage</th><th class=\"l\">operation</th>"
     h += "<th>shape CxHxW</th><th>ms</th><th>min</th><th>max</th><th>mean</th></tr>\n"
     h += "<tr><td>0</td><td class=\"l\">input</td><td class=\"l\">\(esc(inputName))</td>"
     h += "<td>\(inputShape.channels)x\(inputShape.height)x\(inputShape.width)</td><td></td><td></td><td></td><td></td></tr>\n"
     for (i, s) in stages.enumerated() {
-      h += "<tr><td>\(i + 1)</td><td class=\"l\"><a href=\"#stage-\(i + 1)\">\(esc(s.name))</a></td>"
+      let link = !sectionsOnlyWithImages || s.image != nil
+      h += "<tr><td>\(i + 1)</td><td class=\"l\">" + (link ? "<a href=\"#stage-\(i + 1)\">\(esc(s.name))</a>" : esc(s.name)) + "</td>"
       h += "<td class=\"l\"><code>\(esc(s.operation))</code></td><td>\(s.shape)</td><td>\(ms(s.milliseconds))</td>"
       h += "<td>\(num(s.stats.min))</td><td>\(num(s.stats.max))</td><td>\(num(s.stats.mean))</td></tr>\n"
     }
@@ -98,7 +119,7 @@ public struct RunReport: Sendable {
     h += "<p>\(inputShape.channels)x\(inputShape.height)x\(inputShape.width) (channels x height x width)</p>\n"
     if let inputImage { h += image(inputImage, alt: "input \(inputName)") }
     h += "</section>\n"
-    for (i, s) in stages.enumerated() { h += section(i + 1, s) }
+    for (i, s) in stages.enumerated() where !sectionsOnlyWithImages || s.image != nil { h += section(i + 1, s) }
     h += "</body>\n</html>\n"
     return h
   }

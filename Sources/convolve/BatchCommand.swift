@@ -16,12 +16,13 @@ import Foundation
 struct BatchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "batch",
-    abstract: "Filter every photo in a folder (or run a pipeline on each), in parallel, resumable and shardable.",
+    abstract: "Filter every photo in a folder (or run a pipeline or ONNX model on each), in parallel, resumable and shardable.",
     discussion: """
       Finds the images in INPUT_DIR (with --recursive, in its subfolders too; hidden files and folders are \
       skipped, symbolic links to folders are not followed), sorts them by relative path and writes each \
-      result under OUTPUT_DIR at the same relative path, named by --name. With --pipeline each photo gets a \
-      folder OUTPUT_DIR/<relative path without extension>/ holding the stage outputs (NN-stage.png).
+      result under OUTPUT_DIR at the same relative path, named by --name. With --pipeline or --model each \
+      photo gets a folder OUTPUT_DIR/<relative path without extension>/ holding the stage outputs \
+      (NN-stage.png) or the model's outputs as `convolve model run` writes them.
 
       Nothing is lost: every output is written to a temporary file and renamed into place, an output that \
       would replace any file found in INPUT_DIR is refused before any work starts, and a damaged file is \
@@ -40,6 +41,7 @@ struct BatchCommand: ParsableCommand {
         convolve batch photos/ blurred/ --filter gaussian --sigma 2 --recursive
         convolve batch photos/ edges/ --filter sobel --format png --name "{stem}-{filter}{ext}" --jobs 4
         convolve batch photos/ maps/ --pipeline Filters/pipelines/edges.json --colormap viridis
+        convolve batch photos/ text/ --model det.onnx --bgr --mean 0.5 --std 0.5 --jobs 2
         convolve batch photos/ out/ --filter sobel --shard 2/8 --skip-existing --report report-2.json
       """)
 
@@ -48,6 +50,7 @@ struct BatchCommand: ParsableCommand {
   var outputDirectory: String
 
   @Option(help: "Run this pipeline file (JSON) on every photo instead of one filter.") var pipeline: String?
+  @Option(help: ArgumentHelp("Run this ONNX model on every photo instead of one filter.", valueName: "file")) var model: String?
 
   @OptionGroup(title: "Kernel") var kernel: KernelOptions
   @OptionGroup(title: "Geometry") var geometry: GeometryOptions
@@ -56,6 +59,11 @@ struct BatchCommand: ParsableCommand {
   @OptionGroup(title: "Feature maps (with --pipeline)") var mapOptions: MapOutputOptions
   @Flag(help: "With --pipeline: also write the mean of the last stage's maps as a heat map over the photo.")
   var overlay = false
+  @Option(help: ModelInputOptions.sizeHelp) var modelSize: String?
+  @OptionGroup(title: "Model input (with --model)") var preprocessing: ModelInputOptions
+  @Option(help: ArgumentHelp("With --model: also draw these tensors (as `model run --layers`).", valueName: "glob"))
+  var layers: [String] = []
+  @Flag(help: "With --model: also write each photo's report.html.") var modelReport = false
 
   @Flag(name: [.short, .long], help: "Also process the subfolders.") var recursive = false
   @Option(help: ArgumentHelp(
@@ -84,12 +92,12 @@ struct BatchCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The number of shards, for --shard-index.", valueName: "n")) var shardCount: Int?
 
   func validate() throws {
-    if pipeline == nil && kernel.sourceCount != 1 {
-      throw ValidationError("give exactly one of --filter, --kernel, --kernel-file and --pipeline")
+    let whole = [pipeline, model].compactMap { $0 }.count
+    if kernel.sourceCount + whole != 1 {
+      throw ValidationError("give exactly one of --filter, --kernel, --kernel-file, --pipeline and --model")
     }
-    if pipeline != nil && kernel.sourceCount != 0 {
-      throw ValidationError("--pipeline replaces --filter, --kernel and --kernel-file; give only one of them")
-    }
+    _ = try preprocessing.modelInput(size: modelSize, option: "--model-size")
+    if model != nil, kernel.size != nil { throw ValidationError("--size is the box filter's size; with --model give --model-size HxW") }
     if let jobs, jobs < 1 { throw ValidationError("--jobs is \(jobs); use at least 1") }
     if out.inPlace { throw ValidationError("batch never replaces an input file; --in-place is not accepted") }
     if name.contains("/") { throw ValidationError("--name \"\(name)\" is a file name; it must not contain '/'") }
@@ -142,11 +150,13 @@ struct BatchCommand: ParsableCommand {
   enum Work {
     case filter(ResolvedFilter, ConvolutionOptions)
     case pipeline(Pipeline)
+    case model(ModelRunner, ModelInput)
 
     var name: String {
       switch self {
       case .filter(let f, _): return f.name
       case .pipeline(let p): return p.name
+      case .model(let runner, _): return stem(of: runner.graph.source)
       }
     }
   }
@@ -155,6 +165,12 @@ struct BatchCommand: ParsableCommand {
     do {
       if let pipeline {
         return .pipeline(try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:)))
+      }
+      if let model {
+        let options = try runOptions(layers: layers, report: modelReport, labels: nil, top: 5, maps: mapOptions)
+        return .model(
+          try ModelRunner(graph: ONNXModel.load(path: model), options: options),
+          try preprocessing.modelInput(size: modelSize, option: "--model-size"))
       }
       return .filter(try kernel.resolve(), geometry.options(correlate: kernel.correlate, defaultBorder: .replicate))
     } catch let error as ValidationError {
@@ -171,7 +187,7 @@ struct BatchCommand: ParsableCommand {
     layout.shard = try shardChoice()
     layout.nameTemplate = name
     layout.outputExtension = format.map { "." + $0.fileExtension }
-    layout.outputIsFolder = pipeline != nil
+    layout.outputIsFolder = pipeline != nil || model != nil
     layout.skipExisting = skipExisting
     return layout
   }
@@ -208,6 +224,12 @@ struct BatchCommand: ParsableCommand {
         try runStages(
           chain, image: image.tensor, input: item.input, outputDirectory: folder, maps: mapOptions.writer, overlay: overlay,
           prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name }, log: { _ in })
+      }
+    case .model(let runner, let preprocessing):
+      let (tensor, photo, _) = try modelInput(item.input, runner: runner, preprocessing: preprocessing, image: image)
+      try makeFolders(parentPath(item.output))
+      return try AtomicFile.writeFolder(item.output) { folder in
+        try runner.run(input: tensor, photo: photo, inputName: lastComponent(item.input), directory: folder)
       }
     }
   }

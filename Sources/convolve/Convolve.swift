@@ -18,7 +18,7 @@ struct Convolve: ParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      FilterCommand.self, FiltersCommand.self, InfoCommand.self, LayerCommand.self, RunCommand.self,
+      FilterCommand.self, FiltersCommand.self, InfoCommand.self, LayerCommand.self, RunCommand.self, ModelCommand.self,
       PoolCommand.self, UpsampleCommand.self, ExplainCommand.self, ShapeCommand.self, BatchCommand.self,
     ]
   )

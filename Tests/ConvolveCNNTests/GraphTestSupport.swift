@@ -1,24 +1,19 @@
+import ConvolveTestSupport
 import ConvolveCore
 import Foundation
 @testable import ConvolveCNN
 
-/// A small deterministic generator (GraphRandom) so random tests repeat exactly.
-struct GraphRandom: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+/// Random tensors for graph tests, from the shared deterministic generator.
+struct GraphRandom {
+  var base: SplitMix64
+  init(seed: UInt64) { base = SplitMix64(seed: seed) }
   mutating func floats(_ n: Int, _ range: ClosedRange<Float> = -1 ... 1) -> [Float] {
-    (0 ..< n).map { _ in Float.random(in: range, using: &self) }
+    (0 ..< n).map { _ in Float.random(in: range, using: &base) }
   }
   mutating func tensor(_ shape: [Int], _ range: ClosedRange<Float> = -1 ... 1) -> GraphTensor {
     GraphTensor(shape: shape, floats: floats(shape.reduce(1, *), range))
   }
+  mutating func next() -> UInt64 { base.next() }
 }
 
 /// An operand of a one-node test graph: fed at run time, an initializer, or left out.

@@ -1,3 +1,4 @@
+import ConvolveTestSupport
 import ConvolveCNN
 import ConvolveCore
 import Foundation
@@ -277,15 +278,11 @@ struct ModelBuilder {
 /// Mutated models: flipped, dropped and inserted bytes must give an error or a graph that plans and runs
 /// (under a small element limit), never a crash or a large allocation.
 @Suite struct ONNXMutationTests {
+  /// Non-negative integers from the shared deterministic generator.
   struct Rng {
-    var state: UInt64
-    mutating func next() -> Int {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
-    }
+    var base: SplitMix64
+    init(state: UInt64) { base = SplitMix64(seed: state) }
+    mutating func next() -> Int { Int(truncatingIfNeeded: base.next() >> 1) }
   }
 
   /// x → Conv → Relu → Resize(scales) → Shape/Gather/Concat → Reshape → Softmax.

@@ -189,13 +189,4 @@ func normalizedAxis(_ axis: Int, rank: Int, what: String = "axis") throws -> Int
 
 /// The product of the dimensions, or nil when one is negative or the product overflows.
 @inline(__always)
-func checkedProduct(_ shape: [Int]) -> Int? {
-  var count = 1
-  for d in shape {
-    guard d >= 0 else { return nil }
-    let (p, overflow) = count.multipliedReportingOverflow(by: d)
-    if overflow { return nil }
-    count = p
-  }
-  return count
-}
+func checkedProduct(_ shape: [Int]) -> Int? { CheckedSize.product(shape) }

@@ -123,18 +123,35 @@ enum OperatorRegistry {
     f["Pad"] = { (node: Node, opset: Int) throws -> any GraphOperator in try PadOperator(node, opset: opset) }
     f["Cast"] = { (node: Node, _: Int) throws -> any GraphOperator in try CastOperator(node) }
     f["Shape"] = { (node: Node, _: Int) throws -> any GraphOperator in try ShapeOperator(node) }
-    f["Identity"] = { (_: Node, _: Int) throws -> any GraphOperator in IdentityOperator() }
-    f["Dropout"] = { (_: Node, _: Int) throws -> any GraphOperator in IdentityOperator() }
+    f["Identity"] = { (_: Node, _: Int) throws -> any GraphOperator in IdentityOperator(mask: false) }
+    f["Dropout"] = { (node: Node, _: Int) throws -> any GraphOperator in
+      IdentityOperator(mask: node.outputs.count > 1 && !node.outputs[1].isEmpty)
+    }
     f["Constant"] = { (node: Node, _: Int) throws -> any GraphOperator in try ConstantOperator(node) }
     return f
   }
 
-  static func isSupported(_ node: Node) -> Bool {
-    (node.domain.isEmpty || node.domain == "ai.onnx") && factories[node.opType] != nil
+  /// The domain of this library's own operators: pipeline stages that have no ONNX operator.
+  static let convolveDomain = "convolve"
+
+  /// The operators of the `convolve` domain, by op type.
+  static let convolveFactories: [String: Factory] = [
+    "Maxout": { (node: Node, _: Int) throws -> any GraphOperator in try MaxoutOperator(node) },
+    "Resize": { (node: Node, opset: Int) throws -> any GraphOperator in try ResizeOperator(scaleFactor: node, opset: opset) },
+  ]
+
+  static func factory(_ node: Node) -> Factory? {
+    switch node.domain {
+    case "", "ai.onnx": return factories[node.opType]
+    case convolveDomain: return convolveFactories[node.opType]
+    default: return nil
+    }
   }
 
+  static func isSupported(_ node: Node) -> Bool { factory(node) != nil }
+
   static func make(_ node: Node, opset: Int) throws -> any GraphOperator {
-    guard isSupported(node), let factory = factories[node.opType] else {
+    guard let factory = factory(node) else {
       throw ConvolveError.invalidArgument("operator \(node.opType) is not supported")
     }
     return try factory(node, opset)

@@ -2,6 +2,9 @@ import ConvolveCore
 
 /// Identity, and Dropout at inference (the input unchanged; a requested mask output is all ones).
 struct IdentityOperator: GraphOperator {
+  /// Whether the node asks for Dropout's mask output (made only then).
+  let mask: Bool
+
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
     let x = try required(inputs, 0, "input")
     return [x.type, ValueType(x.shape, .int64)]
@@ -9,6 +12,7 @@ struct IdentityOperator: GraphOperator {
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
     let x = try inputs.take(0, "input")
+    guard mask else { return [x] }
     return [x, GraphTensor(shape: x.shape, int64s: [Int64](repeating: 1, count: x.count))]
   }
 }

@@ -8,8 +8,12 @@ struct ResizeOperator: GraphOperator {
   /// Upsample before opset 9 gives its scales as an attribute.
   let attributeScales: [Float]?
   let scalesInput: Int?, sizesInput: Int?
+  /// `convolve.Resize`: given both scales and sizes, the sizes set the output shape and the scales the
+  /// coordinate mapping (standard Resize takes one of them).
+  let scaleFactor: Bool
 
-  init(_ node: Node, opset: Int) throws {
+  init(_ node: Node, opset: Int, scaleFactor: Bool = false) throws {
+    self.scaleFactor = scaleFactor
     let modeText = try node.string("mode", default: "nearest")
     let mode: InterpolationMode
     switch modeText {
@@ -39,8 +43,17 @@ struct ResizeOperator: GraphOperator {
     attributeScales = nil
   }
 
+  /// `convolve.Resize`, PyTorch's `interpolate(scale_factor=...)`: Resize (opset 11 on) whose output shape
+  /// comes from `sizes` while the coordinates use `scales`. PyTorch sizes the output `floor(n · factor)` in
+  /// double precision, which ONNX's float `floor(n · scale)` can miss by one; pipeline upsample stages use
+  /// this node when the two differ.
+  init(scaleFactor node: Node, opset: Int) throws {
+    try self.init(node, opset: max(opset, 11), scaleFactor: true)
+  }
+
   /// The deprecated Upsample: scales as an attribute (opset 7) or input 1 (opset 9), asymmetric coordinates.
   init(upsample node: Node, opset: Int) throws {
+    scaleFactor = false
     let modeText = try node.string("mode", default: "nearest")
     let mode: InterpolationMode
     switch modeText {
@@ -57,7 +70,18 @@ struct ResizeOperator: GraphOperator {
   func resolve(input shape: [Int], scales: [Float]?, sizes: [Int]?) throws -> (shape: [Int], scales: [Float]) {
     let rank = shape.count
     let out: [Int], used: [Float]
-    if let sizes, !sizes.isEmpty {
+    if scaleFactor, let sizes, !sizes.isEmpty, let scales, !scales.isEmpty {
+      guard sizes.count == rank, scales.count == rank else {
+        throw ConvolveError.shapeMismatch(
+          "scales has \(scales.count) values and sizes \(sizes.count); the input has \(rank) dimensions")
+      }
+      guard sizes.allSatisfy({ $0 >= 1 }) else { throw ConvolveError.invalidArgument("sizes \(sizes) must be positive") }
+      guard scales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+        throw ConvolveError.invalidArgument("scales \(scales) must be positive numbers")
+      }
+      out = sizes
+      used = scales
+    } else if let sizes, !sizes.isEmpty {
       guard sizes.count == rank else {
         throw ConvolveError.shapeMismatch("sizes has \(sizes.count) values; the input has \(rank) dimensions")
       }

@@ -1,0 +1,36 @@
+import ConvolveCore
+
+/// `convolve.Maxout` (this library's own operator; ONNX has none): the channels split into consecutive
+/// groups of `group_size`, each output channel the element-wise max of one group, through ConvolveCNN's
+/// `Activation.maxout`. N×C×H×W (or N×C×W) to N×(C/group_size)×H×W. Pipeline `maxout:k` stages run as this.
+struct MaxoutOperator: GraphOperator {
+  let activation: Activation
+
+  init(_ node: Node) throws {
+    guard let k = try node.int("group_size") else { throw ConvolveError.invalidArgument("group_size is missing") }
+    activation = .maxout(groupSize: k)
+  }
+
+  func outputShape(_ shape: [Int]) throws -> [Int] {
+    let (n, c, h, w) = try spatialDims(shape)
+    let groups = try activation.outputChannels(c)
+    return shape.count == 3 ? [n, groups, w] : [n, groups, h, w]
+  }
+
+  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
+    let x = try required(inputs, 0, "X")
+    guard x.type.elementType == .float32 else { throw ConvolveError.invalidArgument("Maxout needs float32 input") }
+    return [ValueType(try outputShape(x.shape))]
+  }
+
+  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
+    let x = try inputs.take(0, "X")
+    let (n, c, h, w) = try spatialDims(x.shape)
+    let activation = self.activation
+    return [
+      try perImage(n: n, c: c, h: h, w: w, data: try requireFloat(x, "X"), outShape: try outputShape(x.shape)) {
+        try activation.apply(to: $0)
+      }
+    ]
+  }
+}

@@ -1,0 +1,215 @@
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import Foundation
+
+/// What `ModelRunner` writes besides the model's outputs.
+public struct ModelRunOptions: Sendable {
+  /// Globs over node names, output names and op types (`Conv`, `conv2d_*`, `all`): these tensors get montages.
+  public var layers: [String] = []
+  /// Also write every written tensor raw as `<tensor name>.npy`.
+  public var saveNpy = false
+  /// Also write `report.html`: one row per node (op, shape, time, value range) and the pictures.
+  public var report = false
+  /// Class names for vector outputs, one per index.
+  public var labels: [String]?
+  /// How many classes a vector output lists.
+  public var topK = 5
+  /// How feature maps are drawn.
+  public var maps = FeatureMapWriter()
+
+  public init() {}
+}
+
+/// Runs a graph on one input and writes what people look at: a one-channel spatial output as a heat map and
+/// as an overlay on the photo, many channels as a montage, a vector as a ranked list; the chosen layers'
+/// montages; the raw tensors and the report when asked. Plans are made once per input shape and reused.
+public final class ModelRunner: @unchecked Sendable {
+  public let graph: Graph
+  public let options: ModelRunOptions
+  private let lock = NSLock()
+  private var plans: [[Int]: ExecutionPlan] = [:]
+
+  public init(graph: Graph, options: ModelRunOptions) throws {
+    try graph.checkSupported()
+    self.graph = graph
+    self.options = options
+  }
+
+  /// The graph's (first) input: its name and declared shape.
+  public var input: ValueInfo {
+    get throws {
+      guard let first = graph.inputs.first else { throw graph.error(ConvolveError.invalidArgument("the model has no input"), node: nil) }
+      return first
+    }
+  }
+
+  /// Node outputs the `layers` globs select (node name, output name or op type; `all` for every node).
+  public func selectedValues() -> Set<String> {
+    guard !options.layers.isEmpty else { return [] }
+    var chosen: Set<String> = []
+    for node in graph.nodes {
+      let hit = options.layers.contains { glob in
+        glob == "all" || ([node.name, node.opType] + node.outputs).contains { fnmatch(glob, $0, 0) == 0 }
+      }
+      if hit { chosen.formUnion(node.outputs.filter { !$0.isEmpty }) }
+    }
+    return chosen
+  }
+
+  /// The plan for an input of `shape`, made on first use.
+  public func plan(for shape: [Int]) throws -> ExecutionPlan {
+    lock.lock()
+    defer { lock.unlock() }
+    if let plan = plans[shape] { return plan }
+    let name = try input.name
+    let plan = try ExecutionPlan(
+      graph: graph, inputShapes: [name: shape], options: PlanOptions(keep: selectedValues()))
+    plans[shape] = plan
+    return plan
+  }
+
+  /// Runs the model on `input` (`1×C×H×W`) and writes into `directory`; `photo` (C×H×W in [0, 1]) is what
+  /// overlays are drawn on and the report shows. Returns the files written.
+  @discardableResult
+  public func run(
+    input tensor: GraphTensor, photo: Tensor?, inputName: String, directory: String,
+    log: @escaping (String) -> Void = { _ in }
+  ) throws -> [String] {
+    let plan = try plan(for: tensor.shape)
+    let outputs = Set(graph.outputs.map(\.name))
+    let selected = selectedValues()
+    var written: [String] = []
+    var page: RunReport?
+    if options.report {
+      let shown = photo ?? (try? displayTensor(tensor)).map { map($0, .normalize) } ?? Tensor(channels: 1, height: 1, width: 1)
+      let preview = join(directory, "00-input.png")
+      try saveImage(map(shown.channels == 2 || shown.channels > 4 ? shown.firstChannels(1) : shown, .clip), path: preview)
+      written.append(preview)
+      var report = RunReport(
+        title: graph.name.isEmpty ? lastComponent(graph.source) : graph.name,
+        description: "\(lastComponent(graph.source)), opset \(graph.opsetVersion), input \(shapeText(tensor.shape))",
+        inputName: inputName, input: shown, inputImage: "00-input.png")
+      report.command = "convolve model run"
+      report.sectionsOnlyWithImages = true
+      page = report
+    }
+    _ = try Executor(plan: plan).run([try input.name: tensor]) { event in
+      var files: [String] = []
+      for (position, (name, value)) in event.outputs.enumerated() {
+        guard value.elementType == .float32 else { continue }
+        if outputs.contains(name) {
+          files += try self.writeOutput(name: name, value, photo: photo, directory: directory, log: log)
+        } else if selected.contains(name) {
+          let stem = String(format: "%03d-", event.index + 1) + safeFileName(event.node.name.isEmpty ? name : event.node.name)
+            + (position > 0 ? "-\(position)" : "")
+          files += try self.writeMaps(value, stem: stem, directory: directory)
+        }
+        if position == 0, page != nil, let shown = try? displayTensor(value) {
+          page!.add(
+            name: event.node.name.isEmpty ? name : event.node.name,
+            operation: event.nodes.map(\.opType).joined(separator: "+") + self.attributeSummary(event.node),
+            output: shown, shape: shapeText(value.shape), milliseconds: event.seconds * 1000, files: files)
+        }
+      }
+      written += files
+    }
+    if let page {
+      let path = try page.write(directory: directory)
+      written.append(path)
+      log("report: \(path)")
+    }
+    return written
+  }
+
+  /// A graph output as people read it.
+  private func writeOutput(name: String, _ value: GraphTensor, photo: Tensor?, directory: String, log: (String) -> Void)
+    throws -> [String]
+  {
+    let stem = safeFileName(name)
+    var files: [String] = []
+    if options.saveNpy { files.append(try writeNPY(value, stem: stem, directory: directory)) }
+    let t = try displayTensor(value)
+    if t.height > 1 && t.width > 1 {
+      if t.channels == 1 {
+        let stats = ValueStats(t)
+        let heat = stats.min >= 0 && stats.max <= 1 ? t : map(t, .normalize)
+        let colormap = options.maps.colormap
+        let path = join(directory, stem + ".png")
+        try saveImage(colormap == .gray ? map(heat, .clip) : try colormap.apply(heat), path: path)
+        files.append(path)
+        if let photo {
+          let over = join(directory, stem + "-overlay.png")
+          let base = photo.channels >= 3 ? photo.firstChannels(3) : photo.firstChannels(1)
+          try saveImage(try overlay(heat, on: base, colormap: colormap == .gray ? .jet : colormap), path: over)
+          files.append(over)
+        }
+        log("\(name): \(shapeText(value.shape)), values \(formatValue(stats.min)) to \(formatValue(stats.max)) -> \(files.map(lastComponent).joined(separator: ", "))")
+      } else {
+        files += try writeMaps(value, stem: stem, directory: directory)
+        log("\(name): \(shapeText(value.shape)) -> \(files.map(lastComponent).joined(separator: ", "))")
+      }
+      return files
+    }
+    // A vector: scores, one per class.
+    let scores = value.floats
+    let ranked = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+    var lines = ["\(name): \(shapeText(value.shape)), top \(min(options.topK, scores.count))"]
+    for (rank, i) in ranked.prefix(options.topK).enumerated() {
+      let label = options.labels.flatMap { i < $0.count ? $0[i] : nil }.map { "\($0) " } ?? ""
+      lines.append("  \(rank + 1). \(label)(class \(i)) \(formatValue(scores[i]))")
+    }
+    let path = join(directory, stem + ".txt")
+    try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: path)
+    lines.forEach(log)
+    return files + [path]
+  }
+
+  private func writeMaps(_ value: GraphTensor, stem: String, directory: String) throws -> [String] {
+    var files: [String] = []
+    if options.saveNpy { files.append(try writeNPY(value, stem: stem, directory: directory)) }
+    var writer = options.maps
+    writer.saveNpy = false
+    return files + (try writer.write(try displayTensor(value), directory: directory, stem: stem))
+  }
+
+  private func writeNPY(_ value: GraphTensor, stem: String, directory: String) throws -> String {
+    let path = join(directory, stem + ".npy")
+    try NPYArray(shape: value.shape, data: value.floats).write(path: path)
+    return path
+  }
+
+  private func attributeSummary(_ node: Node) -> String {
+    let keys = ["kernel_shape", "strides", "group", "pads", "mode", "axis"].filter { node.attributes[$0] != nil }
+    guard !keys.isEmpty else { return "" }
+    return " " + keys.map { "\($0)=\(node.attributes[$0]!.summary)" }.joined(separator: " ")
+  }
+}
+
+/// A float tensor as C×H×W for pictures and statistics: `1×C×H×W` and `C×H×W` as they are, `N×C×H×W` with
+/// the batch stacked into channels, a matrix as one map, a vector as one row.
+public func displayTensor(_ value: GraphTensor) throws -> Tensor {
+  let s = value.shape
+  switch s.count {
+  case 0: return Tensor(channels: 1, height: 1, width: 1, data: value.floats)
+  case 1: return Tensor(channels: 1, height: 1, width: s[0], data: value.floats)
+  case 2: return Tensor(channels: 1, height: s[0], width: s[1], data: value.floats)
+  case 3: return Tensor(channels: s[0], height: s[1], width: s[2], data: value.floats)
+  default:
+    let channels = s.dropLast(2).reduce(1, *)
+    return Tensor(channels: channels, height: s[s.count - 2], width: s[s.count - 1], data: value.floats)
+  }
+}
+
+/// A tensor or node name as a file name: letters, digits, `.`, `_` and `-` kept, the rest `_`, at most 100
+/// characters, never hidden nor empty.
+public func safeFileName(_ name: String) -> String {
+  var out = String(name.unicodeScalars.map { s -> Character in
+    let ok = (s.value < 128) && (CharacterSet.alphanumerics.contains(s) || s == "." || s == "_" || s == "-")
+    return ok ? Character(s) : "_"
+  }.prefix(100))
+  if out.hasPrefix(".") { out = "_" + out.dropFirst() }
+  return out.isEmpty ? "_" : out
+}
+
+private func formatValue(_ v: Float) -> String { String(format: "%.4g", Double(v)) }

@@ -1,0 +1,67 @@
+import ArgumentParser
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import Foundation
+
+/// How a photo becomes the model's input tensor (the size option is the command's own: `--size` in
+/// `model run`, `--model-size` in `batch`, where `--size` is the box filter's).
+struct ModelInputOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Round each side of the photo to the nearest multiple of N (default 32 when the model's size is free).", valueName: "N"))
+  var fitMultiple: Int?
+
+  /// The help of the size option.
+  static let sizeHelp = ArgumentHelp(
+    "Resize the photo to HxW for the model (default: the model's declared size, else the photo's size rounded to --fit-multiple).",
+    valueName: "HxW")
+
+  @Option(help: ArgumentHelp("Multiply 8-bit values (0-255) by this before --mean and --std; a number or a fraction.", valueName: "S"))
+  var scale = "1/255"
+
+  @Option(help: ArgumentHelp("Subtract this after scaling: one value or one per channel (e.g. 0.485,0.456,0.406).", valueName: "M"))
+  var mean = "0"
+
+  @Option(help: ArgumentHelp("Then divide by this: one value or one per channel (e.g. 0.229,0.224,0.225).", valueName: "S"))
+  var std = "1"
+
+  @Flag(help: "Feed the colour channels in B, G, R order (models trained with OpenCV, such as PaddleOCR's).")
+  var bgr = false
+
+  func validate() throws {
+    _ = try modelInput(size: nil, option: "")
+  }
+
+  /// The preprocessing these options describe, with the size given as `option`.
+  func modelInput(size: String?, option: String) throws -> ModelInput {
+    ModelInput(
+      size: try size.map { try parseSize($0, option: option) }, fitMultiple: try fitMultiple.map { m in
+        guard m >= 1 else { throw ValidationError("--fit-multiple is \(m); use at least 1") }
+        return m
+      }, scale: try number(scale, "--scale"), mean: try numbers(mean, "--mean"), std: try numbers(std, "--std"), bgr: bgr)
+  }
+}
+
+/// `HxW` (or one number for a square) as a positive height and width.
+func parseSize(_ text: String, option: String) throws -> (height: Int, width: Int) {
+  let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+  guard (1 ... 2).contains(parts.count), let h = parts[0], let w = parts.last!, h >= 1, w >= 1, h <= 1 << 16, w <= 1 << 16 else {
+    throw ValidationError("\(option) \(text): write HxW with whole numbers from 1 to 65536, e.g. 640x640")
+  }
+  return (h, w)
+}
+
+private func number(_ text: String, _ option: String) throws -> Float {
+  let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
+  guard (1 ... 2).contains(parts.count), let a = parts[0], let b = parts.count == 2 ? parts[1] : 1, b != 0, (a / b).isFinite
+  else {
+    throw ValidationError("\(option) \(text): write a number or a fraction such as 1/255")
+  }
+  return a / b
+}
+
+private func numbers(_ text: String, _ option: String) throws -> [Float] {
+  let values = try text.split(separator: ",").map { try number(String($0), option) }
+  guard !values.isEmpty else { throw ValidationError("\(option) needs one number or one per channel") }
+  if option == "--std", values.contains(0) { throw ValidationError("--std must not be 0") }
+  return values
+}

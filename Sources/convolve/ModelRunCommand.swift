@@ -1,0 +1,103 @@
+import ArgumentParser
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import ConvolveRender
+import Foundation
+
+struct ModelRunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run an ONNX model on a photo (or a .npy tensor) and write what it sees.",
+    discussion: """
+      INPUT is a PNG or JPEG photo, prepared by --size/--fit-multiple, --scale, --mean, --std and --bgr, or a \
+      .npy tensor (NCHW or CHW) used as it is. Every model output is written as people look at it: a \
+      one-channel map as OUTDIR/<output>.png and as a heat map over the photo (<output>-overlay.png), many \
+      channels as a montage, a vector as a ranked list (<output>.txt, names from --labels). --layers adds \
+      montages of the chosen tensors (node names, output names or op types, globs, or `all`), named \
+      NNN-<node>.png; --save-npy writes each written tensor raw; --report writes OUTDIR/report.html with \
+      one row per node (op, shape, time, value range) and the pictures.
+
+      Example (PP-OCRv4 text detector, as RapidOCR feeds it):
+        convolve model run ch_PP-OCRv4_det_infer.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5 --report
+      """)
+
+  @Argument(help: "ONNX model file.") var model: String
+  @Argument(help: "Input photo (PNG or JPEG) or .npy tensor.") var input: String
+  @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
+
+  @Option(help: ArgumentHelp("Also draw these tensors: node names, output names or op types (globs; repeatable or comma-separated; `all`).", valueName: "glob"))
+  var layers: [String] = []
+  @Flag(help: "Also write report.html: every node's op, shape, time and value range, and the pictures.") var report = false
+  @Option(help: ArgumentHelp("Class names for vector outputs, one per line.", valueName: "file")) var labels: String?
+  @Option(help: "How many classes a vector output lists.") var top = 5
+
+  @Option(help: ModelInputOptions.sizeHelp) var size: String?
+  @OptionGroup(title: "Model input") var preprocessing: ModelInputOptions
+  @OptionGroup(title: "Feature maps") var mapOptions: MapOutputOptions
+  @OptionGroup(title: "Photo") var load: ImageInputOptions
+
+  func validate() throws {
+    guard top >= 1 else { throw ValidationError("--top is \(top); use at least 1") }
+    _ = try preprocessing.modelInput(size: size, option: "--size")
+  }
+
+  func run() throws {
+    let runner = try ModelRunner(graph: ONNXModel.load(path: model), options: try runOptions(
+      layers: layers, report: report, labels: labels, top: top, maps: mapOptions))
+    let (tensor, photo, notes) = try modelInput(
+      input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load)
+    notes.forEach { print("note: \($0)") }
+    try prepareDirectory(outputDirectory)
+    try runner.run(input: tensor, photo: photo, inputName: lastComponent(input), directory: outputDirectory) { print($0) }
+  }
+}
+
+/// The runner's options from the command line's.
+func runOptions(layers: [String], report: Bool, labels: String?, top: Int, maps: MapOutputOptions) throws -> ModelRunOptions {
+  var options = ModelRunOptions()
+  options.layers = layers.flatMap { $0.split(separator: ",").map(String.init) }
+  options.saveNpy = maps.saveNpy
+  options.report = report
+  options.topK = top
+  options.maps = maps.writer
+  if let labels {
+    guard let text = try? String(contentsOfFile: labels, encoding: .utf8) else {
+      throw ConvolveError.file(path: labels, reason: "cannot read the labels file (one class name per line)")
+    }
+    options.labels = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+      $0.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+  }
+  return options
+}
+
+/// The model's input from a photo (prepared as `preprocessing` says; returned too, for overlays) or from a
+/// `.npy` tensor (NCHW, or CHW with a batch of one added), with notes on what was done.
+func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, load: ImageInputOptions) throws
+  -> (GraphTensor, Tensor?, [String])
+{
+  let declared = try runner.input.shape
+  if path.lowercased().hasSuffix(".npy") {
+    let array = try NPYArray.read(path: path)
+    switch array.shape.count {
+    case 4: return (GraphTensor(shape: array.shape, floats: array.data), nil, [])
+    case 3: return (GraphTensor(shape: [1] + array.shape, floats: array.data), nil, ["\(lastComponent(path)): CHW tensor given a batch of 1"])
+    default:
+      throw ConvolveError.file(path: path, reason: "the model input must be NCHW or CHW; this array is \(array.shape)")
+    }
+  }
+  return try modelInput(path, runner: runner, preprocessing: preprocessing, image: try load.load(path))
+}
+
+/// The model's input from a loaded photo.
+func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, image: LoadedImage) throws
+  -> (GraphTensor, Tensor?, [String])
+{
+  let declared = try runner.input.shape
+  let photo = image.tensor
+  let (h, w) = preprocessing.modelSize(photoHeight: photo.height, photoWidth: photo.width, declared: declared)
+  let (tensor, notes) = try preprocessing.tensor(
+    from: photo, channels: ModelInput.channels(declared: declared), height: h, width: w)
+  return (tensor, photo, notes)
+}
