@@ -215,6 +215,42 @@ void ck_gemm_run(const ck_gemm *g, const float *src, int32_t n, int32_t tail_rea
   }
 }
 
+void ck_winograd_pack(int32_t level, const float *w, int32_t m, int32_t c, float *packed) {
+  // U = G g Gᵀ with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], per filter and channel.
+  const size_t stride = ck_packed_count(level, m, c);
+  float *u = malloc(sizeof(float) * 16 * (size_t)m * (size_t)c);
+  for (int32_t f = 0; f < m; f++) {
+    for (int32_t ch = 0; ch < c; ch++) {
+      const float *g = w + ((ptrdiff_t)f * c + ch) * 9;
+      float t[4][3];
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = g[0 * 3 + j];
+        t[1][j] = 0.5f * (g[0 * 3 + j] + g[1 * 3 + j] + g[2 * 3 + j]);
+        t[2][j] = 0.5f * (g[0 * 3 + j] - g[1 * 3 + j] + g[2 * 3 + j]);
+        t[3][j] = g[2 * 3 + j];
+      }
+      for (int i = 0; i < 4; i++) {
+        const float r[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]),
+                            t[i][2]};
+        for (int j = 0; j < 4; j++) u[((size_t)(i * 4 + j) * m + f) * c + ch] = r[j];
+      }
+    }
+  }
+  for (int xi = 0; xi < 16; xi++) ck_pack_weights(level, u + (size_t)xi * m * c, m, c, packed + xi * stride);
+  free(u);
+}
+
+void ck_winograd_band(const ck_winograd *p, const float *phases, int32_t t0, int32_t t1, float *v, float *mbuf,
+                      float *out) {
+  switch (p->level) {
+#ifdef CK_X86
+  case 2: winograd_band_avx512(p, phases, t0, t1, v, mbuf, out); break;
+  case 1: winograd_band_avx2(p, phases, t0, t1, v, mbuf, out); break;
+#endif
+  default: winograd_band_portable(p, phases, t0, t1, v, mbuf, out); break;
+  }
+}
+
 void ck_depthwise(int32_t level, const float *phases, int32_t rows, int32_t wq, const float *w, int32_t kh, int32_t kw,
                   int32_t sy, int32_t sx, int32_t dy, int32_t dx, float bias, const ck_stage *stages, int32_t nstages,
                   int32_t out_h, int32_t out_w, float *dst) {

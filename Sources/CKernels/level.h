@@ -93,6 +93,8 @@ static CK_TARGET void CK_CAT(gemm_run, SUFFIX)(const ck_gemm *g, const float *sr
   }
 }
 
+#include "winograd.h"
+
 #define DW_FN CK_CAT(depthwise, SUFFIX)
 #include "depthwise.h"
 #undef DW_FN

@@ -1,5 +1,6 @@
 import CKernels
 import ConvolveCore
+import Foundation
 
 /// The SIMD level the convolution kernels use: "avx512", "avx2" or "portable" (chosen at start-up from the CPU;
 /// `CONVOLVE_SIMD=avx2|portable` chooses a lower one).
@@ -21,7 +22,10 @@ var bestConvolutionKernelLevel: Int { Int(ck_best_level()) }
 /// Bias and the element-wise stages fused after it are applied to each output tile while it is in registers
 /// (`ck_stage`), or, for stages the kernels do not have, right after each row in Swift.
 struct ConvKernelPlan: @unchecked Sendable {
-  enum Path { case pointwise, gemm, depthwise }
+  enum Path { case pointwise, gemm, winograd, depthwise }
+
+  /// Whether 3x3 stride-1 layers may take the Winograd path (`CONVOLVE_WINOGRAD=0` turns it off, to compare).
+  static let winogradAllowed = getenv("CONVOLVE_WINOGRAD").map { String(cString: $0) != "0" } ?? true
 
   let path: Path
   let level: Int32
@@ -29,8 +33,11 @@ struct ConvKernelPlan: @unchecked Sendable {
   let filters: Int, outH: Int, outW: Int
   let kh: Int, kw: Int, sy: Int, sx: Int, dy: Int, dx: Int
   let pad: Padding
-  /// Rows of each padded phase plane (with slack rows), its width, and its floats.
-  let rows: Int, wq: Int
+  /// Rows of each padded phase plane (with slack rows), its width, and how many column phases a channel has
+  /// (the stride, or 2 for Winograd).
+  let rows: Int, wq: Int, phases: Int
+  /// Winograd: 2x2 output tiles per tile row, tiles per band, floats between the 16 packed matrices.
+  let tilesW: Int, tilesMax: Int, packedStride: Int
   /// gemm/pointwise: packed panels; depthwise: the weights `[channels][kh·kw]` as given.
   let weights: [Float]
   let bias: [Float]
@@ -46,7 +53,7 @@ struct ConvKernelPlan: @unchecked Sendable {
   /// (groups other than 1 or depthwise, negative padding, offsets beyond 32 bits).
   init?(
     channels c: Int, height h: Int, width w: Int, weights: [Float], bias: [Float], filters m: Int, kh: Int, kw: Int,
-    geometry: LayerGeometry, level: Int? = nil
+    geometry: LayerGeometry, level: Int? = nil, winograd: Bool? = nil
   ) {
     guard let pad = try? geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw),
       let out = try? geometry.outputSize(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw),
@@ -59,23 +66,40 @@ struct ConvKernelPlan: @unchecked Sendable {
     let (sy, sx, dy, dx) = (geometry.strideY, geometry.strideX, geometry.dilationY, geometry.dilationX)
     let level = level.map { Int32(Swift.min($0, Int(ck_best_level()))) } ?? ck_level()
     let pointwise = !depthwise && kh == 1 && kw == 1 && sy == 1 && sx == 1 && pad == .zero
+    // Winograd F(2x2, 3x3): 2.25 times fewer multiply-adds; worth its transforms from 16 channels and 8 filters.
+    let winograd = !depthwise && kh == 3 && kw == 3 && sy == 1 && sx == 1 && dy == 1 && dx == 1
+      && out.height >= 2 && out.width >= 2 && (winograd ?? (Self.winogradAllowed && c >= 16 && m >= 8))
+    let phases = winograd ? 2 : sx
     let hp = h + pad.top + pad.bottom, wp = w + pad.left + pad.right
-    let wq = (wp + sx - 1) / sx
+    let wq = (wp + phases - 1) / phases
     let rows = hp + 4 * sy
     let k = (depthwise ? 1 : c) * kh * kw
     // Every offset the kernels form must fit in 32 bits.
-    let planeFloats = sx * rows * wq
+    let planeFloats = phases * rows * wq
     guard c.multipliedReportingOverflow(by: planeFloats).partialValue < Int(Int32.max) - Self.slack,
       c * h * w < Int(Int32.max), k < Int(Int32.max) / 64
     else { return nil }
-    self.path = depthwise ? .depthwise : pointwise ? .pointwise : .gemm
+    self.path = depthwise ? .depthwise : pointwise ? .pointwise : winograd ? .winograd : .gemm
     self.level = level
     (channels, height, width, filters, outH, outW) = (c, h, w, m, out.height, out.width)
     (self.kh, self.kw, self.sy, self.sx, self.dy, self.dx) = (kh, kw, sy, sx, dy, dx)
     self.pad = pad
-    (self.rows, self.wq) = (rows, wq)
+    (self.rows, self.wq, self.phases) = (rows, wq, phases)
     self.bias = bias
+    tilesW = (out.width + 1) / 2
+    // Tiles per band: a multiple of every level's tile, and the band's transformed input (16 · c floats per
+    // tile) within about 640 KB of the core's cache.
+    tilesMax = Swift.max(96, Swift.min(480, (640 << 10) / (64 * c) / 96 * 96))
+    packedStride = Int(ck_packed_count(level, Int32(m), Int32(c)))
     switch path {
+    case .winograd:
+      let stride = packedStride
+      self.weights = [Float](unsafeUninitializedCapacity: 16 * stride) { buffer, n in
+        weights.withUnsafeBufferPointer { ck_winograd_pack(level, $0.baseAddress!, Int32(m), Int32(c), buffer.baseAddress!) }
+        n = 16 * stride
+      }
+      let tiles = tilesMax
+      koff = (0 ..< c).map { Int32($0 * tiles) }
     case .depthwise:
       self.weights = weights
       koff = []
@@ -137,6 +161,7 @@ struct ConvKernelPlan: @unchecked Sendable {
             switch path {
             case .pointwise: runPointwise(g, input, output)
             case .gemm: runGemm(g, input, output)
+            case .winograd: runWinograd(w.baseAddress!, ko.baseAddress!, b, st.baseAddress, input, output)
             case .depthwise: runDepthwise(w.baseAddress!, b, st.baseAddress, input, output)
             }
           }
@@ -170,10 +195,11 @@ struct ConvKernelPlan: @unchecked Sendable {
     }
   }
 
-  /// Fills `dst` with channel `ch`'s zero-padded plane split into `sx` column phases (`sx × rows × wq`).
+  /// Fills `dst` with channel `ch`'s zero-padded plane split into column phases (`phases × rows × wq`).
   @inline(__always)
   private func fillPhases(_ src: UnsafePointer<Float>, channel ch: Int, into dst: UnsafeMutablePointer<Float>) {
     let plane = src + ch * height * width
+    let sx = phases
     for q in 0 ..< sx {
       let phase = dst + q * rows * wq
       // Columns u of phase q hold padded column u·sx + q, input column u·sx + q - left.
@@ -198,14 +224,59 @@ struct ConvKernelPlan: @unchecked Sendable {
     }
   }
 
-  private func runGemm(_ g: ck_gemm, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-    let planeFloats = sx * rows * wq
+  /// The whole input zero-padded and split into column phases, every channel; deallocate when done.
+  private func paddedInput(_ input: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
+    let planeFloats = phases * rows * wq
     let padded = UnsafeMutablePointer<Float>.allocate(capacity: channels * planeFloats + Self.slack)
-    defer { padded.deallocate() }
     (padded + channels * planeFloats).initialize(repeating: 0, count: Self.slack)
     parallelRanges(channels, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, planeFloats))) { range in
       for ch in range { fillPhases(input, channel: ch, into: padded + ch * planeFloats) }
     }
+    return padded
+  }
+
+  private func runWinograd(
+    _ w: UnsafePointer<Float>, _ koff: UnsafePointer<Int32>, _ bias: UnsafePointer<Float>?,
+    _ stages: UnsafePointer<ck_stage>?, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>
+  ) {
+    let padded = paddedInput(input)
+    defer { padded.deallocate() }
+    let tiles = tilesW * ((outH + 1) / 2)
+    let bands = (tiles + tilesMax - 1) / tilesMax
+    var p = ck_winograd(
+      packed: w, koff: koff, bias: bias, stages: stages, m: Int32(filters), c: Int32(channels),
+      nstages: Int32(self.stages.count), level: level, out_h: Int32(outH), out_w: Int32(outW), tiles_w: Int32(tilesW),
+      tiles_max: Int32(tilesMax), rows: Int32(rows), wq: Int32(wq), packed_stride: packedStride)
+    withUnsafePointer(to: &p) { p in
+      parallelRanges(bands, minimumPerChunk: 1) { range in
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * channels * tilesMax + Self.slack)
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * filters * tilesMax + Self.slack)
+        defer {
+          v.deallocate()
+          m.deallocate()
+        }
+        for band in range {
+          let t0 = band * tilesMax, t1 = Swift.min(tiles, t0 + tilesMax)
+          ck_winograd_band(p, padded, Int32(t0), Int32(t1), v, m, output)
+          if !swiftStages.isEmpty {
+            // The band's output rows (2 per tile row), once all of its tiles are written.
+            let y0 = 2 * (t0 / tilesW), y1 = Swift.min(outH, 2 * ((t1 - 1) / tilesW + 1))
+            for f in 0 ..< filters {
+              for y in y0 ..< y1 {
+                let x0 = y / 2 == t0 / tilesW ? 2 * (t0 % tilesW) : 0
+                let x1 = y / 2 == (t1 - 1) / tilesW ? Swift.min(outW, 2 * ((t1 - 1) % tilesW + 1)) : outW
+                if x1 > x0 { for stage in swiftStages { stage.apply(output + (f * outH + y) * outW + x0, x1 - x0) } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private func runGemm(_ g: ck_gemm, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+    let padded = paddedInput(input)
+    defer { padded.deallocate() }
     let work = filters * koff.count * outW
     parallelRanges(outH, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
       var g = g
@@ -222,7 +293,7 @@ struct ConvKernelPlan: @unchecked Sendable {
     _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ stages: UnsafePointer<ck_stage>?,
     _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>
   ) {
-    let planeFloats = sx * rows * wq
+    let planeFloats = phases * rows * wq
     let taps = kh * kw
     let outPlane = outH * outW
     parallelRanges(channels, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(1, outPlane * taps))) { range in

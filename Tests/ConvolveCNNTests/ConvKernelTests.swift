@@ -6,11 +6,11 @@ import Testing
 /// The C convolution kernels (`ConvKernelPlan`) on every SIMD level this CPU runs, against the naive layer on
 /// random shapes, strides, dilations, paddings, with and without bias and fused stages.
 @Suite struct ConvKernelTests {
-  enum Kind: CaseIterable { case pointwise, general, depthwise }
+  enum Kind: CaseIterable { case pointwise, general, winograd, depthwise }
 
   func check(_ kind: Kind, level: Int, seed: UInt64, cases: Int) throws {
     var rng = GraphRandom(seed: seed)
-    func r(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
+    func r(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng.base) }
     for _ in 0 ..< cases {
       let c: Int, m: Int, kh: Int, kw: Int, groups: Int
       var stride = (1, 1), dilation = (1, 1), pad = Padding.zero
@@ -21,6 +21,9 @@ import Testing
         (c, m, kh, kw, groups) = (r(1 ... 9), r(1 ... 30), r(1 ... 5), r(1 ... 5), 1)
         stride = (r(1 ... 3), r(1 ... 3))
         dilation = (r(1 ... 2), r(1 ... 2))
+        pad = Padding(top: r(0 ... 2), bottom: r(0 ... 2), left: r(0 ... 2), right: r(0 ... 2))
+      case .winograd:
+        (c, m, kh, kw, groups) = (r(1 ... 20), r(1 ... 30), 3, 3, 1)
         pad = Padding(top: r(0 ... 2), bottom: r(0 ... 2), left: r(0 ... 2), right: r(0 ... 2))
       case .depthwise:
         c = r(2 ... 20)
@@ -46,8 +49,9 @@ import Testing
       let plan = try #require(
         ConvKernelPlan(
           channels: c, height: h, width: w, weights: weights, bias: bias, filters: m, kh: kh, kw: kw,
-          geometry: geometry, level: level
+          geometry: geometry, level: level, winograd: kind == .winograd
         ).map { $0.fusing(stages) })
+      #expect((plan.path == .winograd) == (kind == .winograd && plan.outH >= 2 && plan.outW >= 2))
       var expected = try naiveLayer(x, bank, geometry)
       expected.data.withUnsafeMutableBufferPointer { p in for s in stages { s.apply(p.baseAddress!, p.count) } }
       var got = [Float](repeating: .nan, count: plan.outputCount)
@@ -71,7 +75,7 @@ import Testing
 
   @Test func transposedKernelEqualsStrideMatchesTheGeneralPath() throws {
     var rng = GraphRandom(seed: 80)
-    func r(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
+    func r(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng.base) }
     for _ in 0 ..< 40 {
       let (c, m, kh, kw, h, w) = (r(1 ... 30), r(1 ... 14), r(1 ... 3), r(1 ... 3), r(1 ... 23), r(1 ... 41))
       let weights = rng.floats(c * m * kh * kw)

@@ -113,6 +113,7 @@ import Testing
     #expect(plan.steps.count == 1)
     #expect(plan.steps[0].fusedNodes.map(\.name) == ["conv", "hs", "m", "a", "sig", "relu"])
     #expect(plan.steps[0].node.opType == "Conv" && plan.steps[0].node.outputs == ["y"])
+    #expect(plan.steps[0].node.name == "conv+hs+m+a+sig+relu")
     // A Conv output read twice, or kept, is not fused.
     let shared = convGraph(
       [node("r", "Relu", ["c"], ["r"]), node("a", "Add", ["r", "c"], ["y"])], [:])

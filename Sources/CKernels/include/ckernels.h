@@ -58,6 +58,29 @@ void ck_depthwise(int32_t level, const float *phases, int32_t rows, int32_t wq, 
                   int32_t sy, int32_t sx, int32_t dy, int32_t dx, float bias, const ck_stage *stages, int32_t nstages,
                   int32_t out_h, int32_t out_w, float *dst);
 
+/// Winograd F(2x2, 3x3) for a 3x3 stride-1 convolution: 16 products of `m × c` transformed weights by the
+/// transformed input tiles, then the inverse transform, bias and stages.
+typedef struct ck_winograd {
+  const float *packed;  // 16 packed matrices (ck_winograd_pack), packed_stride floats apart
+  const int32_t *koff;  // c offsets: k · tiles_max
+  const float *bias;    // NULL: none
+  const ck_stage *stages;
+  int32_t m, c, nstages, level;
+  int32_t out_h, out_w, tiles_w, tiles_max;
+  int32_t rows, wq;  // the padded input as 2 column phases per channel, each rows × wq
+  ptrdiff_t packed_stride;
+} ck_winograd;
+
+/// Transforms `w` (`m × c × 3 × 3`) and packs the 16 matrices `packed_stride` (ck_packed_count(level, m, c))
+/// floats apart.
+void ck_winograd_pack(int32_t level, const float *w, int32_t m, int32_t c, float *packed);
+
+/// Output tiles `t0 ..< t1` (row-major, `tiles_w` per row of 2 output rows; at most `tiles_max`) from `phases`
+/// into `out` (`m × out_h × out_w`); `v` holds `16 · c · tiles_max` floats, `mbuf` `16 · m · tiles_max`, both
+/// with a tile of slack.
+void ck_winograd_band(const ck_winograd *p, const float *phases, int32_t t0, int32_t t1, float *v, float *mbuf,
+                      float *out);
+
 /// The mean of each of `channels` planes of `plane` values, summed in double (eight partial sums each).
 void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *out);
 

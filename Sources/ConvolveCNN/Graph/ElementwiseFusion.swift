@@ -114,7 +114,7 @@ enum ElementwiseFusion {
   /// Moves each element-wise step (single or fused chain) whose input is the only output of an operator that
   /// can apply it while writing (`GraphOperator.fusing`, a prepared Conv) into that operator's step, when
   /// nothing else reads that value and it is neither a graph output nor kept. The merged step keeps the
-  /// producer's node with the chain's output, and lists every node.
+  /// producer's node with the chain's output, named by every node's name joined with `+`, and lists every node.
   static func fuseIntoProducers(_ pending: [PendingStep], readers: [String: Int], keep: Set<String>) -> [PendingStep] {
     var result: [PendingStep] = []
     var producer: [String: Int] = [:]
@@ -132,6 +132,8 @@ enum ElementwiseFusion {
       {
         var node = result[j].node
         node.outputs = p.node.outputs
+        // Named by every node it runs, so that listings and reports keep each name.
+        node.name = (result[j].fusedNodes + p.fusedNodes).map(\.name).filter { !$0.isEmpty }.joined(separator: "+")
         result[j] = PendingStep(
           node: node, op: op, inputTypes: result[j].inputTypes, outputTypes: p.outputTypes,
           fusedNodes: result[j].fusedNodes + p.fusedNodes, stage: nil)

@@ -35,7 +35,8 @@ struct PendingStep {
 
 /// One step of a plan: the node, its operator, and the types of its inputs and outputs.
 public struct PlannedNode: Sendable {
-  /// The node (for a fused chain, the last one: its name and output; its input is the chain's input).
+  /// The node (for a fused chain, the last one: its name and output; its input is the chain's input; for
+  /// element-wise nodes fused into a Conv, the Conv with the last one's output, named `conv+relu+...`).
   public let node: Node
   /// The graph nodes this step runs: the node itself, or every node of a fused element-wise chain in order
   /// (after the Conv it was fused into, if any).
