@@ -18,7 +18,7 @@ let package = Package(
     .library(name: "ConvolveBatch", targets: ["ConvolveBatch"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),  // 1.6: custom completions get the word
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [

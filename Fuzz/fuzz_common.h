@@ -39,6 +39,50 @@ static const char *fuzz_path(const uint8_t *data, size_t size) {
 
 typedef int (*fuzz_info_fn)(const char *, ccodecs_info *, char *, size_t);
 typedef int (*fuzz_read_fn)(const char *, int64_t, ccodecs_info *, float *, size_t, char *, size_t);
+typedef int (*fuzz_read_input_fn)(const ccodecs_input *, int64_t, ccodecs_info *, float *, size_t, ccodecs_metadata *,
+                                  char *, size_t);
+
+/* What `-` input and metadata keeping do: decode from memory collecting the ICC profile and EXIF, read and
+ * rewrite the EXIF orientation, and encode the image back to memory (PNG and JPEG) with that metadata. */
+static void fuzz_metadata(const uint8_t *data, size_t size, fuzz_read_input_fn read_fn) {
+  ccodecs_input in = {.path = NULL, .data = data, .size = size};
+  ccodecs_info info;
+  char msg[512];
+  msg[0] = 0;
+  if (read_fn(&in, FUZZ_MAX_PIXELS, &info, NULL, 0, NULL, msg, sizeof msg) != 0) {
+    if (msg[0] == 0) abort();
+    return;
+  }
+  size_t count = (size_t)info.width * info.height * info.channels;
+  float *dst = malloc(count * sizeof(float));
+  if (!dst) abort();
+  ccodecs_metadata meta;
+  msg[0] = 0;
+  if (read_fn(&in, FUZZ_MAX_PIXELS, &info, dst, count, &meta, msg, sizeof msg) != 0) {
+    if (msg[0] == 0 || meta.icc || meta.exif) abort(); /* a failure leaves nothing allocated */
+    free(dst);
+    return;
+  }
+  if ((meta.icc == NULL) != (meta.icc_size == 0) || (meta.exif == NULL) != (meta.exif_size == 0)) abort();
+  int orientation = ccodecs_exif_orientation(meta.exif, meta.exif_size);
+  if (orientation < 0 || orientation > 8) abort();
+  if (ccodecs_exif_set_orientation(meta.exif, meta.exif_size, 1) && ccodecs_exif_orientation(meta.exif, meta.exif_size) != 1)
+    abort();
+  ccodecs_output out = {.path = NULL};
+  if (ccodecs_png_write(&out, dst, info.width, info.height, info.channels, 8, -1, &meta, msg, sizeof msg) == 0) {
+    if (!out.data || out.size < 8) abort();
+  }
+  ccodecs_free(out.data);
+  out = (ccodecs_output){.path = NULL};
+  int jpeg_channels = info.channels <= 2 ? 1 : 3;
+  if (info.width <= 65500 && info.height <= 65500 &&
+      ccodecs_jpeg_write(&out, dst, info.width, info.height, jpeg_channels, 90, &meta, msg, sizeof msg) == 0) {
+    if (!out.data || out.size < 4) abort();
+  }
+  ccodecs_free(out.data);
+  ccodecs_metadata_free(&meta);
+  free(dst);
+}
 
 /* What the Swift loader does with one file: sniff, header-only info, the limit check, then a full
  * planar decode into a buffer sized from the header. Every failure must explain itself, and a

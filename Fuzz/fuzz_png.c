@@ -11,6 +11,7 @@
 
 static void decode(const uint8_t *data, size_t size) {
   fuzz_decode(data, size, ccodecs_png_info, ccodecs_png_read_planar);
+  fuzz_metadata(data, size, ccodecs_png_read);
 }
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }

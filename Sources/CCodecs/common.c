@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* fmemopen, open_memstream */
 #include "ccodecs.h"
 #include "shim.h"
 
@@ -32,8 +33,52 @@ int ccodecs_close_written(FILE *fp, char *msg, size_t msg_cap) {
   return -1;
 }
 
-int ccodecs_sniff(const char *path, int *format, char *msg, size_t msg_cap) {
+FILE *ccodecs_open_input(const ccodecs_input *in, char *msg, size_t msg_cap) {
+  if (in->path) return ccodecs_open(in->path, "rb", msg, msg_cap);
+  if (!in->data || in->size == 0) {
+    ccodecs_set_msg(msg, msg_cap, "no data (the input is empty)");
+    return NULL;
+  }
+  FILE *fp = fmemopen((void *)in->data, in->size, "rb");
+  if (!fp) ccodecs_set_msg(msg, msg_cap, "cannot read the data in memory: %s", strerror(errno));
+  return fp;
+}
+
+FILE *ccodecs_open_output(ccodecs_output *out, char *msg, size_t msg_cap) {
+  if (out->path) return ccodecs_open(out->path, "wb", msg, msg_cap);
+  out->data = NULL;
+  out->size = 0;
+  FILE *fp = open_memstream((char **)&out->data, &out->size);
+  if (!fp) ccodecs_set_msg(msg, msg_cap, "cannot make a buffer in memory: %s", strerror(errno));
+  return fp;
+}
+
+void ccodecs_discard_output(ccodecs_output *out, FILE *fp) {
+  if (fp) fclose(fp);
+  if (!out->path) {
+    free(out->data);
+    out->data = NULL;
+    out->size = 0;
+  }
+}
+
+void ccodecs_metadata_free(ccodecs_metadata *meta) {
+  if (!meta) return;
+  free(meta->icc);
+  free(meta->exif);
+  memset(meta, 0, sizeof *meta);
+}
+
+void ccodecs_free(void *p) { free(p); }
+
+static void sniff_bytes(const unsigned char *head, size_t n, int *format) {
   static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  /* A damaged signature tail (e.g. ASCII-mode transfer) is left to libpng to diagnose. */
+  if (n >= 4 && memcmp(head, png_sig, 4) == 0) *format = CCODECS_PNG;
+  else if (n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff) *format = CCODECS_JPEG;
+}
+
+int ccodecs_sniff(const char *path, int *format, char *msg, size_t msg_cap) {
   unsigned char head[8];
   *format = CCODECS_UNKNOWN;
   FILE *fp = ccodecs_open(path, "rb", msg, msg_cap);
@@ -45,8 +90,61 @@ int ccodecs_sniff(const char *path, int *format, char *msg, size_t msg_cap) {
     ccodecs_set_msg(msg, msg_cap, "cannot read: %s", strerror(read_errno));
     return -1;
   }
-  /* A damaged signature tail (e.g. ASCII-mode transfer) is left to libpng to diagnose. */
-  if (n >= 4 && memcmp(head, png_sig, 4) == 0) *format = CCODECS_PNG;
-  else if (n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff) *format = CCODECS_JPEG;
+  sniff_bytes(head, n, format);
   return 0;
+}
+
+int ccodecs_sniff_input(const ccodecs_input *in, int *format, char *msg, size_t msg_cap) {
+  if (in->path) return ccodecs_sniff(in->path, format, msg, msg_cap);
+  *format = CCODECS_UNKNOWN;
+  if (in->data) sniff_bytes(in->data, in->size < 8 ? in->size : 8, format);
+  return 0;
+}
+
+static uint32_t read_u16(const uint8_t *p, int little) {
+  return little ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : (uint32_t)p[0] << 8 | (uint32_t)p[1];
+}
+
+static uint32_t read_u32(const uint8_t *p, int little) {
+  return little ? read_u16(p, 1) | read_u16(p + 2, 1) << 16 : read_u16(p, 0) << 16 | read_u16(p + 2, 0);
+}
+
+/* The offset of IFD0's Orientation entry (12 bytes, all inside `size`), or 0 when there is none. */
+static size_t orientation_entry(const uint8_t *tiff, size_t size, int *little) {
+  if (!tiff || size < 8) return 0;
+  if (tiff[0] == 'I' && tiff[1] == 'I') *little = 1;
+  else if (tiff[0] == 'M' && tiff[1] == 'M') *little = 0;
+  else return 0;
+  if (read_u16(tiff + 2, *little) != 42) return 0;
+  uint64_t ifd = read_u32(tiff + 4, *little);
+  if (ifd < 8 || ifd + 2 > size) return 0;
+  uint32_t count = read_u16(tiff + ifd, *little);
+  for (uint32_t i = 0; i < count; i++) {
+    uint64_t entry = ifd + 2 + 12 * (uint64_t)i;
+    if (entry + 12 > size) break;
+    if (read_u16(tiff + entry, *little) == 0x0112) return (size_t)entry;
+  }
+  return 0;
+}
+
+int ccodecs_exif_orientation(const uint8_t *tiff, size_t size) {
+  int little;
+  size_t entry = orientation_entry(tiff, size, &little);
+  if (!entry) return 0;
+  uint32_t type = read_u16(tiff + entry + 2, little);
+  uint32_t value = type == 3 ? read_u16(tiff + entry + 8, little) : type == 4 ? read_u32(tiff + entry + 8, little) : 0;
+  return value >= 1 && value <= 8 ? (int)value : 0;
+}
+
+int ccodecs_exif_set_orientation(uint8_t *tiff, size_t size, int orientation) {
+  int little;
+  size_t entry = orientation_entry(tiff, size, &little);
+  if (!entry) return 0;
+  /* Rewritten as a SHORT with count 1, the form the EXIF standard gives the tag. */
+  uint8_t *e = tiff + entry, *v = e + 8;
+  e[2] = little ? 3 : 0, e[3] = little ? 0 : 3;
+  e[4] = little ? 1 : 0, e[5] = 0, e[6] = 0, e[7] = little ? 0 : 1;
+  memset(v, 0, 4);
+  v[little ? 0 : 1] = (uint8_t)orientation;
+  return 1;
 }

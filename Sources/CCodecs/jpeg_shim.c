@@ -78,38 +78,45 @@ static void limit_scans(j_common_ptr c) {
   longjmp(e->jb, 1);
 }
 
-static uint32_t read_u16(const unsigned char *p, int little) {
-  return little ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : (uint32_t)p[0] << 8 | (uint32_t)p[1];
-}
-
-static uint32_t read_u32(const unsigned char *p, int little) {
-  return little ? read_u16(p, 1) | read_u16(p + 2, 1) << 16 : read_u16(p, 0) << 16 | read_u16(p + 2, 0);
-}
-
-/* The Orientation tag (0x0112) of IFD0 in an APP1 "Exif" segment; 1 when absent or out of range. */
-static int exif_orientation(j_decompress_ptr d) {
+/* The TIFF bytes of the first APP1 "Exif" segment (after its 6-byte header), or NULL. */
+static const unsigned char *exif_segment(j_decompress_ptr d, size_t *size) {
   for (jpeg_saved_marker_ptr m = d->marker_list; m; m = m->next) {
     if (m->marker != JPEG_APP0 + 1 || m->data_length < 14 || memcmp(m->data, "Exif\0\0", 6) != 0) continue;
-    const unsigned char *tiff = m->data + 6;
-    size_t n = m->data_length - 6;
-    int little;
-    if (tiff[0] == 'I' && tiff[1] == 'I') little = 1;
-    else if (tiff[0] == 'M' && tiff[1] == 'M') little = 0;
-    else continue;
-    if (read_u16(tiff + 2, little) != 42) continue;
-    uint64_t ifd = read_u32(tiff + 4, little);
-    if (ifd + 2 > n) continue;
-    uint32_t count = read_u16(tiff + ifd, little);
-    for (uint32_t i = 0; i < count; i++) {
-      uint64_t entry = ifd + 2 + 12 * (uint64_t)i;
-      if (entry + 12 > n) break;
-      if (read_u16(tiff + entry, little) != 0x0112) continue;
-      uint32_t type = read_u16(tiff + entry + 2, little);
-      uint32_t value = type == 3 ? read_u16(tiff + entry + 8, little) : type == 4 ? read_u32(tiff + entry + 8, little) : 0;
-      return value >= 1 && value <= 8 ? (int)value : 1;
-    }
+    *size = m->data_length - 6;
+    return m->data + 6;
   }
-  return 1;
+  return NULL;
+}
+
+/* The EXIF orientation; 1 when absent or out of range. */
+static int exif_orientation(j_decompress_ptr d) {
+  size_t size = 0;
+  const unsigned char *tiff = exif_segment(d, &size);
+  int orientation = tiff ? ccodecs_exif_orientation(tiff, size) : 0;
+  return orientation ? orientation : 1;
+}
+
+/* Copies the ICC profile and EXIF into *meta (APP2 segments must have been saved). */
+static void collect_metadata(j_decompress_ptr d, ccodecs_metadata *meta, jpeg_err *e) {
+  JOCTET *icc = NULL;
+  unsigned int icc_size = 0;
+  if (jpeg_read_icc_profile(d, &icc, &icc_size) && icc && icc_size) {
+    meta->icc = icc;
+    meta->icc_size = icc_size;
+  } else {
+    free(icc);
+  }
+  size_t size = 0;
+  const unsigned char *tiff = exif_segment(d, &size);
+  if (tiff) {
+    meta->exif = malloc(size);
+    if (!meta->exif) {
+      ccodecs_set_msg(e->msg, e->msg_cap, "out of memory for %zu bytes of EXIF", size);
+      longjmp(e->jb, 1);
+    }
+    memcpy(meta->exif, tiff, size);
+    meta->exif_size = size;
+  }
 }
 
 /* Adobe (Photoshop, Pillow) CMYK JPEGs store inverted samples; others store plain CMYK. */
@@ -124,9 +131,10 @@ static void cmyk_to_rgb(const JSAMPLE *src, unsigned char *dst, JDIMENSION width
 }
 
 /* decode: 0 header only, 1 into planar floats (dst). */
-static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
-                       size_t dst_count, char *msg, size_t msg_cap) {
-  FILE *fp = ccodecs_open(path, "rb", msg, msg_cap);
+static int jpeg_decode(const ccodecs_input *in, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
+                       size_t dst_count, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+  if (meta) memset(meta, 0, sizeof *meta);
+  FILE *fp = ccodecs_open_input(in, msg, msg_cap);
   if (!fp) return -1;
   struct jpeg_decompress_struct d;
   jpeg_err e;
@@ -140,6 +148,7 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
     jpeg_destroy_decompress(&d);
     free(buf);
     free(cmyk_row);
+    ccodecs_metadata_free(meta);
     fclose(fp);
     return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
   }
@@ -148,6 +157,7 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
   d.progress = &progress;
   jpeg_stdio_src(&d, fp);
   jpeg_save_markers(&d, JPEG_APP0 + 1, 0xffff);
+  if (meta) jpeg_save_markers(&d, JPEG_APP0 + 2, 0xffff);
   jpeg_read_header(&d, TRUE);
   if (d.data_precision != 8) {
     ccodecs_set_msg(msg, msg_cap, "%d-bit JPEG is not supported", d.data_precision);
@@ -184,6 +194,7 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
   out->channels = channels;
   out->bit_depth = 8;
   out->orientation = exif_orientation(&d);
+  if (meta) collect_metadata(&d, meta, &e);
   if (!decode) {
     jpeg_destroy_decompress(&d);
     fclose(fp);
@@ -242,23 +253,33 @@ static int jpeg_decode(const char *path, int decode, int64_t max_pixels, ccodecs
 }
 
 int ccodecs_jpeg_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
-  return jpeg_decode(path, 0, INT64_MAX, info, NULL, 0, msg, msg_cap);
+  ccodecs_input in = {.path = path};
+  return jpeg_decode(&in, 0, INT64_MAX, info, NULL, 0, NULL, msg, msg_cap);
 }
 
 int ccodecs_jpeg_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst,
                              size_t dst_count, char *msg, size_t msg_cap) {
-  return jpeg_decode(path, dst != NULL, max_pixels, info, dst, dst_count, msg, msg_cap);
+  ccodecs_input in = {.path = path};
+  return jpeg_decode(&in, dst != NULL, max_pixels, info, dst, dst_count, NULL, msg, msg_cap);
 }
 
-int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,
-                              int32_t channels, int32_t quality, char *msg, size_t msg_cap) {
+int ccodecs_jpeg_read(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
+                      ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+  return jpeg_decode(in, dst != NULL, max_pixels, info, dst, dst_count, meta, msg, msg_cap);
+}
+
+/* The largest APP1 payload: a segment length is 16 bits and counts its own 2 bytes. */
+enum { MAX_SEGMENT_DATA = 65533 };
+
+int ccodecs_jpeg_write(ccodecs_output *out, const float *planes, int32_t width, int32_t height, int32_t channels,
+                       int32_t quality, const ccodecs_metadata *meta, char *msg, size_t msg_cap) {
   if ((channels != 1 && channels != 3) || quality < 1 || quality > 100 || width < 1 || height < 1 ||
       width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
     ccodecs_set_msg(msg, msg_cap, "cannot write a %dx%d JPEG with %d channels at quality %d", width, height,
                     channels, quality);
     return -1;
   }
-  FILE *fp = ccodecs_open(path, "wb", msg, msg_cap);
+  FILE *fp = ccodecs_open_output(out, msg, msg_cap);
   if (!fp) return -1;
   struct jpeg_compress_struct c;
   jpeg_err e;
@@ -266,10 +287,12 @@ int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t wid
   init_err(&e, msg, msg_cap);
   c.err = &e.pub;
   uint8_t *volatile strip = NULL;
+  unsigned char *volatile app1 = NULL;
   if (setjmp(e.jb)) {
     jpeg_destroy_compress(&c);
     free(strip);
-    fclose(fp);
+    free(app1);
+    ccodecs_discard_output(out, fp);
     return -1;
   }
   jpeg_create_compress(&c);
@@ -287,6 +310,19 @@ int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t wid
     longjmp(e.jb, 1);
   }
   jpeg_start_compress(&c, TRUE);
+  /* APP1 Exif right after the JFIF APP0 that jpeg_start_compress wrote, then the ICC profile in APP2. */
+  if (meta && meta->exif && meta->exif_size && meta->exif_size + 6 <= MAX_SEGMENT_DATA) {
+    app1 = malloc(meta->exif_size + 6);
+    if (!app1) {
+      ccodecs_set_msg(msg, msg_cap, "out of memory");
+      longjmp(e.jb, 1);
+    }
+    memcpy(app1, "Exif\0\0", 6);
+    memcpy(app1 + 6, meta->exif, meta->exif_size);
+    jpeg_write_marker(&c, JPEG_APP0 + 1, app1, (unsigned int)(meta->exif_size + 6));
+  }
+  if (meta && meta->icc && meta->icc_size && meta->icc_size <= 0xffffffffu)
+    jpeg_write_icc_profile(&c, meta->icc, (unsigned int)meta->icc_size);
   size_t plane = (size_t)width * height;
   while (c.next_scanline < c.image_height) {
     JDIMENSION first = c.next_scanline;
@@ -306,5 +342,16 @@ int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t wid
   jpeg_finish_compress(&c);
   jpeg_destroy_compress(&c);
   free(strip);
-  return ccodecs_close_written(fp, msg, msg_cap);
+  free(app1);
+  if (ccodecs_close_written(fp, msg, msg_cap) != 0) {
+    ccodecs_discard_output(out, NULL);
+    return -1;
+  }
+  return 0;
+}
+
+int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,
+                              int32_t channels, int32_t quality, char *msg, size_t msg_cap) {
+  ccodecs_output out = {.path = path};
+  return ccodecs_jpeg_write(&out, planes, width, height, channels, quality, NULL, msg, msg_cap);
 }

@@ -78,14 +78,41 @@ static void to_planar(const unsigned char *src, size_t first, size_t n, const cc
   else ccodecs_u8_to_planar(src, n, info->channels, dst + first, plane);
 }
 
+/* Copies `size` bytes into a new buffer at *dst; longjmps on allocation failure. */
+static void copy_chunk(png_structp png, png_ctx *ctx, uint8_t **dst, size_t *dst_size, const void *src, size_t size) {
+  *dst = malloc(size);
+  if (!*dst) {
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "out of memory for a %zu-byte chunk", size);
+    longjmp(ctx->jb, 1);
+  }
+  memcpy(*dst, src, size);
+  *dst_size = size;
+  (void)png;
+}
+
+/* The iCCP profile and eXIf data that `info` holds and *meta does not have yet. */
+static void collect_metadata(png_structp png, png_infop info, png_ctx *ctx, ccodecs_metadata *meta) {
+  png_charp name;
+  int compression;
+  png_bytep profile;
+  png_uint_32 profile_size;
+  if (!meta->icc && png_get_iCCP(png, info, &name, &compression, &profile, &profile_size) && profile_size)
+    copy_chunk(png, ctx, &meta->icc, &meta->icc_size, profile, profile_size);
+  png_bytep exif;
+  png_uint_32 exif_size;
+  if (!meta->exif && png_get_eXIf_1(png, info, &exif_size, &exif) && exif_size)
+    copy_chunk(png, ctx, &meta->exif, &meta->exif_size, exif, exif_size);
+}
+
 /* decode: 0 header only, 1 into planar floats (dst). */
-static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
-                      size_t dst_count, char *msg, size_t msg_cap) {
+static int png_decode(const ccodecs_input *in, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
+                      size_t dst_count, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+  if (meta) memset(meta, 0, sizeof *meta);
   png_ctx ctx;
   ctx.warning[0] = 0;
   ctx.msg = msg;
   ctx.msg_cap = msg_cap;
-  ctx.fp = ccodecs_open(path, "rb", msg, msg_cap);
+  ctx.fp = ccodecs_open_input(in, msg, msg_cap);
   if (!ctx.fp) return -1;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -102,6 +129,7 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
     png_destroy_read_struct(&png, &info, NULL);
     free(rows);
     free(buf);
+    ccodecs_metadata_free(meta);
     fclose(ctx.fp);
     return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
   }
@@ -126,6 +154,7 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
   out->channels = expanded_channels(png, info);
   out->bit_depth = bit_depth == 16 ? 16 : 8;
   out->orientation = 1;
+  if (meta) collect_metadata(png, info, &ctx, meta);
   if (!decode) {
     png_destroy_read_struct(&png, &info, NULL);
     fclose(ctx.fp);
@@ -174,7 +203,9 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
     png_read_image(png, rows);
     to_planar(buf, 0, plane, out, dst, plane);
   }
-  png_read_end(png, NULL);
+  /* Chunks after the image data go into `info` only when metadata is wanted (an eXIf may come there). */
+  png_read_end(png, meta ? info : NULL);
+  if (meta) collect_metadata(png, info, &ctx, meta);
 
   png_destroy_read_struct(&png, &info, NULL);
   free(rows);
@@ -184,12 +215,19 @@ static int png_decode(const char *path, int decode, int64_t max_pixels, ccodecs_
 }
 
 int ccodecs_png_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
-  return png_decode(path, 0, INT64_MAX, info, NULL, 0, msg, msg_cap);
+  ccodecs_input in = {.path = path};
+  return png_decode(&in, 0, INT64_MAX, info, NULL, 0, NULL, msg, msg_cap);
 }
 
 int ccodecs_png_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
                             char *msg, size_t msg_cap) {
-  return png_decode(path, dst != NULL, max_pixels, info, dst, dst_count, msg, msg_cap);
+  ccodecs_input in = {.path = path};
+  return png_decode(&in, dst != NULL, max_pixels, info, dst, dst_count, NULL, msg, msg_cap);
+}
+
+int ccodecs_png_read(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
+                     ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+  return png_decode(in, dst != NULL, max_pixels, info, dst, dst_count, meta, msg, msg_cap);
 }
 
 /* Row filter and zlib settings when no compression level is asked for. Timed with libpng 1.6.39 and
@@ -222,6 +260,12 @@ static void set_compression(png_structp png, int compression) {
 
 int ccodecs_png_write_planar(const char *path, const float *planes, int32_t width, int32_t height, int32_t channels,
                              int32_t bit_depth, int32_t compression, char *msg, size_t msg_cap) {
+  ccodecs_output out = {.path = path};
+  return ccodecs_png_write(&out, planes, width, height, channels, bit_depth, compression, NULL, msg, msg_cap);
+}
+
+int ccodecs_png_write(ccodecs_output *out, const float *planes, int32_t width, int32_t height, int32_t channels,
+                      int32_t bit_depth, int32_t compression, const ccodecs_metadata *meta, char *msg, size_t msg_cap) {
   static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                      PNG_COLOR_TYPE_RGB_ALPHA};
   if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16) || width < 1 || height < 1) {
@@ -233,13 +277,13 @@ int ccodecs_png_write_planar(const char *path, const float *planes, int32_t widt
   ctx.warning[0] = 0;
   ctx.msg = msg;
   ctx.msg_cap = msg_cap;
-  ctx.fp = ccodecs_open(path, "wb", msg, msg_cap);
+  ctx.fp = ccodecs_open_output(out, msg, msg_cap);
   if (!ctx.fp) return -1;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   if (!info) {
     png_destroy_write_struct(&png, NULL);
-    fclose(ctx.fp);
+    ccodecs_discard_output(out, ctx.fp);
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     return -1;
   }
@@ -249,13 +293,20 @@ int ccodecs_png_write_planar(const char *path, const float *planes, int32_t widt
     png_destroy_write_struct(&png, &info);
     free(rows);
     free(strip);
-    fclose(ctx.fp);
+    ccodecs_discard_output(out, ctx.fp);
     return -1;
   }
   png_init_io(png, ctx.fp);
   set_compression(png, compression);
   png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_types[channels],
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  /* A profile libpng finds unfit for this image (an RGB profile on gray, a damaged header) is a benign
+   * error: with benign errors as warnings it is left out and the image is still written. */
+  png_set_benign_errors(png, 1);
+  if (meta && meta->icc && meta->icc_size && meta->icc_size <= 0x7fffffffu)
+    png_set_iCCP(png, info, "ICC profile", PNG_COMPRESSION_TYPE_BASE, meta->icc, (png_uint_32)meta->icc_size);
+  if (meta && meta->exif && meta->exif_size && meta->exif_size <= 0x7fffffffu)
+    png_set_eXIf_1(png, info, (png_uint_32)meta->exif_size, meta->exif);
   png_write_info(png, info);
   if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
   size_t rowbytes = (size_t)width * channels * (bit_depth / 8);
@@ -275,9 +326,14 @@ int ccodecs_png_write_planar(const char *path, const float *planes, int32_t widt
     else ccodecs_planar_to_u8(src, plane, n * width, channels, strip);
     png_write_rows(png, rows, (png_uint_32)n);
   }
-  png_write_end(png, info);
+  /* NULL: nothing more after the image data (libpng 1.6 would write the eXIf chunk a second time from info). */
+  png_write_end(png, NULL);
   png_destroy_write_struct(&png, &info);
   free(rows);
   free(strip);
-  return ccodecs_close_written(ctx.fp, msg, msg_cap);
+  if (ccodecs_close_written(ctx.fp, msg, msg_cap) != 0) {
+    ccodecs_discard_output(out, NULL);
+    return -1;
+  }
+  return 0;
 }

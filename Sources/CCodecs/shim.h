@@ -9,8 +9,17 @@ void ccodecs_set_msg(char *msg, size_t msg_cap, const char *fmt, ...);
 
 #include <stdio.h>
 
+#include "ccodecs.h"
+
 /* fopen that explains a failure in msg ("cannot open" for reading, "cannot create" for writing). */
 FILE *ccodecs_open(const char *path, const char *mode, char *msg, size_t msg_cap);
+/* The FILE a read takes its bytes from: the file, or the bytes in memory (fmemopen). */
+FILE *ccodecs_open_input(const ccodecs_input *in, char *msg, size_t msg_cap);
+/* The FILE a write goes to: the file, or a growing buffer in memory (open_memstream) that closing it makes final
+ * in out->data / out->size. */
+FILE *ccodecs_open_output(ccodecs_output *out, char *msg, size_t msg_cap);
+/* After a failed write: closes fp (when not NULL) and releases a memory output's buffer. */
+void ccodecs_discard_output(ccodecs_output *out, FILE *fp);
 /* Flushes and closes a file that was written; -1 with the reason in msg when any write failed. */
 int ccodecs_close_written(FILE *fp, char *msg, size_t msg_cap);
 

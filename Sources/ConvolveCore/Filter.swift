@@ -117,6 +117,9 @@ public struct ResolvedFilter: Equatable, Sendable {
   public var kind: FilterKind
   /// The generator parameters used, empty for fixed kernels.
   public var parameters: FilterParameters
+  /// Added to every result value after the kernels are applied and combined (a libvips matrix's `offset`,
+  /// in the tensor's units); 0 for every library filter.
+  public var offset: Float = 0
 
   public init(
     name: String, kernels: [Kernel], combine: FilterCombine = .single, output: FilterOutputMapping = .clip,
@@ -129,7 +132,7 @@ public struct ResolvedFilter: Equatable, Sendable {
   /// Convolves (or correlates, per `options`) `input` with every kernel and combines the results.
   public func apply(to input: Tensor, options: ConvolutionOptions = .init()) throws -> Tensor {
     guard let first = kernels.first else { throw ConvolveError.invalidArgument("filter '\(name)' has no kernels") }
-    guard combine == .magnitude else { return try convolve(input, with: first, options: options) }
+    guard combine == .magnitude else { return try withOffset(convolve(input, with: first, options: options)) }
     let results = try kernels.map { try convolve(input, with: $0, options: options) }
     var total = results[0]
     guard results.allSatisfy({ $0.height == total.height && $0.width == total.width }) else {
@@ -141,7 +144,17 @@ public struct ResolvedFilter: Equatable, Sendable {
       for i in total.data.indices { total.data[i] += r.data[i] * r.data[i] }
     }
     total.data = total.data.map { $0.squareRoot() }
-    return total
+    return withOffset(total)
+  }
+
+  private func withOffset(_ result: Tensor) -> Tensor {
+    guard offset != 0 else { return result }
+    var shifted = result
+    let offset = self.offset
+    shifted.data.withUnsafeMutableBufferPointer { values in
+      for i in values.indices { values[i] += offset }
+    }
+    return shifted
   }
 
   /// A multi-line text form: name, parameters, and each kernel's weights.
@@ -156,7 +169,8 @@ public struct ResolvedFilter: Equatable, Sendable {
       }
     }
     let parameterList = given.isEmpty ? "" : " (\(given.joined(separator: ", ")))"
-    let header = "\(name)\(parameterList), \(kind.rawValue), output \(output.rawValue)"
+    let shift = offset == 0 ? "" : ", then + \(formatWeight(offset))"
+    let header = "\(name)\(parameterList), \(kind.rawValue), output \(output.rawValue)\(shift)"
     lines.append(combine == .magnitude ? "\(header), magnitude of \(kernels.count) kernels" : header)
     for k in kernels {
       lines.append("\(k.height)x\(k.width) kernel, sum \(formatWeight(k.sum)):")

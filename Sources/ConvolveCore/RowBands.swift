@@ -1,5 +1,3 @@
-import Foundation
-
 /// One band of work: rows `rows` of one channel, with the input and output maps of that channel and
 /// the worker's scratch.
 struct RowBand {

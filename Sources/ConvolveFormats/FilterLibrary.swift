@@ -41,15 +41,18 @@ public struct FilterLibrary: Sendable {
   public static func standard() throws -> FilterLibrary {
     guard let folder = try locate() else {
       throw ConvolveError.invalidArgument(
-        "cannot find the filter library: no Filters folder with JSON files above the executable or the current "
-          + "directory; set CONVOLVE_FILTERS to its path")
+        "cannot find the filter library: no share/convolve/Filters beside the executable's folder (where "
+          + "scripts/install.sh puts it) and no Filters folder with JSON files above the executable or the current "
+          + "directory; reinstall with scripts/install.sh PREFIX or set CONVOLVE_FILTERS to its path")
     }
     return try FilterLibrary(folder: folder)
   }
 
-  /// The library folder: `$CONVOLVE_FILTERS` if set, else the first `Filters` folder holding a `.json`
-  /// file found walking up from the executable's real path (symlinks resolved), then from the current
-  /// directory. Nil when there is none; an error when `CONVOLVE_FILTERS` is not a folder.
+  /// The library folder: `$CONVOLVE_FILTERS` if set; else where `scripts/install.sh PREFIX` puts it beside an
+  /// installed binary, `PREFIX/share/convolve/Filters` for `PREFIX/bin/convolve`; else the first `Filters` folder
+  /// found walking up from the executable's real path (symlinks resolved: a build in a checkout), then from the
+  /// current directory. Only folders holding a `.json` file count. Nil when there is none; an error when
+  /// `CONVOLVE_FILTERS` is not a folder.
   public static func locate(
     environment: [String: String] = ProcessInfo.processInfo.environment,
     executablePaths: [String]? = nil,
@@ -64,18 +67,18 @@ public struct FilterLibrary: Sendable {
     }
     let executables =
       executablePaths ?? ["/proc/self/exe"] + CommandLine.arguments.prefix(1).filter { $0.contains("/") }
-    let starts =
-      executables.compactMap { realPath($0).map { ($0 as NSString).deletingLastPathComponent } }
-      + [realPath(currentDirectory) ?? currentDirectory]
+    let executableFolders = executables.compactMap { realPath($0).map { ($0 as NSString).deletingLastPathComponent } }
+    for folder in executableFolders {
+      let installed = (((folder as NSString).deletingLastPathComponent as NSString)
+        .appendingPathComponent("share/convolve/Filters") as NSString).standardizingPath
+      if holdsFilters(installed) { return installed }
+    }
+    let starts = executableFolders + [realPath(currentDirectory) ?? currentDirectory]
     for start in starts {
       var dir = start
       while true {
         let candidate = (dir as NSString).appendingPathComponent("Filters")
-        if let entries = try? FileManager.default.contentsOfDirectory(atPath: candidate),
-          entries.contains(where: { $0.hasSuffix(".json") })
-        {
-          return candidate
-        }
+        if holdsFilters(candidate) { return candidate }
         let parent = (dir as NSString).deletingLastPathComponent
         if parent == dir || parent.isEmpty { break }
         dir = parent
@@ -167,6 +170,11 @@ public struct FilterLibrary: Sendable {
     case .box, .identity: return FilterParameters(size: kernel.height)
     }
   }
+}
+
+/// Whether `folder` exists and holds a `.json` file.
+private func holdsFilters(_ folder: String) -> Bool {
+  (try? FileManager.default.contentsOfDirectory(atPath: folder))?.contains(where: { $0.hasSuffix(".json") }) ?? false
 }
 
 private func realPath(_ path: String) -> String? {

@@ -1,5 +1,6 @@
 import CCodecs
 import ConvolveCore
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -58,15 +59,24 @@ public struct ImageInfo: Equatable, Sendable {
   }
 }
 
-/// A decoded image: planar values in [0, 1], and the header of the file it came from.
+/// A decoded image: planar values in [0, 1], the header of the file it came from, and its ICC profile and
+/// EXIF (with the EXIF orientation set to 1 when the pixels were turned upright).
 public struct LoadedImage: Sendable {
   public var tensor: Tensor
   public var info: ImageInfo
+  public var metadata: ImageMetadata
+
+  public init(tensor: Tensor, info: ImageInfo, metadata: ImageMetadata = .none) {
+    (self.tensor, self.info, self.metadata) = (tensor, info, metadata)
+  }
 }
 
 /// Reads only the header of a PNG or JPEG file; the format is detected from the file's content.
 public func imageInfo(path: String) throws -> ImageInfo {
-  let format = try detectFormat(path: path)
+  let format = try path.withCString { cPath in
+    var input = ccodecs_input(path: cPath, data: nil, size: 0)
+    return try detectFormat(&input, name: path)
+  }
   var raw = ccodecs_info()
   try callCodec(path: path) { message, capacity in
     switch format {
@@ -88,31 +98,59 @@ public func imageInfo(path: String) throws -> ImageInfo {
 ///   - autoOrient: turn the image upright as its EXIF orientation says (JPEG only).
 ///   - maxPixels: refuse, before allocating anything, files claiming more pixels than this.
 public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000) throws -> LoadedImage {
-  guard maxPixels > 0 else {
-    throw ConvolveError.file(path: path, reason: "the pixel limit must be positive, got \(maxPixels)")
+  try path.withCString { cPath in
+    try decode(ccodecs_input(path: cPath, data: nil, size: 0), name: path, autoOrient: autoOrient, maxPixels: maxPixels)
   }
-  let format = try detectFormat(path: path)
-  let read = format == .png ? ccodecs_png_read_planar : ccodecs_jpeg_read_planar
+}
+
+/// `loadImage(path:)` for the bytes of a PNG or JPEG file held in memory (standard input); `name` stands for
+/// the file in messages.
+public func loadImage(data: Data, name: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000) throws
+  -> LoadedImage
+{
+  guard !data.isEmpty else { throw ConvolveError.file(path: name, reason: "is empty: no image data") }
+  return try data.withUnsafeBytes { bytes in
+    try decode(
+      ccodecs_input(path: nil, data: bytes.bindMemory(to: UInt8.self).baseAddress, size: bytes.count), name: name,
+      autoOrient: autoOrient, maxPixels: maxPixels)
+  }
+}
+
+private func decode(_ input: ccodecs_input, name: String, autoOrient: Bool, maxPixels: Int) throws -> LoadedImage {
+  guard maxPixels > 0 else {
+    throw ConvolveError.file(path: name, reason: "the pixel limit must be positive, got \(maxPixels)")
+  }
+  var input = input
+  let format = try detectFormat(&input, name: name)
+  let read = format == .png ? ccodecs_png_read : ccodecs_jpeg_read
   // A header pass checks the pixel limit (with the same errors as a full read) before the tensor is
-  // allocated; the decoder then converts strips of rows straight into it.
+  // allocated; the decoder then converts strips of rows straight into it, and collects the metadata.
   var raw = ccodecs_info()
-  try callCodec(path: path) { read(path, Int64(maxPixels), &raw, nil, 0, $0, $1) }
+  try callCodec(path: name) { read(&input, Int64(maxPixels), &raw, nil, 0, nil, $0, $1) }
   let info = ImageInfo(raw, format: format)
   var tensor = Tensor.uninitialized(channels: info.channels, height: info.height, width: info.width)
+  var meta = ccodecs_metadata()
+  defer { ccodecs_metadata_free(&meta) }
   try tensor.data.withUnsafeMutableBufferPointer { planar in
-    try callCodec(path: path) { read(path, Int64(maxPixels), &raw, planar.baseAddress, planar.count, $0, $1) }
+    try callCodec(path: name) { read(&input, Int64(maxPixels), &raw, planar.baseAddress, planar.count, &meta, $0, $1) }
   }
   guard ImageInfo(raw, format: format) == info else {
-    throw ConvolveError.file(path: path, reason: "image changed while reading")
+    throw ConvolveError.file(path: name, reason: "image changed while reading")
   }
+  var metadata = ImageMetadata(
+    iccProfile: meta.icc.map { Array(UnsafeBufferPointer(start: $0, count: meta.icc_size)) },
+    exif: meta.exif.map { Array(UnsafeBufferPointer(start: $0, count: meta.exif_size)) })
   if autoOrient && info.orientation != 1 {
     tensor = oriented(tensor, orientation: info.orientation)
+    // The pixels are upright now; a viewer must not turn them again.
+    metadata = metadata.settingOrientation(1)
   }
-  return LoadedImage(tensor: tensor, info: info)
+  return LoadedImage(tensor: tensor, info: info, metadata: metadata)
 }
 
 /// Writes `tensor` as PNG or JPEG, chosen by the extension of `path`, with values clamped to [0, 1]
-/// and rounded to `bitDepth` bits.
+/// and rounded to `bitDepth` bits, and the ICC profile and EXIF of `metadata` (see `ImageMetadata.fitted`
+/// for what is left out, and `ccodecs_png_write` / `ccodecs_jpeg_write` for how they are stored).
 ///
 /// PNG takes 1–4 channels at 8 or 16 bits. JPEG is 8-bit and takes 1 or 3 channels; the alpha
 /// channel of a 2- or 4-channel tensor is dropped. The file is written to a temporary file in the
@@ -122,9 +160,32 @@ public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 10
 /// png_shim.c for the size and time trade-off); 0...9 uses libpng's adaptive filters with that zlib
 /// level (0 stores uncompressed).
 public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality: Int = 92,
-                      pngCompression: Int? = nil) throws {
-  func fail(_ reason: String) -> ConvolveError { .file(path: path, reason: reason) }
+                      pngCompression: Int? = nil, metadata: ImageMetadata = .none) throws {
   let format = try ImageFormat(path: path)
+  try AtomicFile.write(path) { temporary in
+    try temporary.withCString { cPath in
+      var output = ccodecs_output(path: cPath, data: nil, size: 0)
+      try encode(tensor, format: format, name: path, bitDepth: bitDepth, quality: quality,
+                 pngCompression: pngCompression, metadata: metadata, into: &output)
+    }
+  }
+}
+
+/// The bytes of `tensor` encoded as `saveImage` would write them (for standard output); `name` stands for the
+/// destination in messages.
+public func encodeImage(_ tensor: Tensor, format: ImageFormat, name: String = "standard output", bitDepth: Int = 8,
+                        quality: Int = 92, pngCompression: Int? = nil, metadata: ImageMetadata = .none) throws -> Data {
+  var output = ccodecs_output(path: nil, data: nil, size: 0)
+  try encode(tensor, format: format, name: name, bitDepth: bitDepth, quality: quality, pngCompression: pngCompression,
+             metadata: metadata, into: &output)
+  defer { ccodecs_free(output.data) }
+  guard let bytes = output.data else { throw ConvolveError.file(path: name, reason: "the encoder produced no data") }
+  return Data(bytes: bytes, count: output.size)
+}
+
+private func encode(_ tensor: Tensor, format: ImageFormat, name: String, bitDepth: Int, quality: Int,
+                    pngCompression: Int?, metadata: ImageMetadata, into output: inout ccodecs_output) throws {
+  func fail(_ reason: String) -> ConvolveError { .file(path: name, reason: reason) }
   guard tensor.width > 0, tensor.height > 0, tensor.channels > 0 else {
     throw fail("cannot save an empty \(tensor.channels)x\(tensor.height)x\(tensor.width) tensor")
   }
@@ -148,14 +209,19 @@ public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality
   }
 
   let (width, height) = (Int32(tensor.width), Int32(tensor.height))
-  try AtomicFile.write(path) { temporary in
-    try tensor.data.withUnsafeBufferPointer { planes in
-      try callCodec(path: path) { message, capacity in
-        format == .png
-          ? ccodecs_png_write_planar(temporary, planes.baseAddress, width, height, Int32(channels), Int32(bitDepth),
-                                     Int32(pngCompression ?? -1), message, capacity)
-          : ccodecs_jpeg_write_planar(temporary, planes.baseAddress, width, height, Int32(channels), Int32(quality),
-                                      message, capacity)
+  var icc = metadata.iccProfile ?? [], exif = metadata.exif ?? []
+  try icc.withUnsafeMutableBufferPointer { iccBytes in
+    try exif.withUnsafeMutableBufferPointer { exifBytes in
+      var meta = ccodecs_metadata(
+        icc: iccBytes.baseAddress, icc_size: iccBytes.count, exif: exifBytes.baseAddress, exif_size: exifBytes.count)
+      try tensor.data.withUnsafeBufferPointer { planes in
+        try callCodec(path: name) { message, capacity in
+          format == .png
+            ? ccodecs_png_write(&output, planes.baseAddress, width, height, Int32(channels), Int32(bitDepth),
+                                Int32(pngCompression ?? -1), &meta, message, capacity)
+            : ccodecs_jpeg_write(&output, planes.baseAddress, width, height, Int32(channels), Int32(quality),
+                                 &meta, message, capacity)
+        }
       }
     }
   }
@@ -183,13 +249,13 @@ private func callCodec(path: String, _ body: (UnsafeMutablePointer<CChar>, Int) 
   }
 }
 
-private func detectFormat(path: String) throws -> ImageFormat {
+private func detectFormat(_ input: inout ccodecs_input, name: String) throws -> ImageFormat {
   var format: Int32 = 0
-  try callCodec(path: path) { ccodecs_sniff(path, &format, $0, $1) }
+  try callCodec(path: name) { ccodecs_sniff_input(&input, &format, $0, $1) }
   switch format {
   case Int32(CCODECS_PNG): return .png
   case Int32(CCODECS_JPEG): return .jpeg
-  default: throw ConvolveError.file(path: path, reason: "not a PNG or JPEG file")
+  default: throw ConvolveError.file(path: name, reason: "not a PNG or JPEG file")
   }
 }
 

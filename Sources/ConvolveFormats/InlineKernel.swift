@@ -6,9 +6,11 @@ import Foundation
 /// Parses an inline kernel such as `"1,2,1;2,4,2;1,2,1"`: rows separated by `;`, values by `,` or
 /// whitespace; a value is a decimal number or a fraction `a/b` such as `1/16`. A trailing `;` is allowed.
 public func parseInlineKernel(_ text: String) throws -> Kernel {
-  func fail(_ message: String) -> ConvolveError {
-    ConvolveError.invalidArgument("kernel \"\(text)\": \(message)")
-  }
+  try parseKernelRows(text) { ConvolveError.invalidArgument("kernel \"\(text)\": \($0)") }
+}
+
+/// The rows syntax, with `fail` wording the error (inline text or a file's path).
+func parseKernelRows(_ text: String, fail: (String) -> ConvolveError) throws -> Kernel {
   var rowTexts = text.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
   if rowTexts.count > 1, rowTexts.last!.allSatisfy(\.isWhitespace) { rowTexts.removeLast() }
   guard !text.allSatisfy(\.isWhitespace) else { throw fail("is empty; write rows like 1,2,1;2,4,2;1,2,1") }
@@ -24,7 +26,7 @@ public func parseInlineKernel(_ text: String) throws -> Kernel {
         throw fail("row \(r + 1) has an empty value after column \(row.count) (\(what)?)")
       }
       for token in tokens {
-        guard let value = parseNumber(String(token)) else {
+        guard let value = parseKernelNumber(String(token)) else {
           throw fail(
             "\"\(token)\" at row \(r + 1), column \(row.count + 1) is not a number "
               + "(write values like 2, -0.5 or 1/16; ',' or spaces between values, ';' between rows)")
@@ -45,7 +47,7 @@ public func parseInlineKernel(_ text: String) throws -> Kernel {
 
 /// A plain decimal (`-1.5`, `2e-3`) or a fraction of two (`1/16`); nil for anything else, including
 /// `nan`, `inf` and hexadecimal, which `Double.init` would accept.
-private func parseNumber(_ token: String) -> Float? {
+func parseKernelNumber(_ token: String) -> Float? {
   let parts = token.split(separator: "/", omittingEmptySubsequences: false)
   guard parts.count <= 2 else { return nil }
   var values: [Double] = []

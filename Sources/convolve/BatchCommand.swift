@@ -216,7 +216,7 @@ struct BatchCommand: ParsableCommand {
     case .filter(let filter, let options):
       let (_, mapped) = try filter.applyToPhoto(image.tensor, options: options, outputRange: out.outputRange)
       try makeFolders(parentPath(item.output))
-      try out.save(mapped, to: item.output, input: image.info)
+      try out.save(mapped, to: item.output, input: image)
       return [item.output]
     case .pipeline(let chain):
       try makeFolders(parentPath(item.output))

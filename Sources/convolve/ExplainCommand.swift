@@ -25,8 +25,11 @@ struct ExplainCommand: ParsableCommand {
         convolve explain --rgb-example
       """)
 
-  @Option(help: "Input matrix: \"4,5,6;7,8,9\", a .txt file or a .npy file; channels separated by '|'.") var input: String?
-  @Option(help: "Kernel matrix, same syntax; one per input channel for the layer view.") var kernel: String?
+  // `.unconditional`: values starting with '-' ("-1,0,1") are taken as values, not options.
+  @Option(parsing: .unconditional, help: "Input matrix: \"4,5,6;7,8,9\", a .txt file or a .npy file; channels separated by '|'.")
+  var input: String?
+  @Option(parsing: .unconditional, help: "Kernel matrix, same syntax; one per input channel for the layer view.")
+  var kernel: String?
   @Option(help: "Bias added in the layer view.") var bias: Float = 0
   @Option(help: "Output position Y,X explained in the layer view.") var at = Pair(0, 0)
   @Option(help: "Zero padding on each side in the layer view.") var layerPadding = 1

@@ -11,7 +11,7 @@ struct FiltersCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "filters", abstract: "List the filter library (the JSON files in Filters/).")
 
-  @Argument(help: "Show these filters' kernels in full.") var names: [String] = []
+  @Argument(help: "Show these filters' kernels in full.", completion: filterNameCompletion) var names: [String] = []
 
   func run() throws {
     let library = try standardLibrary.get()

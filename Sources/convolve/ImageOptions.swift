@@ -25,8 +25,14 @@ struct ImageInputOptions: ParsableArguments {
     if maxPixels < 1 { throw ValidationError("--max-pixels is \(maxPixels); it must be at least 1") }
   }
 
+  /// Loads `path`, or standard input when it is `-` (the format is recognised from the bytes).
   func load(_ path: String) throws -> LoadedImage {
-    try loadImage(path: path, autoOrient: !noAutoOrient, maxPixels: maxPixels)
+    guard path == standardStream else { return try loadImage(path: path, autoOrient: !noAutoOrient, maxPixels: maxPixels) }
+    if isatty(STDIN_FILENO) != 0 {
+      throw ValidationError("the input is '-' (standard input) but nothing is piped in; pipe an image (cat photo.jpg | convolve ...) or give a file")
+    }
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    return try loadImage(data: data, name: "standard input", autoOrient: !noAutoOrient, maxPixels: maxPixels)
   }
 }
 
@@ -55,6 +61,9 @@ struct ImageOutputOptions: ParsableArguments {
   @Flag(help: "Allow the output file to replace the input file.")
   var inPlace = false
 
+  @Flag(help: "Write no ICC profile and no EXIF (by default a PNG or JPEG output keeps the input's, with the EXIF orientation set to 1 when the pixels were turned upright).")
+  var strip = false
+
   func validate() throws {
     if let depth, depth != 8 && depth != 16 { throw ValidationError("--depth is \(depth); use 8 or 16") }
     guard (1 ... 100).contains(quality) else { throw ValidationError("--quality is \(quality); use 1 to 100") }
@@ -63,15 +72,54 @@ struct ImageOutputOptions: ParsableArguments {
     }
   }
 
-  func save(_ tensor: Tensor, to path: String, input: ImageInfo?) throws {
-    let bits = depth ?? ((input?.bitDepth == 16 && (try? ImageFormat(path: path)) == .png) ? 16 : 8)
-    try saveImage(tensor, path: path, bitDepth: bits, quality: quality, pngCompression: pngCompression)
+  /// Writes `tensor` to `path`, or to standard output in `format` when `path` is `-`, with the ICC profile and
+  /// EXIF of `input` unless --strip.
+  func save(_ tensor: Tensor, to path: String, input: LoadedImage?, format: ImageFormat? = nil) throws {
+    let toStream = path == standardStream
+    guard let kind = toStream ? format : try ImageFormat(path: path) else {
+      throw ValidationError("the output is '-' (standard output); give its format with --format png or --format jpg")
+    }
+    let bits = depth ?? ((input?.info.bitDepth == 16 && kind == .png) ? 16 : 8)
+    var metadata = ImageMetadata.none
+    if let input, !strip {
+      let (fitted, notes) = input.metadata.fitted(channels: tensor.channels, format: kind)
+      metadata = fitted
+      for note in notes { FileHandle.standardError.write(Data("note: \(toStream ? "standard output" : path): \(note)\n".utf8)) }
+    }
+    if toStream {
+      let data = try encodeImage(
+        tensor, format: kind, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
+      FileHandle.standardOutput.write(data)
+    } else {
+      try saveImage(tensor, path: path, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
+    }
+  }
+}
+
+/// `-` as an input or output: standard input or standard output.
+let standardStream = "-"
+
+/// The format of an output: `--format` for `-` (required there), else the extension, which `--format` must match.
+func checkStreamFormat(output: String?, format: ImageFormat?) throws {
+  guard let output else { return }
+  if output == standardStream {
+    guard format != nil else {
+      throw ValidationError("the output is '-' (standard output); give its format with --format png or --format jpg")
+    }
+    if isatty(STDOUT_FILENO) != 0 {
+      throw ValidationError("standard output is a terminal; redirect it (> out.png) or pipe it into another program")
+    }
+  } else if let format, let named = try? ImageFormat(path: output), named != format {
+    throw ValidationError(
+      "--format \(format.fileExtension) does not match the output \(output); --format is for '-' (standard output), "
+        + "a file's format follows its extension")
   }
 }
 
 /// Checks an output path before any work is done: a known image extension, an existing folder, and not the
 /// input file unless `inPlace`.
 func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
+  if output == standardStream { return }
   _ = try ImageFormat(path: output)
   let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
   var isFolder: ObjCBool = false

@@ -17,7 +17,7 @@ struct InfoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "info", abstract: "Print an image's size, channels, bit depth and orientation without decoding it.")
 
-  @Argument(help: "Images (PNG or JPEG).") var images: [String]
+  @Argument(help: "Images (PNG or JPEG).", completion: imageFileCompletion) var images: [String]
 
   func run() throws {
     var failed = false

@@ -9,10 +9,22 @@ import Foundation
 
 /// Where the kernel comes from, and its orientation.
 struct KernelOptions: ParsableArguments {
-  @Option(name: [.short, .long], help: "A filter from the library (see `convolve filters`).") var filter: String?
-  @Option(help: ArgumentHelp("An inline kernel: rows separated by ';', values by ',' (fractions like 1/16 allowed).", valueName: "rows"))
+  @Option(name: [.short, .long], help: "A filter from the library (see `convolve filters`).", completion: filterNameCompletion)
+  var filter: String?
+  // `.unconditional`: the value is taken even when it starts with '-', as "-1,-1,-1;-1,8,-1;-1,-1,-1" does.
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "An inline kernel: rows separated by ';', values by ',' (fractions like 1/16), an ImageMagick kernel (\"3x3: ...\") or a kernel file.",
+      discussion: "Forms: \(kernelSyntaxSummary).", valueName: "kernel"),
+    completion: .file(extensions: ["txt", "mat", "npy", "json"]))
   var kernel: String?
-  @Option(help: "A kernel file in the library's JSON format.") var kernelFile: String?
+  @Option(
+    help: ArgumentHelp(
+      "A kernel file: the library's JSON format, a libvips matrix (.mat), a .txt matrix or a 2-D .npy array.",
+      valueName: "file"),
+    completion: .file(extensions: ["json", "mat", "txt", "npy"]))
+  var kernelFile: String?
   @Option(help: "Gaussian/unsharp standard deviation in pixels.") var sigma: Double?
   @Option(help: "Gaussian radius in pixels (default ceil(3 sigma)).") var radius: Int?
   @Option(help: "Unsharp amount.") var amount: Double?
@@ -31,18 +43,33 @@ struct KernelOptions: ParsableArguments {
 
   var overrides: FilterParameters { FilterParameters(sigma: sigma, radius: radius, amount: amount, size: size) }
 
-  func resolve() throws -> ResolvedFilter {
+  /// The filter to apply. A libvips matrix's offset is in 0...255 units: divided by 255 for photos (values in
+  /// [0, 1], whatever the bit depth), kept as is for `--input` matrices (`photo: false`).
+  func resolve(photo: Bool = true) throws -> ResolvedFilter {
     var resolved: ResolvedFilter
     if let filter {
       resolved = try standardLibrary.get().resolve(filter, overrides: overrides)
-    } else if let kernel {
-      try rejectParameters("--kernel")
-      let k = try parseInlineKernel(kernel)
-      resolved = ResolvedFilter(name: "inline", kernels: [k], output: abs(k.sum) < 1e-6 ? .abs : .clip)
     } else {
-      let definition = try FilterDefinition(contentsOf: kernelFile ?? "")
-      let library = (try? standardLibrary.get()) ?? FilterLibrary(definitions: [])
-      resolved = try library.resolve(definition, overrides: overrides)
+      let option = kernel != nil ? "--kernel" : "--kernel-file"
+      let source: KernelSource
+      do {
+        source = try kernel.map(parseKernelArgument) ?? readKernelFile(kernelFile ?? "")
+      } catch ConvolveError.invalidArgument(let message) {
+        throw ValidationError(message)  // a value error: exit 64
+      }
+      switch source {
+      case .filter(let definition):
+        let library = (try? standardLibrary.get()) ?? FilterLibrary(definitions: [])
+        resolved = try library.resolve(definition, overrides: overrides)
+      case .matrix(let m):
+        try rejectParameters(option)
+        let k = m.kernel
+        let fromFile = kernelFile != nil || [.npy, .textFile, .vipsMatrix].contains(m.syntax)
+        resolved = ResolvedFilter(
+          name: fromFile ? lastComponent(kernelFile ?? kernel ?? "") : "inline", kernels: [k],
+          output: m.offset == 0 && abs(k.sum) < 1e-6 ? .abs : .clip)
+        resolved.offset = photo ? m.offset / 255 : m.offset
+      }
     }
     if normalize { resolved.kernels = resolved.kernels.map(\.normalized) }
     return resolved
@@ -83,6 +110,14 @@ struct GeometryOptions: ParsableArguments {
 
 /// The filter library, read once per process.
 let standardLibrary = Result { try FilterLibrary.standard() }
+
+/// Shell completion of image files.
+let imageFileCompletion = CompletionKind.file(extensions: ["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"])
+
+/// Shell completion of library filter names (the completion scripts call the binary back for these).
+let filterNameCompletion = CompletionKind.custom { _, _, prefix in
+  ((try? standardLibrary.get())?.names ?? []).filter { $0.hasPrefix(prefix) }
+}
 
 /// Resolves a library filter name to its (first) kernel, for layers and pipelines.
 func libraryKernel(named name: String) throws -> Kernel {

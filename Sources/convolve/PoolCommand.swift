@@ -19,8 +19,10 @@ struct PoolCommand: ParsableCommand {
         convolve pool photo.png small.png --kind max --size 2
       """)
 
-  @Argument(help: "Input image (PNG or JPEG).") var input: String
-  @Argument(help: "Output image.") var output: String
+  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
+  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg.", valueName: "format"))
+  var format: ImageFormat?
   @Option(help: "max, avg or min.") var kind: PoolingKind = .max
   @Option(help: "Window size: N or H,W.") var size = Pair(2, 2)
   @Option(help: "Stride: N or Y,X (default: the window size).") var stride: Pair?
@@ -28,6 +30,8 @@ struct PoolCommand: ParsableCommand {
   @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
+
+  func validate() throws { try checkStreamFormat(output: output, format: format) }
 
   func run() throws {
     try checkOutput(output, input: input, inPlace: out.inPlace)
@@ -37,6 +41,6 @@ struct PoolCommand: ParsableCommand {
       kind, kernelHeight: size.y, kernelWidth: size.x, strideY: stride.y, strideX: stride.x,
       padding: Padding(padding), rounding: floor ? .floor : .exact)
     let pooled = try pooling.apply(to: image.tensor)
-    try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image.info)
+    try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image, format: format)
   }
 }

@@ -4,6 +4,9 @@ import Foundation
 import Testing
 
 /// Whether a Chromium to render the report with is on PATH.
+/// Set by `.ci/run`: the browser check must run.
+private let chromiumRequired = ProcessInfo.processInfo.environment["CONVOLVE_REQUIRE_CHROMIUM"] == "1"
+
 private let chromiumOnPath: Bool = {
   let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
   return path.split(separator: ":").contains { dir in
@@ -93,8 +96,11 @@ private let chromiumOnPath: Bool = {
     #expect(imageSources(html) == ["00-input.png", "01-shrink.png", "02-grad.png"])
   }
 
-  @Test(.enabled(if: chromiumOnPath, "needs chromium on PATH to render the report"))
+  /// Runs whenever chromium is on PATH, and always under `.ci/run` (CONVOLVE_REQUIRE_CHROMIUM=1), which installs
+  /// it: there a missing chromium fails instead of skipping.
+  @Test(.enabled(if: chromiumOnPath || chromiumRequired, "needs chromium on PATH to render the report"))
   func reportRendersInHeadlessChromium() throws {
+    #expect(chromiumOnPath, "CONVOLVE_REQUIRE_CHROMIUM is set but no chromium is on PATH (scripts/setup-chromium.sh installs it)")
     let (out, _, _) = try edgesReport()
     let (status, output) = try browserCheck(out.path)
     #expect(status == 0, "\(output)")

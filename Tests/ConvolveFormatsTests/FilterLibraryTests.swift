@@ -162,6 +162,18 @@ private let filtersFolder = packageRoot.appendingPathComponent("Filters").path
     #expect(throws: ConvolveError.file(path: root + "/nope", reason: "CONVOLVE_FILTERS does not name a folder")) {
       try FilterLibrary.locate(environment: ["CONVOLVE_FILTERS": root + "/nope"], executablePaths: [])
     }
+    // Installed: PREFIX/bin/convolve finds PREFIX/share/convolve/Filters, before any Filters folder above it.
+    try fm.createDirectory(atPath: root + "/prefix/bin", withIntermediateDirectories: true)
+    try fm.createDirectory(atPath: root + "/prefix/share/convolve/Filters", withIntermediateDirectories: true)
+    try Data("{}".utf8).write(to: URL(fileURLWithPath: root + "/prefix/share/convolve/Filters/b.json"))
+    try Data().write(to: URL(fileURLWithPath: root + "/prefix/bin/convolve"))
+    try fm.createDirectory(atPath: root + "/prefix/Filters", withIntermediateDirectories: true)
+    try Data("{}".utf8).write(to: URL(fileURLWithPath: root + "/prefix/Filters/c.json"))
+    let installed = try #require(realPath(root + "/prefix/share/convolve/Filters"))
+    #expect(try locate(executable: root + "/prefix/bin/convolve") == installed)
+    // A symbolic link to the installed binary (e.g. ~/bin/convolve) finds it too.
+    try fm.createSymbolicLink(atPath: root + "/links/convolve", withDestinationPath: root + "/prefix/bin/convolve")
+    #expect(try locate(executable: root + "/links/convolve") == installed)
     // The test binary lives under .build of this checkout, so the default search finds its Filters.
     #expect(try FilterLibrary.locate(environment: [:], currentDirectory: "/") == realPath(filtersFolder))
   }

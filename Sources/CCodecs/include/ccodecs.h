@@ -28,6 +28,60 @@ typedef struct {
  * fails only when the file cannot be opened or read. */
 int ccodecs_sniff(const char *path, int *format, char *msg, size_t msg_cap);
 
+/* Where a read takes its bytes from: the file `path`, or when path is NULL the `size` bytes at `data`
+ * (standard input read by the caller). */
+typedef struct {
+  const char *path;
+  const uint8_t *data;
+  size_t size;
+} ccodecs_input;
+
+/* Where a write puts its bytes: the file `path`, or when path is NULL a buffer the write allocates and
+ * returns in data / size (release it with ccodecs_free). */
+typedef struct {
+  const char *path;
+  uint8_t *data;
+  size_t size;
+} ccodecs_output;
+
+/* An image's ICC profile and EXIF, as stored. icc: the profile (PNG iCCP decompressed, or the JPEG APP2
+ * "ICC_PROFILE" segments joined). exif: the TIFF structure ("II*\0..." or "MM\0*..."): a PNG eXIf chunk, or
+ * the first JPEG APP1 "Exif" segment without its 6-byte "Exif\0\0" header. The read functions allocate
+ * them (NULL and 0 when absent); ccodecs_metadata_free releases them. The write functions only read them. */
+typedef struct {
+  uint8_t *icc;
+  size_t icc_size;
+  uint8_t *exif;
+  size_t exif_size;
+} ccodecs_metadata;
+
+void ccodecs_metadata_free(ccodecs_metadata *meta);
+void ccodecs_free(void *p);
+
+/* ccodecs_sniff for either kind of input. */
+int ccodecs_sniff_input(const ccodecs_input *in, int *format, char *msg, size_t msg_cap);
+
+/* The read functions below, from a file or memory, also filling *meta when meta is not NULL (it is cleared
+ * first; on failure nothing is left allocated). A PNG eXIf chunk after the image data is found by a full
+ * read only. */
+int ccodecs_png_read(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
+                     ccodecs_metadata *meta, char *msg, size_t msg_cap);
+int ccodecs_jpeg_read(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
+                      ccodecs_metadata *meta, char *msg, size_t msg_cap);
+
+/* The write functions below, to a file or memory, with the ICC profile and EXIF of *meta when meta is not
+ * NULL. PNG: iCCP and eXIf chunks; a profile libpng finds unfit for the image (e.g. RGB on gray) is left out.
+ * JPEG: APP1 "Exif" (left out when over the 65527 bytes a segment holds) and APP2 "ICC_PROFILE" segments. */
+int ccodecs_png_write(ccodecs_output *out, const float *planes, int32_t width, int32_t height, int32_t channels,
+                      int32_t bit_depth, int32_t compression, const ccodecs_metadata *meta, char *msg, size_t msg_cap);
+int ccodecs_jpeg_write(ccodecs_output *out, const float *planes, int32_t width, int32_t height, int32_t channels,
+                       int32_t quality, const ccodecs_metadata *meta, char *msg, size_t msg_cap);
+
+/* The EXIF orientation (tag 0x0112 of IFD0) in TIFF bytes: 1...8, or 0 when absent or out of range. */
+int ccodecs_exif_orientation(const uint8_t *tiff, size_t size);
+/* Rewrites that tag in place (a SHORT, or a LONG as some writers use); 1 when done, 0 when there is none. */
+int ccodecs_exif_set_orientation(uint8_t *tiff, size_t size, int orientation);
+
 /* Header-only information. */
 int ccodecs_png_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap);
 int ccodecs_jpeg_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap);

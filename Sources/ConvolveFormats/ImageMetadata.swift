@@ -1,0 +1,67 @@
+import CCodecs
+import ConvolveCore
+import Foundation
+
+/// What a photo carries besides its pixels and is written back to a PNG or JPEG output: the ICC colour
+/// profile and the EXIF data (as the TIFF structure inside a JPEG APP1 "Exif" segment or a PNG eXIf chunk).
+public struct ImageMetadata: Equatable, Sendable {
+  /// The ICC profile, as stored.
+  public var iccProfile: [UInt8]?
+  /// The EXIF TIFF structure, starting with "II*\0" or "MM\0*".
+  public var exif: [UInt8]?
+
+  public init(iccProfile: [UInt8]? = nil, exif: [UInt8]? = nil) {
+    self.iccProfile = iccProfile
+    self.exif = exif
+  }
+
+  public static let none = ImageMetadata()
+
+  public var isEmpty: Bool { iccProfile == nil && exif == nil }
+
+  /// The EXIF orientation tag, 1...8; nil when there is no EXIF or no valid tag.
+  public var exifOrientation: Int? {
+    guard let exif else { return nil }
+    let value = exif.withUnsafeBufferPointer { Int(ccodecs_exif_orientation($0.baseAddress, $0.count)) }
+    return value == 0 ? nil : value
+  }
+
+  /// A copy whose EXIF orientation tag says `orientation`; unchanged when the EXIF has no such tag.
+  public func settingOrientation(_ orientation: Int) -> ImageMetadata {
+    guard var bytes = exif else { return self }
+    _ = bytes.withUnsafeMutableBufferPointer { ccodecs_exif_set_orientation($0.baseAddress, $0.count, Int32(orientation)) }
+    var copy = self
+    copy.exif = bytes
+    return copy
+  }
+
+  /// The colour space an ICC profile describes (header bytes 16...19: "RGB ", "GRAY", "CMYK", ...), trimmed.
+  public var iccColorSpace: String? {
+    guard let icc = iccProfile, icc.count >= 128 else { return nil }
+    return String(decoding: icc[16 ..< 20], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+  }
+
+  /// What can be written with an image of `channels` channels in `format`, and a note for each part left out:
+  /// a profile whose colour space is not the output's (a CMYK JPEG's profile on the RGB it decodes to, an RGB
+  /// profile on a gray result), EXIF too large for a JPEG segment.
+  public func fitted(channels: Int, format: ImageFormat) -> (metadata: ImageMetadata, notes: [String]) {
+    var kept = self
+    var notes: [String] = []
+    if iccProfile != nil {
+      let written = format == .jpeg ? (channels <= 2 ? 1 : 3) : channels
+      let wanted = written <= 2 ? "GRAY" : "RGB"
+      if let space = iccColorSpace, space != wanted {
+        kept.iccProfile = nil
+        notes.append("the input's \(space) ICC profile does not fit a \(wanted == "GRAY" ? "gray" : "colour") output; written without a profile")
+      } else if iccColorSpace == nil {
+        kept.iccProfile = nil
+        notes.append("the input's ICC profile is too short to be valid; written without it")
+      }
+    }
+    if let exif, format == .jpeg, exif.count + 6 > 65533 {
+      kept.exif = nil
+      notes.append("the input's EXIF (\(exif.count) bytes) does not fit in a JPEG segment (65527 bytes at most); written without it")
+    }
+    return (kept, notes)
+  }
+}
