@@ -6,11 +6,13 @@ import Foundation
 
 // In-process timings for Benchmarks/run.sh: `ConvolveBench [--repeat N] [--jpeg PATH] [--model PATH] [CASE...]`.
 // Prints `CASE<TAB>median ms<TAB>best ms` per case; no case names means all of them.
-// Images are planar Float32 RGB 4000x3000 in [0, 1], as the CLI loads them.
-// `--model PATH` adds the case `model`: an ONNX model planned once for 1x3x640x640 (`--model-size HxW`), then
-// `Executor.run` timed on one input (`--model-input X.npy`, else random in [-1, 1]). `--model-reference Y.npy`
-// prints the first output's largest error against it, `--profile` the time per operator type and the slowest
-// nodes of the last run (both to standard error).
+// Images are planar Float32 RGB 4000x3000 in [0, 1], as the CLI loads them (made only when a case needs them).
+// `--model PATH` adds the case `model` (`--model-case NAME` renames it): an ONNX model planned once for
+// 1x3x640x640 (`--model-size HxW`), then `Executor.run` timed on one input (`--model-input X.npy`, else random
+// in [-1, 1]); its line has a fourth column, the process's peak resident memory in MB (run it alone for a
+// clean number: no other case's data is made then). `--model-reference Y.npy` prints the first output's
+// largest error against it, `--profile` the CPU time per run, the time per operator type and every step of
+// the plan (all to standard error).
 
 var rng = SplitMix64(seed: 7)
 func randomTensor(_ c: Int, _ h: Int, _ w: Int) -> Tensor {
@@ -29,7 +31,7 @@ func gaussian(_ sigma: Double) -> Kernel {
 
 var repeats = 7
 var jpegPath: String?
-var modelPath: String?, modelInput: String?, modelReference: String?
+var modelPath: String?, modelInput: String?, modelReference: String?, modelCase = "model"
 var modelSize = (640, 640)
 var profile = false
 var names: [String] = []
@@ -41,6 +43,7 @@ while let a = args.popFirst() {
   case "--model": modelPath = args.popFirst()
   case "--model-input": modelInput = args.popFirst()
   case "--model-reference": modelReference = args.popFirst()
+  case "--model-case": modelCase = args.popFirst() ?? modelCase
   case "--model-size":
     let hw = (args.popFirst() ?? "").split(separator: "x").compactMap { Int($0) }
     if hw.count == 2 { modelSize = (hw[0], hw[1]) }
@@ -49,9 +52,14 @@ while let a = args.popFirst() {
   }
 }
 
-let image = randomTensor(3, 3000, 4000)
+/// The 4000x3000 test image, made on first use.
+enum TestImage { static let rgb = randomTensor(3, 3000, 4000) }
+var image: Tensor { TestImage.rgb }
 let replicate = ConvolutionOptions(mode: .same, border: .replicate)
-var cases: [(String, () throws -> Any)] = [
+var cases: [(String, () throws -> Any)] = []
+// The fixed cases (their data is made here), unless only the model case is asked for.
+if names.isEmpty || names.contains(where: { $0 != modelCase }) {
+cases = [
   ("conv3x3", { [k = randomKernel(3)] in try convolve(image, with: k, options: replicate) }),
   ("conv5x5", { [k = randomKernel(5)] in try convolve(image, with: k, options: replicate) }),
   ("gauss2", { [k = gaussian(2)] in try convolve(image, with: k, options: replicate) }),
@@ -74,6 +82,7 @@ var cases: [(String, () throws -> Any)] = [
   }),
   ("maxpool2", { try Pooling(.max, kernel: 2).apply(to: image) }),
 ]
+}
 // `layerCtoM@S`: any other 3x3 pad-1 layer, C → M channels on S x S (e.g. layer96to24@160, the detector's largest).
 for name in names where name.hasPrefix("layer") && !cases.contains(where: { $0.0 == name }) {
   let parts = name.dropFirst(5).split(whereSeparator: { $0 == "t" || $0 == "o" || $0 == "@" }).compactMap { Int($0) }
@@ -125,9 +134,9 @@ if let modelPath {
       error = max(error, abs(a - b))
       scale = max(scale, abs(b))
     }
-    FileHandle.standardError.write("model: max error \(error), largest reference value \(scale), relative \(error / scale)\n".data(using: .utf8)!)
+    FileHandle.standardError.write("\(modelCase): max error \(error), largest reference value \(scale), relative \(error / scale)\n".data(using: .utf8)!)
   }
-  cases.append(("model", { try executor.run([inputName: x]) }))
+  cases.append((modelCase, { try executor.run([inputName: x]) }))
   if profile {
     profileModel = {
       var byOp: [String: (Double, Int)] = [:]
@@ -174,7 +183,13 @@ for (name, body) in cases where names.isEmpty || names.contains(name) {
   }
   times.sort()
   cpu.sort()
-  print("\(name)\t\(String(format: "%.2f", times[times.count / 2]))\t\(String(format: "%.2f", times[0]))")
+  var line = "\(name)\t\(String(format: "%.2f", times[times.count / 2]))\t\(String(format: "%.2f", times[0]))"
+  if name == modelCase && modelPath != nil {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    line += "\t\(String(format: "%.1f", Double(u.ru_maxrss) / 1024))"  // kilobytes on Linux
+  }
+  print(line)
   if profile { FileHandle.standardError.write("\(name): CPU time per run (all threads) median \(String(format: "%.2f", cpu[cpu.count / 2])) best \(String(format: "%.2f", cpu[0])) ms\n".data(using: .utf8)!) }
   fflush(stdout)
 }

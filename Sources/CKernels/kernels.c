@@ -215,6 +215,27 @@ void ck_gemm_run(const ck_gemm *g, const float *src, int32_t n, int32_t tail_rea
   }
 }
 
+void ck_fill_phases(int32_t level, const float *src, int32_t channels, int32_t h, int32_t w, int32_t pad_top,
+                    int32_t pad_left, int32_t rows, int32_t wq, int32_t phases, float *dst) {
+  switch (level) {
+#ifdef CK_X86
+  case 2: fill_phases_avx512(src, channels, h, w, pad_top, pad_left, rows, wq, phases, dst); break;
+  case 1: fill_phases_avx2(src, channels, h, w, pad_top, pad_left, rows, wq, phases, dst); break;
+#endif
+  default: fill_phases_portable(src, channels, h, w, pad_top, pad_left, rows, wq, phases, dst); break;
+  }
+}
+
+void ck_interleave(int32_t level, const float *const *in, int32_t k, int32_t n, float *out) {
+  switch (level) {
+#ifdef CK_X86
+  case 2: interleave_avx512(in, k, n, out); break;
+  case 1: interleave_avx2(in, k, n, out); break;
+#endif
+  default: interleave_portable(in, k, n, out); break;
+  }
+}
+
 void ck_winograd_pack(int32_t level, const float *w, int32_t m, int32_t c, float *packed) {
   // U = G g Gᵀ with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], per filter and channel.
   const size_t stride = ck_packed_count(level, m, c);

@@ -94,6 +94,7 @@ static CK_TARGET void CK_CAT(gemm_run, SUFFIX)(const ck_gemm *g, const float *sr
 }
 
 #include "winograd.h"
+#include "fill.h"
 
 #define DW_FN CK_CAT(depthwise, SUFFIX)
 #include "depthwise.h"

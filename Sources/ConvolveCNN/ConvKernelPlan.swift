@@ -195,33 +195,12 @@ struct ConvKernelPlan: @unchecked Sendable {
     }
   }
 
-  /// Fills `dst` with channel `ch`'s zero-padded plane split into column phases (`phases × rows × wq`).
+  /// Fills `dst` with channels `range`'s zero-padded planes split into column phases (`phases × rows × wq` each).
   @inline(__always)
-  private func fillPhases(_ src: UnsafePointer<Float>, channel ch: Int, into dst: UnsafeMutablePointer<Float>) {
-    let plane = src + ch * height * width
-    let sx = phases
-    for q in 0 ..< sx {
-      let phase = dst + q * rows * wq
-      // Columns u of phase q hold padded column u·sx + q, input column u·sx + q - left.
-      let first = Swift.max(0, (pad.left - q + sx - 1) / sx)
-      let end = Swift.min(wq, Swift.max(first, (width + pad.left - q + sx - 1) / sx))
-      for r in 0 ..< rows {
-        let line = phase + r * wq
-        let y = r - pad.top
-        guard y >= 0 && y < height && first < end else {
-          line.initialize(repeating: 0, count: wq)
-          continue
-        }
-        line.initialize(repeating: 0, count: first)
-        let s = plane + y * width + first * sx + q - pad.left
-        if sx == 1 {
-          (line + first).initialize(from: s, count: end - first)
-        } else {
-          for u in 0 ..< end - first { line[first + u] = s[u * sx] }
-        }
-        (line + end).initialize(repeating: 0, count: wq - end)
-      }
-    }
+  private func fillPhases(_ src: UnsafePointer<Float>, channels range: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+    ck_fill_phases(
+      level, src + range.lowerBound * height * width, Int32(range.count), Int32(height), Int32(width), Int32(pad.top),
+      Int32(pad.left), Int32(rows), Int32(wq), Int32(phases), dst)
   }
 
   /// The whole input zero-padded and split into column phases, every channel; deallocate when done.
@@ -230,7 +209,7 @@ struct ConvKernelPlan: @unchecked Sendable {
     let padded = UnsafeMutablePointer<Float>.allocate(capacity: channels * planeFloats + Self.slack)
     (padded + channels * planeFloats).initialize(repeating: 0, count: Self.slack)
     parallelRanges(channels, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, planeFloats))) { range in
-      for ch in range { fillPhases(input, channel: ch, into: padded + ch * planeFloats) }
+      fillPhases(input, channels: range, into: padded + range.lowerBound * planeFloats)
     }
     return padded
   }
@@ -301,7 +280,7 @@ struct ConvKernelPlan: @unchecked Sendable {
       defer { buffer.deallocate() }
       (buffer + planeFloats).initialize(repeating: 0, count: Self.slack)
       for ch in range {
-        fillPhases(input, channel: ch, into: buffer)
+        fillPhases(input, channels: ch ..< ch + 1, into: buffer)
         ck_depthwise(
           level, buffer, Int32(rows), Int32(wq), w + ch * taps, Int32(kh), Int32(kw), Int32(sy), Int32(sx), Int32(dy),
           Int32(dx), bias?[ch] ?? 0, stages, Int32(self.stages.count), Int32(outH), Int32(outW),
@@ -419,14 +398,12 @@ struct ConvTransposeKernelPlan: @unchecked Sendable {
                 if !swiftStages.isEmpty {
                   for r in 0 ..< rowsM { for stage in swiftStages { stage.apply(temp + r * band * width, n) } }
                 }
+                var taps = [UnsafePointer<Float>?](repeating: nil, count: kw)
                 for o in 0 ..< outChannels {
                   for r in 0 ..< rows {
                     for i in 0 ..< kh {
-                      let line = output + o * outPlane + ((y0 + r) * kh + i) * outW
-                      for j in 0 ..< kw {
-                        let t = temp + ((i * kw + j) * outChannels + o) * band * width + r * width
-                        for x in 0 ..< width { line[x * kw + j] = t[x] }
-                      }
+                      for j in 0 ..< kw { taps[j] = UnsafePointer(temp + ((i * kw + j) * outChannels + o) * band * width + r * width) }
+                      ck_interleave(level, taps, Int32(kw), Int32(width), output + o * outPlane + ((y0 + r) * kh + i) * outW)
                     }
                   }
                 }

@@ -58,6 +58,15 @@ void ck_depthwise(int32_t level, const float *phases, int32_t rows, int32_t wq, 
                   int32_t sy, int32_t sx, int32_t dy, int32_t dx, float bias, const ck_stage *stages, int32_t nstages,
                   int32_t out_h, int32_t out_w, float *dst);
 
+/// Copies `channels` planes of `h × w` into `dst` zero-padded (`pad_top` rows above, `pad_left` columns to the
+/// left, zeros to `rows` rows and the width) and split into `phases` column phases of `rows × wq` each: phase q
+/// column u holds padded column u·phases + q.
+void ck_fill_phases(int32_t level, const float *src, int32_t channels, int32_t h, int32_t w, int32_t pad_top,
+                    int32_t pad_left, int32_t rows, int32_t wq, int32_t phases, float *dst);
+
+/// `out[x·k + j] = in[j][x]` for `x < n`, `j < k`.
+void ck_interleave(int32_t level, const float *const *in, int32_t k, int32_t n, float *out);
+
 /// Winograd F(2x2, 3x3) for a 3x3 stride-1 convolution: 16 products of `m × c` transformed weights by the
 /// transformed input tiles, then the inverse transform, bias and stages.
 typedef struct ck_winograd {
