@@ -28,7 +28,12 @@ static CK_TARGET void CK_CAT(fill_phases, SUFFIX)(const float *restrict src, int
         if (phases == 1) {
           memcpy(line + first, s, sizeof(float) * (size_t)n);
         } else if (phases == 2) {
-          for (int32_t u = 0; u < n; u++) line[first + u] = s[2 * u];
+          // Vectors of even samples while both loads stay inside the input row.
+          const int32_t avail = w - (first * 2 + q - pad_left);
+          int32_t u = 0;
+          for (; u + VW <= n && 2 * (u + VW) <= avail; u += VW)
+            VSTORE(line + first + u, VEVENS(VLOAD(s + 2 * u), VLOAD(s + 2 * u + VW)));
+          for (; u < n; u++) line[first + u] = s[2 * u];
         } else {
           for (int32_t u = 0; u < n; u++) line[first + u] = s[(ptrdiff_t)u * phases];
         }

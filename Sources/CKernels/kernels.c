@@ -29,6 +29,7 @@
 #define VMAX(a, b) ((a) > (b) ? (a) : (b))
 #define VMIN(a, b) ((a) < (b) ? (a) : (b))
 #define VSELECT_POSITIVE(x, y) ((x) > 0 ? (x) : (y))
+#define VEVENS(a, b) (a)
 #define VMASK int
 #define VMASK_FOR(n) ((n) > 0)
 #define VLOAD_MASKED(p, m) ((m) ? *(p) : 0.0f)
@@ -53,6 +54,7 @@
 #undef VMAX
 #undef VMIN
 #undef VSELECT_POSITIVE
+#undef VEVENS
 #undef VMASK
 #undef VMASK_FOR
 #undef VLOAD_MASKED
@@ -80,6 +82,8 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define VMAX(a, b) _mm256_max_ps(a, b)
 #define VMIN(a, b) _mm256_min_ps(a, b)
 #define VSELECT_POSITIVE(x, y) _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ))
+#define VEVENS(a, b) \
+  _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8))
 #define VMASK __m256i
 #define VMASK_FOR(n) _mm256_loadu_si256((const __m256i *)(ck_avx2_masks + 8 - ((n) < 0 ? 0 : (n) > 8 ? 8 : (n))))
 #define VLOAD_MASKED(p, m) _mm256_maskload_ps(p, m)
@@ -104,6 +108,7 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #undef VMAX
 #undef VMIN
 #undef VSELECT_POSITIVE
+#undef VEVENS
 #undef VMASK
 #undef VMASK_FOR
 #undef VLOAD_MASKED
@@ -130,6 +135,8 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define VMIN(a, b) _mm512_min_ps(a, b)
 #define VSELECT_POSITIVE(x, y) \
   _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), y, x)
+#define VEVENS(a, b) \
+  _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b)
 #define VMASK __mmask16
 #define VMASK_FOR(n) ((__mmask16)((n) <= 0 ? 0u : (n) >= 16 ? 0xffffu : (1u << (n)) - 1u))
 #define VLOAD_MASKED(p, m) _mm512_maskz_loadu_ps(m, p)
