@@ -1,14 +1,40 @@
 """In-process peer timings for Benchmarks/run.sh: prints `case<TAB>peer<TAB>median ms<TAB>best ms` per row.
 
 Usage: python3 peers.py IMAGE.png IMAGE.jpg [repeats]. Threads are capped at the machine's cores for every library.
+       python3 peers.py --model MODEL.onnx INPUT.npy [repeats] [CASE...]: onnxruntime's session.run on the model
+       alone in this process, one line per CASE name (default `model`) with a fifth column, the process's peak
+       resident memory in MB.
 """
 import io
 import os
+import resource
 import statistics
 import sys
 import time
 
 import numpy as np
+
+if sys.argv[1] == "--model":
+    import onnxruntime as ort
+
+    model, x = sys.argv[2], np.load(sys.argv[3])
+    repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 7
+    cases = sys.argv[5:] or ["model"]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    feed = {session.get_inputs()[0].name: x}
+    session.run(None, feed)  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        session.run(None, feed)
+        times.append((time.perf_counter() - t0) * 1e3)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    for case in cases:
+        print(f"{case}\tonnxruntime session.run\t{statistics.median(times):.2f}\t{min(times):.2f}\t{peak:.1f}", flush=True)
+    sys.exit(0)
 
 png, jpg = sys.argv[1], sys.argv[2]
 repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 7

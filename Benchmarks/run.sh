@@ -6,7 +6,11 @@
 # convolve in release, makes a 4000x3000 RGB test image (PNG and JPEG) and measures:
 #   in-process rows:    ConvolveBench (Swift, timing inside the process) vs peers.py (OpenCV, Pillow, onnxruntime)
 #   whole-command rows: hyperfine over `convolve filter ...`, `vips`, `convert`, `djpeg | cjpeg`
-# Environment: REPEATS (in-process repeats, default 7), RUNS (hyperfine runs, default 5), WORK (scratch folder).
+#   the PP-OCRv4 text detector (../shared/models, skipped when absent) on 1x3x640x640: in process
+#     (Executor.run vs onnxruntime's session.run, each alone in its process) and `convolve model run` as a
+#     whole command against the same in-process session.run, with each one's peak resident memory
+# Environment: REPEATS (in-process repeats, default 7), RUNS (hyperfine runs, default 5), WORK (scratch folder),
+# MODEL (the detector .onnx), MODEL_REPEATS (its in-process repeats, default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -77,6 +81,24 @@ for n in (3, 5):
     open(f"{work}/k{n}.magick", "w").write(f"{n}x{n}:" + ",".join(f"{v:g}" for v in k.ravel()))
 EOF
 
+# --- the text detector (a text-like page, as Tests/Fixtures/generate_model_references.py makes them) ----------
+MODEL=${MODEL:-$ROOT/../shared/models/ppocr/ch_PP-OCRv4_det_infer.onnx}
+MODEL_IN=$WORK/det640.input.npy
+MODEL_REPEATS=${MODEL_REPEATS:-20}
+HAVE_MODEL=0
+if [ -s "$MODEL" ] && python3 -c 'import onnxruntime' 2>/dev/null; then
+  HAVE_MODEL=1
+  [ -s "$MODEL_IN" ] || python3 - "$MODEL_IN" <<'EOF'
+import sys
+sys.path.insert(0, "Tests/Fixtures")
+import numpy as np
+from generate_model_references import text_like
+np.save(sys.argv[1], text_like(np.random.default_rng(640), 640, 640))
+EOF
+else
+  log "no detector at $MODEL (or no onnxruntime): its rows are skipped"
+fi
+
 # --- measurements ------------------------------------------------------------------------------------
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
@@ -87,6 +109,14 @@ for round in 1 2; do
   "$BIN/ConvolveBench" --repeat "$REPEATS" --jpeg "$IN_JPG" | sed 's/^\([^\t]*\)\t/\1\tconvolve\t/' | tee -a "$RESULTS" >&2
   log "in-process round $round: peers.py"
   python3 Benchmarks/peers.py "$IN_PNG" "$IN_JPG" "$REPEATS" | tee -a "$RESULTS" >&2
+  if [ $HAVE_MODEL = 1 ]; then
+    # Each alone in its process, so that the fifth column (peak resident MB) is the model's.
+    log "in-process round $round: the detector, ConvolveBench then onnxruntime"
+    "$BIN/ConvolveBench" --repeat "$MODEL_REPEATS" --model "$MODEL" --model-input "$MODEL_IN" \
+      --model-case ppocr-det640 ppocr-det640 | sed 's/^\([^\t]*\)\t/\1\tconvolve\t/' | tee -a "$RESULTS" >&2
+    python3 Benchmarks/peers.py --model "$MODEL" "$MODEL_IN" "$MODEL_REPEATS" ppocr-det640 cmd-ppocr-det640 |
+      tee -a "$RESULTS" >&2
+  fi
 done
 
 # whole "CASE TOOL COMMAND": hyperfine's median and best of RUNS runs, in ms.
@@ -131,6 +161,23 @@ fi
 MOGRIFY=$( [ -x /usr/bin/mogrify ] && echo /usr/bin/mogrify || true)
 [ -n "$MOGRIFY" ] && whole cmd-batch100 "mogrify -gaussian-blur" "sh -c '$MOGRIFY -path $BATCH/outm -gaussian-blur 0x2 $BATCH/*.png $BATCH/*.jpg'" 3
 
+# The detector as a whole command: load, plan, run, write the heat map; peak memory by /usr/bin/time (the
+# largest of three runs) appended as a fifth column to hyperfine's line.
+if [ $HAVE_CLI = 1 ] && [ $HAVE_MODEL = 1 ]; then
+  cmd="$CLI model run $MODEL $MODEL_IN $WORK/det-out"
+  peak=0
+  for _ in 1 2 3; do
+    if /usr/bin/time -f %M -o "$WORK/rss" $cmd >/dev/null 2>&1; then
+      kb=$(tail -1 "$WORK/rss")
+      [ "$kb" -gt "$peak" ] && peak=$kb
+    fi
+  done
+  whole cmd-ppocr-det640 convolve "$cmd"
+  if [ "$peak" -gt 0 ] && tail -1 "$RESULTS" | grep -q '^cmd-ppocr-det640'; then
+    sed -i "\$s/\$/\t$(awk "BEGIN { printf \"%.1f\", $peak / 1024 }")/" "$RESULTS"
+  fi
+fi
+
 # --- table -------------------------------------------------------------------------------------------
 python3 - "$RESULTS" "$(nproc)" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)" "$REPEATS" "$RUNS" \
   >Benchmarks/README.md <<'EOF'
@@ -168,6 +215,8 @@ labels = {
     "cmd-gauss10": "Gaussian σ=10, PNG → PNG",
     "cmd-jpeg": "JPEG → JPEG q90 (convolve: 1x1 identity kernel)",
     "cmd-batch100": "`batch` of 100 sample photos (0.1-0.3 MP), Gaussian σ=2, `--jobs 2`",
+    "ppocr-det640": "PP-OCRv4 text detector, 1x3x640x640 (Executor.run)",
+    "cmd-ppocr-det640": "`model run` PP-OCRv4 detector, 640x640 .npy → heat map PNG; peer in-process",
 }
 out = [
     "# Benchmarks",
@@ -183,10 +232,15 @@ out = [
     "onnxruntime on NCHW Float32. Whole-command rows (`cmd-`) time a full process with hyperfine:",
     "decode, filter, encode, exit. The Gaussian kernel is 2·ceil(3σ)+1 wide for convolve and OpenCV; vips and",
     "ImageMagick size their own (vips trims its kernel where it falls below its default min-ampl 0.2).",
+    "The detector rows run each side alone in its process; MB is that process's peak resident memory",
+    "(getrusage in process, /usr/bin/time for the command); the whole-command row's peer is the in-process",
+    "session.run, so its ratio includes convolve's start, model load, plan and PNG output.",
     "",
-    "| row | kind | what | convolve ms | peer | peer ms | ratio |",
-    "| --- | --- | --- | ---: | --- | ---: | ---: |",
+    "| row | kind | what | convolve ms | peer | peer ms | ratio | convolve MB | peer MB |",
+    "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |",
 ]
+def mb(r):
+    return f"{float(r[4]):.0f}" if r is not None and len(r) > 4 and r[4] else "–"
 seen = set()
 for r in rows:
     case, tool, median = r[0], r[1], float(r[2])
@@ -194,11 +248,11 @@ for r in rows:
     mine = ours.get(case)
     if tool == "convolve":
         if not any(x[0] == case and x[1] != "convolve" for x in rows):
-            out.append(f"| {case} | {kind} | {labels.get(case, case)} | {median:.1f} | – | – | – |")
+            out.append(f"| {case} | {kind} | {labels.get(case, case)} | {median:.1f} | – | – | – | {mb(r)} | – |")
         continue
     m = f"{float(mine[2]):.1f}" if mine else "–"
     ratio = f"{float(mine[2]) / median:.2f}" if mine else "–"
-    out.append(f"| {case} | {kind} | {labels.get(case, case)} | {m} | {tool} | {median:.1f} | {ratio} |")
+    out.append(f"| {case} | {kind} | {labels.get(case, case)} | {m} | {tool} | {median:.1f} | {ratio} | {mb(mine)} | {mb(r)} |")
 print("\n".join(out))
 EOF
 log "wrote Benchmarks/README.md"

@@ -4,9 +4,15 @@ import ConvolveFormats
 import ConvolveTestSupport
 import Foundation
 
-// In-process timings for Benchmarks/run.sh: `ConvolveBench [--repeat N] [--jpeg PATH] [CASE...]`.
+// In-process timings for Benchmarks/run.sh: `ConvolveBench [--repeat N] [--jpeg PATH] [--model PATH] [CASE...]`.
 // Prints `CASE<TAB>median ms<TAB>best ms` per case; no case names means all of them.
-// Images are planar Float32 RGB 4000x3000 in [0, 1], as the CLI loads them.
+// Images are planar Float32 RGB 4000x3000 in [0, 1], as the CLI loads them (made only when a case needs them).
+// `--model PATH` adds the case `model` (`--model-case NAME` renames it): an ONNX model planned once for
+// 1x3x640x640 (`--model-size HxW`), then `Executor.run` timed on one input (`--model-input X.npy`, else random
+// in [-1, 1]); its line has a fourth column, the process's peak resident memory in MB (run it alone for a
+// clean number: no other case's data is made then). `--model-reference Y.npy` prints the first output's
+// largest error against it, `--profile` the CPU time per run, the time per operator type and every step of
+// the plan (all to standard error).
 
 var rng = SplitMix64(seed: 7)
 func randomTensor(_ c: Int, _ h: Int, _ w: Int) -> Tensor {
@@ -25,19 +31,35 @@ func gaussian(_ sigma: Double) -> Kernel {
 
 var repeats = 7
 var jpegPath: String?
+var modelPath: String?, modelInput: String?, modelReference: String?, modelCase = "model"
+var modelSize = (640, 640)
+var profile = false
 var names: [String] = []
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
   switch a {
   case "--repeat": repeats = Int(args.popFirst() ?? "") ?? repeats
   case "--jpeg": jpegPath = args.popFirst()
+  case "--model": modelPath = args.popFirst()
+  case "--model-input": modelInput = args.popFirst()
+  case "--model-reference": modelReference = args.popFirst()
+  case "--model-case": modelCase = args.popFirst() ?? modelCase
+  case "--model-size":
+    let hw = (args.popFirst() ?? "").split(separator: "x").compactMap { Int($0) }
+    if hw.count == 2 { modelSize = (hw[0], hw[1]) }
+  case "--profile": profile = true
   default: names.append(a)
   }
 }
 
-let image = randomTensor(3, 3000, 4000)
+/// The 4000x3000 test image, made on first use.
+enum TestImage { static let rgb = randomTensor(3, 3000, 4000) }
+var image: Tensor { TestImage.rgb }
 let replicate = ConvolutionOptions(mode: .same, border: .replicate)
-var cases: [(String, () throws -> Any)] = [
+var cases: [(String, () throws -> Any)] = []
+// The fixed cases (their data is made here), unless only the model case is asked for.
+if names.isEmpty || names.contains(where: { $0 != modelCase }) {
+cases = [
   ("conv3x3", { [k = randomKernel(3)] in try convolve(image, with: k, options: replicate) }),
   ("conv5x5", { [k = randomKernel(5)] in try convolve(image, with: k, options: replicate) }),
   ("gauss2", { [k = gaussian(2)] in try convolve(image, with: k, options: replicate) }),
@@ -60,6 +82,20 @@ var cases: [(String, () throws -> Any)] = [
   }),
   ("maxpool2", { try Pooling(.max, kernel: 2).apply(to: image) }),
 ]
+}
+// `layerCtoM@S`: any other 3x3 pad-1 layer, C → M channels on S x S (e.g. layer96to24@160, the detector's largest).
+for name in names where name.hasPrefix("layer") && !cases.contains(where: { $0.0 == name }) {
+  let parts = name.dropFirst(5).split(whereSeparator: { $0 == "t" || $0 == "o" || $0 == "@" }).compactMap { Int($0) }
+  if parts.count == 3 {
+    let (c, m, s) = (parts[0], parts[1], parts[2])
+    cases.append((name, {
+      [x = randomTensor(c, s, s), bank = try! FilterBank(
+        outChannels: m, inChannelsPerGroup: c, kernelHeight: 3, kernelWidth: 3,
+        weights: randomTensor(1, 1, m * c * 9).data, bias: randomTensor(1, 1, m).data)] in
+      try convolutionLayer(x, bank, LayerGeometry(padding: .uniform(1)))
+    }))
+  }
+}
 // `convN`: any other square random (non-separable) kernel size, for finding crossovers.
 for name in names where name.hasPrefix("conv") && !cases.contains(where: { $0.0 == name }) {
   if let n = Int(name.dropFirst(4)) {
@@ -75,17 +111,86 @@ if let jpegPath {
   }))
 }
 
+var profileModel: (() -> Void)?
+// Runs only when given a model (`--model PATH`).
+if let modelPath {
+  let graph = try ONNXModel.load(path: modelPath)
+  let inputName = graph.inputs[0].name, outputName = graph.outputs[0].name
+  let x: GraphTensor
+  if let modelInput {
+    let a = try NPYArray.read(path: modelInput)
+    x = GraphTensor(shape: a.shape, floats: a.data)
+  } else {
+    let shape = [1, 3, modelSize.0, modelSize.1]
+    x = GraphTensor(shape: shape, floats: (0 ..< shape.reduce(1, *)).map { _ in Float.random(in: -1 ... 1, using: &rng) })
+  }
+  let plan = try ExecutionPlan(graph: graph, inputShapes: [inputName: x.shape])
+  let executor = Executor(plan: plan)
+  if let modelReference {
+    let expected = try NPYArray.read(path: modelReference)
+    let got = try executor.run([inputName: x])[outputName]!.floats
+    var error: Float = 0, scale: Float = 0
+    for (a, b) in zip(got, expected.data) {
+      error = max(error, abs(a - b))
+      scale = max(scale, abs(b))
+    }
+    FileHandle.standardError.write("\(modelCase): max error \(error), largest reference value \(scale), relative \(error / scale)\n".data(using: .utf8)!)
+  }
+  cases.append((modelCase, { try executor.run([inputName: x]) }))
+  if profile {
+    profileModel = {
+      var byOp: [String: (Double, Int)] = [:]
+      var nodes: [(String, Double, String)] = []
+      for _ in 0 ..< 3 {
+        var run: [(String, Double, String)] = []
+        _ = try? executor.run([inputName: x]) { e in
+          run.append((e.nodes.map(\.opType).joined(separator: "+") + " " + e.node.name, e.seconds * 1000, shapeText(e.outputs.first?.tensor.shape ?? [])))
+        }
+        if nodes.isEmpty { nodes = run } else { for i in nodes.indices { nodes[i].1 = min(nodes[i].1, run[i].1) } }
+      }
+      for n in nodes { byOp[String(n.0.split(separator: " ")[0]), default: (0, 0)].0 += n.1; byOp[String(n.0.split(separator: " ")[0]), default: (0, 0)].1 += 1 }
+      var text = "model profile (best of 3 per node), total \(String(format: "%.2f", nodes.reduce(0) { $0 + $1.1 })) ms\n"
+      for (k, v) in byOp.sorted(by: { $0.value.0 > $1.value.0 }) { text += "  \(k) x\(v.1): \(String(format: "%.2f", v.0)) ms\n" }
+      text += "every step in order:\n"
+      for (n, step) in zip(nodes, plan.steps) {
+        let ins = step.inputTypes.map { $0.map { shapeText($0.shape) } ?? "-" }.joined(separator: ", ")
+        let attrs = step.node.attributes.filter { ["group", "strides", "kernel_shape"].contains($0.key) }
+          .map { "\($0.key)=\($0.value.summary)" }.sorted().joined(separator: " ")
+        text += "  \(String(format: "%6.2f", n.1)) ms  \(n.0) (\(ins)) -> \(n.2) \(attrs)\n"
+      }
+      FileHandle.standardError.write(text.data(using: .utf8)!)
+    }
+  }
+}
+
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
+
+/// CPU time of the whole process (every thread), in ms.
+func cpuNow() -> Double {
+  var u = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &u)
+  return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3
+}
 
 for (name, body) in cases where names.isEmpty || names.contains(name) {
   _ = try body()  // warm-up
-  var times: [Double] = []
+  var times: [Double] = [], cpu: [Double] = []
   for _ in 0 ..< repeats {
-    let t0 = now()
+    let (t0, c0) = (now(), cpuNow())
     _ = try body()
     times.append(now() - t0)
+    cpu.append(cpuNow() - c0)
   }
   times.sort()
-  print("\(name)\t\(String(format: "%.2f", times[times.count / 2]))\t\(String(format: "%.2f", times[0]))")
+  cpu.sort()
+  var line = "\(name)\t\(String(format: "%.2f", times[times.count / 2]))\t\(String(format: "%.2f", times[0]))"
+  if name == modelCase && modelPath != nil {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    line += "\t\(String(format: "%.1f", Double(u.ru_maxrss) / 1024))"  // kilobytes on Linux
+  }
+  print(line)
+  if profile { FileHandle.standardError.write("\(name): CPU time per run (all threads) median \(String(format: "%.2f", cpu[cpu.count / 2])) best \(String(format: "%.2f", cpu[0])) ms\n".data(using: .utf8)!) }
   fflush(stdout)
 }
+profileModel?()

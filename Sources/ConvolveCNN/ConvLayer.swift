@@ -144,7 +144,9 @@ public struct LayerGeometry: Equatable, Sendable {
 /// This is CROSS-CORRELATION: the kernel is not flipped, so weights trained in PyTorch or TensorFlow
 /// apply as they are. Padding is zero. Output `N × H' × W'` with
 /// `H' = floor((H + pad - d(k-1) - 1) / s) + 1` (`geometry.rounding`: `.exact` refuses a stride that does
-/// not fit, `.ceil` rounds up). Runs as im2col + SGEMM per group (the lecture's Toeplitz view), depthwise directly.
+/// not fit, `.ceil` rounds up). One group and depthwise layers run on the C kernels (`ConvKernelPlan`: an implicit
+/// matrix product over a zero-padded copy of the input, no im2col buffer); other groupings as im2col + SGEMM per
+/// group (the lecture's Toeplitz view).
 public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: LayerGeometry = .init()) throws -> Tensor {
   let groups = geometry.groups
   let (c, n) = (input.channels, bank.outChannels)
@@ -153,6 +155,16 @@ public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: La
   let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
   let pad = try geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw)
   var output = try Tensor.checkedUninitialized(channels: n, height: outH, width: outW, what: "convolution layer output")
+  // One group or depthwise: the C kernels (weights packed for this call).
+  if let plan = ConvKernelPlan(
+    channels: c, height: input.height, width: input.width, weights: bank.weights, bias: bank.bias, filters: n, kh: kh,
+    kw: kw, geometry: geometry)
+  {
+    input.data.withUnsafeBufferPointer { src in
+      output.data.withUnsafeMutableBufferPointer { dst in plan.run(src.baseAddress!, dst.baseAddress!) }
+    }
+    return output
+  }
   let plan = SlidingPlan(
     inH: input.height, inW: input.width, outH: outH, outW: outW, kh: kh, kw: kw, pad: pad,
     stride: (geometry.strideY, geometry.strideX), dilation: (geometry.dilationY, geometry.dilationX))

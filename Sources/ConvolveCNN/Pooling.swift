@@ -1,3 +1,4 @@
+import CKernels
 import ConvolveCore
 /// How a pooling window summarises its samples.
 public enum PoolingKind: String, CaseIterable, Sendable {
@@ -211,10 +212,14 @@ extension Pooling {
 /// The mean of each channel: `C × 1 × 1`.
 public func globalAveragePool(_ input: Tensor) -> Tensor {
   let plane = input.planeSize
-  let means = (0 ..< input.channels).map { c -> Float in
-    var sum: Double = 0
-    for i in c * plane ..< (c + 1) * plane { sum += Double(input.data[i]) }
-    return plane == 0 ? 0 : Float(sum / Double(plane))
+  var means = [Float](repeating: 0, count: input.channels)
+  guard plane > 0 else { return Tensor(channels: input.channels, height: 1, width: 1, data: means) }
+  input.data.withUnsafeBufferPointer { src in
+    means.withUnsafeMutableBufferPointer { out in
+      parallelRanges(input.channels, minimumPerChunk: Swift.max(1, (1 << 16) / plane)) { range in
+        ck_channel_means(src.baseAddress! + range.lowerBound * plane, Int32(range.count), plane, out.baseAddress! + range.lowerBound)
+      }
+    }
   }
   return Tensor(channels: input.channels, height: 1, width: 1, data: means)
 }

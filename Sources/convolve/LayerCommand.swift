@@ -15,7 +15,7 @@ struct LayerCommand: ParsableCommand {
       Follows PyTorch: the layer computes CROSS-CORRELATION (the kernel is not flipped), weights are \
       [N][C/groups][kh][kw] and one bias per filter, and each of the N filters gives one feature map:
         out[n] = bias[n] + sum over c of correlate(in[c], weight[n][c])
-        size   = floor((H + 2p - d(k-1) - 1) / s) + 1   (PyTorch's; --strict: exact)
+        size   = floor((H + 2p - d(k-1) - 1) / s) + 1   (--strict: refuse misfits)
       Library filters given with --filters are flipped first, so they respond as with `convolve filter`, \
       and see the mean of the input channels.
 

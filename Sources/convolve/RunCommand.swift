@@ -42,7 +42,6 @@ struct RunCommand: ParsableCommand {
     if rounding == .strict { chain = chain.rounding(.floor, to: .exact) }
     let image = try load.load(input)
     let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
-    // A stage that cannot run on this photo (or whose output is beyond --max-pixels) is about the file: exit 1.
     let notes = try fileContent(pipeline) {
       try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels)
     }

@@ -33,7 +33,7 @@ enum ReadmeSubstitutions {
   static let photoPlaceholders = ["photo.jpg", "photo.png", "line.png"]
   /// Made from the sample photo in the temporary folder before each command: `small.png` (the photo as
   /// PNG), `scan16.png` (the photo as 16-bit PNG), `my-kernel.json` (a copy of `Filters/emboss.json`),
-  /// `emboss.mat` (an emboss kernel as a libvips matrix file), `photos/` and `in/` (folders holding the photo).
+  /// `photos/` and `in/` (folders holding the photo).
   static let madeFiles = ["small.png", "scan16.png", "my-kernel.json", "emboss.mat", "photos/", "in/"]
   /// Trained models: PaddleOCR's detector and direction classifier in `../shared/models/ppocr`.
   static let models: [String: String] = [
@@ -42,18 +42,14 @@ enum ReadmeSubstitutions {
     "ch_ppocr_mobile_v2.0_cls_infer.onnx": "ch_ppocr_mobile_v2.0_cls_infer.onnx",
   ]
   static let modelsFolder = sharedFolder.appendingPathComponent("models/ppocr")
-  /// Plain text replacements, made first: a download becomes the photo read from disk, the Slurm script's
-  /// folders are local.
-  static let paths = [
-    "curl -s https://example.com/photo.jpg": "cat photo.jpg", "/scratch/in": "photos", "/scratch/out": "scratch-out",
-  ]
+  /// Plain text replacements: the Slurm script's folders.
+  static let paths = ["/scratch/in": "photos", "/scratch/out": "scratch-out"]
   /// The Slurm script's environment.
   static let environment = ["SLURM_CPUS_PER_TASK": "1", "SLURM_ARRAY_TASK_ID": "0", "JOB_COMPLETION_INDEX": "0"]
 
   /// `text` with every placeholder replaced: whole words only (`photo.jpg`, not `photos/`).
   static func apply(_ text: String, photo: String) -> String {
     var result = text
-    for (from, to) in paths { result = result.replacingOccurrences(of: from, with: to) }
     func replaceWord(_ word: String, _ with: String) {
       let pattern = "(?<=^|[\\s\"'=])" + NSRegularExpression.escapedPattern(for: word) + "(?=$|[\\s\"'])"
       let regex = try! NSRegularExpression(pattern: pattern)
@@ -62,6 +58,7 @@ enum ReadmeSubstitutions {
     }
     for placeholder in photoPlaceholders { replaceWord(placeholder, photo) }
     for (placeholder, file) in models { replaceWord(placeholder, modelsFolder.appendingPathComponent(file).path) }
+    for (from, to) in paths { result = result.replacingOccurrences(of: from, with: to) }
     // Paths into the checkout (Filters/…) are relative to the package root, where the README's commands run.
     let filters = try! NSRegularExpression(pattern: "(?<=^|\\s)Filters/")
     result = filters.stringByReplacingMatches(
@@ -77,7 +74,8 @@ enum ReadmeSubstitutions {
     try saveImage(image, path: folder.appendingPathComponent("scan16.png").path, bitDepth: 16)
     try FileManager.default.copyItem(
       at: packageRoot.appendingPathComponent("Filters/emboss.json"), to: folder.appendingPathComponent("my-kernel.json"))
-    try Data("3 3\n-2 -1 0\n-1 1 1\n0 1 2\n".utf8).write(to: folder.appendingPathComponent("emboss.mat"))
+    // A libvips matrix file: width, height, scale, offset, then the rows.
+    try Data("3 3 1 128\n-2 -1 0\n-1 1 1\n0 1 2\n".utf8).write(to: folder.appendingPathComponent("emboss.mat"))
     for sub in ["photos", "in"] {
       let dir = folder.appendingPathComponent(sub)
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -110,10 +108,7 @@ let readmeCommands: [ReadmeCommand] = {
       continue
     }
     pending = nil
-    // A command, one piped into convolve (`curl … | convolve filter - …`), or one GNU parallel runs.
-    if joined.hasPrefix("convolve ") || joined.contains("| convolve ")
-      || (joined.hasPrefix("parallel ") && joined.contains(" convolve "))
-    {
+    if joined.hasPrefix("convolve ") || (joined.hasPrefix("parallel ") && joined.contains(" convolve ")) {
       commands.append(ReadmeCommand(line: start, text: joined))
     }
   }
@@ -141,16 +136,11 @@ private let gnuParallelOnPath = (ProcessInfo.processInfo.environment["PATH"] ?? 
   @Test func theReadmeHasTheCommandsThisTestRuns() {
     #expect(readmeCommands.count >= 25, "\(readmeCommands.count) commands found")
     #expect(samplePhotos.count == 4)
-    for expected in [
-      "convolve layer photo.jpg out/ --weights", "convolve shape 7x7x1 conv:1:3:s=3", "convolve batch /scratch/in",
-      "curl -s https://example.com/photo.jpg | convolve filter - -",
-    ] {
+    for expected in ["convolve layer photo.jpg out/ --weights", "convolve shape 7x7x1 conv:1:3:s=3", "convolve batch /scratch/in"] {
       #expect(readmeCommands.contains { $0.text.hasPrefix(expected) }, "\(expected)")
     }
     #expect(ReadmeSubstitutions.apply("convolve filter photo.jpg photos/ line.png", photo: "/p.jpg")
       == "convolve filter /p.jpg photos/ /p.jpg")
-    #expect(ReadmeSubstitutions.apply("curl -s https://example.com/photo.jpg | convolve filter - -", photo: "/p.jpg")
-      == "cat /p.jpg | convolve filter - -")
   }
 
   @Test(arguments: readmeCommands.filter { $0.needs == .nothing })

@@ -101,4 +101,43 @@ import Testing
     _ = try Executor(plan: kept).run(["x": rng.tensor([1, 2, 5, 6])]) { event in seen += event.outputs.map(\.name) }
     #expect(seen.contains("c") && !seen.contains("b"))
   }
+
+  @Test func elementwiseChainsAfterAConvRunInItsOutputPass() throws {
+    // Kernel stages (Relu, HardSwish, Mul, Add) and one the kernels lack (Sigmoid, applied right after in Swift).
+    let graph = convGraph(
+      [
+        node("hs", "HardSwish", ["c"], ["h"]), node("m", "Mul", ["h", "k"], ["m"]), node("a", "Add", ["m", "k"], ["a"]),
+        node("sig", "Sigmoid", ["a"], ["s"]), node("relu", "Relu", ["s"], ["y"]),
+      ], ["k": GraphTensor(scalar: 0.75)])
+    let plan = try compare(graph, tolerance: 0)
+    #expect(plan.steps.count == 1)
+    #expect(plan.steps[0].fusedNodes.map(\.name) == ["conv", "hs", "m", "a", "sig", "relu"])
+    #expect(plan.steps[0].node.opType == "Conv" && plan.steps[0].node.outputs == ["y"])
+    #expect(plan.steps[0].node.name == "conv+hs+m+a+sig+relu")
+    // A Conv output read twice, or kept, is not fused.
+    let shared = convGraph(
+      [node("r", "Relu", ["c"], ["r"]), node("a", "Add", ["r", "c"], ["y"])], [:])
+    #expect(try compare(shared, tolerance: 0).steps.count == 3)
+    let single = convGraph([node("r", "Relu", ["c"], ["y"])], [:])
+    #expect(try compare(single, options: PlanOptions(keep: ["c"]), tolerance: 0).steps.count == 2)
+    #expect(try compare(single, tolerance: 0).steps.count == 1)
+  }
+
+  @Test func addAndBatchNormalizationAfterAConvTransposeFoldAndItsActivationFuses() throws {
+    var rng = GraphRandom(seed: 53)
+    let graph = Graph(
+      nodes: [
+        node("up", "ConvTranspose", ["x", "w"], ["u"], ["strides": .ints([2, 2]), "kernel_shape": .ints([2, 2])]),
+        node("add", "Add", ["u", "shift"], ["a"]),
+        node("bn", "BatchNormalization", ["a", "scale", "beta", "mean", "var"], ["n"]),
+        node("relu", "Relu", ["n"], ["y"]),
+      ],
+      initializers: [
+        "w": rng.tensor([2, 3, 2, 2]), "shift": rng.tensor([1, 3, 1, 1]), "scale": rng.tensor([3]),
+        "beta": rng.tensor([3]), "mean": rng.tensor([3]), "var": rng.tensor([3], 0.1 ... 2),
+      ], inputs: [x], outputs: [y])
+    let plan = try compare(graph)
+    #expect(plan.foldedAffineNodes == 1 && plan.foldedBatchNormalizations == 1)
+    #expect(plan.steps.map { $0.fusedNodes.map(\.name) } == [["up", "relu"]])
+  }
 }

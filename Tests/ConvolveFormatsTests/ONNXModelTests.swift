@@ -63,9 +63,14 @@ private func maxError(_ a: [Float], _ b: [Float]) -> (error: Float, scale: Float
     #expect(graph.opsetVersion == 12)
     let input = try #require(graph.inputs.first)
     let plan = try ExecutionPlan(graph: graph, inputShapes: [input.name: [1, 3, 640, 640]])
-    // Two of its three BatchNormalizations follow a Conv and fold; the third follows an Add and runs.
-    #expect(plan.foldedBatchNormalizations == 2)
-    #expect(plan.steps.filter { $0.node.opType == "BatchNormalization" }.count == 1)
+    // Two of its three BatchNormalizations follow a Conv and fold; the third follows ConvTranspose → Add (a
+    // per-channel bias) and folds once that Add has folded into the ConvTranspose.
+    #expect(plan.foldedBatchNormalizations == 3)
+    #expect(plan.steps.filter { $0.node.opType == "BatchNormalization" }.count == 0)
+    // Without folding into convolutions, the third runs as a node.
+    let unfolded = try ExecutionPlan(graph: graph, inputShapes: [input.name: [1, 3, 640, 640]], options: .none)
+    #expect(unfolded.foldedBatchNormalizations == 2)
+    #expect(unfolded.steps.filter { $0.node.opType == "BatchNormalization" }.count == 1)
     #expect(plan.type(of: graph.outputs[0].name)?.shape == [1, 1, 640, 640])
     // The classifier's Shape → ... → Reshape arithmetic folds to constants.
     let cls = try ONNXModel.load(path: classifierPath)

@@ -1,8 +1,8 @@
 import ConvolveCore
 
 extension Graph {
-  /// Folds element-wise Mul, Div, Add and Sub by a constant right after a Conv into the Conv's weights and
-  /// bias, as ONNX Runtime's Conv+Mul and Conv+Add fusions do: `(W·x + B)·c = (c·W)·x + c·B` and
+  /// Folds element-wise Mul, Div, Add and Sub by a constant right after a Conv (or ConvTranspose) into its
+  /// weights and bias, as ONNX Runtime's Conv+Mul and Conv+Add fusions do: `(W·x + B)·c = (c·W)·x + c·B` and
   /// `W·x + B + c = W·x + (B + c)`. The constant must be one value or one per output channel
   /// (`[M, 1, 1]`, `[1, M, 1, 1]`), the Conv's weights and bias initializers, and its output read by that
   /// node alone (and not in `keeping`). Repeats so that Conv → Mul → Add folds whole. Returns how many
@@ -14,21 +14,21 @@ extension Graph {
       let conv = nodes[c], op = nodes[e]
       let constantName = op.inputs[0] == conv.outputs[0] ? op.inputs[1] : op.inputs[0]
       guard let wName = conv.input(1), case .float(let w)? = initializers[wName]?.storage,
-        let wShape = initializers[wName]?.shape, let m = wShape.first,
+        let wShape = initializers[wName]?.shape, let layout = OutputChannels(conv, weightShape: wShape, count: w.count),
         let constant = initializers[constantName]?.floats
       else { break }
+      let m = layout.count
       var bias = [Float](repeating: 0, count: m)
       if let bName = conv.input(2), let b = initializers[bName]?.floats { bias = b }
-      let per = w.count / m
       var newW = w
       for o in 0 ..< m {
         let v = constant.count == 1 ? constant[0] : constant[o]
         switch op.opType {
         case "Mul":
-          for i in o * per ..< (o + 1) * per { newW[i] = w[i] * v }
+          for r in layout.slices(o) { for i in r { newW[i] = w[i] * v } }
           bias[o] *= v
         case "Div":
-          for i in o * per ..< (o + 1) * per { newW[i] = w[i] / v }
+          for r in layout.slices(o) { for i in r { newW[i] = w[i] / v } }
           bias[o] /= v
         case "Add": bias[o] += v
         default: bias[o] -= v
@@ -68,10 +68,10 @@ extension Graph {
         let value = op.inputs[side], constantName = op.inputs[1 - side]
         // Div and Sub fold only as conv / c and conv - c.
         if side == 1 && (op.opType == "Div" || op.opType == "Sub") { continue }
-        guard let c = producer[value], nodes[c].opType == "Conv", isDefaultDomain(nodes[c]),
+        guard let c = producer[value], ["Conv", "ConvTranspose"].contains(nodes[c].opType), isDefaultDomain(nodes[c]),
           nodes[c].outputs.count == 1, consumers[value] == 1, !keeping.contains(value),
           let wName = nodes[c].input(1), let w = initializers[wName], w.elementType == .float32,
-          let m = w.shape.first, m > 0, w.count % m == 0,
+          let m = OutputChannels(nodes[c], weightShape: w.shape, count: w.count)?.count,
           nodes[c].input(2).map({ initializers[$0]?.count == m && initializers[$0]?.elementType == .float32 }) ?? true,
           let constant = initializers[constantName], constant.elementType == .float32,
           fitsPerChannel(constant.shape, channels: m, outputRank: w.rank)

@@ -110,4 +110,39 @@ enum ElementwiseFusion {
     }
     return result
   }
+
+  /// Moves each element-wise step (single or fused chain) whose input is the only output of an operator that
+  /// can apply it while writing (`GraphOperator.fusing`, a prepared Conv) into that operator's step, when
+  /// nothing else reads that value and it is neither a graph output nor kept. The merged step keeps the
+  /// producer's node with the chain's output, named by every node's name joined with `+`, and lists every node.
+  static func fuseIntoProducers(_ pending: [PendingStep], readers: [String: Int], keep: Set<String>) -> [PendingStep] {
+    var result: [PendingStep] = []
+    var producer: [String: Int] = [:]
+    for p in pending {
+      let stages: [ElementwiseStage]?, input: String?
+      if let (i, stage) = p.stage, i < p.node.inputs.count {
+        (stages, input) = ([stage], p.node.inputs[i])
+      } else if let chain = p.op as? FusedElementwiseOperator, let first = p.node.inputs.first {
+        (stages, input) = (chain.stages, first)
+      } else {
+        (stages, input) = (nil, nil)
+      }
+      if let stages, let input, p.node.outputs.count == 1, readers[input] == 1, !keep.contains(input),
+        let j = producer[input], result[j].node.outputs.count == 1, let op = result[j].op.fusing(stages)
+      {
+        var node = result[j].node
+        node.outputs = p.node.outputs
+        // Named by every node it runs, so that listings and reports keep each name.
+        node.name = (result[j].fusedNodes + p.fusedNodes).map(\.name).filter { !$0.isEmpty }.joined(separator: "+")
+        result[j] = PendingStep(
+          node: node, op: op, inputTypes: result[j].inputTypes, outputTypes: p.outputTypes,
+          fusedNodes: result[j].fusedNodes + p.fusedNodes, stage: nil)
+        producer[p.node.outputs[0]] = j
+        continue
+      }
+      result.append(p)
+      for o in p.node.outputs where !o.isEmpty { producer[o] = result.count - 1 }
+    }
+    return result
+  }
 }

@@ -1,5 +1,9 @@
+import CKernels
 import ConvolveCore
 import Dispatch
+
+/// Intermediate tensors come and go on every run: keep freed ones in the C heap (`ck_tune_allocator`).
+private let allocatorTuned: Void = ck_tune_allocator()
 
 /// What the executor reports after each node: the node, its outputs and how long it took.
 public struct NodeEvent {
@@ -19,7 +23,10 @@ public struct NodeEvent {
 public struct Executor: Sendable {
   public let plan: ExecutionPlan
 
-  public init(plan: ExecutionPlan) { self.plan = plan }
+  public init(plan: ExecutionPlan) {
+    self.plan = plan
+    _ = allocatorTuned
+  }
 
   /// Runs the graph on `inputs` (by input name; shapes as planned) and returns every graph output. The
   /// observer sees each node's outputs as they are made; keeping a tensor keeps its memory.

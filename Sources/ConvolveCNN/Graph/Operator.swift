@@ -35,11 +35,19 @@ protocol GraphOperator: Sendable {
   /// When the node maps one Float32 input value by value (its other inputs constant scalars), that input's
   /// position and the map, so that chains of such nodes can run fused.
   func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)?
+  /// The operator made ready for these inputs (shapes final, constants known) when the plan is built: weights
+  /// packed, paths chosen. Runs once per plan; the default is the operator itself.
+  func prepared(_ inputs: [KnownValue?]) -> any GraphOperator
+  /// The operator with element-wise stages applied to its single output as it is written, or nil when it cannot
+  /// take them.
+  func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)?
 }
 
 extension GraphOperator {
   func multiplyAdds(inputs: [ValueType?], outputs: [ValueType]) -> Int { 0 }
   func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)? { nil }
+  func prepared(_ inputs: [KnownValue?]) -> any GraphOperator { self }
+  func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)? { nil }
 }
 
 /// The value of a constant Float32 input holding one number, or nil.

@@ -3,9 +3,10 @@ import ConvolveCore
 /// What `ExecutionPlan` may change in the graph to run it faster. Folding and fusion remove nodes and their
 /// outputs from what the executor's observer sees; name in `keep` the values a caller wants to look at.
 public struct PlanOptions: Sendable {
-  /// Fold BatchNormalization, and Mul/Div/Add/Sub by constants, into the Conv before them.
+  /// Fold BatchNormalization, and Mul/Div/Add/Sub by constants, into the Conv or ConvTranspose before them.
   public var foldIntoConvolutions: Bool
-  /// Spot the hard swish spelled out as Add/Clip/Mul/Div, and run chains of element-wise nodes as one pass.
+  /// Spot the hard swish spelled out as Add/Clip/Mul/Div, run chains of element-wise nodes as one pass, and
+  /// apply such a chain right after a Conv inside the Conv's output pass.
   public var fuseElementwise: Bool
   /// Values that must stay computed and observable: never folded into a Conv nor fused away (values that
   /// constant folding computes when the plan is built are in `ExecutionPlan.constants` instead).
@@ -34,9 +35,11 @@ struct PendingStep {
 
 /// One step of a plan: the node, its operator, and the types of its inputs and outputs.
 public struct PlannedNode: Sendable {
-  /// The node (for a fused chain, the last one: its name and output; its input is the chain's input).
+  /// The node (for a fused chain, the last one: its name and output; its input is the chain's input; for
+  /// element-wise nodes fused into a Conv, the Conv with the last one's output, named `conv+relu+...`).
   public let node: Node
-  /// The graph nodes this step runs: the node itself, or every node of a fused element-wise chain in order.
+  /// The graph nodes this step runs: the node itself, or every node of a fused element-wise chain in order
+  /// (after the Conv it was fused into, if any).
   public let fusedNodes: [Node]
   public let inputTypes: [ValueType?]
   public let outputTypes: [ValueType]
@@ -86,8 +89,11 @@ public struct ExecutionPlan: Sendable {
   ) throws {
     try source.checkSupported()
     var graph = source
-    foldedBatchNormalizations = graph.foldBatchNormalization(keeping: options.keep)
+    var batchNorms = graph.foldBatchNormalization(keeping: options.keep)
     foldedAffineNodes = options.foldIntoConvolutions ? graph.foldConvAffine(keeping: options.keep) : 0
+    // A BatchNormalization behind a folded Add (ConvTranspose → Add → BatchNormalization) folds now.
+    if foldedAffineNodes > 0 { batchNorms += graph.foldBatchNormalization(keeping: options.keep) }
+    foldedBatchNormalizations = batchNorms
     fusedHardSwishes = options.fuseElementwise ? graph.fuseHardSwish(keeping: options.keep) : 0
     self.graph = graph
     self.limits = limits
@@ -145,7 +151,7 @@ public struct ExecutionPlan: Sendable {
         for (name, type) in zip(node.outputs, outputTypes) where !name.isEmpty { types[name] = type }
         planned.append(
           PendingStep(
-            node: node, op: op, inputTypes: known.map { $0?.type }, outputTypes: outputTypes, fusedNodes: [node],
+            node: node, op: op.prepared(known), inputTypes: known.map { $0?.type }, outputTypes: outputTypes, fusedNodes: [node],
             stage: options.fuseElementwise ? op.elementwiseStage(known) : nil))
       } catch {
         throw graph.error(error, node: node)
@@ -158,6 +164,7 @@ public struct ExecutionPlan: Sendable {
       for p in planned { for name in p.node.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
       for name in outputNames { readers[name, default: 0] += 1 }
       planned = ElementwiseFusion.fuse(planned, readers: readers, keep: options.keep)
+      planned = ElementwiseFusion.fuseIntoProducers(planned, readers: readers, keep: options.keep)
     }
 
     // The last step reading each value; graph outputs are never freed.

@@ -1,12 +1,15 @@
 import ConvolveCore
 
-/// ONNX Conv (2-D, or 1-D as height 1): group, dilations, strides, pads, auto_pad, through
-/// ConvolveCore's `convolutionLayer` (im2col + SGEMM, depthwise directly).
+/// ONNX Conv (2-D, or 1-D as height 1): group, dilations, strides, pads, auto_pad. With constant weights and
+/// bias (the usual case) the plan prepares a `ConvKernelPlan` once (packed weights, the C kernels) and may fuse
+/// the element-wise nodes after it into it; otherwise `convolutionLayer` (im2col + SGEMM, depthwise directly).
 struct ConvOperator: GraphOperator {
   let kernelShape: [Int]?
   let strides: [Int]?, dilations: [Int]?, pads: [Int]?
   let autoPad: AutoPad
   let group: Int
+  /// Set when the plan is built, for the planned input shape.
+  private(set) var kernel: ConvKernelPlan?
 
   init(_ node: Node, opset: Int) throws {
     kernelShape = try node.ints("kernel_shape")
@@ -72,9 +75,48 @@ struct ConvOperator: GraphOperator {
     return out.shape.reduce(1, *) * w.shape.dropFirst().reduce(1, *)
   }
 
+  func prepared(_ inputs: [KnownValue?]) -> any GraphOperator {
+    guard let x = inputs.first ?? nil, x.type.elementType == .float32, inputs.count > 1, let w = inputs[1]?.constant,
+      w.elementType == .float32, let dims = try? spatialDims(x.shape)
+    else { return self }
+    let b = inputs.count > 2 ? inputs[2] : nil
+    if let b, b.constant?.elementType != .float32 { return self }
+    guard let g = try? geometry(x: x.shape, w: w.shape, bias: b?.shape),
+      let plan = ConvKernelPlan(
+        channels: dims.c, height: dims.h, width: dims.w, weights: w.floats, bias: b?.constant?.floats ?? [],
+        filters: g.bank.m, kh: g.bank.kh, kw: g.bank.kw, geometry: g.layer)
+    else { return self }
+    var copy = self
+    copy.kernel = plan
+    return copy
+  }
+
+  func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)? {
+    guard let kernel else { return nil }
+    var copy = self
+    copy.kernel = kernel.fusing(stages)
+    return copy
+  }
+
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
     let x = try inputs.take(0, "X"), w = try inputs.get(1, "W"), b = inputs.optional(2)
     let g = try geometry(x: x.shape, w: w.shape, bias: b?.shape)
+    if let kernel {
+      let (n, c, h, width) = try spatialDims(x.shape)
+      guard c == kernel.channels, h == kernel.height, width == kernel.width, g.out == (kernel.outH, kernel.outW) else {
+        throw ConvolveError.shapeMismatch("input \(shapeText(x.shape)) is not the shape the layer was planned for")
+      }
+      let data = try requireFloat(x, "X")
+      let per = c * h * width, outPer = kernel.outputCount
+      var out = uninitializedFloats(n * outPer)
+      data.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+          for i in 0 ..< n { kernel.run(src.baseAddress! + i * per, dst.baseAddress! + i * outPer) }
+        }
+      }
+      let outShape = x.shape.count == 3 ? [n, g.bank.m, g.out.w] : [n, g.bank.m, g.out.h, g.out.w]
+      return [GraphTensor(shape: outShape, floats: out)]
+    }
     let bank = try FilterBank(
       outChannels: g.bank.m, inChannelsPerGroup: g.bank.cg, kernelHeight: g.bank.kh, kernelWidth: g.bank.kw,
       weights: try requireFloat(w, "W"), bias: try b.map { try requireFloat($0, "B") } ?? [])

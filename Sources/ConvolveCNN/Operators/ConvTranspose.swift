@@ -1,12 +1,15 @@
 import ConvolveCore
 
 /// ONNX ConvTranspose (2-D, or 1-D as height 1): group, strides, dilations, pads (asymmetric too),
-/// output_padding, output_shape and auto_pad, through ConvolveCore's `transposedConvolution`.
+/// output_padding, output_shape and auto_pad, through ConvolveCore's `transposedConvolution`; a layer whose
+/// kernel equals its stride (the usual 2x2 stride-2 upsampling) with constant weights runs on the C kernels.
 struct ConvTransposeOperator: GraphOperator {
   let kernelShape: [Int]?
   let strides: [Int]?, dilations: [Int]?, pads: [Int]?, outputPadding: [Int]?, outputShape: [Int]?
   let autoPad: AutoPad
   let group: Int
+  /// Set when the plan is built, for a kernel-equals-stride layer with constant weights (`ConvTransposeKernelPlan`).
+  private(set) var kernel: ConvTransposeKernelPlan?
 
   init(_ node: Node, opset: Int) throws {
     kernelShape = try node.ints("kernel_shape")
@@ -101,9 +104,50 @@ struct ConvTransposeOperator: GraphOperator {
     return x.shape.reduce(1, *) * w.shape.dropFirst().reduce(1, *)
   }
 
+  func prepared(_ inputs: [KnownValue?]) -> any GraphOperator {
+    guard group == 1, let x = inputs.first ?? nil, x.type.elementType == .float32, inputs.count > 1,
+      let w = inputs[1]?.constant, w.elementType == .float32, let dims = try? spatialDims(x.shape)
+    else { return self }
+    let b = inputs.count > 2 ? inputs[2] : nil
+    if let b, b.constant?.elementType != .float32 { return self }
+    guard let g = try? geometry(x: x.shape, w: w.shape, bias: b?.shape),
+      g.y.kernel == g.y.stride, g.x.kernel == g.x.stride, g.y.dilation == 1, g.x.dilation == 1,
+      g.y.output == dims.h * g.y.stride, g.x.output == dims.w * g.x.stride, g.y.begin == 0, g.x.begin == 0,
+      let plan = ConvTransposeKernelPlan(
+        channels: dims.c, height: dims.h, width: dims.w, weights: w.floats, bias: b?.constant?.floats ?? [],
+        outChannels: g.coutPerGroup, kh: g.y.kernel, kw: g.x.kernel)
+    else { return self }
+    var copy = self
+    copy.kernel = plan
+    return copy
+  }
+
+  func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)? {
+    guard let kernel else { return nil }
+    var copy = self
+    copy.kernel = kernel.fusing(stages)
+    return copy
+  }
+
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
     let x = try inputs.take(0, "X"), w = try inputs.get(1, "W"), b = inputs.optional(2)
     let g = try geometry(x: x.shape, w: w.shape, bias: b?.shape)
+    if let kernel {
+      let (n, c, h, width) = try spatialDims(x.shape)
+      guard c == kernel.channels, h == kernel.height, width == kernel.width else {
+        throw ConvolveError.shapeMismatch("input \(shapeText(x.shape)) is not the shape the layer was planned for")
+      }
+      let data = try requireFloat(x, "X")
+      let per = c * h * width, outPer = kernel.outputCount
+      var out = uninitializedFloats(n * outPer)
+      data.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+          for i in 0 ..< n { kernel.run(src.baseAddress! + i * per, dst.baseAddress! + i * outPer) }
+        }
+      }
+      let cout = g.coutPerGroup
+      return [GraphTensor(shape: x.shape.count == 3 ? [n, cout, g.x.output] : [n, cout, g.y.output, g.x.output], floats: out)]
+    }
     let bias = try b.map { try requireFloat($0, "B") } ?? []
     let bank = try FilterBank(
       outChannels: g.cin, inChannelsPerGroup: g.coutPerGroup, kernelHeight: g.y.kernel, kernelWidth: g.x.kernel,

@@ -58,15 +58,29 @@ struct BroadcastPlan {
   @inline(__always)
   func forEachRun(_ body: (Int, Int, Int) -> Void) {
     let inner = dims.count - 1
-    let n = dims[inner]
-    let outer = count / max(1, n)
     if inner == 0 {
       body(0, 0, 0)
       return
     }
+    forEachRun(0 ..< count / max(1, dims[inner]), body)
+  }
+
+  /// The same for the innermost runs numbered `runs` (outer index order), so that ranges of runs can go to
+  /// different cores.
+  @inline(__always)
+  func forEachRun(_ runs: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+    let inner = dims.count - 1
+    let n = dims[inner]
     var index = [Int](repeating: 0, count: inner)
     var ao = 0, bo = 0
-    for r in 0 ..< outer {
+    var rest = runs.lowerBound
+    for d in stride(from: inner - 1, through: 0, by: -1) {
+      index[d] = rest % dims[d]
+      rest /= dims[d]
+      ao += index[d] * aStrides[d]
+      bo += index[d] * bStrides[d]
+    }
+    for r in runs {
       body(r * n, ao, bo)
       var d = inner - 1
       while d >= 0 {
@@ -163,6 +177,10 @@ func broadcastLoop<M: BinaryMath>(
         for i in 0 ..< m { po[i] = v }
       }
     }
+  } else if plan.count >= 1 << 16 && inner > 0 {
+    // Many runs (a per-channel scale, a row broadcast): ranges of runs across the cores.
+    let runs = plan.count / max(1, n)
+    forEachChunk(runs, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, n))) { range in plan.forEachRun(range, run) }
   } else {
     plan.forEachRun(run)
   }

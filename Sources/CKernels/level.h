@@ -1,0 +1,102 @@
+// Everything of one SIMD level: the stage function, the tiles, the driver and the depthwise kernel.
+// Included by kernels.c once per level with SUFFIX, MRMAX, NV, DWNV and the vector macros defined.
+
+#define CK_CAT2(a, b) a##_##b
+#define CK_CAT(a, b) CK_CAT2(a, b)
+#define STAGES_FN CK_CAT(stages, SUFFIX)
+
+static inline CK_TARGET VEC STAGES_FN(VEC y, const ck_stage *st, int32_t n) {
+  for (int32_t i = 0; i < n; i++) {
+    const VEC a = VSET1(st[i].a), b = VSET1(st[i].b), one = VSET1(1.0f), zero = VZERO;
+    switch (st[i].kind) {
+    case CK_ADD: y = VADD(y, a); break;
+    case CK_SUB: y = VSUB(y, a); break;
+    case CK_RSUB: y = VSUB(a, y); break;
+    case CK_MUL: y = VMUL(y, a); break;
+    case CK_DIV: y = VDIV(y, a); break;
+    case CK_RDIV: y = VDIV(a, y); break;
+    case CK_RELU: y = VMAX(y, zero); break;
+    case CK_LEAKY_RELU: y = VSELECT_POSITIVE(y, VMUL(a, y)); break;
+    case CK_HARD_SIGMOID: y = VMAX(VMIN(VADD(VMUL(a, y), b), one), zero); break;
+    case CK_HARD_SWISH: y = VMUL(y, VMAX(VMIN(VADD(VMUL(a, y), b), one), zero)); break;
+    case CK_CLIP: y = VMIN(b, VMAX(a, y)); break;
+    default: break;
+    }
+  }
+  return y;
+}
+
+#define MR MRMAX
+#define TILE_FN CK_CAT(tile_full, SUFFIX)
+#include "tile.h"
+#undef TILE_FN
+#define TILE_MASKED
+#define TILE_FN CK_CAT(tile_full_masked, SUFFIX)
+#include "tile.h"
+#undef TILE_MASKED
+#undef MR
+#undef TILE_FN
+#if MRMAX > 8
+#define MR 8
+#define TILE_FN CK_CAT(tile_8, SUFFIX)
+#include "tile.h"
+#undef TILE_FN
+#define TILE_MASKED
+#define TILE_FN CK_CAT(tile_8_masked, SUFFIX)
+#include "tile.h"
+#undef TILE_MASKED
+#undef MR
+#undef TILE_FN
+#endif
+#if MRMAX > 4
+#define MR 4
+#define TILE_FN CK_CAT(tile_4, SUFFIX)
+#include "tile.h"
+#undef TILE_FN
+#define TILE_MASKED
+#define TILE_FN CK_CAT(tile_4_masked, SUFFIX)
+#include "tile.h"
+#undef TILE_MASKED
+#undef MR
+#undef TILE_FN
+#endif
+
+static CK_TARGET void CK_CAT(gemm_run, SUFFIX)(const ck_gemm *g, const float *src, int32_t n, int32_t tail_readable,
+                                              float *dst) {
+  const int32_t nr = NV * VW, kc = g->k;
+  const int32_t *koff = g->koff;
+  for (int32_t p0 = 0; p0 < n; p0 += nr) {
+    const int32_t nv = n - p0 < nr ? n - p0 : nr;
+    const int masked = nv < nr && !tail_readable;
+    const float *s = src + p0;
+    for (int32_t f0 = 0; f0 < g->m; f0 += MRMAX) {
+      const int32_t left = g->m - f0;
+      const float *w = g->packed + (ptrdiff_t)f0 * kc;
+      float *d = dst + f0 * g->dst_stride + p0;
+      const float *b = g->bias ? g->bias + f0 : 0;
+#if MRMAX > 8
+      if (left > 8) {
+        (masked ? CK_CAT(tile_full_masked, SUFFIX) : CK_CAT(tile_full, SUFFIX))(
+          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+      } else if (left > 4) {
+        (masked ? CK_CAT(tile_8_masked, SUFFIX) : CK_CAT(tile_8, SUFFIX))(
+          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+      } else {
+        (masked ? CK_CAT(tile_4_masked, SUFFIX) : CK_CAT(tile_4, SUFFIX))(
+          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+      }
+#else
+      (masked ? CK_CAT(tile_full_masked, SUFFIX) : CK_CAT(tile_full, SUFFIX))(
+        w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+#endif
+    }
+  }
+}
+
+#include "winograd.h"
+#include "fill.h"
+
+#define DW_FN CK_CAT(depthwise, SUFFIX)
+#include "depthwise.h"
+#undef DW_FN
+#undef STAGES_FN
