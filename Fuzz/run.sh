@@ -23,6 +23,17 @@ out="$here/.build/$target"
 mkdir -p "$out/corpus" "$out/artifacts"
 bin="$out/fuzz_$target"
 
+# CKernels, the C convolution kernels ConvolveCNN imports: compiled with ASan and fuzzer coverage, with a
+# module map for swiftc.
+ckernels() {
+  local dir="$out/ckernels"
+  mkdir -p "$dir"
+  printf 'module CKernels {\n  header "%s"\n  export *\n}\n' "$root/Sources/CKernels/include/ckernels.h" \
+    >"$dir/module.modulemap"
+  "${CC:-clang}" -O3 -ffp-contract=off -g -fsanitize=fuzzer-no-link,address -I"$root/Sources/CKernels/include" \
+    -c "$root/Sources/CKernels/kernels.c" -o "$dir/kernels.o"
+}
+
 if [[ $target == parsers ]]; then
   # ConvolveCore and ConvolveCNN whole (pipelines, pools and .npy filter banks need the layers), the text and
   # file parsers of ConvolveFormats (all but the image files, which need CCodecs: the codec, its metadata and
@@ -30,7 +41,8 @@ if [[ $target == parsers ]]; then
   mapfile -t sources < <(find "$root/Sources/ConvolveCore" "$root/Sources/ConvolveCNN" "$root/Sources/ConvolveLecture" \
     -name '*.swift' | sort; find "$root/Sources/ConvolveFormats" -maxdepth 1 -name '*.swift' | sort |
     xargs grep -LE '^import CCodecs$|ImageMetadata|loadImage\(|saveImage\(')
-  if [[ ! -x "$bin" || -n "$(find "$here/fuzz_parsers.swift" "${sources[@]}" -newer "$bin" -print -quit)" ]]; then
+  if [[ ! -x "$bin" || -n "$(find "$here/fuzz_parsers.swift" "${sources[@]}" "$root/Sources/CKernels" -newer "$bin" -print -quit)" ]]; then
+    ckernels
     rm -rf "$out/src" && mkdir -p "$out/src"
     # One module named ConvolveCore (`ConvolveCNN.name` qualifications rewritten); file names prefixed with
     # their folder, as ConvolveCore and ConvolveCNN both have a Resize.swift.
@@ -39,7 +51,8 @@ if [[ $target == parsers ]]; then
         >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
     done
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
-      -I "$root/Sources/CBLAS" -lopenblas "$here/fuzz_parsers.swift" "$out"/src/*.swift -o "$bin" \
+      -I "$root/Sources/CBLAS" -I "$out/ckernels" -lopenblas "$out/ckernels/kernels.o" \
+      "$here/fuzz_parsers.swift" "$out"/src/*.swift -o "$bin" \
       2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
   fi
 elif [[ $target == onnx ]]; then
