@@ -94,8 +94,18 @@ public struct NPYArray: Equatable, Sendable {
       throw fail("truncated data: shape \(shape) of '\(descr)' needs \(needed) bytes, the file has \(b.count - start)")
     }
     self.shape = shape
-    data = b.withUnsafeBytes { raw in
-      (0 ..< count).map { type.load(raw, start + $0 * type.size) }
+    if type.isFloat32 && 1.littleEndian == 1 {
+      // Little-endian float32 on a little-endian machine: the bytes as they are.
+      data = [Float](unsafeUninitializedCapacity: count) { buffer, n in
+        b.withUnsafeBytes { raw in
+          if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress! + start, byteCount: needed) }
+        }
+        n = count
+      }
+    } else {
+      data = b.withUnsafeBytes { raw in
+        (0 ..< count).map { type.load(raw, start + $0 * type.size) }
+      }
     }
   }
 
@@ -161,6 +171,8 @@ extension FilterBank {
 private struct NPYType {
   let size: Int
   let load: (UnsafeRawBufferPointer, Int) -> Float
+  /// Little-endian float32 (`<f4`, `f4`).
+  var isFloat32 = false
 
   init?(descr: String) {
     var d = Substring(descr)
@@ -174,7 +186,9 @@ private struct NPYType {
       (MemoryLayout<T>.size, { raw, o in convert(T(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: T.self))) })
     }
     switch d {
-    case "f4": (size, load) = value(UInt32.self) { Float(bitPattern: $0) }
+    case "f4":
+      (size, load) = value(UInt32.self) { Float(bitPattern: $0) }
+      isFloat32 = true
     case "f8": (size, load) = value(UInt64.self) { Float(Double(bitPattern: $0)) }
     case "f2": (size, load) = value(UInt16.self) { Float(Float16(bitPattern: $0)) }
     case "u1", "b1": (size, load) = value(UInt8.self) { Float($0) }
