@@ -1,3 +1,4 @@
+import CKernels
 import ConvolveCore
 
 /// One in-place map of a fused element-wise chain: the same arithmetic as the operator it replaces, so
@@ -23,6 +24,7 @@ enum ElementwiseStage: Sendable, Equatable {
     case .activation(let a):
       switch a {
       case .relu: for i in 0 ..< n { p[i] = Swift.max(0, p[i]) }
+      case .sigmoid: ck_sigmoid(ck_level(), p, n)
       default: for i in 0 ..< n { p[i] = a(p[i]) }
       }
     case .hardSigmoid(let alpha, let beta): for i in 0 ..< n { p[i] = Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
