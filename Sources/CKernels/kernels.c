@@ -352,6 +352,8 @@ void ck_tune_allocator(void) {
   // Grow the main heap by 64 MB of address space (nothing is touched, so nothing is resident) and ask for
   // transparent huge pages there: the first run of a graph then touches its tens of MB of fresh tensors in
   // 2 MB faults instead of 4 KB ones, as glibc.malloc.hugetlb=1 would. Freed, the block stays the heap's top.
+  const char *reserve = getenv("CONVOLVE_HUGE_HEAP");  // "0": leave the heap alone (to compare)
+  if (reserve && !strcmp(reserve, "0")) return;
   void *a = malloc(30 << 20), *b = a ? malloc(30 << 20) : NULL;
   uintptr_t start = ((uintptr_t)a + 4095) & ~(uintptr_t)4095, end = (uintptr_t)sbrk(0);
   if (b && end > start && end - start < ((uintptr_t)1 << 30)) madvise((void *)start, end - start, MADV_HUGEPAGE);
@@ -371,4 +373,14 @@ void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *
     for (; i < plane; i++) sum += (double)p[i];
     out[c] = (float)(sum / (double)plane);
   }
+}
+
+// OpenBLAS's thread control, when it is linked (weak: no OpenBLAS, no calls).
+extern void openblas_set_num_threads(int) __attribute__((weak));
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+void ck_quiet_openblas(void) {
+  if (getenv("OPENBLAS_NUM_THREADS") || getenv("OMP_NUM_THREADS") || !openblas_set_num_threads) return;
+  openblas_set_num_threads(1);
+  if (blas_thread_shutdown_) blas_thread_shutdown_();
 }

@@ -105,4 +105,10 @@ void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *
 /// nothing on other C libraries.
 void ck_tune_allocator(void);
 
+/// OpenBLAS (when the process has it) to one thread with its worker threads stopped: they spin (sched_yield)
+/// for about 0.1 s of a core after the library loads and after every call, against the kernels' own threads;
+/// graphs use BLAS only in Gemm, MatMul and rare layers. Nothing when OPENBLAS_NUM_THREADS or OMP_NUM_THREADS
+/// is set (the user decides) or the library lacks the calls. Call before any other thread uses BLAS.
+void ck_quiet_openblas(void);
+
 #endif

@@ -1,16 +1,13 @@
-import CBLAS
 import CKernels
 import ConvolveCore
 import Dispatch
-import Foundation
 
 /// Intermediate tensors come and go on every run: keep freed ones in the C heap, and fault fresh heap in
 /// huge pages (`ck_tune_allocator`). And OpenBLAS, which graphs use only in Gemm, MatMul and rare layers, keeps
-/// to the calling thread: its idle workers spin (sched_yield) against ours for about 0.1 s of CPU after the
-/// library loads and after each call. Once per process.
+/// to the calling thread (`ck_quiet_openblas`). Once per process.
 private let allocatorTuned: Void = {
   ck_tune_allocator()
-  if getenv("OPENBLAS_NUM_THREADS") == nil && getenv("OMP_NUM_THREADS") == nil { openblas_set_num_threads(1) }
+  ck_quiet_openblas()
 }()
 
 /// Prepares the process's allocator for graphs (see `ck_tune_allocator`): loaders call it before they read a
