@@ -67,22 +67,32 @@ public struct LayerGeometry: Equatable, Sendable {
   /// Input and output channels split into this many groups, each convolved only with its own;
   /// `groups == channels` is a depthwise convolution.
   public var groups: Int
-  /// Drop trailing input samples a stride cannot reach instead of rejecting the geometry.
-  public var floor: Bool
+  /// Where a stride does not land on the last sample: round down (the default, as PyTorch), refuse (`.exact`,
+  /// the lecture's rule) or round up (`.ceil`; pipelines and ONNX allow it for pools only).
+  public var rounding: SizeRounding
 
   public init(
-    stride: Int = 1, padding: LayerPadding = .uniform(0), dilation: Int = 1, groups: Int = 1, floor: Bool = false
+    stride: Int = 1, padding: LayerPadding = .uniform(0), dilation: Int = 1, groups: Int = 1,
+    rounding: SizeRounding = .floor
   ) {
-    self.init(stride: (stride, stride), padding: padding, dilation: (dilation, dilation), groups: groups, floor: floor)
+    self.init(
+      stride: (stride, stride), padding: padding, dilation: (dilation, dilation), groups: groups, rounding: rounding)
   }
 
-  public init(stride: (y: Int, x: Int), padding: LayerPadding, dilation: (y: Int, x: Int), groups: Int, floor: Bool) {
+  public init(
+    stride: (y: Int, x: Int), padding: LayerPadding, dilation: (y: Int, x: Int), groups: Int,
+    rounding: SizeRounding = .floor
+  ) {
     (strideY, strideX) = stride
     self.padding = padding
     (dilationY, dilationX) = dilation
     self.groups = groups
-    self.floor = floor
+    self.rounding = rounding
   }
+
+  /// Whether a stride can leave samples over and they are dropped: rounding `.floor` at a stride above 1.
+  /// What the run report shows as `floor`; set `rounding` to change it.
+  public var floor: Bool { rounding == .floor && (strideY > 1 || strideX > 1) }
 
   /// The padding on each side for a kernel of the given size; `same` requires stride 1.
   public func resolvedPadding(kernelHeight kh: Int, kernelWidth kw: Int) throws -> Padding {
@@ -92,23 +102,40 @@ public struct LayerGeometry: Equatable, Sendable {
       guard strideY == 1 && strideX == 1 else {
         throw ConvolveError.invalidArgument("same padding needs stride 1; the stride is \(strideY)x\(strideX)")
       }
-      let ey = dilationY * (kh - 1), ex = dilationX * (kw - 1)
+      let ey = CheckedSize.product([dilationY, kh - 1]) ?? .max / 4
+      let ex = CheckedSize.product([dilationX, kw - 1]) ?? .max / 4
       return Padding(top: ey / 2, bottom: ey - ey / 2, left: ex / 2, right: ex - ex / 2)
     }
   }
 
-  /// Output height and width for an input of the given size, through `slidingOutputSize`.
+  /// Output height and width for an input of the given size, through `slidingWindow`.
   public func outputSize(inputHeight h: Int, inputWidth w: Int, kernelHeight kh: Int, kernelWidth kw: Int) throws
     -> (height: Int, width: Int)
   {
+    let (height, width) = try windows(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw)
+    return (height.size, width.size)
+  }
+
+  /// The input rows (at the bottom) and columns (at the right) that the stride leaves unused under `.floor`.
+  public func unusedSamples(inputHeight h: Int, inputWidth w: Int, kernelHeight kh: Int, kernelWidth kw: Int) throws
+    -> (rows: Int, columns: Int)
+  {
+    let (height, width) = try windows(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw)
+    return (height.unusedInput, width.unusedInput)
+  }
+
+  private func windows(inputHeight h: Int, inputWidth w: Int, kernelHeight kh: Int, kernelWidth kw: Int) throws
+    -> (SlidingSize, SlidingSize)
+  {
     let p = try resolvedPadding(kernelHeight: kh, kernelWidth: kw)
-    let outH = try slidingOutputSize(
-      input: h, kernel: kh, stride: strideY, padBefore: p.top, padAfter: p.bottom, dilation: dilationY, floor: floor,
-      axis: "height")
-    let outW = try slidingOutputSize(
-      input: w, kernel: kw, stride: strideX, padBefore: p.left, padAfter: p.right, dilation: dilationX, floor: floor,
-      axis: "width")
-    return (outH, outW)
+    return (
+      try slidingWindow(
+        input: h, kernel: kh, stride: strideY, padBefore: p.top, padAfter: p.bottom, dilation: dilationY,
+        rounding: rounding, axis: "height"),
+      try slidingWindow(
+        input: w, kernel: kw, stride: strideX, padBefore: p.left, padAfter: p.right, dilation: dilationX,
+        rounding: rounding, axis: "width")
+    )
   }
 }
 
@@ -116,10 +143,10 @@ public struct LayerGeometry: Equatable, Sendable {
 ///
 /// This is CROSS-CORRELATION: the kernel is not flipped, so weights trained in PyTorch or TensorFlow
 /// apply as they are. Padding is zero. Output `N × H' × W'` with
-/// `H' = floor((H + pad - d(k-1) - 1) / s) + 1`; a stride that does not fit is an error unless
-/// `geometry.floor`. One group and depthwise layers run on the C kernels (`ConvKernelPlan`: an implicit matrix
-/// product over a zero-padded copy of the input, no im2col buffer); other groupings as im2col + SGEMM per group
-/// (the lecture's Toeplitz view).
+/// `H' = floor((H + pad - d(k-1) - 1) / s) + 1` (`geometry.rounding`: `.exact` refuses a stride that does
+/// not fit, `.ceil` rounds up). One group and depthwise layers run on the C kernels (`ConvKernelPlan`: an implicit
+/// matrix product over a zero-padded copy of the input, no im2col buffer); other groupings as im2col + SGEMM per
+/// group (the lecture's Toeplitz view).
 public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: LayerGeometry = .init()) throws -> Tensor {
   let groups = geometry.groups
   let (c, n) = (input.channels, bank.outChannels)
@@ -127,7 +154,7 @@ public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: La
     channels: c, height: input.height, width: input.width, bank, geometry)
   let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
   let pad = try geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw)
-  var output = Tensor.uninitialized(channels: n, height: outH, width: outW)
+  var output = try Tensor.checkedUninitialized(channels: n, height: outH, width: outW, what: "convolution layer output")
   // One group or depthwise: the C kernels (weights packed for this call).
   if let plan = ConvKernelPlan(
     channels: c, height: input.height, width: input.width, weights: bank.weights, bias: bank.bias, filters: n, kh: kh,
@@ -141,6 +168,9 @@ public func convolutionLayer(_ input: Tensor, _ bank: FilterBank, _ geometry: La
   let plan = SlidingPlan(
     inH: input.height, inW: input.width, outH: outH, outW: outW, kh: kh, kw: kw, pad: pad,
     stride: (geometry.strideY, geometry.strideX), dilation: (geometry.dilationY, geometry.dilationX))
+  if !(groups == c && groups > 1) {
+    _ = try CheckedSize.count(plan.im2colBand(channels: c / groups), what: "im2col band")
+  }
   input.data.withUnsafeBufferPointer { src in
     bank.weights.withUnsafeBufferPointer { w in
       bank.bias.withUnsafeBufferPointer { bias in
@@ -227,6 +257,16 @@ struct SlidingPlan {
     return lo ..< max(lo, hi)
   }
 
+  /// The im2col buffer `gemm` allocates, `[channels·kh·kw, band rows, outW]` (about 2²⁰ elements, at least
+  /// one output row), or empty for a 1x1 kernel at stride 1 without padding, which multiplies the input
+  /// directly. `convolutionLayer` checks its size with `CheckedSize` before running.
+  func im2colBand(channels: Int) -> [Int] {
+    if kh == 1 && kw == 1 && stride == (1, 1) && pad == .zero { return [] }
+    let k = CheckedSize.product([channels, kh, kw]) ?? .max
+    let row = CheckedSize.product([k, outW]) ?? .max
+    return [k, max(1, min(outH, (1 << 20) / max(1, row))), outW]
+  }
+
   /// Writes `W · im2col(x) + bias` into `dst` (`filters × outH·outW`), band by band of output rows so that
   /// the bias rows are still in cache when SGEMM adds to them.
   func gemm(
@@ -235,9 +275,10 @@ struct SlidingPlan {
   ) {
     let k = channels * kh * kw
     let outPlane = outH * outW
-    let direct = kh == 1 && kw == 1 && stride == (1, 1) && pad == .zero
-    let bandRows = direct ? outH : max(1, min(outH, (1 << 20) / max(1, k * outW)))
-    let col = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 0 : k * bandRows * outW)
+    let band = im2colBand(channels: channels)
+    let direct = band.isEmpty
+    let bandRows = direct ? outH : band[1]
+    let col = UnsafeMutablePointer<Float>.allocate(capacity: direct ? 0 : CheckedSize.product(band)!)
     defer { col.deallocate() }
     var y0 = 0
     while y0 < outH {

@@ -32,10 +32,30 @@ public struct Pipeline: Sendable {
     public var name: String
     public var operation: Operation
     public var save: Bool
+    /// Names of the stage's output maps, one per channel, when they have names (a convolution with library
+    /// filters names each map after its filter); labels in montages.
+    public var mapNames: [String]?
 
-    public init(name: String, operation: Operation, save: Bool = true) {
-      (self.name, self.operation, self.save) = (name, operation, save)
+    public init(name: String, operation: Operation, save: Bool = true, mapNames: [String]? = nil) {
+      (self.name, self.operation, self.save, self.mapNames) = (name, operation, save, mapNames)
     }
+  }
+
+  /// The names of every stage's output maps: a stage's own `mapNames`, else those of the stage before when the
+  /// stage keeps each map apart (an activation other than maxout, a pool, an upsample), else nil.
+  public var mapNames: [[String]?] {
+    var names: [[String]?] = []
+    var last: [String]?
+    for stage in stages {
+      switch stage.operation {
+      case .activation(.maxout), .flatten: last = nil
+      case .activation, .pool, .globalAveragePool, .upsample: break
+      case .conv, .transposedConv: last = nil
+      }
+      if let own = stage.mapNames { last = own }
+      names.append(last)
+    }
+    return names
   }
 
   public enum Operation: Sendable {
@@ -60,6 +80,34 @@ public struct Pipeline: Sendable {
       }
     }
     return nil
+  }
+
+  /// The pipeline with every conv and pool stage that rounds `from` rounding `to` instead: `--strict` turns the
+  /// default `.floor` into `.exact`. `.ceil` changes pool stages only (conv stages round down or refuse).
+  public func rounding(_ from: SizeRounding, to: SizeRounding) -> Pipeline {
+    var copy = self
+    for i in copy.stages.indices {
+      switch copy.stages[i].operation {
+      case .conv(let bank, var geometry) where geometry.rounding == from && to != .ceil:
+        geometry.rounding = to
+        copy.stages[i].operation = .conv(bank, geometry)
+      case .pool(var pooling) where pooling.rounding == from:
+        pooling.rounding = to
+        copy.stages[i].operation = .pool(pooling)
+      default: break
+      }
+    }
+    return copy
+  }
+
+  /// The channel count `prepared` gives a photo of `have` channels.
+  public func preparedChannels(_ have: Int) -> Int {
+    guard let want = inputChannels, want != have else { return have }
+    let color = have == 2 || have == 4 ? have - 1 : have
+    switch (color, want) {
+    case (1, _), (3, 3), (3, 1): return want
+    default: return have
+    }
   }
 
   /// The photo with the channels the first convolution expects: gray repeated to RGB, alpha dropped, or

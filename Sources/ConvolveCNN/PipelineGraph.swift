@@ -13,8 +13,10 @@ import ConvolveCore
 /// | `upsample` | `Resize` (nearest: asymmetric/floor; bilinear: linear/half_pixel) with the stage's scales; `convolve.Resize` where ONNX's float size would differ from the stage's |
 /// | `flatten` | `Reshape` to `1 × C·H·W × 1 × 1` |
 ///
-/// The stage rules ONNX does not have (the lecture's exact stride, `same` padding only at stride 1, pool
-/// padding at most half the kernel) are checked when the graph is built, with the stages' own messages.
+/// The stage rules ONNX does not have (the lecture's exact stride where a stage asks for `.exact` rounding,
+/// `same` padding only at stride 1, pool padding at most half the kernel, `.ceil` only for pools) are checked
+/// when the graph is built, with the stages' own messages. Input rows and columns a stride leaves unused are
+/// listed in `notes`.
 public struct PipelineGraph: Sendable {
   public var graph: Graph
   /// The graph input: the photo as `1 × C × H × W`.
@@ -25,6 +27,9 @@ public struct PipelineGraph: Sendable {
   public var stageShapes: [[Int]]
   /// The stages' names, for messages.
   public var stageNames: [String]
+  /// One line per stage whose stride leaves input rows or columns unused (rounding down, as PyTorch):
+  /// `stage 3 'pool': the last row (of 427) is unused`.
+  public var notes: [String]
   /// The stage each node belongs to, by node name.
   var stageOfNode: [String: Int]
 
@@ -70,13 +75,16 @@ public struct PipelineGraph: Sendable {
     guard let e = error as? ConvolveError else { return error }
     let message: String
     switch e {
-    case .invalidArgument(let m), .shapeMismatch(let m): message = m
+    case .invalidArgument(let m), .shapeMismatch(let m), .tooLarge(let m): message = m
     case .file: return error
     }
     for node in graph.nodes {
       let prefix = "node \(node.label): "
       guard message.hasPrefix(prefix), let stage = stageOfNode[node.name] else { continue }
-      return ConvolveError.invalidArgument("stage \(stage + 1) '\(stageNames[stage])': \(message.dropFirst(prefix.count))")
+      let rest = String(message.dropFirst(prefix.count))
+      let label = "stage \(stage + 1) '\(stageNames[stage])': "
+      if case .tooLarge = e { return ConvolveError.tooLarge(label + rest) }
+      return ConvolveError.invalidArgument(label + rest)
     }
     return error
   }
@@ -86,13 +94,19 @@ extension Pipeline {
   /// The pipeline as a graph for a `inputChannels × height × width` input (see `PipelineGraph`). Every
   /// stage's geometry is checked here, before anything runs, with the messages the stages have always
   /// given (`stage 2 'pool': stride 2 does not fit: ...`).
-  public func graph(inputChannels: Int, height: Int, width: Int) throws -> PipelineGraph {
+  ///
+  /// Every stage's output is checked before the next stage is built: its element count (`CheckedSize`) and,
+  /// when `maxPixels` is given (`--max-pixels`), its height x width.
+  public func graph(inputChannels: Int, height: Int, width: Int, maxPixels: Int = .max) throws -> PipelineGraph {
     var builder = PipelineGraphBuilder(channels: inputChannels, height: height, width: width)
+    builder.maxPixels = maxPixels
     for (i, stage) in stages.enumerated() {
       do {
         try builder.add(stage, index: i)
       } catch let error as ConvolveError {
-        throw ConvolveError.invalidArgument("stage \(i + 1) '\(stage.name)': \(error.description)")
+        let label = "stage \(i + 1) '\(stage.name)': "
+        if case .tooLarge = error { throw error.prefixed(label) }
+        throw ConvolveError.invalidArgument(label + error.description)
       }
     }
     let last = builder.current
@@ -102,7 +116,7 @@ extension Pipeline {
       outputs: [ValueInfo(name: last, shape: ([1] + builder.shape).map(TensorDimension.fixed))])
     return PipelineGraph(
       graph: graph, input: builder.input, stageOutputs: builder.stageOutputs, stageShapes: builder.stageShapes,
-      stageNames: stages.map(\.name), stageOfNode: builder.stageOfNode)
+      stageNames: stages.map(\.name), notes: builder.notes, stageOfNode: builder.stageOfNode)
   }
 
   /// Runs every stage in order, handing each stage's output to `body` as it is produced: the pipeline's
@@ -125,13 +139,23 @@ private struct PipelineGraphBuilder {
   var stageOutputs: [String] = []
   var stageShapes: [[Int]] = []
   var stageOfNode: [String: Int] = [:]
+  var notes: [String] = []
+  var maxPixels = Int.max
   var stage = 0
+  var stageName = ""
 
   init(channels: Int, height: Int, width: Int) {
     input = "input"
     used = [input]
     current = input
     shape = [channels, height, width]
+  }
+
+  /// Records what the current stage's stride leaves unused, if anything.
+  mutating func note(_ unused: (rows: Int, columns: Int), _ height: Int, _ width: Int) {
+    if let text = unusedSamplesDescription(rows: unused.rows, columns: unused.columns, height: height, width: width) {
+      notes.append("stage \(stage + 1) '\(stageName)': \(text)")
+    }
   }
 
   /// `base`, or `base#2`, `base#3`, ... when taken: every value and node name is unique.
@@ -165,13 +189,18 @@ private struct PipelineGraphBuilder {
 
   mutating func add(_ stage: Pipeline.Stage, index: Int) throws {
     self.stage = index
+    stageName = stage.name
     let (c, h, w) = (shape[0], shape[1], shape[2])
     let out = fresh(stage.name)
     switch stage.operation {
     case .conv(let bank, let geometry):
+      guard geometry.rounding != .ceil else {
+        throw ConvolveError.invalidArgument("ceil rounding is for pool stages (PyTorch's ceil_mode); a conv rounds down")
+      }
       let size = try convolutionLayerOutputShape(channels: c, height: h, width: w, bank, geometry)
       let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
       let p = try geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw)
+      note(try geometry.unusedSamples(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw), h, w)
       var inputs = [
         constant(
           "\(out)/W", GraphTensor(shape: [bank.outChannels, bank.inChannelsPerGroup, kh, kw], floats: bank.weights))
@@ -220,6 +249,7 @@ private struct PipelineGraphBuilder {
 
     case .pool(let pooling):
       let size = try pooling.outputSize(inputHeight: h, inputWidth: w)
+      note(try pooling.unusedSamples(inputHeight: h, inputWidth: w), h, w)
       let p = pooling.padding
       var attributes: [String: Attribute] = [
         "kernel_shape": .ints([pooling.kernelHeight, pooling.kernelWidth]),
@@ -269,8 +299,14 @@ private struct PipelineGraphBuilder {
     case .flatten:
       let target = constant("\(out)/shape", GraphTensor(int64s: [1, -1, 1, 1]))
       node("Reshape", inputs: [target], output: out)
-      shape = [c * h * w, 1, 1]
+      shape = [try CheckedSize.count([c, h, w], what: "flattened vector"), 1, 1]
     }
+    if maxPixels < .max {
+      try CheckedSize.checkPixels(
+        height: shape[1], width: shape[2], limit: maxPixels, what: "the output",
+        fix: "lower the padding or the upsampling, or raise --max-pixels")
+    }
+    _ = try CheckedSize.count(shape, what: "the output")
     stageOutputs.append(out)
     stageShapes.append(shape)
   }

@@ -5,17 +5,6 @@ public enum PoolingKind: String, CaseIterable, Sendable {
   case max, average, min
 }
 
-/// What happens when the stride does not land the last window on the end of the (padded) input.
-public enum SizeRounding: String, CaseIterable, Sendable {
-  /// An error naming the non-integer size, as in the lecture.
-  case exact
-  /// Trailing samples are dropped (PyTorch's default).
-  case floor
-  /// One more window, partly outside, as PyTorch's `ceil_mode=True`; a window that would start in the
-  /// bottom/right padding is dropped.
-  case ceil
-}
-
 /// Max, average or min pooling over each channel independently.
 ///
 /// Padding samples never win a max or min. Average pooling sums only input samples but divides by the
@@ -38,7 +27,7 @@ public struct Pooling: Equatable, Sendable {
   public var allowsPaddingBelowKernel = false
 
   /// A square window; the stride defaults to the kernel size.
-  public init(_ kind: PoolingKind, kernel: Int, stride: Int? = nil, padding: Int = 0, rounding: SizeRounding = .exact) {
+  public init(_ kind: PoolingKind, kernel: Int, stride: Int? = nil, padding: Int = 0, rounding: SizeRounding = .floor) {
     self.init(
       kind, kernelHeight: kernel, kernelWidth: kernel, strideY: stride ?? kernel, strideX: stride ?? kernel,
       padding: Padding(padding), rounding: rounding)
@@ -46,7 +35,7 @@ public struct Pooling: Equatable, Sendable {
 
   public init(
     _ kind: PoolingKind, kernelHeight: Int, kernelWidth: Int, strideY: Int, strideX: Int, padding: Padding = .zero,
-    rounding: SizeRounding = .exact
+    rounding: SizeRounding = .floor
   ) {
     self.kind = kind
     (self.kernelHeight, self.kernelWidth) = (kernelHeight, kernelWidth)
@@ -57,7 +46,7 @@ public struct Pooling: Equatable, Sendable {
 
   /// Parses `kind:kernel[:stride[:padding]]`, e.g. `max:2`, `avg:3:1`, `min:3x2:1:1`; kinds `max`, `avg`
   /// (or `average`, `mean`) and `min`; a kernel `HxW` is rectangular.
-  public init(parsing spec: String, rounding: SizeRounding = .exact) throws {
+  public init(parsing spec: String, rounding: SizeRounding = .floor) throws {
     let parts = spec.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     let kinds: [String: PoolingKind] = ["max": .max, "avg": .average, "average": .average, "mean": .average, "min": .min]
     guard let kind = kinds[parts[0]] else {
@@ -83,12 +72,24 @@ public struct Pooling: Equatable, Sendable {
       padding: Padding(pad), rounding: rounding)
   }
 
-  /// Output height and width for an input of the given size, through `slidingOutputSize`.
+  /// Output height and width for an input of the given size, through `slidingWindow`.
   public func outputSize(inputHeight h: Int, inputWidth w: Int) throws -> (height: Int, width: Int) {
+    let (height, width) = try windows(inputHeight: h, inputWidth: w)
+    return (height.size, width.size)
+  }
+
+  /// The input rows (at the bottom) and columns (at the right) that the stride leaves unused under `.floor`.
+  public func unusedSamples(inputHeight h: Int, inputWidth w: Int) throws -> (rows: Int, columns: Int) {
+    let (height, width) = try windows(inputHeight: h, inputWidth: w)
+    return (height.unusedInput, width.unusedInput)
+  }
+
+  private func windows(inputHeight h: Int, inputWidth w: Int) throws -> (SlidingSize, SlidingSize) {
     guard dilationY >= 1 && dilationX >= 1 else {
       throw ConvolveError.invalidArgument("pooling dilation is \(dilationY)x\(dilationX); it must be at least 1")
     }
-    let extentY = dilationY * (kernelHeight - 1) + 1, extentX = dilationX * (kernelWidth - 1) + 1
+    let extentY = CheckedSize.product([dilationY, kernelHeight - 1]).flatMap { CheckedSize.sum([$0, 1]) } ?? .max
+    let extentX = CheckedSize.product([dilationX, kernelWidth - 1]).flatMap { CheckedSize.sum([$0, 1]) } ?? .max
     for (name, p, k) in [
       ("top", padding.top, extentY), ("bottom", padding.bottom, extentY),
       ("left", padding.left, extentX), ("right", padding.right, extentX),
@@ -96,26 +97,21 @@ public struct Pooling: Equatable, Sendable {
       throw ConvolveError.invalidArgument(
         "pooling \(name) padding \(p) is more than \(allowsPaddingBelowKernel ? "the kernel size minus 1" : "half the kernel size") \(k)")
     }
-    func axis(_ n: Int, _ k: Int, _ s: Int, _ before: Int, _ after: Int, _ d: Int, _ name: String) throws -> Int {
-      guard rounding == .ceil else {
-        return try slidingOutputSize(
-          input: n, kernel: k, stride: s, padBefore: before, padAfter: after, dilation: d, floor: rounding == .floor,
-          axis: name)
-      }
-      let out = try slidingOutputSize(
-        input: n, kernel: k, stride: s, padBefore: before, padAfter: after + s - 1, dilation: d, floor: true, axis: name)
-      return (out - 1) * s >= n + before ? out - 1 : out
-    }
     return (
-      try axis(h, kernelHeight, strideY, padding.top, padding.bottom, dilationY, "height"),
-      try axis(w, kernelWidth, strideX, padding.left, padding.right, dilationX, "width")
+      try slidingWindow(
+        input: h, kernel: kernelHeight, stride: strideY, padBefore: padding.top, padAfter: padding.bottom,
+        dilation: dilationY, rounding: rounding, axis: "height"),
+      try slidingWindow(
+        input: w, kernel: kernelWidth, stride: strideX, padBefore: padding.left, padAfter: padding.right,
+        dilation: dilationX, rounding: rounding, axis: "width")
     )
   }
 
   /// Pools every channel; output size from `outputSize(inputHeight:inputWidth:)`.
   public func apply(to input: Tensor) throws -> Tensor {
     let (outH, outW) = try outputSize(inputHeight: input.height, inputWidth: input.width)
-    var output = Tensor.uninitialized(channels: input.channels, height: outH, width: outW)
+    var output = try Tensor.checkedUninitialized(
+      channels: input.channels, height: outH, width: outW, what: "pooling output")
     let (inH, inW) = (input.height, input.width)
     let (kh, kw, sy, sx, pad, kind) = (kernelHeight, kernelWidth, strideY, strideX, padding, kind)
     if dilationY != 1 || dilationX != 1 || !countIncludesPadding {

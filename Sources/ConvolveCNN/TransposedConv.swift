@@ -32,7 +32,14 @@ public struct TransposedGeometry: Equatable, Sendable {
         throw ConvolveError.invalidArgument(
           "output padding \(op) must be at least 0 and smaller than the stride \(s) or the dilation \(d)")
       }
-      let out = s * (n - 1) + d * (k - 1) + 1 - 2 * p + op
+      // Overflow-checked: s(n - 1) + d(k - 1) + 1 + op - 2p.
+      guard let grown = CheckedSize.product([s, n - 1]).flatMap({ a in
+        CheckedSize.product([d, k - 1]).flatMap { b in CheckedSize.sum([a, b, 1, op]) }
+      }), let twice = CheckedSize.product([2, p]) else {
+        throw ConvolveError.tooLarge(
+          "transposed convolution \(name) \(s)·(\(n) - 1) + \(d)·(\(k) - 1) + 1 - 2·\(p) + \(op) is too large")
+      }
+      let out = grown - twice
       guard out >= 1 else {
         throw ConvolveError.shapeMismatch(
           "transposed convolution \(name) is \(s)·(\(n) - 1) + \(d)·(\(k) - 1) + 1 - 2·\(p) + \(op) = \(out); "
@@ -63,11 +70,13 @@ public func transposedConvolution(
     channels: cin, height: input.height, width: input.width, bank, geometry)
   let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
   let (inH, inW) = (input.height, input.width)
-  var output = biasFilled(channels: cout, planeSize: outH * outW, bias: bank.bias).reshaped(outH, outW)
   let (cinG, coutG) = (cin / g, cout / g)
-  let k = coutG * kh * kw
+  _ = try CheckedSize.count([cout, outH, outW], what: "transposed convolution output")
+  let k = try CheckedSize.count([coutG, kh, kw], what: "transposed convolution columns")
+  let bandRows = Swift.max(1, Swift.min(inH, (1 << 21) / Swift.max(1, CheckedSize.product([k, inW]) ?? .max)))
+  _ = try CheckedSize.count([k, bandRows, inW], what: "transposed convolution band")
+  var output = biasFilled(channels: cout, planeSize: outH * outW, bias: bank.bias).reshaped(outH, outW)
   let inPlane = inH * inW, outPlane = outH * outW
-  let bandRows = Swift.max(1, Swift.min(inH, (1 << 21) / Swift.max(1, k * inW)))
   let (sy, sx, py, px, dy, dx) = (
     geometry.strideY, geometry.strideX, geometry.paddingY, geometry.paddingX, geometry.dilationY, geometry.dilationX
   )

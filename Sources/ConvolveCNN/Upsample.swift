@@ -1,10 +1,17 @@
 import ConvolveCore
 import Foundation
 
-/// How `resize` and `upsample` compute an output sample.
+/// How `resize` and `upsample` compute an output sample; `dst` is the output index and `scale` the
+/// input/output ratio (`1 / scale_factor` when a factor is given, as PyTorch).
 public enum ResizeMethod: String, CaseIterable, Sendable {
-  /// The input sample at `floor(dst · scale)`, PyTorch's `mode="nearest"`.
+  /// The input sample at `floor(dst · scale)`: PyTorch's `mode="nearest"`, ONNX Resize's
+  /// `coordinate_transformation_mode="asymmetric"` with `nearest_mode="floor"`. Shifts the picture by up to
+  /// half an input pixel towards the top left at fractional factors.
   case nearest
+  /// The input sample at `floor((dst + 0.5) · scale)`, the one whose area holds the output pixel's centre:
+  /// PyTorch's `mode="nearest-exact"`, OpenCV's and Pillow's nearest, ONNX Resize's `half_pixel` with
+  /// `nearest_mode="round_prefer_ceil"`.
+  case nearestExact = "nearest-exact"
   /// Interpolation between the four input samples around `(dst + 0.5) · scale - 0.5` (clamped to 0),
   /// PyTorch's `mode="bilinear", align_corners=False`.
   case bilinear
@@ -12,10 +19,12 @@ public enum ResizeMethod: String, CaseIterable, Sendable {
 
 extension ResizeMethod {
   /// The general resizer's rule for this method: PyTorch's `nearest` is ONNX's asymmetric coordinates with
-  /// floor rounding, `bilinear` (`align_corners=False`) is ONNX's linear with half-pixel coordinates.
+  /// floor rounding, `nearest-exact` half-pixel coordinates rounded half up, `bilinear`
+  /// (`align_corners=False`) ONNX's linear with half-pixel coordinates.
   public var options: ResizeOptions {
     switch self {
     case .nearest: return ResizeOptions(mode: .nearest, coordinates: .asymmetric, nearest: .floor)
+    case .nearestExact: return ResizeOptions(mode: .nearest, coordinates: .halfPixel, nearest: .roundPreferCeil)
     case .bilinear: return ResizeOptions(mode: .linear, coordinates: .halfPixel)
     }
   }
@@ -43,7 +52,8 @@ public func upsampledSize(height: Int, width: Int, scaleY: Double, scaleX: Doubl
   let h = Double(height) * scaleY
   let w = Double(width) * scaleX
   guard h < Double(Int.max / 2), w < Double(Int.max / 2) else {
-    throw ConvolveError.invalidArgument("upsampling \(height)x\(width) by \(scaleY)x\(scaleX) is too large")
+    throw ConvolveError.tooLarge(
+      "upsampling \(height)x\(width) by \(scaleY)x\(scaleX) gives \(h.rounded(.down))x\(w.rounded(.down)), too large")
   }
   return (Int(h.rounded(.down)), Int(w.rounded(.down)))
 }

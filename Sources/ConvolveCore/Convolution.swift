@@ -35,6 +35,7 @@ func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions,
 {
   let k = options.correlate ? kernel : kernel.flipped
   let geometry = try ConvolutionGeometry(options, height: input.height, width: input.width, kernel: k)
+  _ = try CheckedSize.count([input.channels, geometry.outH, geometry.outW], what: "convolution output")
   let factors = k.separableFactors
   let path =
     forced

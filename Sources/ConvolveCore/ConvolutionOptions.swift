@@ -18,12 +18,13 @@ public struct ConvolutionOptions: Equatable, Sendable {
   public var dilationY = 1, dilationX = 1
   /// Slide the kernel as it is (correlation) instead of flipped (convolution).
   public var correlate = false
-  /// Drop trailing input samples that a stride cannot reach instead of rejecting the geometry.
-  public var floor = false
+  /// Where a stride does not land on the last sample: round down (the default, as PyTorch), refuse (`.exact`,
+  /// the lecture's rule) or round up (`.ceil`).
+  public var rounding = SizeRounding.floor
 
   public init(
     mode: ConvolutionMode = .same, padding: Padding? = nil, border: Border = .zero, stride: Int = 1,
-    dilation: Int = 1, correlate: Bool = false, floor: Bool = false
+    dilation: Int = 1, correlate: Bool = false, rounding: SizeRounding = .floor
   ) {
     self.mode = mode
     self.padding = padding
@@ -31,7 +32,7 @@ public struct ConvolutionOptions: Equatable, Sendable {
     (strideY, strideX) = (stride, stride)
     (dilationY, dilationX) = (dilation, dilation)
     self.correlate = correlate
-    self.floor = floor
+    self.rounding = rounding
   }
 
   /// The padding on each side for a kernel of the given size.
@@ -40,7 +41,10 @@ public struct ConvolutionOptions: Equatable, Sendable {
   /// even kernel goes before) and correlation matches `correlate2d` and PyTorch (the extra sample goes after).
   public func resolvedPadding(kernelHeight kh: Int, kernelWidth kw: Int) -> Padding {
     if let padding { return padding }
-    let ey = dilationY * (kh - 1), ex = dilationX * (kw - 1)
+    // Saturated rather than trapping: a dilation too large for an Int gives a padded size that
+    // `slidingWindow` refuses as too large.
+    let ey = CheckedSize.product([dilationY, kh - 1]) ?? .max / 4
+    let ex = CheckedSize.product([dilationX, kw - 1]) ?? .max / 4
     switch mode {
     case .valid: return .zero
     case .full: return Padding(vertical: ey, horizontal: ex)
@@ -58,13 +62,28 @@ public struct ConvolutionOptions: Equatable, Sendable {
   public func outputGeometry(inputHeight: Int, inputWidth: Int, kernelHeight kh: Int, kernelWidth kw: Int) throws
     -> (height: Int, width: Int, padding: Padding)
   {
+    let (height, width, pad) = try windows(inputHeight: inputHeight, inputWidth: inputWidth, kernelHeight: kh, kernelWidth: kw)
+    return (height.size, width.size, pad)
+  }
+
+  /// The input rows (at the bottom) and columns (at the right) that the stride leaves unused under `.floor`.
+  public func unusedSamples(inputHeight: Int, inputWidth: Int, kernelHeight kh: Int, kernelWidth kw: Int) throws
+    -> (rows: Int, columns: Int)
+  {
+    let (height, width, _) = try windows(inputHeight: inputHeight, inputWidth: inputWidth, kernelHeight: kh, kernelWidth: kw)
+    return (height.unusedInput, width.unusedInput)
+  }
+
+  private func windows(inputHeight: Int, inputWidth: Int, kernelHeight kh: Int, kernelWidth kw: Int) throws
+    -> (SlidingSize, SlidingSize, Padding)
+  {
     let pad = resolvedPadding(kernelHeight: kh, kernelWidth: kw)
-    let height = try slidingOutputSize(
+    let height = try slidingWindow(
       input: inputHeight, kernel: kh, stride: strideY, padBefore: pad.top, padAfter: pad.bottom, dilation: dilationY,
-      floor: floor, axis: "height")
-    let width = try slidingOutputSize(
+      rounding: rounding, axis: "height")
+    let width = try slidingWindow(
       input: inputWidth, kernel: kw, stride: strideX, padBefore: pad.left, padAfter: pad.right, dilation: dilationX,
-      floor: floor, axis: "width")
+      rounding: rounding, axis: "width")
     return (height, width, pad)
   }
 }
@@ -84,6 +103,9 @@ struct ConvolutionGeometry {
   init(_ options: ConvolutionOptions, height: Int, width: Int, kernel: Kernel) throws {
     let (outH, outW, padding) = try options.outputGeometry(
       inputHeight: height, inputWidth: width, kernelHeight: kernel.height, kernelWidth: kernel.width)
+    // The plans keep one source index per padded row and column and scratch rows of the padded width.
+    _ = try CheckedSize.count(
+      [height + padding.top + padding.bottom, width + padding.left + padding.right], what: "padded input")
     (inH, inW) = (height, width)
     (self.outH, self.outW) = (outH, outW)
     (sy, sx) = (options.strideY, options.strideX)

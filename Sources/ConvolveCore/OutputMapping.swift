@@ -25,19 +25,31 @@ public func map(_ t: Tensor, _ m: OutputMapping, perChannel: Bool = false, clipP
   case .offset: return affine(t, scale: [1], shift: [0.5], absolute: false)
   case .normalize:
     if let p = clipPercentile { precondition(p >= 0 && p < 50, "clipPercentile \(p) is not in [0, 50)") }
-    let groups = perChannel ? t.channels : 1
-    let groupSize = perChannel ? t.planeSize : t.count
-    var scale = [Float](repeating: 0, count: max(groups, 1))
+    let ranges = normalizationRanges(t, perChannel: perChannel, clipPercentile: clipPercentile)
+    var scale = [Float](repeating: 0, count: max(ranges.count, 1))
     var shift = scale
-    t.data.withUnsafeBufferPointer { all in
-      for g in 0 ..< groups {
-        let values = UnsafeBufferPointer(rebasing: all[g * groupSize ..< (g + 1) * groupSize])
-        let (lo, hi) = clipPercentile.map { percentileRange(values, $0) } ?? range(values)
-        scale[g] = hi > lo ? 1 / (hi - lo) : 0
-        shift[g] = -lo * scale[g]
-      }
+    for (g, (lo, hi)) in ranges.enumerated() {
+      scale[g] = hi > lo ? 1 / (hi - lo) : 0
+      shift[g] = -lo * scale[g]
     }
     return affine(t, scale: scale, shift: shift, absolute: false)
+  }
+}
+
+/// The ranges `.normalize` stretches to [0, 1]: one per channel with `perChannel`, else one for all; each from
+/// the smallest to the largest value, or between the percentiles `clipPercentile` and `100 − clipPercentile`
+/// (see `map(_:_:perChannel:clipPercentile:)`). NaN is left out; a channel of NaN only gives (0, 0).
+public func normalizationRanges(_ t: Tensor, perChannel: Bool = false, clipPercentile: Float? = nil)
+  -> [(low: Float, high: Float)]
+{
+  let groups = perChannel ? t.channels : 1
+  let groupSize = perChannel ? t.planeSize : t.count
+  return t.data.withUnsafeBufferPointer { all in
+    (0 ..< groups).map { g in
+      let values = UnsafeBufferPointer(rebasing: all[g * groupSize ..< (g + 1) * groupSize])
+      let (lo, hi) = clipPercentile.map { percentileRange(values, $0) } ?? range(values)
+      return lo <= hi ? (lo, hi) : (0, 0)
+    }
   }
 }
 

@@ -126,9 +126,10 @@ extension Tensor {
       throw ConvolveError.invalidArgument("resize scale is \(s); it must be a positive number")
     }
     guard channels > 0 else { return Tensor(channels: 0, height: height, width: width) }
+    // Checked before the taps, which hold four values per output row and column.
+    var output = try Tensor.checkedUninitialized(channels: channels, height: height, width: width, what: "resized output")
     let rows = ResizeTaps(output: height, input: self.height, scale: sy, options: options)
     let cols = ResizeTaps(output: width, input: self.width, scale: sx, options: options)
-    var output = Tensor.uninitialized(channels: channels, height: height, width: width)
     let (inH, inW) = (self.height, self.width)
     let nearest = options.mode == .nearest
     data.withUnsafeBufferPointer { src in

@@ -11,15 +11,25 @@ public struct Tensor: Equatable, Sendable {
   public var data: [Float]
 
   public init(channels: Int, height: Int, width: Int, repeating value: Float = 0) {
-    precondition(channels >= 0 && height >= 0 && width >= 0, "negative tensor dimension")
+    let count = Tensor.elementCount(channels, height, width)
     self.channels = channels
     self.height = height
     self.width = width
-    self.data = [Float](repeating: value, count: channels * height * width)
+    self.data = [Float](repeating: value, count: count)
+  }
+
+  /// `channels × height × width` through `CheckedSize`, for the initialisers that cannot throw: a negative or
+  /// overflowing size stops the program with the size named (even under `-Ounchecked`), never wraps around.
+  /// Callers that take sizes from parameters or files check them first (`checkedUninitialized`).
+  static func elementCount(_ channels: Int, _ height: Int, _ width: Int) -> Int {
+    guard let count = CheckedSize.product([channels, height, width]) else {
+      fatalError("tensor size \(channels) x \(height) x \(width) is negative or overflows")
+    }
+    return count
   }
 
   public init(channels: Int, height: Int, width: Int, data: [Float]) {
-    precondition(data.count == channels * height * width, "tensor data does not match its shape")
+    precondition(CheckedSize.product([channels, height, width]) == data.count, "tensor data does not match its shape")
     self.channels = channels
     self.height = height
     self.width = width
@@ -71,7 +81,7 @@ public struct Tensor: Equatable, Sendable {
   /// transparent huge pages: first touching a fresh 144 MB output in 4 KB pages cost about a third
   /// of a 3x3 filter's time on a 4000x3000 RGB image.
   public static func uninitialized(channels: Int, height: Int, width: Int) -> Tensor {
-    let count = channels * height * width
+    let count = elementCount(channels, height, width)
     let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
       #if os(Linux)
         let huge: UInt = 2 << 20
@@ -84,5 +94,14 @@ public struct Tensor: Equatable, Sendable {
       initialized = count
     }
     return Tensor(channels: channels, height: height, width: width, data: data)
+  }
+
+  /// `uninitialized`, after checking the size with `CheckedSize.count` (overflow, `limit` elements): the
+  /// allocation every output sized from parameters goes through. `what` names it in the error.
+  public static func checkedUninitialized(
+    channels: Int, height: Int, width: Int, limit: Int = CheckedSize.maxElements, what: String = "output"
+  ) throws -> Tensor {
+    _ = try CheckedSize.count([channels, height, width], limit: limit, what: what)
+    return uninitialized(channels: channels, height: height, width: width)
   }
 }

@@ -70,7 +70,7 @@ extension Pipeline {
         bank,
         LayerGeometry(
           stride: try f.int("stride") ?? 1, padding: padding, dilation: try f.int("dilation") ?? 1,
-          groups: try f.int("groups") ?? 1, floor: try f.bool("floor") ?? false))
+          groups: try f.int("groups") ?? 1, rounding: try rounding(&f, label, ceilAllowed: false)))
     case "conv-transpose":
       let bank = try loadBank(&f, base: base, kernelNamed: kernelNamed)
       let geometry = TransposedGeometry(
@@ -86,7 +86,7 @@ extension Pipeline {
       operation = .activation(try Activation(parsing: function))
     case "pool":
       if let spec = try f.string("spec") {
-        operation = .pool(try Pooling(parsing: spec, rounding: (try f.bool("floor") ?? false) ? .floor : .exact))
+        operation = .pool(try Pooling(parsing: spec, rounding: try rounding(&f, label, ceilAllowed: true)))
       } else {
         let kindName = try f.string("kind") ?? "max"
         guard let kind = PoolingKind(rawValue: kindName == "avg" ? "average" : kindName) else {
@@ -96,13 +96,13 @@ extension Pipeline {
         operation = .pool(
           Pooling(
             kind, kernel: size, stride: try f.int("stride"), padding: try f.int("padding") ?? 0,
-            rounding: (try f.bool("floor") ?? false) ? .floor : .exact))
+            rounding: try rounding(&f, label, ceilAllowed: true)))
       }
     case "global-avg-pool": operation = .globalAveragePool
     case "upsample":
       let methodName = try f.string("method") ?? "nearest"
       guard let method = ResizeMethod(rawValue: methodName) else {
-        throw PipelineError("\(label) \"method\" is \"\(methodName)\"; use nearest or bilinear")
+        throw PipelineError("\(label) \"method\" is \"\(methodName)\"; use nearest, nearest-exact or bilinear")
       }
       operation = .upsample(scale: try f.double("scale") ?? 2, method: method)
     case "flatten": operation = .flatten
@@ -113,7 +113,21 @@ extension Pipeline {
     let name = try f.string("name") ?? op
     let save = try f.bool("save") ?? true
     try f.finish()
-    return Stage(name: name, operation: operation, save: save)
+    let mapNames = op == "conv" ? object["filters"] as? [String] : nil
+    return Stage(name: name, operation: operation, save: save, mapNames: mapNames)
+  }
+
+  /// A stage's rounding where its stride does not fit: `"floor": true` (the default), `"strict": true` (refuse,
+  /// as the lecture) or, for pools, `"ceil": true` (PyTorch's `ceil_mode`); at most one of them true.
+  private static func rounding(_ f: inout Fields, _ label: String, ceilAllowed: Bool) throws -> SizeRounding {
+    let floor = try f.bool("floor") ?? false, strict = try f.bool("strict") ?? false, ceil = try f.bool("ceil") ?? false
+    if ceil && !ceilAllowed {
+      throw PipelineError("\(label) \"ceil\" is for pool stages (PyTorch's ceil_mode); a conv stage rounds down")
+    }
+    guard [floor, strict, ceil].filter({ $0 }).count <= 1 else {
+      throw PipelineError("\(label) sets more than one of \"floor\", \"strict\" and \"ceil\"; choose one")
+    }
+    return strict ? .exact : ceil ? .ceil : .floor
   }
 
   /// Weights from `.npy` files (`weights`, optional `bias` file or list), or a bank built from library filters.

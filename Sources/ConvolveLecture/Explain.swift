@@ -122,6 +122,11 @@ public func explainConvolution(
   let slid = o.correlate ? kernel : folded
   let (outH, outW, pad) = try o.outputGeometry(
     inputHeight: input.height, inputWidth: input.width, kernelHeight: kernel.height, kernelWidth: kernel.width)
+  // Every padded sample is written out: a worked example is small.
+  let paddedSize = (input.height + pad.top + pad.bottom, input.width + pad.left + pad.right)
+  try CheckedSize.checkPixels(
+    height: paddedSize.0, width: paddedSize.1, limit: explainLimit, what: "the padded input",
+    fix: "explain works small examples; use `convolve filter --input` for larger ones")
   let result = try convolve(input, with: kernel, options: o)
 
   var out: [String] = []
@@ -258,8 +263,15 @@ private func sidesText(_ before: Int, _ after: Int, _ unit: String, _ first: Str
 }
 
 private func sizeFormula(_ n: Int, _ before: Int, _ after: Int, _ d: Int, _ k: Int, _ s: Int, _ result: Int) -> String {
-  "(\(n) + \(before) + \(after) - \(d)(\(k)-1) - 1)/\(s) + 1 = \(result)"
+  let span = n + before + after - d * (k - 1) - 1
+  let text = "(\(n) + \(before) + \(after) - \(d)(\(k)-1) - 1)/\(s) + 1"
+  guard span % s != 0 else { return "\(text) = \(result)" }
+  let exact = String(format: "%.2f", Double(span) / Double(s) + 1)
+  return "\(text) = \(exact), rounded down: \(result) (the last \(span % s) padded samples are unused)"
 }
+
+/// The most padded samples `explainConvolution` writes out.
+let explainLimit = 1_000_000
 
 // MARK: One output of a CNN layer
 
@@ -276,8 +288,11 @@ public func explainLayerPosition(input: Tensor, bank: [Kernel], bias: Float, y: 
   guard bank.allSatisfy({ $0.height == k0.height && $0.width == k0.width }) else {
     return "error: the kernels differ in size; a filter is \(k0.height)x\(k0.width) in every channel"
   }
+  guard padding >= 0, padding <= 1 << 40 else {
+    return "error: padding \(padding) must be from 0 to \(1 << 40)"
+  }
   let outH = input.height + 2 * padding - k0.height + 1, outW = input.width + 2 * padding - k0.width + 1
-  guard padding >= 0, y >= 0, x >= 0, y < outH, x < outW else {
+  guard y >= 0, x >= 0, y < outH, x < outW else {
     return "error: position (\(y),\(x)) is outside the \(max(0, outH))x\(max(0, outW)) output"
       + " (input \(input.height)x\(input.width), kernel \(k0.height)x\(k0.width), padding \(padding))"
   }

@@ -2,33 +2,49 @@ import ConvolveCore
 import ConvolveFormats
 import Foundation
 
-/// How a stack of feature maps is written for people: a montage of every map normalised on its own (with a
-/// colormap and labels), optionally each map alone and the raw values as `.npy`.
+/// How the maps of a montage are stretched to the colour scale.
+public enum MapRange: String, CaseIterable, Sendable {
+  /// Every map from its own low to its own high value (printed under the tile): shows each map's pattern.
+  case each
+  /// One range over all the maps (printed on the legend): shows which maps respond more strongly.
+  case shared
+}
+
+/// How a stack of feature maps is written for people: a montage of every map (a title naming the stage, each
+/// tile labelled with its number, name and range, a colour bar with the values at its ends), optionally each
+/// map alone and the raw values as `.npy`.
 public struct FeatureMapWriter: Sendable {
   public var colormap: Colormap
+  /// The colormap of heat maps drawn over the photo (`--overlay`).
+  public var overlayColormap: Colormap
   /// Tiles per montage row; nil for about the square root of the map count.
   public var columns: Int?
-  /// Percentage clipped at each end before normalising a map (0 for plain min-max).
+  /// Percentage clipped at each end before normalising (0 for plain min-max).
   public var clipPercentile: Float
   /// Also write every map as its own image.
   public var eachMap: Bool
   /// Also write the raw Float32 values as `.npy`.
   public var saveNpy: Bool
-  /// Number the montage tiles.
+  /// Label the montage tiles (number, name, range).
   public var labels: Bool
+  public var range: MapRange
 
   public init(
-    colormap: Colormap = .gray, columns: Int? = nil, clipPercentile: Float = 1, eachMap: Bool = false,
-    saveNpy: Bool = false, labels: Bool = true
+    colormap: Colormap = .gray, overlayColormap: Colormap = .jet, columns: Int? = nil, clipPercentile: Float = 1,
+    eachMap: Bool = false, saveNpy: Bool = false, labels: Bool = true, range: MapRange = .each
   ) {
-    (self.colormap, self.columns, self.clipPercentile, self.eachMap, self.saveNpy, self.labels) =
-      (colormap, columns, clipPercentile, eachMap, saveNpy, labels)
+    (self.colormap, self.overlayColormap, self.columns, self.clipPercentile) = (colormap, overlayColormap, columns, clipPercentile)
+    (self.eachMap, self.saveNpy, self.labels, self.range) = (eachMap, saveNpy, labels, range)
   }
 
-  /// Writes `stem.png` (one image, or a montage of every map normalised on its own), plus the extras asked for.
-  /// Returns the paths written.
+  /// Writes `stem.png` (one image, or a montage of the maps with a title, labels and a colour bar), plus the
+  /// extras asked for. `title` names the stage or layer (default: `stem`), `names` the maps (one per channel,
+  /// e.g. the filters that made them). Returns the paths written.
   @discardableResult
-  public func write(_ t: Tensor, directory: String, stem: String, imageLike: Bool = false) throws -> [String] {
+  public func write(
+    _ t: Tensor, directory: String, stem: String, imageLike: Bool = false, title: String? = nil,
+    names: [String]? = nil
+  ) throws -> [String] {
     var written: [String] = []
     let base = (directory as NSString).appendingPathComponent(stem)
     if saveNpy || t.height == 1 && t.width == 1 {
@@ -40,20 +56,10 @@ public struct FeatureMapWriter: Sendable {
       try saveImage(ConvolveCore.map(t, .clip), path: base + ".png")
       return written + [base + ".png"]
     }
-    let normalized = ConvolveCore.map(
-      t, .normalize, perChannel: true, clipPercentile: clipPercentile > 0 ? clipPercentile : nil)
-    let tiles = try (0 ..< t.channels).map { c -> Tensor in
-      let plane = normalized.plane(c)
-      return colormap == .gray ? plane : try colormap.apply(plane)
-    }
-    if t.channels == 1 {
-      try saveImage(tiles[0], path: base + ".png")
-      return written + [base + ".png"]
-    }
-    let labels = !self.labels ? nil : (0 ..< t.channels).map(String.init)
-    try saveImage(montage(tiles, columns: columns, labels: labels), path: base + ".png")
+    let (tiles, ranges) = try colouredTiles(t)
+    try saveImage(try picture(tiles, ranges: ranges, title: title ?? stem, names: names, shape: t), path: base + ".png")
     written.append(base + ".png")
-    if eachMap {
+    if eachMap && t.channels > 1 {
       for (c, tile) in tiles.enumerated() {
         let path = base + String(format: "-map%02d.png", c)
         try saveImage(tile, path: path)
@@ -61,5 +67,46 @@ public struct FeatureMapWriter: Sendable {
       }
     }
     return written
+  }
+
+  /// Each map stretched by `range` and `clipPercentile` and coloured, with the value range it was stretched over.
+  func colouredTiles(_ t: Tensor) throws -> (tiles: [Tensor], ranges: [(low: Float, high: Float)]) {
+    let clip = clipPercentile > 0 ? clipPercentile : nil
+    var ranges = normalizationRanges(t, perChannel: range == .each, clipPercentile: clip)
+    if range == .shared { ranges = Array(repeating: ranges[0], count: t.channels) }
+    let normalized = ConvolveCore.map(t, .normalize, perChannel: range == .each, clipPercentile: clip)
+    let tiles = try (0 ..< t.channels).map { c -> Tensor in
+      let plane = normalized.plane(c)
+      return colormap == .gray ? plane : try colormap.apply(plane)
+    }
+    return (tiles, ranges)
+  }
+
+  /// Each tile's label: its number and name (`3 sobel-x`), and with `.each` a second line with the range it
+  /// was stretched over (`-1.31 to 1.24`); nil without labels.
+  func tileLabels(ranges: [(low: Float, high: Float)], names: [String]?) -> [String]? {
+    guard labels else { return nil }
+    return ranges.indices.map { k in
+      let name = names.flatMap { k < $0.count ? $0[k] : nil }.map { " \($0)" } ?? ""
+      let span = range == .each ? "\n\(legendNumber(ranges[k].low)) to \(legendNumber(ranges[k].high))" : ""
+      return "\(k)\(name)\(span)"
+    }
+  }
+
+  /// The montage with its title above (and the montage's 2-pixel gap) and its colour bar below.
+  func picture(
+    _ tiles: [Tensor], ranges: [(low: Float, high: Float)], title: String, names: [String]?, shape t: Tensor
+  ) throws -> Tensor {
+    let scale = MontageLayout.labelScale(tileHeight: t.height, tileWidth: t.width)
+    let grid = try montage(tiles, columns: columns, labels: tileLabels(ranges: ranges, names: names), labelScale: scale)
+    let maps = t.channels == 1 ? "1 map" : "\(t.channels) maps"
+    let how = t.channels == 1 ? "" : range == .each ? ", each over its own range" : ", one range"
+    let heading = textStrip(
+      "\(title): \(maps) \(t.height)x\(t.width)\(how)", width: grid.width, scale: scale, channels: grid.channels)
+    let (low, high) = range == .each && t.channels > 1
+      ? ("min", "max") : (legendNumber(ranges[0].low), legendNumber(ranges[0].high))
+    let bar = colorbar(width: grid.width, colormap: colormap, low: low, high: high, scale: scale)
+    let gap = Tensor(channels: 1, height: 2, width: grid.width, repeating: 1)
+    return stackedVertically([heading, gap, grid, bar])
   }
 }

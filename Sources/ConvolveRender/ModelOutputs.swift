@@ -103,7 +103,7 @@ public final class ModelRunner: @unchecked Sendable {
         } else if selected.contains(name) {
           let stem = String(format: "%03d-", event.index + 1) + safeFileName(event.node.name.isEmpty ? name : event.node.name)
             + (position > 0 ? "-\(position)" : "")
-          files += try self.writeMaps(value, stem: stem, directory: directory)
+          files += try self.writeMaps(value, stem: stem, directory: directory, title: event.node.name.isEmpty ? name : event.node.name)
         }
         if position == 0, page != nil, let shown = try? displayTensor(value) {
           page!.add(
@@ -141,12 +141,12 @@ public final class ModelRunner: @unchecked Sendable {
         if let photo {
           let over = join(directory, stem + "-overlay.png")
           let base = photo.channels >= 3 ? photo.firstChannels(3) : photo.firstChannels(1)
-          try saveImage(try overlay(heat, on: base, colormap: colormap == .gray ? .jet : colormap), path: over)
+          try saveImage(try overlay(heat, on: base, colormap: options.maps.overlayColormap), path: over)
           files.append(over)
         }
         log("\(name): \(shapeText(value.shape)), values \(formatValue(stats.min)) to \(formatValue(stats.max)) -> \(files.map(lastComponent).joined(separator: ", "))")
       } else {
-        files += try writeMaps(value, stem: stem, directory: directory)
+        files += try writeMaps(value, stem: stem, directory: directory, title: name)
         log("\(name): \(shapeText(value.shape)) -> \(files.map(lastComponent).joined(separator: ", "))")
       }
       return files
@@ -165,12 +165,12 @@ public final class ModelRunner: @unchecked Sendable {
     return files + [path]
   }
 
-  private func writeMaps(_ value: GraphTensor, stem: String, directory: String) throws -> [String] {
+  private func writeMaps(_ value: GraphTensor, stem: String, directory: String, title: String) throws -> [String] {
     var files: [String] = []
     if options.saveNpy { files.append(try writeNPY(value, stem: stem, directory: directory)) }
     var writer = options.maps
     writer.saveNpy = false
-    return files + (try writer.write(try displayTensor(value), directory: directory, stem: stem))
+    return files + (try writer.write(try displayTensor(value), directory: directory, stem: stem, title: title))
   }
 
   private func writeNPY(_ value: GraphTensor, stem: String, directory: String) throws -> String {

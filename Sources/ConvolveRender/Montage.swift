@@ -4,7 +4,7 @@ import ConvolveFormats
 
 /// Where a montage writes each tile's label.
 public enum LabelPlacement: String, CaseIterable, Sendable {
-  /// In a strip `MontageLayout.labelStripHeight` pixels high under each tile, which adds to every row's height.
+  /// In a strip under each tile (`MontageLayout.stripHeight`), which adds to every row's height.
   case below
   /// In a box at the tile's top-left corner, over the tile's own pixels.
   case over
@@ -15,10 +15,19 @@ public enum LabelPlacement: String, CaseIterable, Sendable {
 /// Tiles run left to right, then top to bottom, with `gap` pixels between neighbours and no outer border:
 /// `width = columns·tileWidth + (columns − 1)·gap` and
 /// `height = rows·(tileHeight + strip) + (rows − 1)·gap`, where `rows = ceil(count / columns)` and `strip` is
-/// `labelStripHeight` for labels below the tiles, else 0. Cells after the last tile hold the pad value.
+/// `labelScale·(6·labelLines + 1)` for labels below the tiles, else 0. Cells after the last tile hold the pad value.
 public struct MontageLayout: Equatable, Sendable {
-  /// Height of a label strip: one 5-pixel line of text with a pixel above and below.
+  /// Height of a label strip of one line at scale 1: one 5-pixel line of text with a pixel above and below.
   public static let labelStripHeight = 7
+
+  /// The font scale that suits a tile: each glyph pixel drawn as `s × s`, `s = max(1, min(h, w) / 128)`, so a
+  /// label stays about the same fraction of the tile (3 pixels per glyph row on a 512-pixel tile: 15 high).
+  public static func labelScale(tileHeight: Int, tileWidth: Int) -> Int {
+    Swift.max(1, Swift.min(tileHeight, tileWidth) / 128)
+  }
+
+  /// Height of a strip holding `lines` lines of text at `scale`.
+  public static func stripHeight(lines: Int, scale: Int) -> Int { scale * (6 * lines + 1) }
 
   public var count: Int
   public var tileHeight: Int
@@ -30,7 +39,10 @@ public struct MontageLayout: Equatable, Sendable {
 
   /// - Parameter columns: defaults to `ceil(sqrt(count))`; more than `count` are not used.
   /// - Throws: `ConvolveError.invalidArgument` for no tiles, fewer than one column or a negative gap.
-  public init(count: Int, tileHeight: Int, tileWidth: Int, columns: Int? = nil, gap: Int = 2, labelsBelow: Bool = false) throws {
+  public init(
+    count: Int, tileHeight: Int, tileWidth: Int, columns: Int? = nil, gap: Int = 2, labelsBelow: Bool = false,
+    labelLines: Int = 1, labelScale: Int = 1
+  ) throws {
     guard count > 0 else { throw ConvolveError.invalidArgument("a montage needs at least one tile") }
     if let columns, columns < 1 { throw ConvolveError.invalidArgument("montage columns must be at least 1, got \(columns)") }
     guard gap >= 0 else { throw ConvolveError.invalidArgument("montage gap must not be negative, got \(gap)") }
@@ -42,7 +54,7 @@ public struct MontageLayout: Equatable, Sendable {
     self.columns = min(columns ?? squareSide, count)
     self.rows = (count + self.columns - 1) / self.columns
     self.gap = gap
-    self.stripHeight = labelsBelow ? Self.labelStripHeight : 0
+    self.stripHeight = labelsBelow ? Self.stripHeight(lines: labelLines, scale: labelScale) : 0
   }
 
   public var width: Int { columns * tileWidth + (columns - 1) * gap }
@@ -58,16 +70,17 @@ public struct MontageLayout: Equatable, Sendable {
 /// - Parameters:
 ///   - padValue: fills gaps, empty cells and label backgrounds.
 ///   - labels: one per tile, e.g. `(0 ..< n).map(String.init)`, drawn in a 3×5 font (digits, letters
-///     in either case, `-.:_/=+()#`; anything else as `?`) in 0 or 1, whichever differs more from `padValue`.
-///     Text past the tile's right edge is cut.
+///     in either case, `-.:_/=+()#,`; anything else as `?`) in 0 or 1, whichever differs more from `padValue`;
+///     a label may hold several lines, split by `\n`. Text past the tile's right edge is cut.
+///   - labelScale: each glyph pixel drawn `s × s`; nil for `MontageLayout.labelScale(tileHeight:tileWidth:)`.
 /// - Throws: `ConvolveError.invalidArgument` for a bad layout or a label count other than the tile count.
 public func montage(
   _ maps: Tensor, columns: Int? = nil, gap: Int = 2, padValue: Float = 1, labels: [String]? = nil,
-  labelPlacement: LabelPlacement = .below
+  labelPlacement: LabelPlacement = .below, labelScale: Int? = nil
 ) throws -> Tensor {
   try montage(
     (0 ..< maps.channels).map { maps.plane($0) }, columns: columns, gap: gap, padValue: padValue, labels: labels,
-    labelPlacement: labelPlacement)
+    labelPlacement: labelPlacement, labelScale: labelScale)
 }
 
 /// `tiles` of one size, each one-channel grey or three-channel RGB in [0, 1], tiled as `MontageLayout` describes;
@@ -77,7 +90,7 @@ public func montage(
 ///   `ConvolveError.invalidArgument` as for the other form.
 public func montage(
   _ tiles: [Tensor], columns: Int? = nil, gap: Int = 2, padValue: Float = 1, labels: [String]? = nil,
-  labelPlacement: LabelPlacement = .below
+  labelPlacement: LabelPlacement = .below, labelScale: Int? = nil
 ) throws -> Tensor {
   let first = tiles.first ?? Tensor(channels: 1, height: 0, width: 0)
   for (k, tile) in tiles.enumerated() {
@@ -92,9 +105,13 @@ public func montage(
   if let labels, labels.count != tiles.count {
     throw ConvolveError.invalidArgument("\(labels.count) labels for \(tiles.count) montage tiles")
   }
+  let scale = labelScale ?? MontageLayout.labelScale(tileHeight: first.height, tileWidth: first.width)
+  guard scale >= 1 else { throw ConvolveError.invalidArgument("label scale must be at least 1, got \(scale)") }
+  let lines = (labels ?? []).map { $0.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+  let lineCount = lines.map(\.count).max() ?? 1
   let layout = try MontageLayout(
     count: tiles.count, tileHeight: first.height, tileWidth: first.width, columns: columns, gap: gap,
-    labelsBelow: labels != nil && labelPlacement == .below)
+    labelsBelow: labels != nil && labelPlacement == .below, labelLines: lineCount, labelScale: scale)
   let channels = tiles.contains { $0.channels == 3 } ? 3 : 1
   var out = Tensor(channels: channels, height: layout.height, width: layout.width, repeating: padValue)
   let ink: Float = padValue < 0.5 ? 1 : 0
@@ -111,13 +128,15 @@ public func montage(
           }
         }
       }
-      guard let label = labels?[k] else { continue }
-      var box = (y: y0, x: x0, height: MontageLayout.labelStripHeight, width: w)
+      guard labels != nil else { continue }
+      let text = lines[k]
+      var box = (y: y0, x: x0, height: MontageLayout.stripHeight(lines: text.count, scale: scale), width: w)
       if labelPlacement == .below {
         box.y += h
+        box.height = layout.stripHeight
       } else {
         box.height = min(box.height, h)
-        box.width = min(TinyFont.width(of: label) + 2, w)
+        box.width = min(scale * ((text.map(TinyFont.width(of:)).max() ?? 0) + 2), w)
         for c in 0 ..< channels {
           for y in box.y ..< box.y + box.height {
             let row = (c * layout.height + y) * layout.width
@@ -125,15 +144,18 @@ public func montage(
           }
         }
       }
-      TinyFont.draw(
-        label, into: dst, channels: channels, imageHeight: layout.height, imageWidth: layout.width,
-        clip: (box.y + 1, box.x + 1, box.y + box.height, box.x + box.width), value: ink)
+      for (i, line) in text.enumerated() {
+        TinyFont.draw(
+          line, into: dst, channels: channels, imageHeight: layout.height, imageWidth: layout.width,
+          clip: (box.y + scale * (1 + 6 * i), box.x + scale, box.y + box.height, box.x + box.width), value: ink,
+          scale: scale)
+      }
     }
   }
   return out
 }
 
-/// A 3×5 bitmap font, one glyph per 4-pixel advance.
+/// A 3×5 bitmap font, one glyph per 4-pixel advance (times the scale).
 enum TinyFont {
   static let glyphHeight = 5
   static let advance = 4
@@ -141,19 +163,23 @@ enum TinyFont {
   /// Width in pixels of `text` drawn with `draw`.
   static func width(of text: String) -> Int { max(text.count * advance - 1, 0) }
 
-  /// Sets the pixels of `text` with its top-left at `(clip.top, clip.left)` in every channel, leaving out
-  /// those at or beyond `clip.bottom` and `clip.right`.
+  /// Sets the pixels of `text` with its top-left at `(clip.top, clip.left)` in every channel, each glyph pixel
+  /// as a `scale × scale` square, leaving out those at or beyond `clip.bottom` and `clip.right`.
   static func draw(
     _ text: String, into image: UnsafeMutableBufferPointer<Float>, channels: Int, imageHeight: Int, imageWidth: Int,
-    clip: (top: Int, left: Int, bottom: Int, right: Int), value: Float
+    clip: (top: Int, left: Int, bottom: Int, right: Int), value: Float, scale: Int = 1
   ) {
     for (i, character) in text.enumerated() {
       let bits = character.lowercased().first.flatMap { glyphs[$0] } ?? glyphs["?"]!
       for gy in 0 ..< glyphHeight {
         for gx in 0 ..< 3 where bits & (1 << (14 - gy * 3 - gx)) != 0 {
-          let y = clip.top + gy, x = clip.left + i * advance + gx
-          guard y < clip.bottom && x < clip.right else { continue }
-          for c in 0 ..< channels { image[(c * imageHeight + y) * imageWidth + x] = value }
+          for dy in 0 ..< scale {
+            for dx in 0 ..< scale {
+              let y = clip.top + gy * scale + dy, x = clip.left + (i * advance + gx) * scale + dx
+              guard y >= 0 && x >= 0 && y < clip.bottom && x < clip.right else { continue }
+              for c in 0 ..< channels { image[(c * imageHeight + y) * imageWidth + x] = value }
+            }
+          }
         }
       }
     }
@@ -178,6 +204,7 @@ enum TinyFont {
       "_": "000 000 000 000 111", "/": "001 001 010 100 100", "=": "000 111 000 111 000",
       "+": "000 010 111 010 000", "(": "010 100 100 100 010", ")": "010 001 001 001 010",
       "#": "101 111 101 111 101", "?": "111 001 010 000 010", " ": "000 000 000 000 000",
+      ",": "000 000 000 010 100", "%": "101 001 010 100 101",
     ]
     return rows.mapValues { UInt16($0.filter { $0 != " " }, radix: 2)! }
   }()

@@ -3,8 +3,10 @@ import ConvolveCore
 import ConvolveFormats
 import Foundation
 
-/// Runs the stages on the photo, writing each saved stage's output; logs one line per stage and returns the
-/// files written. With `report`, also writes `00-input.png` and `report.html` (`RunReport`) into the folder.
+/// Runs the stages on the photo, writing each saved stage's output (montages titled with the stage's name, tiles
+/// named after their filters when known); logs one line per stage and returns the files written. With
+/// `report`, also writes `00-input.png` and `report.html` (`RunReport`) into the folder; with `overlay`, the mean
+/// of the last stage's maps over the photo in `maps.overlayColormap`.
 @discardableResult
 public func runStages(
   _ pipeline: Pipeline, image: Tensor, input: String, outputDirectory: String, maps: FeatureMapWriter,
@@ -27,6 +29,7 @@ public func runStages(
   let clock = ContinuousClock()
   var mark = clock.now
   let (prepared, note) = pipeline.prepared(image)
+  let mapNames = pipeline.mapNames
   if let note { log("note: \(note)") }
   try pipeline.run(prepared) { i, stage, output in
     let elapsed = mark.duration(to: clock.now)
@@ -38,7 +41,10 @@ public func runStages(
     }
     var files: [String] = []
     if stage.save {
-      files = try maps.write(output, directory: outputDirectory, stem: prefix(i, stage), imageLike: !featureStage)
+      let names = mapNames[i].flatMap { $0.count == output.channels ? $0 : nil }
+      files = try maps.write(
+        output, directory: outputDirectory, stem: prefix(i, stage), imageLike: !featureStage, title: prefix(i, stage),
+        names: names)
       written += files
       log("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
     }
@@ -58,7 +64,7 @@ public func runStages(
     let heat = ConvolveCore.map(mean, .normalize)
     let path = (outputDirectory as NSString).appendingPathComponent("\(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent)-overlay.png")
     let photo = image.channels >= 3 ? image.firstChannels(3) : image.firstChannels(1)
-    try saveImage(try ConvolveRender.overlay(heat, on: photo), path: path)
+    try saveImage(try ConvolveRender.overlay(heat, on: photo, colormap: maps.overlayColormap), path: path)
     log("overlay: \(path)")
     written.append(path)
   }

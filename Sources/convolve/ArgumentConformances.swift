@@ -45,7 +45,23 @@ extension Padding: ExpressibleByArgument {
   }
 }
 
+extension Padding {
+  /// `P`, `V,H` or `TOP,BOTTOM,LEFT,RIGHT`, the shortest that says it.
+  var argumentText: String {
+    if top == bottom && left == right { return top == left ? "\(top)" : "\(top),\(left)" }
+    return "\(top),\(bottom),\(left),\(right)"
+  }
+}
+
 extension LayerPadding: ExpressibleByArgument {
+  public var defaultValueDescription: String {
+    switch self {
+    case .same: return "same"
+    case .explicit(let padding): return padding.argumentText
+    }
+  }
+
+
   public init?(argument: String) {
     switch argument {
     case "same": self = .same
@@ -60,9 +76,16 @@ extension LayerPadding: ExpressibleByArgument {
 extension OutputMapping: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
 extension ResizeMethod: ExpressibleByArgument {}
+/// Shown as max, avg, min (as `--pool avg:2` and pipeline files spell it); "average" is accepted too.
 extension PoolingKind: ExpressibleByArgument {
   public init?(argument: String) { self.init(rawValue: argument == "avg" ? "average" : argument) }
+  public static var allValueStrings: [String] { allCases.map(\.argumentName) }
+  public var defaultValueDescription: String { argumentName }
+  var argumentName: String { self == .average ? "avg" : rawValue }
 }
+
+extension AlphaHandling: ExpressibleByArgument {}
+extension MapRange: ExpressibleByArgument {}
 
 extension ImageFormat: ExpressibleByArgument {
   public init?(argument: String) { self.init(name: argument) }

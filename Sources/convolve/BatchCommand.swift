@@ -39,21 +39,28 @@ struct BatchCommand: ParsableCommand {
 
       Examples:
         convolve batch photos/ blurred/ --filter gaussian --sigma 2 --recursive
-        convolve batch photos/ edges/ --filter sobel --format png --name "{stem}-{filter}{ext}" --jobs 4
-        convolve batch photos/ maps/ --pipeline Filters/pipelines/edges.json --colormap viridis
-        convolve batch photos/ text/ --model det.onnx --bgr --mean 0.5 --std 0.5 --jobs 2
-        convolve batch photos/ out/ --filter sobel --shard 2/8 --skip-existing --report report-2.json
+        convolve batch photos/ blurred/ --filter gaussian --sigma 2 --linear
+        convolve batch photos/ edges/ --filter sobel --format png \\
+            --name "{stem}-{filter}{ext}" --jobs 4
+        convolve batch photos/ maps/ --pipeline Filters/pipelines/edges.json \\
+            --colormap viridis
+        convolve batch photos/ text/ --model det.onnx --bgr --mean 0.5 --std 0.5
+        convolve batch photos/ out/ --filter sobel --shard 2/8 --skip-existing \\
+            --report report-2.json
       """)
 
   @Argument(help: "Folder with the input photos.") var inputDirectory: String
   @Argument(help: "Folder for the results (created if missing); the input folder's tree is mirrored in it.")
   var outputDirectory: String
 
-  @Option(help: "Run this pipeline file (JSON) on every photo instead of one filter.") var pipeline: String?
-  @Option(help: ArgumentHelp("Run this ONNX model on every photo instead of one filter.", valueName: "file")) var model: String?
+  @Option(help: ArgumentHelp("Run this pipeline file (JSON) on every photo instead of one filter (default: none).", valueName: "file"))
+  var pipeline: String?
+  @Option(help: ArgumentHelp("Run this ONNX model on every photo instead of one filter (default: none).", valueName: "file"))
+  var model: String?
 
   @OptionGroup(title: "Kernel") var kernel: KernelOptions
   @OptionGroup(title: "Geometry") var geometry: GeometryOptions
+  @OptionGroup(title: "Light and alpha") var photo: PhotoFilterFlags
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
   @OptionGroup(title: "Feature maps (with --pipeline)") var mapOptions: MapOutputOptions
@@ -61,7 +68,7 @@ struct BatchCommand: ParsableCommand {
   var overlay = false
   @Option(help: ModelInputOptions.sizeHelp) var modelSize: String?
   @OptionGroup(title: "Model input (with --model)") var preprocessing: ModelInputOptions
-  @Option(help: ArgumentHelp("With --model: also draw these tensors (as `model run --layers`).", valueName: "glob"))
+  @Option(help: ArgumentHelp("With --model: also draw these tensors, as `model run --layers` (default: none).", valueName: "glob"))
   var layers: [String] = []
   @Flag(help: "With --model: also write each photo's report.html.") var modelReport = false
 
@@ -71,25 +78,28 @@ struct BatchCommand: ParsableCommand {
     discussion: "Globs are matched case-insensitively by fnmatch; in a relative path * also matches '/'.",
     valueName: "glob"))
   var include: [String] = []
-  @Option(help: ArgumentHelp("Leave out files whose relative path or name matches this glob (repeatable).", valueName: "glob"))
+  @Option(help: ArgumentHelp("Leave out files whose relative path or name matches this glob (repeatable; default: none).", valueName: "glob"))
   var exclude: [String] = []
-  @Option(help: "Convert the outputs to png or jpg (default: keep each input's format).") var format: ImageFormat?
+  @Option(help: ArgumentHelp("Convert the outputs to png or jpg (default: keep each input's format).", valueName: "format"))
+  var format: ImageFormat?
   @Option(help: ArgumentHelp("Output file name; placeholders {stem}, {ext} (with the dot) and {filter}.", valueName: "template"))
   var name = "{stem}{ext}"
 
-  @Option(name: [.short, .long], help: "Files processed at once (default: the number of active processors).")
+  @Option(name: [.short, .long], help: ArgumentHelp("Files processed at once (default: the number of active processors).", valueName: "n"))
   var jobs: Int?
   @Flag(help: "Skip inputs whose output already exists (resume an interrupted or partly failed batch).")
   var skipExisting = false
   @Flag(help: "List what would be done (input -> output) and write nothing.") var dryRun = false
   @Flag(help: "Stop at the first failed file (the running ones finish).") var failFast = false
   @Flag(name: [.short, .long], help: "Print only errors and the summary.") var quiet = false
-  @Option(help: ArgumentHelp("Write a JSON report: every file's status, outputs, time and error, and the totals.", valueName: "file"))
+  @Option(help: ArgumentHelp("Write a JSON report: every file's status, outputs, time and error, and the totals (default: none).", valueName: "file"))
   var report: String?
 
-  @Option(help: ArgumentHelp("Process only shard I of N, counted from 1 (e.g. 2/8).", valueName: "I/N")) var shard: String?
-  @Option(help: ArgumentHelp("Process only shard i, counted from 0 (with --shard-count).", valueName: "i")) var shardIndex: Int?
-  @Option(help: ArgumentHelp("The number of shards, for --shard-index.", valueName: "n")) var shardCount: Int?
+  @Option(help: ArgumentHelp("Process only shard I of N, counted from 1, e.g. 2/8 (default: every file).", valueName: "I/N"))
+  var shard: String?
+  @Option(help: ArgumentHelp("Process only shard i, counted from 0, with --shard-count (default: every file).", valueName: "i"))
+  var shardIndex: Int?
+  @Option(help: ArgumentHelp("The number of shards, for --shard-index (default: 1).", valueName: "n")) var shardCount: Int?
 
   func validate() throws {
     let whole = [pipeline, model].compactMap { $0 }.count
@@ -99,7 +109,9 @@ struct BatchCommand: ParsableCommand {
     _ = try preprocessing.modelInput(size: modelSize, option: "--model-size")
     if model != nil, kernel.size != nil { throw ValidationError("--size is the box filter's size; with --model give --model-size HxW") }
     if let jobs, jobs < 1 { throw ValidationError("--jobs is \(jobs); use at least 1") }
-    if out.inPlace { throw ValidationError("batch never replaces an input file; --in-place is not accepted") }
+    if kernel.sourceCount == 0, photo.linear || photo.alpha != .premultiply {
+      throw ValidationError("--linear and --alpha apply to filters (--filter, --kernel, --kernel-file), not to --pipeline or --model")
+    }
     if name.contains("/") { throw ValidationError("--name \"\(name)\" is a file name; it must not contain '/'") }
     let unknown = name.replacingOccurrences(of: "{stem}", with: "").replacingOccurrences(of: "{ext}", with: "")
       .replacingOccurrences(of: "{filter}", with: "")
@@ -117,12 +129,7 @@ struct BatchCommand: ParsableCommand {
       work = try makeWork()
       plan = try layout().plan(workName: work.name, report: report)
     } catch let error as BatchUsageError {
-      writeStandardError("Error: \(error.message)\n")
-      throw ExitCode.validationFailure
-    } catch let error as ValidationError {
-      // A usage error found while planning: exit 64 like the parser, without its generic usage line.
-      writeStandardError("Error: \(error.message)\n")
-      throw ExitCode.validationFailure
+      throw ValidationError(error.message)
     }
     if kernel.showKernel, case .filter(let filter, _) = work { Swift.print(filter.describe()) }
     if dryRun {
@@ -140,8 +147,11 @@ struct BatchCommand: ParsableCommand {
       plan: plan, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: failFast,
       mode: quiet ? .quiet : standardErrorIsTerminal ? .bar : .lines, started: started)
     batch.report = report
-    batch.process { item in try self.process(item, work: work) }
-    if let code = batch.finish() { throw ExitCode(code) }
+    let notes = BatchNotes()
+    batch.process { item in try self.process(item, work: work, notes: notes) }
+    let code = batch.finish()
+    if let note = notes.summary(files: plan.items.count), !quiet { printNote(note) }
+    if let code { throw ExitCode(code) }
   }
 
   // MARK: Planning
@@ -164,19 +174,23 @@ struct BatchCommand: ParsableCommand {
   private func makeWork() throws -> Work {
     do {
       if let pipeline {
-        return .pipeline(try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:)))
+        let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+        return .pipeline(geometry.rounding == .strict ? chain.rounding(.floor, to: .exact) : chain)
       }
       if let model {
         let options = try runOptions(layers: layers, report: modelReport, labels: nil, top: 5, maps: mapOptions)
+        let graph = try ONNXModel.load(path: model)
         return .model(
-          try ModelRunner(graph: ONNXModel.load(path: model), options: options),
+          try fileContent(model) { try ModelRunner(graph: graph, options: options) },
           try preprocessing.modelInput(size: modelSize, option: "--model-size"))
       }
       return .filter(try kernel.resolve(), geometry.options(correlate: kernel.correlate, defaultBorder: .replicate))
     } catch let error as ValidationError {
       throw error
-    } catch {
-      throw ValidationError("\(error)")
+    } catch let error as ConvolveError {
+      // An unknown filter or a bad parameter is a usage error; a file that cannot be read stays a file error.
+      if case .file = error { throw error }
+      throw ValidationError(error.description)
     }
   }
 
@@ -210,15 +224,19 @@ struct BatchCommand: ParsableCommand {
   // MARK: One file
 
   /// Processes one photo, returning the files written.
-  private func process(_ item: BatchItem, work: Work) throws -> [String] {
+  private func process(_ item: BatchItem, work: Work, notes: BatchNotes) throws -> [String] {
     let image = try load.load(item.input)
+    let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
     switch work {
     case .filter(let filter, let options):
-      let (_, mapped) = try filter.applyToPhoto(image.tensor, options: options, outputRange: out.outputRange)
+      notes.add(item.input, try checkFilter(filter, options: options, height: h, width: w, maxPixels: load.maxPixels))
+      let (_, mapped) = try filter.applyToPhoto(
+        image.tensor, options: options, outputRange: out.outputRange, photoOptions: photo.options(for: image).options)
       try makeFolders(parentPath(item.output))
       try out.save(mapped, to: item.output, input: image)
       return [item.output]
     case .pipeline(let chain):
+      notes.add(item.input, try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels).first)
       try makeFolders(parentPath(item.output))
       return try AtomicFile.writeFolder(item.output) { folder in
         try runStages(
@@ -226,11 +244,36 @@ struct BatchCommand: ParsableCommand {
           prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name }, log: { _ in })
       }
     case .model(let runner, let preprocessing):
-      let (tensor, photo, _) = try modelInput(item.input, runner: runner, preprocessing: preprocessing, image: image)
+      let (tensor, photo, _) = try modelInput(
+        item.input, runner: runner, preprocessing: preprocessing, image: image, maxPixels: load.maxPixels)
       try makeFolders(parentPath(item.output))
       return try AtomicFile.writeFolder(item.output) { folder in
         try runner.run(input: tensor, photo: photo, inputName: lastComponent(item.input), directory: folder)
       }
     }
+  }
+}
+
+/// The notes on unused rows and columns of a batch's files, summed up in one line at the end.
+final class BatchNotes: @unchecked Sendable {
+  private let lock = NSLock()
+  private var first: (file: String, note: String)?
+  private var count = 0
+
+  func add(_ file: String, _ note: String?) {
+    guard let note else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    count += 1
+    if first == nil || file < first!.file { first = (file, note) }
+  }
+
+  /// `2 of 4 files ...: e.g. chelsea.jpg: ...`, or nil when no file had a note.
+  func summary(files: Int) -> String? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard let first else { return nil }
+    return "\(count) of \(files) file\(files == 1 ? "" : "s") had input rows or columns a stride leaves unused, e.g. "
+      + "\(lastComponent(first.file)): \(first.note)"
   }
 }

@@ -15,6 +15,10 @@ struct Convolve: ParsableCommand {
       Images load as planar Float32 tensors (channels x height x width) with values in [0, 1] for \
       every bit depth; results stay Float32 until an output step maps them to 8 or 16 bits.
       `filter` CONVOLVES (the kernel is flipped, as in the lecture); pass --correlate to slide it unflipped.
+
+      Exit status: 0 on success, 64 for a usage or value error (an unknown option, filter or command, a \
+      value out of range, a size or stride that does not fit), 1 for a file that cannot be read, decoded \
+      or written or whose content is wrong (with `batch`: any file failed), 130/143 for an interrupted batch.
       """,
     version: "0.1.0",
     subcommands: [
@@ -22,4 +26,127 @@ struct Convolve: ParsableCommand {
       PoolCommand.self, UpsampleCommand.self, ExplainCommand.self, ShapeCommand.self, BatchCommand.self,
     ]
   )
+
+  /// Parses and runs the command, with one error contract for all of them (`ErrorContract`).
+  static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if let (error, command) = ErrorContract.unknownSubcommand(in: arguments) {
+      ErrorContract.exitForUsage(error.message, command: command)
+    }
+    var command: ParsableCommand
+    do {
+      command = try parseAsRoot(arguments)
+    } catch {
+      exit(withError: error)
+    }
+    do {
+      try command.run()
+    } catch {
+      ErrorContract.exit(for: error, command: type(of: command))
+    }
+  }
+}
+
+/// How every command ends on an error:
+///
+/// - exit 64 (`EX_USAGE`) for a usage or value error, printed as `Error: <message>`, then the command's usage
+///   line and where to find its help: what the parser rejects, a `ValidationError`, and a
+///   `ConvolveError` other than `.file` from a library call made with the user's values (an unknown filter,
+///   `--activation gelu`, a stride that does not fit the photo, an output beyond the size limit);
+/// - exit 1 for a file error, one line naming the file: `ConvolveError.file` (anything else goes to the parser's
+///   own handling: help, `ExitCode`, other errors as exit 1). Loaders
+///   report what is wrong inside a file as `.file`, and commands run a file's content (weights, a pipeline,
+///   a model) through `fileContent(_:_:)`, so a value error found there names the file and exits 1.
+enum ErrorContract {
+  static let usageStatus: Int32 = 64
+
+  /// A `ValidationError`, or a `ConvolveError` of any kind but `.file` (a value out of range, sizes that do
+  /// not fit, a size beyond a limit).
+  static func isUsageError(_ error: Error) -> Bool {
+    switch error {
+    case is ValidationError: return true
+    case let error as ConvolveError:
+      if case .file = error { return false }
+      return true
+    default: return false
+    }
+  }
+
+  static func message(_ error: Error) -> String {
+    switch error {
+    case let e as ValidationError: return e.message
+    case let e as ConvolveError: return e.description
+    default: return "\(error)"
+    }
+  }
+
+  static func exit(for error: Error, command: ParsableCommand.Type) -> Never {
+    if isUsageError(error) { exitForUsage(message(error), command: command) }
+    guard let error = error as? ConvolveError else {
+      // The parser's own errors and requests (help, version, ExitCode): as it handles them.
+      Convolve.exit(withError: error)
+    }
+    writeStandardError("Error: \(error.description)\n")
+    Foundation.exit(1)
+  }
+
+  /// Prints the message, the command's usage line and a pointer to its help, and exits with 64.
+  static func exitForUsage(_ message: String, command: ParsableCommand.Type) -> Never {
+    let name = commandPath(command)
+    writeStandardError(
+      "Error: \(message)\n\(usage(command))\n  See '\(name) --help' for more information.\n")
+    Foundation.exit(usageStatus)
+  }
+
+  /// `Usage: convolve filter [<options>] ...` as the parser prints it.
+  static func usage(_ command: ParsableCommand.Type) -> String {
+    let text = command == Convolve.self ? Convolve.usageString() : Convolve.usageString(for: command)
+    return "Usage: " + text.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// `convolve model run` for `ModelRunCommand`.
+  static func commandPath(_ command: ParsableCommand.Type) -> String {
+    var names = ["convolve"]
+    func find(_ parent: ParsableCommand.Type, _ path: [String]) -> [String]? {
+      for sub in parent.configuration.subcommands {
+        let next = path + [sub._commandName]
+        if sub == command { return next }
+        if let found = find(sub, next) { return found }
+      }
+      return nil
+    }
+    if command != Convolve.self { names = find(Convolve.self, names) ?? names }
+    return names.joined(separator: " ")
+  }
+
+  /// A first word (or `model`'s second) that names no command: the error, with a suggestion when one is close.
+  static func unknownSubcommand(in arguments: [String]) -> (ValidationError, ParsableCommand.Type)? {
+    var parent: ParsableCommand.Type = Convolve.self
+    for word in arguments {
+      let subcommands = parent.configuration.subcommands
+      guard !subcommands.isEmpty, !word.hasPrefix("-") else { return nil }
+      let names = subcommands.map { $0._commandName }
+      if let index = names.firstIndex(of: word) {
+        parent = subcommands[index]
+        continue
+      }
+      if word == "help" { return nil }
+      let hint = closestName(to: word, in: names).map { "; did you mean '\($0)'?" } ?? ""
+      let list = names.joined(separator: ", ")
+      return (ValidationError("unknown command '\(word)'\(hint) (commands: \(list))"), parent)
+    }
+    return nil
+  }
+}
+
+/// Runs `body` on the content of the file at `path` (weights, a pipeline, a model): a value error it throws is
+/// about the file, so it becomes `ConvolveError.file` naming it (exit 1, not 64).
+func fileContent<T>(_ path: String, _ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let error as ConvolveError {
+    if case .file = error { throw error }
+    let (message, prefix) = (error.description, path + ": ")
+    throw ConvolveError.file(path: path, reason: message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : message)
+  }
 }

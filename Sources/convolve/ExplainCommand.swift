@@ -21,19 +21,20 @@ struct ExplainCommand: ParsableCommand {
 
       Examples (the lecture's):
         convolve explain --input "4,5,6;7,8,9" --kernel "1;1;1" --mode full
-        convolve explain --input "3,1;2,4" --kernel "1,5;2,3" --mode full --correlate --toeplitz
+        convolve explain --input "3,1;2,4" --kernel "1,5;2,3" --mode full \\
+            --correlate --toeplitz
         convolve explain --rgb-example
       """)
 
   // `.unconditional`: values starting with '-' ("-1,0,1") are taken as values, not options.
-  @Option(parsing: .unconditional, help: "Input matrix: \"4,5,6;7,8,9\", a .txt file or a .npy file; channels separated by '|'.")
+  @Option(parsing: .unconditional, help: ArgumentHelp("Input matrix: \"4,5,6;7,8,9\", a .txt file or a .npy file; channels separated by '|' (default: none; give --input and --kernel, or --rgb-example).", valueName: "matrix"))
   var input: String?
-  @Option(parsing: .unconditional, help: "Kernel matrix, same syntax; one per input channel for the layer view.")
+  @Option(parsing: .unconditional, help: ArgumentHelp("Kernel matrix, same syntax; one per input channel for the layer view (default: none).", valueName: "matrix"))
   var kernel: String?
-  @Option(help: "Bias added in the layer view.") var bias: Float = 0
-  @Option(help: "Output position Y,X explained in the layer view.") var at = Pair(0, 0)
-  @Option(help: "Zero padding on each side in the layer view.") var layerPadding = 1
-  @Option(help: "How many output positions to write out in full.") var positions = 12
+  @Option(help: ArgumentHelp("Bias added in the layer view.", valueName: "b")) var bias: Float = 0
+  @Option(help: ArgumentHelp("Output position Y,X explained in the layer view.", valueName: "y,x")) var at = Pair(0, 0)
+  @Option(help: ArgumentHelp("Zero padding on each side in the layer view.", valueName: "p")) var layerPadding = 1
+  @Option(help: ArgumentHelp("How many output positions to write out in full.", valueName: "n")) var positions = 12
   @Flag(help: "Also show the doubly block-Toeplitz matrix form (full mode, zero border).") var toeplitz = false
   @Flag(help: "Slide the kernel unflipped (correlation).") var correlate = false
   @Flag(help: "Explain the lecture's RGB example: 3x3x3 kernel with bias 1 giving -25.") var rgbExample = false

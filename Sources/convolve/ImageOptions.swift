@@ -18,7 +18,7 @@ struct ImageInputOptions: ParsableArguments {
   @Flag(help: "Keep JPEG pixels as stored instead of applying the EXIF orientation.")
   var noAutoOrient = false
 
-  @Option(help: "Refuse images with more pixels than this; checked from the header before decoding.")
+  @Option(help: ArgumentHelp("Refuse images with more pixels than this; checked from the header before decoding.", valueName: "n"))
   var maxPixels = 100_000_000
 
   func validate() throws {
@@ -36,19 +36,40 @@ struct ImageInputOptions: ParsableArguments {
   }
 }
 
+/// How `filter` and `batch` filter a photo's values: in which light, and what happens to alpha.
+struct PhotoFilterFlags: ParsableArguments {
+  @Flag(help: ArgumentHelp(
+    "Filter in linear light: decode sRGB before filtering and encode the result after (no dark fringes between bright and dark areas).",
+    discussion: "An embedded ICC profile's tone curve is used instead when it is sRGB-like (a pure power such as Adobe RGB's 2.2, or a parametric curve); other profiles are decoded as sRGB, with a note."))
+  var linear = false
+
+  @Option(
+    help: ArgumentHelp(
+      "How an alpha channel is treated: premultiply (colour times alpha, all channels filtered, divided back) or keep (colour filtered alone, alpha copied as it is).",
+      discussion: "premultiply keeps the colour under transparent pixels from bleeding into visible edges; filters whose weights sum to 0 (edge detectors) see the colour over black and keep the alpha.",
+      valueName: "rule"))
+  var alpha: AlphaHandling = .premultiply
+
+  /// The options for `image`, with a note when its profile's tone curve could not be used.
+  func options(for image: LoadedImage) -> (options: PhotoFilterOptions, note: String?) {
+    guard linear else { return (PhotoFilterOptions(alpha: alpha), nil) }
+    let (curve, note) = image.metadata.linearLightCurve
+    return (PhotoFilterOptions(linear: curve, alpha: alpha), note)
+  }
+}
+
 /// How a float result becomes an image file.
 struct ImageOutputOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "How float values become image values: clip (to [0,1]), abs (|v|, clipped), normalize (min-max), offset (v + 0.5).",
-      discussion: "Defaults to the filter's own choice: clip for low-pass filters, abs or normalize for high-pass ones.",
+      "How float values become image values: clip (to [0,1]), abs (|v|, clipped), normalize (min-max), offset (v + 0.5) (default: the filter's own choice: clip for low-pass filters, abs or normalize for high-pass ones; clip for pool and upsample).",
       valueName: "mapping"))
   var outputRange: OutputMapping?
 
   @Option(help: ArgumentHelp("PNG bit depth, 8 or 16 (default: 16 when the input is a 16-bit PNG, else 8).", valueName: "bits"))
   var depth: Int?
 
-  @Option(help: "JPEG quality, 1 to 100.")
+  @Option(help: ArgumentHelp("JPEG quality, 1 to 100.", valueName: "q"))
   var quality = 92
 
   @Option(
@@ -57,9 +78,6 @@ struct ImageOutputOptions: ParsableArguments {
       discussion: "The default is several times faster than level 6 and about as small on photographs; levels 6 to 9 can be smaller on screenshots and graphics.",
       valueName: "level"))
   var pngCompression: Int?
-
-  @Flag(help: "Allow the output file to replace the input file.")
-  var inPlace = false
 
   @Flag(help: "Write no ICC profile and no EXIF (by default a PNG or JPEG output keeps the input's, with the EXIF orientation set to 1 when the pixels were turned upright).")
   var strip = false
@@ -116,11 +134,15 @@ func checkStreamFormat(output: String?, format: ImageFormat?) throws {
   }
 }
 
+/// The help of `--in-place`, for the commands that write one file.
+let inPlaceHelp = ArgumentHelp("Allow the output file to replace the input file.")
+
 /// Checks an output path before any work is done: a known image extension, an existing folder, and not the
 /// input file unless `inPlace`.
 func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
   if output == standardStream { return }
-  _ = try ImageFormat(path: output)
+  // An output name the tool cannot write is a value error (exit 64), not a file that failed.
+  do { _ = try ImageFormat(path: output) } catch let error as ConvolveError { throw ValidationError(error.description) }
   let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
   var isFolder: ObjCBool = false
   guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
@@ -130,6 +152,32 @@ func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
   let b = URL(fileURLWithPath: output).resolvingSymlinksInPath().standardizedFileURL.path
   if a == b && !inPlace {
     throw ValidationError("the output \(output) is the input file; pass --in-place to replace it")
+  }
+}
+
+/// Writes an output folder whole or not at all: `body` fills a temporary folder beside it (`AtomicFile.writeFolder`),
+/// renamed into place when complete; on a failure the temporary folder and any parent folders made for it are
+/// removed. `body` gets the temporary path and a log that prints its lines with the final path in place of it.
+@discardableResult
+func writeOutputFolder(_ path: String, _ body: (_ temporary: String, _ log: @escaping (String) -> Void) throws -> [String])
+  throws -> [String]
+{
+  var folder = path
+  while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
+  var missing: [String] = []
+  var ancestor = parentPath(folder)
+  while !ancestor.isEmpty && !FileManager.default.fileExists(atPath: ancestor) {
+    missing.append(ancestor)
+    ancestor = parentPath(ancestor)
+  }
+  do {
+    try makeFolders(parentPath(folder))
+    return try AtomicFile.writeFolder(folder) { temporary in
+      try body(temporary) { line in print(line.replacingOccurrences(of: temporary, with: folder)) }
+    }
+  } catch {
+    for made in missing { rmdir(made) }
+    throw error
   }
 }
 

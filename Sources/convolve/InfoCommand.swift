@@ -28,7 +28,7 @@ struct InfoCommand: ParsableCommand {
         let orientation = info.orientation == 1 ? "" : ", EXIF orientation \(info.orientation)"
         print("\(path): \(info.format) \(info.width)x\(info.height), \(info.channels) channel\(info.channels == 1 ? "" : "s") (\(layout)), \(info.bitDepth)-bit\(orientation)")
       } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
         failed = true
       }
     }

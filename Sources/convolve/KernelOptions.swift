@@ -9,26 +9,30 @@ import Foundation
 
 /// Where the kernel comes from, and its orientation.
 struct KernelOptions: ParsableArguments {
-  @Option(name: [.short, .long], help: "A filter from the library (see `convolve filters`).", completion: filterNameCompletion)
+  @Option(
+    name: [.short, .long],
+    help: ArgumentHelp("A filter from the library, see `convolve filters` (default: none; give one of --filter, --kernel, --kernel-file).", valueName: "name"),
+    completion: filterNameCompletion)
   var filter: String?
   // `.unconditional`: the value is taken even when it starts with '-', as "-1,-1,-1;-1,8,-1;-1,-1,-1" does.
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "An inline kernel: rows separated by ';', values by ',' (fractions like 1/16), an ImageMagick kernel (\"3x3: ...\") or a kernel file.",
+      "An inline kernel: rows separated by ';', values by ',' (fractions like 1/16), an ImageMagick kernel (\"3x3: ...\") or a kernel file (default: none).",
       discussion: "Forms: \(kernelSyntaxSummary).", valueName: "kernel"),
     completion: .file(extensions: ["txt", "mat", "npy", "json"]))
   var kernel: String?
   @Option(
     help: ArgumentHelp(
-      "A kernel file: the library's JSON format, a libvips matrix (.mat), a .txt matrix or a 2-D .npy array.",
+      "A kernel file: the library's JSON format, a libvips matrix (.mat), a .txt matrix or a 2-D .npy array (default: none).",
       valueName: "file"),
     completion: .file(extensions: ["json", "mat", "txt", "npy"]))
   var kernelFile: String?
-  @Option(help: "Gaussian/unsharp standard deviation in pixels.") var sigma: Double?
-  @Option(help: "Gaussian radius in pixels (default ceil(3 sigma)).") var radius: Int?
-  @Option(help: "Unsharp amount.") var amount: Double?
-  @Option(help: "Box size.") var size: Int?
+  @Option(help: ArgumentHelp("Gaussian/unsharp standard deviation in pixels (default: the filter's, 1 for gaussian).", valueName: "sigma"))
+  var sigma: Double?
+  @Option(help: ArgumentHelp("Gaussian radius in pixels (default: ceil(3 sigma)).", valueName: "r")) var radius: Int?
+  @Option(help: ArgumentHelp("Unsharp amount (default: the filter's).", valueName: "amount")) var amount: Double?
+  @Option(help: ArgumentHelp("Box size (default: the filter's).", valueName: "n")) var size: Int?
   @Flag(help: "Divide the kernel by the sum of its weights (ignored when the sum is 0).") var normalize = false
   @Flag(help: "Correlate: slide the kernel as written instead of flipped.") var correlate = false
   @Flag(help: "Print the kernel that will be applied.") var showKernel = false
@@ -84,13 +88,15 @@ struct KernelOptions: ParsableArguments {
 
 /// Output mode, padding, border, stride, dilation.
 struct GeometryOptions: ParsableArguments {
-  @Option(help: "Which part of the full convolution to keep: full (every overlap), same (the input size), valid (full overlaps only).") var mode: ConvolutionMode = .same
+  @Option(help: "Which part of the full convolution to keep: full (every overlap), same (the input size), valid (full overlaps only).")
+  var mode: ConvolutionMode = .same
   @Option(help: ArgumentHelp("Border rule: zero, replicate, reflect, symmetric, wrap, or an OpenCV/SciPy/PyTorch alias (default: replicate for images, zero for matrices).", valueName: "border"))
   var border: Border?
-  @Option(help: "Explicit padding instead of the mode's: P, V,H or TOP,BOTTOM,LEFT,RIGHT.") var padding: Padding?
-  @Option(help: "Stride: N or Y,X.") var stride = Pair(1, 1)
-  @Option(help: "Dilation: N or Y,X.") var dilation = Pair(1, 1)
-  @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
+  @Option(help: ArgumentHelp("Explicit padding instead of the mode's: P, V,H or TOP,BOTTOM,LEFT,RIGHT (default: the mode's).", valueName: "padding"))
+  var padding: Padding?
+  @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "stride")) var stride = Pair(1, 1)
+  @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "dilation")) var dilation = Pair(1, 1)
+  @Flag var rounding: StrideRounding = .floor
 
   func validate() throws {
     if stride.y < 1 || stride.x < 1 { throw ValidationError("--stride is \(stride.y),\(stride.x); it must be at least 1") }
@@ -101,7 +107,7 @@ struct GeometryOptions: ParsableArguments {
 
   func options(correlate: Bool, defaultBorder: Border) -> ConvolutionOptions {
     var o = ConvolutionOptions(
-      mode: mode, padding: padding, border: border ?? defaultBorder, correlate: correlate, floor: floor)
+      mode: mode, padding: padding, border: border ?? defaultBorder, correlate: correlate, rounding: rounding.rounding)
     (o.strideY, o.strideX) = (stride.y, stride.x)
     (o.dilationY, o.dilationX) = (dilation.y, dilation.x)
     return o

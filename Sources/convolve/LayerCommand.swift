@@ -15,33 +15,39 @@ struct LayerCommand: ParsableCommand {
       Follows PyTorch: the layer computes CROSS-CORRELATION (the kernel is not flipped), weights are \
       [N][C/groups][kh][kw] and one bias per filter, and each of the N filters gives one feature map:
         out[n] = bias[n] + sum over c of correlate(in[c], weight[n][c])
-        size   = floor((H + 2p - d(k-1) - 1) / s) + 1   (a stride that does not fit is an error unless --floor)
+        size   = floor((H + 2p - d(k-1) - 1) / s) + 1   (--strict: refuse misfits)
       Library filters given with --filters are flipped first, so they respond as with `convolve filter`, \
       and see the mean of the input channels.
 
-      Writes OUTDIR/<name>-conv.png (a montage of every map, each normalised on its own), then \
-      <name>-act.png and <name>-pool.png for the optional activation and pooling stages.
+      Writes OUTDIR/<name>-conv.png (a montage of every map, titled, each tile labelled with its number, \
+      filter and value range, a colour bar below), then <name>-act.png and <name>-pool.png for the \
+      optional activation and pooling stages. The folder is written whole or not at all.
 
       Examples:
-        convolve layer photo.jpg out/ --weights Filters/layers/edges.npy --bias Filters/layers/edges-bias.npy \\
-            --padding same --activation relu --pool max:2 --colormap viridis
-        convolve layer photo.jpg out/ --filters sobel-x,sobel-y,laplacian4 --padding same --activation relu
+        convolve layer photo.jpg out/ --weights Filters/layers/edges.npy \\
+            --bias Filters/layers/edges-bias.npy --padding same \\
+            --activation relu --pool max:2 --colormap viridis
+        convolve layer photo.jpg out/ --filters sobel-x,sobel-y,laplacian4 \\
+            --padding same --activation relu
       """)
 
   @Argument(help: "Input image (PNG or JPEG).") var input: String
   @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
 
-  @Option(help: "Weights as .npy, shape [N][C/groups][kh][kw] (float32 or float64).") var weights: String?
-  @Option(help: "Bias as .npy, shape [N].") var bias: String?
-  @Option(help: "Comma-separated library filters to use as the N filters instead of --weights.") var filters: String?
-  @Option(help: "Stride: N or Y,X.") var stride = Pair(1, 1)
+  @Option(help: ArgumentHelp("Weights as .npy, shape [N][C/groups][kh][kw] (float32 or float64) (default: none; give --weights or --filters).", valueName: "file"))
+  var weights: String?
+  @Option(help: ArgumentHelp("Bias as .npy, shape [N] (default: no bias).", valueName: "file")) var bias: String?
+  @Option(help: ArgumentHelp("Comma-separated library filters to use as the N filters instead of --weights (default: none).", valueName: "names"))
+  var filters: String?
+  @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "stride")) var stride = Pair(1, 1)
   @Option(help: "Padding: same, valid, P, V,H or TOP,BOTTOM,LEFT,RIGHT (zeros).") var padding = LayerPadding.uniform(0)
-  @Option(help: "Dilation: N or Y,X.") var dilation = Pair(1, 1)
-  @Option(help: "Groups (C for depthwise).") var groups = 1
-  @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
-  @Option(help: "Activation after the convolution: relu, leaky-relu[:slope], sigmoid, tanh, elu[:alpha], maxout:k.")
+  @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "dilation")) var dilation = Pair(1, 1)
+  @Option(help: ArgumentHelp("Groups (C for depthwise).", valueName: "n")) var groups = 1
+  @Flag var rounding: PoolRounding = .floor
+  @Option(help: ArgumentHelp("Activation after the convolution: relu, leaky-relu[:slope], sigmoid, tanh, elu[:alpha], maxout:k (default: none).", valueName: "function"))
   var activation: String?
-  @Option(help: "Pooling after the activation: KIND:SIZE[:STRIDE], KIND max, avg or min (e.g. max:2).") var pool: String?
+  @Option(help: ArgumentHelp("Pooling after the activation: KIND:SIZE[:STRIDE], KIND max, avg or min, e.g. max:2 (default: none).", valueName: "spec"))
+  var pool: String?
   @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
 
   @OptionGroup(title: "Feature maps") var mapOptions: MapOutputOptions
@@ -55,24 +61,34 @@ struct LayerCommand: ParsableCommand {
   func run() throws {
     let image = try load.load(input)
     let bank: FilterBank
+    var names: [String]?
     if let weights {
-      bank = try FilterBank(weights: NPYArray.read(path: weights), bias: try bias.map { try NPYArray.read(path: $0) })
+      let array = try NPYArray.read(path: weights)
+      let biasArray = try bias.map { try NPYArray.read(path: $0) }
+      bank = try fileContent(weights) { try FilterBank(weights: array, bias: biasArray) }
     } else {
-      let names = (filters ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-      bank = try FilterBank(
-        libraryKernels: try names.map(libraryKernel(named:)), channels: image.tensor.channels)
+      let list = (filters ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+      bank = try FilterBank(libraryKernels: try list.map(libraryKernel(named:)), channels: image.tensor.channels)
+      names = list
     }
     let geometry = LayerGeometry(
-      stride: (stride.y, stride.x), padding: padding, dilation: (dilation.y, dilation.x), groups: groups, floor: floor)
-    var stages: [Pipeline.Stage] = [.init(name: "conv", operation: .conv(bank, geometry), save: true)]
+      stride: (stride.y, stride.x), padding: padding, dilation: (dilation.y, dilation.x), groups: groups,
+      rounding: rounding == .strict ? .exact : .floor)
+    var stages: [Pipeline.Stage] = [.init(name: "conv", operation: .conv(bank, geometry), save: true, mapNames: names)]
     if let activation { stages.append(.init(name: "act", operation: .activation(try Activation(parsing: activation)), save: true)) }
     if let pool {
       stages.append(
-        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: floor ? .floor : .exact)), save: true))
+        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: rounding.rounding)), save: true))
     }
-    try prepareDirectory(outputDirectory)
-    try runStages(
-      Pipeline(name: "layer", stages: stages), image: image.tensor, input: input, outputDirectory: outputDirectory,
-      maps: mapOptions.writer, overlay: overlay, prefix: { _, stage in "\(stem(of: input))-\(stage.name)" })
+    let chain = Pipeline(name: "layer", stages: stages)
+    let (h, w) = (image.tensor.height, image.tensor.width)
+    for note in try checkPipeline(chain, channels: image.tensor.channels, height: h, width: w, maxPixels: load.maxPixels) {
+      printNote(note)
+    }
+    try writeOutputFolder(outputDirectory) { folder, log in
+      try runStages(
+        Pipeline(name: "layer", stages: stages), image: image.tensor, input: input, outputDirectory: folder,
+        maps: mapOptions.writer, overlay: overlay, prefix: { _, stage in "\(stem(of: input))-\(stage.name)" }, log: log)
+    }
   }
 }

@@ -9,14 +9,17 @@ import Foundation
 
 /// How stacks of feature maps are written for viewing.
 struct MapOutputOptions: ParsableArguments {
-  @Option(help: "Colormap for feature maps: \(Colormap.allCases.map(\.rawValue).joined(separator: ", ")).")
-  var colormap: Colormap = .gray
+  @Option(help: ArgumentHelp("Colormap for feature maps and overlays (default: gray for maps, jet for overlays).", valueName: "name"))
+  var colormap: Colormap?
 
-  @Option(help: "Tiles per row in the montage (default: about the square root of the map count).")
+  @Option(help: ArgumentHelp("Tiles per row in the montage (default: about the square root of the map count).", valueName: "n"))
   var columns: Int?
 
-  @Option(help: "Clip this percentage of the darkest and brightest values before normalising each map (0 to 49; 0 for plain min-max).")
+  @Option(help: ArgumentHelp("Clip this percentage of the darkest and brightest values before normalising each map (0 to 49; 0 for plain min-max).", valueName: "p"))
   var clipPercentile: Float = 1
+
+  @Option(help: "Stretch each map over its own value range (printed under it), or all maps over one range (printed on the colour bar).")
+  var mapRange: MapRange = .each
 
   @Flag(help: "Also write every feature map as its own image.")
   var maps = false
@@ -24,7 +27,7 @@ struct MapOutputOptions: ParsableArguments {
   @Flag(help: "Also write raw Float32 values as .npy.")
   var saveNpy = false
 
-  @Flag(help: "Leave the map numbers off the montage tiles.")
+  @Flag(help: "Leave the numbers, names and ranges off the montage tiles.")
   var noLabels = false
 
   func validate() throws {
@@ -37,7 +40,7 @@ struct MapOutputOptions: ParsableArguments {
   /// The writer these options describe.
   var writer: FeatureMapWriter {
     FeatureMapWriter(
-      colormap: colormap, columns: columns, clipPercentile: clipPercentile, eachMap: maps, saveNpy: saveNpy,
-      labels: !noLabels)
+      colormap: colormap ?? .gray, overlayColormap: colormap ?? .jet, columns: columns, clipPercentile: clipPercentile,
+      eachMap: maps, saveNpy: saveNpy, labels: !noLabels, range: mapRange)
   }
 }

@@ -11,7 +11,8 @@ struct ModelCommand: ParsableCommand {
       Examples:
         convolve model info det.onnx --size 640x640
         convolve model run det.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5
-        convolve model run det.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5 --layers 'Conv' --report
+        convolve model run det.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5 \\
+            --layers 'Conv' --report
       """,
     subcommands: [ModelInfoCommand.self, ModelRunCommand.self]
   )

@@ -19,7 +19,8 @@ struct ModelInfoCommand: ParsableCommand {
       """)
 
   @Argument(help: "ONNX model file.") var model: String
-  @Option(help: ArgumentHelp("Input height and width to infer shapes for.", valueName: "HxW")) var size: String?
+  @Option(help: ArgumentHelp("Input height and width to infer shapes for (default: the model's declared size, else 640x640).", valueName: "HxW"))
+  var size: String?
 
   func run() throws {
     let graph = try ONNXModel.load(path: model)

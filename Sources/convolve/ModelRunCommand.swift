@@ -19,18 +19,20 @@ struct ModelRunCommand: ParsableCommand {
       one row per node (op, shape, time, value range) and the pictures.
 
       Example (PP-OCRv4 text detector, as RapidOCR feeds it):
-        convolve model run ch_PP-OCRv4_det_infer.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5 --report
+        convolve model run ch_PP-OCRv4_det_infer.onnx photo.jpg out/ \\
+            --bgr --mean 0.5 --std 0.5 --report
       """)
 
   @Argument(help: "ONNX model file.") var model: String
   @Argument(help: "Input photo (PNG or JPEG) or .npy tensor.") var input: String
   @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
 
-  @Option(help: ArgumentHelp("Also draw these tensors: node names, output names or op types (globs; repeatable or comma-separated; `all`).", valueName: "glob"))
+  @Option(help: ArgumentHelp("Also draw these tensors: node names, output names or op types (globs; repeatable or comma-separated; `all`) (default: none).", valueName: "glob"))
   var layers: [String] = []
   @Flag(help: "Also write report.html: every node's op, shape, time and value range, and the pictures.") var report = false
-  @Option(help: ArgumentHelp("Class names for vector outputs, one per line.", valueName: "file")) var labels: String?
-  @Option(help: "How many classes a vector output lists.") var top = 5
+  @Option(help: ArgumentHelp("Class names for vector outputs, one per line (default: class numbers only).", valueName: "file"))
+  var labels: String?
+  @Option(help: ArgumentHelp("How many classes a vector output lists.", valueName: "n")) var top = 5
 
   @Option(help: ModelInputOptions.sizeHelp) var size: String?
   @OptionGroup(title: "Model input") var preprocessing: ModelInputOptions
@@ -43,13 +45,18 @@ struct ModelRunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let runner = try ModelRunner(graph: ONNXModel.load(path: model), options: try runOptions(
-      layers: layers, report: report, labels: labels, top: top, maps: mapOptions))
-    let (tensor, photo, notes) = try modelInput(
-      input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load)
+    let options = try runOptions(layers: layers, report: report, labels: labels, top: top, maps: mapOptions)
+    let graph = try ONNXModel.load(path: model)
+    let runner = try fileContent(model) { try ModelRunner(graph: graph, options: options) }
+    let (tensor, photo, notes) = try fileContent(model) {
+      try modelInput(
+        input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load)
+    }
     notes.forEach { print("note: \($0)") }
     try prepareDirectory(outputDirectory)
-    try runner.run(input: tensor, photo: photo, inputName: lastComponent(input), directory: outputDirectory) { print($0) }
+    try fileContent(model) {
+      try runner.run(input: tensor, photo: photo, inputName: lastComponent(input), directory: outputDirectory) { print($0) }
+    }
   }
 }
 
@@ -87,16 +94,18 @@ func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, 
       throw ConvolveError.file(path: path, reason: "the model input must be NCHW or CHW; this array is \(array.shape)")
     }
   }
-  return try modelInput(path, runner: runner, preprocessing: preprocessing, image: try load.load(path))
+  return try modelInput(
+    path, runner: runner, preprocessing: preprocessing, image: try load.load(path), maxPixels: load.maxPixels)
 }
 
 /// The model's input from a loaded photo.
-func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, image: LoadedImage) throws
-  -> (GraphTensor, Tensor?, [String])
+func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, image: LoadedImage, maxPixels: Int)
+  throws -> (GraphTensor, Tensor?, [String])
 {
   let declared = try runner.input.shape
   let photo = image.tensor
   let (h, w) = preprocessing.modelSize(photoHeight: photo.height, photoWidth: photo.width, declared: declared)
+  try checkPixels("the model input", height: h, width: w, maxPixels: maxPixels, fix: "lower --size")
   let (tensor, notes) = try preprocessing.tensor(
     from: photo, channels: ModelInput.channels(declared: declared), height: h, width: w)
   return (tensor, photo, notes)

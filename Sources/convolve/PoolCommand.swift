@@ -10,10 +10,12 @@ import Foundation
 struct PoolCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pool",
-    abstract: "Max, average or min pooling of every channel of a photo.",
+    abstract: "Max, mean (avg) or min pooling of every channel of a photo.",
     discussion: """
-      Windows of SIZE x SIZE move by STRIDE (default SIZE): out = (n + 2p - size) / stride + 1; a stride that \
-      does not fit is an error unless --floor. Average pooling divides by the full window, padding included.
+      Windows of SIZE x SIZE move by STRIDE (default SIZE): out = floor((n + 2p - size) / stride) + 1, as \
+      PyTorch; a note names the rows and columns the stride leaves unused. --ceil rounds up instead (a last, \
+      partial window: PyTorch's ceil_mode), --strict refuses. Average pooling divides by the full window, \
+      padding included.
 
       Example:
         convolve pool photo.png small.png --kind max --size 2
@@ -21,25 +23,33 @@ struct PoolCommand: ParsableCommand {
 
   @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
   @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
-  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg.", valueName: "format"))
+  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
   var format: ImageFormat?
-  @Option(help: "max, avg or min.") var kind: PoolingKind = .max
-  @Option(help: "Window size: N or H,W.") var size = Pair(2, 2)
-  @Option(help: "Stride: N or Y,X (default: the window size).") var stride: Pair?
-  @Option(help: "Padding on each side.") var padding = 0
-  @Flag(help: "Drop input rows and columns a stride cannot reach instead of failing.") var floor = false
+  @Option(help: "What each window gives: its largest value, its mean or its smallest value.") var kind: PoolingKind = .max
+  @Option(help: ArgumentHelp("Window size: N or H,W.", valueName: "size")) var size = Pair(2, 2)
+  @Option(help: ArgumentHelp("Stride: N or Y,X (default: the window size).", valueName: "stride")) var stride: Pair?
+  @Option(help: ArgumentHelp("Padding on each side.", valueName: "p")) var padding = 0
+  @Flag var rounding: PoolRounding = .floor
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
+  @Flag(help: inPlaceHelp) var inPlace = false
 
   func validate() throws { try checkStreamFormat(output: output, format: format) }
 
   func run() throws {
-    try checkOutput(output, input: input, inPlace: out.inPlace)
+    try checkOutput(output, input: input, inPlace: inPlace)
     let image = try load.load(input)
     let stride = stride ?? size
     let pooling = Pooling(
       kind, kernelHeight: size.y, kernelWidth: size.x, strideY: stride.y, strideX: stride.x,
-      padding: Padding(padding), rounding: floor ? .floor : .exact)
+      padding: Padding(padding), rounding: rounding.rounding)
+    let (h, w) = (image.tensor.height, image.tensor.width)
+    let (outH, outW) = try pooling.outputSize(inputHeight: h, inputWidth: w)
+    try checkPixels("the output", height: outH, width: outW, maxPixels: load.maxPixels, fix: "")
+    let unused = try pooling.unusedSamples(inputHeight: h, inputWidth: w)
+    if let text = unusedSamplesDescription(rows: unused.rows, columns: unused.columns, height: h, width: w) {
+      printNote("\(text): the output is \(outH)x\(outW) (\(roundingHint(pools: true)))")
+    }
     let pooled = try pooling.apply(to: image.tensor)
     try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image, format: format)
   }

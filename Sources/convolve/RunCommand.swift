@@ -13,13 +13,17 @@ struct RunCommand: ParsableCommand {
     abstract: "Run a CNN pipeline file on a photo and write every stage's output.",
     discussion: """
       A pipeline is a JSON file listing stages (conv, conv-transpose, activation, pool, global-avg-pool, \
-      upsample, flatten); see Filters/pipelines/README.md. Each saved stage is written as \
+      upsample, flatten); see Filters/pipelines/README.md. Where a conv or pool stride does not reach the last \
+      rows or columns, sizes round down as PyTorch does and a note names them (--strict refuses instead). Each saved stage is written as \
       OUTDIR/<NN>-<stage>.png: a montage of its feature maps, or an image when no convolution has run yet; \
       flattened vectors are written as .npy. --report adds OUTDIR/report.html, one page (no script, images \
-      beside it) with the input and every stage: operation, shape, time, value range overall and per map, image.
+      beside it) with the input and every stage: operation, shape, time, value range overall and per map, image. \
+      The folder is written whole or not at all. A stage that cannot run on the photo is an error about \
+      the pipeline file (exit status 1).
 
       Example:
-        convolve run Filters/pipelines/edges.json SampleImages/astronaut.png out/edges --colormap viridis --report
+        convolve run Filters/pipelines/edges.json SampleImages/astronaut.png \\
+            out/edges --colormap viridis --report
       """)
 
   @Argument(help: "Pipeline file (JSON).") var pipeline: String
@@ -28,16 +32,26 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
   @Flag(help: "Also write OUTDIR/report.html: every stage's operation, shape, time, value range and image.")
   var report = false
+  @Flag var rounding: StrideRounding = .floor
 
   @OptionGroup(title: "Feature maps") var mapOptions: MapOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
 
   func run() throws {
-    let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+    var chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+    if rounding == .strict { chain = chain.rounding(.floor, to: .exact) }
     let image = try load.load(input)
-    try prepareDirectory(outputDirectory)
-    try runStages(
-      chain, image: image.tensor, input: input, outputDirectory: outputDirectory, maps: mapOptions.writer, overlay: overlay,
-      report: report, prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name })
+    let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
+    let notes = try fileContent(pipeline) {
+      try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels)
+    }
+    notes.forEach(printNote)
+    try writeOutputFolder(outputDirectory) { folder, log in
+      try fileContent(pipeline) {
+        try runStages(
+          chain, image: image.tensor, input: input, outputDirectory: folder, maps: mapOptions.writer, overlay: overlay,
+          report: report, prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name }, log: log)
+      }
+    }
   }
 }

@@ -10,30 +10,77 @@ import Foundation
 struct ShapeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "shape",
-    abstract: "Output sizes and parameter counts of a stack of layers.",
+    abstract: "Output sizes and parameter counts of a stack of layers, or of a pipeline file.",
+    usage: "convolve shape <input> [<stages> ...] [--pipeline <file>] [<options>]",
     discussion: """
-      Stages:
-        \(ShapeStage.grammar.joined(separator: "\n  "))
-      Each stage prints its formula with the numbers filled in, (N + 2P - F)/S + 1, its output HxWxC and \
-      (for conv) its parameter count. A stride that does not fit is an error that says which padding would \
-      fit, unless --floor.
+      Stages (the pipeline files' stages, in short):
+      \(zip(ShapeStage.grammar, ShapeStage.meanings).map { "  \($0)\n      \($1)" }.joined(separator: "\n"))
+      Each stage prints its formula with the numbers filled in, (N + 2P - F)/S + 1, its output shape and \
+      its parameter count, from the same geometry code the layers run. Where a stride does not fit (the \
+      lecture's 7x7 input, 3x3 filter, stride 3: 2.33) a note explains it and names the padding that would \
+      fit, and the size is rounded down as PyTorch does; --strict stops there instead, --ceil rounds pools up.
 
-      Examples (the lecture's):
-        convolve shape 32x32x3 conv:6:5
+      INPUT: \(ShapeInput.orderRule). Shapes are written in the input's order; --chw or --hwc decides \
+      for three numbers.
+
+      Examples:
+        convolve shape 32x32x3 conv:6:5                       (the lecture's)
         convolve shape 32x32x3 conv:10:5:s=1:p=2
         convolve shape 7x7x1 conv:1:3:s=3
+        convolve shape 3x227x227 conv:96:11:s=4 relu pool:max:3:s=2 \\
+            conv:256:5:p=2:g=2 fc:4096
+        convolve shape --pipeline Filters/pipelines/edges.json 480x640
       """)
 
-  @Argument(help: "Input size HxWxC (or HxW for one channel).") var input: String
+  @Argument(help: "Input size: HxWxC (the lecture's), CxHxW (PyTorch's), NxCxHxW or HxW.") var input: String
   @Argument(help: "Stages, in order.") var stages: [String] = []
-  @Flag(help: "Round sizes down where a stride does not fit, instead of stopping.") var floor = false
+  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file on an input of the given size instead (default: none).", valueName: "file"))
+  var pipeline: String?
+  @Flag var rounding: PoolRounding = .floor
+  @Flag(help: "Read three numbers as PyTorch's CxHxW.") var chw = false
+  @Flag(help: "Read three numbers as the lecture's HxWxC.") var hwc = false
+
+  func validate() throws {
+    if chw && hwc { throw ValidationError("give at most one of --chw and --hwc") }
+    if pipeline != nil && !stages.isEmpty {
+      throw ValidationError("with --pipeline the stages come from the file; give only the input size")
+    }
+  }
 
   func run() throws {
-    let parts = input.lowercased().split(separator: "x").map { Int($0) }
-    guard (2 ... 3).contains(parts.count), parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-      throw ValidationError("input size is '\(input)'; write HxWxC such as 32x32x3")
+    let order: ShapeOrder? = chw ? .chw : hwc ? .hwc : nil
+    let size: ShapeInput
+    do { size = try ShapeInput(parsing: input, order: order) } catch let error as ConvolveError {
+      throw ValidationError(error.description)
     }
-    let size = (height: parts[0]!, width: parts[1]!, channels: parts.count == 3 ? parts[2]! : 1)
-    print(try shapeReport(input: size, stages: stages, floor: floor))
+    if let pipeline { return try printPipeline(pipeline, size) }
+    print(try shapeReport(input: size, stages: stages, rounding: rounding.rounding))
+  }
+
+  /// The shape after every stage of a pipeline file, as `run` would give them.
+  private func printPipeline(_ path: String, _ size: ShapeInput) throws {
+    var chain = try Pipeline.load(path: path, kernelNamed: libraryKernel(named:))
+    if rounding == .strict { chain = chain.rounding(.floor, to: .exact) }
+    if rounding == .ceil { chain = chain.rounding(.floor, to: .ceil) }
+    // HxW alone is a photo: the channels the first layer expects.
+    let channels = input.lowercased().split(whereSeparator: { "x×, ".contains($0) }).count == 2
+      ? chain.inputChannels ?? 3 : chain.preparedChannels(size.channels)
+    let graph = try chain.graph(inputChannels: channels, height: size.height, width: size.width)
+    print("Input: \(size.text(size.height, size.width, channels))")
+    var total = 0
+    for (i, stage) in chain.stages.enumerated() {
+      let s = graph.stageShapes[i]
+      var parameters = 0
+      switch stage.operation {
+      case .conv(let bank, _), .transposedConv(let bank, _): parameters = bank.parameterCount
+      default: break
+      }
+      total += parameters
+      print("\(i + 1). \(stage.name): \(stage.operation.summary)")
+      print("   output: \(size.text(s[1], s[2], s[0]))" + (parameters > 0 ? ", parameters: \(parameters)" : ""))
+    }
+    for note in graph.notes { print("note: \(note) (\(roundingHint(pools: true)))") }
+    if let last = graph.stageShapes.last { print("Output: \(size.text(last[1], last[2], last[0]))") }
+    print("Total parameters: \(total)")
   }
 }

@@ -11,28 +11,40 @@ struct UpsampleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "upsample",
     abstract: "Enlarge a photo by a scale factor with nearest or bilinear interpolation.",
+    usage: "convolve upsample <input> <output> [--scale <F>] [<options>]",
     discussion: """
-      Pixel centres are aligned as in PyTorch's interpolate(align_corners=False). Transposed convolution \
-      is available as a pipeline stage (conv-transpose).
+      As PyTorch's interpolate(scale_factor=F): the output is floor(n F) pixels per side, and output \
+      pixel x reads the input at
+        nearest        floor(x / F)          PyTorch 'nearest'; ONNX Resize
+                                             asymmetric, nearest_mode floor
+        nearest-exact  floor((x + 0.5) / F)  PyTorch 'nearest-exact', OpenCV, Pillow;
+                                             ONNX half_pixel, round_prefer_ceil
+        bilinear       (x + 0.5) / F - 0.5   PyTorch 'bilinear', align_corners=False
+      Transposed convolution is available as a pipeline stage (conv-transpose).
 
-      Example:
+      Examples:
         convolve upsample small.png big.png --scale 2 --method bilinear
+        convolve upsample small.png big.png --scale 1.5 --method nearest-exact
       """)
 
   @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
   @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
-  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg.", valueName: "format"))
+  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
   var format: ImageFormat?
-  @Option(help: "Scale factor (e.g. 2 or 1.5).") var scale: Double = 2
-  @Option(help: "nearest or bilinear.") var method: ResizeMethod = .bilinear
+  @Option(help: ArgumentHelp("Scale factor (e.g. 2 or 1.5).", valueName: "F")) var scale: Double = 2
+  @Option(help: "Interpolation: nearest (PyTorch's, top-left aligned), nearest-exact (centre aligned) or bilinear.")
+  var method: ResizeMethod = .bilinear
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
+  @Flag(help: inPlaceHelp) var inPlace = false
 
   func validate() throws { try checkStreamFormat(output: output, format: format) }
 
   func run() throws {
-    try checkOutput(output, input: input, inPlace: out.inPlace)
+    try checkOutput(output, input: input, inPlace: inPlace)
     let image = try load.load(input)
+    let size = try upsampledSize(height: image.tensor.height, width: image.tensor.width, scaleY: scale, scaleX: scale)
+    try checkPixels("the output", height: size.height, width: size.width, maxPixels: load.maxPixels, fix: "lower --scale")
     let result = try ConvolveCNN.upsample(image.tensor, scale: scale, method: method)
     try out.save(ConvolveCore.map(result, out.outputRange ?? .clip), to: output, input: image, format: format)
   }

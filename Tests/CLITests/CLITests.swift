@@ -43,10 +43,10 @@ import Testing
     #expect(try loadImage(path: out).tensor == loadImage(path: astronaut).tensor)
   }
 
-  @Test func strideThatDoesNotFitIsRejectedWithTheComputedSize() throws {
+  @Test func strideThatDoesNotFitIsRejectedWithTheComputedSizeUnderStrict() throws {
     let dir = try temporaryDirectory()
     let out = dir.appendingPathComponent("x.png").path
-    let r = try runConvolve(["filter", camera, out, "--filter", "box3", "--mode", "valid", "--stride", "4"])
+    let r = try runConvolve(["filter", camera, out, "--filter", "box3", "--mode", "valid", "--stride", "4", "--strict"])
     #expect(r.status != 0)
     #expect(r.stderr.contains("stride 4 does not fit: (512 - 3) / 4 + 1 = 128.25"))
     #expect(!FileManager.default.fileExists(atPath: out))
@@ -87,9 +87,11 @@ import Testing
       "--activation", "relu", "--pool", "max:2", "--save-npy",
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    // Three 512x512 maps in 2 columns, 2 pixel gaps, a 7 pixel label strip under each row.
+    // Three 512x512 maps in 2 columns with 2 pixel gaps. Labels at 4 pixels per glyph pixel (512 / 128): a
+    // title line (4 · 7) and a 2 pixel gap above, two label lines under each row (name, range: 4 · 13), a
+    // colour bar below (4 · 7 + 2 · 4).
     let conv = try imageInfo(path: dir.appendingPathComponent("camera-conv.png").path)
-    #expect(conv.width == 2 * 512 + 2 && conv.height == 2 * (512 + 7) + 2)
+    #expect(conv.width == 2 * 512 + 2 && conv.height == 28 + 2 + 2 * (512 + 52) + 2 + 36)
     let pool = try imageInfo(path: dir.appendingPathComponent("camera-pool.png").path)
     #expect(pool.width == 2 * 256 + 2)
     let raw = try NPYArray.read(path: dir.appendingPathComponent("camera-pool.npy").path)
@@ -133,7 +135,13 @@ private func roughness(_ t: Tensor) -> Float {
     #expect(r.stdout.contains("output: 32x32x10") && r.stdout.contains("5*5*3*10 + 10 = 760"))
     let six = try runConvolve(["shape", "32x32x3", "conv:6:5"])
     #expect(six.stdout.contains("output: 28x28x6"))
-    let misfit = try runConvolve(["shape", "7x7x1", "conv:1:3:s=3"])
+    let misfit = try runConvolve(["shape", "7x7x1", "conv:1:3:s=3", "--strict"])
     #expect(misfit.status != 0 && misfit.stderr.contains("2.33") && misfit.stderr.contains("pad 1 on each side"))
+    // By default the lecture's explanation is a note and the size is rounded down, as PyTorch.
+    let floored = try runConvolve(["shape", "7x7x1", "conv:1:3:s=3"])
+    #expect(floored.status == 0, "\(floored.stderr)")
+    #expect(floored.stdout.contains("   note: 2.33 doesn't fit: cannot apply a 3x3 filter on a 7x7 input with stride 3; "
+      + "rounding down (as PyTorch) leaves the last row and column unused; pad 1 on each side"))
+    #expect(floored.stdout.contains("Output: 2x2x1"))
   }
 }

@@ -54,6 +54,23 @@ import Testing
     #expect(try loadImage(path: pooled).metadata.iccProfile == profile)
   }
 
+  @Test func batchKeepsTheProfileAndResetsTheOrientation() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("in"), output = dir.appendingPathComponent("out")
+    try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+    for path in [adobe, rotated] {
+      try FileManager.default.copyItem(atPath: path, toPath: input.appendingPathComponent(lastComponent(path)).path)
+    }
+    let r = try runConvolve(["batch", input.path, output.path, "--filter", "box3", "--quiet"])
+    #expect(r.status == 0, "\(r.stderr)")
+    for name in ["adobe-rgb.jpg", "rotated.jpg"] {
+      let written = try loadImage(path: output.appendingPathComponent(name).path, autoOrient: false)
+      #expect(written.metadata.iccProfile == profile && written.metadata.exifOrientation == 1, "\(name)")
+    }
+    #expect(try imageInfo(path: output.appendingPathComponent("rotated.jpg").path).width == 30)
+  }
+
   @Test func orientationIsResetAfterAutoOrientAndKeptWithout() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -39,7 +39,7 @@ import Testing
       let bank = try FilterBank(
         outChannels: m, inChannelsPerGroup: c / groups, kernelHeight: kh, kernelWidth: kw, weights: weights, bias: bias)
       let geometry = LayerGeometry(
-        stride: stride, padding: .explicit(pad), dilation: dilation, groups: groups, floor: true)
+        stride: stride, padding: .explicit(pad), dilation: dilation, groups: groups, rounding: .floor)
       let x = Tensor(channels: c, height: h, width: w, data: rng.floats(c * h * w, -2 ... 2))
       let stagePool: [ElementwiseStage] = [
         .activation(.relu), .hardSwish, .hardSigmoid(alpha: 0.2, beta: 0.5), .clip(-0.5, 0.75), .mul(1.5), .add(-0.25),

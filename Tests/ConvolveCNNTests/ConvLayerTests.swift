@@ -48,9 +48,10 @@ import ConvolveCore
     let three = try bank(1, 1, 3)
     #expect(try convolutionLayer(seven, three, LayerGeometry(stride: 1)).width == 5)
     #expect(try convolutionLayer(seven, three, LayerGeometry(stride: 2)).width == 3)
-    let message = thrownMessage { try convolutionLayer(seven, three, LayerGeometry(stride: 3)) }
+    let message = thrownMessage { try convolutionLayer(seven, three, LayerGeometry(stride: 3, rounding: .exact)) }
     #expect(message?.contains("2.33") == true, "\(message ?? "no error")")
-    #expect(try convolutionLayer(seven, three, LayerGeometry(stride: 3, floor: true)).width == 2)
+    #expect(try convolutionLayer(seven, three, LayerGeometry(stride: 3)).width == 2)
+    #expect(try LayerGeometry(stride: 3).unusedSamples(inputHeight: 7, inputWidth: 9, kernelHeight: 3, kernelWidth: 3) == (1, 0))
   }
 
   @Test func validationNamesTheValues() throws {
@@ -100,7 +101,7 @@ import ConvolveCore
         padding: trial % 7 == 0
           ? .same
           : .explicit(Padding(top: rng.int(0 ... 2), bottom: rng.int(0 ... 2), left: rng.int(0 ... 2), right: rng.int(0 ... 2))),
-        dilation: (rng.int(1 ... 2), rng.int(1 ... 2)), groups: groups, floor: true)
+        dilation: (rng.int(1 ... 2), rng.int(1 ... 2)), groups: groups, rounding: .floor)
       var g = geometry
       if g.padding == .same { (g.strideY, g.strideX) = (1, 1) }
       let (h, w) = (rng.int(7 ... 13), rng.int(7 ... 13))
@@ -147,7 +148,7 @@ import ConvolveCore
       let g = LayerGeometry(
         stride: (c.stride[0], c.stride[1]),
         padding: .explicit(Padding(top: p[0], bottom: p[1], left: p[2], right: p[3])),
-        dilation: (c.dilation[0], c.dilation[1]), groups: c.groups, floor: false)
+        dilation: (c.dilation[0], c.dilation[1]), groups: c.groups, rounding: .exact)
       let y = try convolutionLayer(c.input.tensor, bank, g)
       #expect([y.channels, y.height, y.width] == c.expected.shape, "case \(i)")
       #expect(maxRelativeDifference(y.data, c.expected.data) < 1e-4, "case \(i)")

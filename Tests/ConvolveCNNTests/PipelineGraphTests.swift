@@ -66,14 +66,14 @@ import Testing
       let x = Self.random(&r, 4, h, w)
       let tilted = LayerGeometry(
         stride: (2, 1), padding: .explicit(Padding(top: 2, bottom: 0, left: 1, right: 3)), dilation: (1, 2), groups: 2,
-        floor: true)
+        rounding: .floor)
       try Self.check(
         [
           .conv(try Self.bank(&r, 6, 4, 3, 3, bias: 6), LayerGeometry(padding: .same)),
           .activation(.relu),
           .conv(try Self.bank(&r, 4, 3, 3, 2), tilted),
           .activation(.leakyReLU(slope: 0.2)),
-          .conv(try Self.bank(&r, 8, 1, 3, 3, bias: 8), LayerGeometry(stride: 2, padding: .uniform(1), groups: 4, floor: true)),
+          .conv(try Self.bank(&r, 8, 1, 3, 3, bias: 8), LayerGeometry(stride: 2, padding: .uniform(1), groups: 4, rounding: .floor)),
           .activation(.sigmoid),
           .conv(try Self.bank(&r, 3, 8, 2, 2), LayerGeometry(padding: .same, dilation: 2)),
           .activation(.tanh),
@@ -107,7 +107,7 @@ import Testing
         ], Self.random(&r, 3, ph, pw), "pooling and resizing, round \(round)")
       try Self.check(
         [
-          .conv(try Self.bank(&r, 5, 4, 3, 3, bias: 5), LayerGeometry(stride: 2, floor: true)),
+          .conv(try Self.bank(&r, 5, 4, 3, 3, bias: 5), LayerGeometry(stride: 2, rounding: .floor)),
           .globalAveragePool,
           .flatten,
           .conv(try Self.bank(&r, 3, 5, 1, 1, bias: 3), LayerGeometry()),
@@ -164,14 +164,14 @@ import Testing
       }
     }
     let relu = Pipeline.Stage(name: "relu", operation: .activation(.relu))
-    let pool = try #require(message([relu, .init(name: "pool", operation: .pool(Pooling(.max, kernel: 2)))]))
+    let pool = try #require(message([relu, .init(name: "pool", operation: .pool(Pooling(.max, kernel: 2, rounding: .exact)))]))
     #expect(pool.hasPrefix("stage 2 'pool': stride 2 does not fit: (7 - 2) / 2 + 1 = 3.50 along the height"), "\(pool)")
     #expect(calls == 0)
     #expect(message([relu, .init(name: "pool", operation: .pool(Pooling(.max, kernel: 2, rounding: .floor)))]) == nil)
     #expect(calls == 2)
     calls = 0
     let bank = try FilterBank(outChannels: 1, inChannelsPerGroup: 3, kernelHeight: 3, kernelWidth: 3, weights: [Float](repeating: 1, count: 27))
-    let conv = try #require(message([.init(name: "c", operation: .conv(bank, LayerGeometry(stride: 3)))]))
+    let conv = try #require(message([.init(name: "c", operation: .conv(bank, LayerGeometry(stride: 3, rounding: .exact)))]))
     #expect(conv.hasPrefix("stage 1 'c': stride 3 does not fit: (7 - 3) / 3 + 1 = 2.33"), "\(conv)")
     let same = try #require(message([.init(name: "c", operation: .conv(bank, LayerGeometry(stride: 2, padding: .same)))]))
     #expect(same == "stage 1 'c': same padding needs stride 1; the stride is 2x2")

@@ -26,9 +26,12 @@ import ConvolveCore
 
   @Test func roundingRules() throws {
     let x = Tensor(channels: 1, height: 5, width: 5, data: (0 ..< 25).map(Float.init))
-    let message = thrownMessage { try Pooling(.max, kernel: 2).apply(to: x) }
+    let message = thrownMessage { try Pooling(.max, kernel: 2, rounding: .exact).apply(to: x) }
     #expect(message?.contains("2.50") == true, "\(message ?? "no error")")
     #expect(try Pooling(.max, kernel: 2, rounding: .floor).apply(to: x).rows() == [[6, 8], [16, 18]])
+    #expect(try Pooling(.max, kernel: 2).apply(to: x).rows() == [[6, 8], [16, 18]])  // floor is the default
+    #expect(try Pooling(.max, kernel: 2).unusedSamples(inputHeight: 5, inputWidth: 5) == (1, 1))
+    #expect(try Pooling(.max, kernel: 2, rounding: .ceil).unusedSamples(inputHeight: 5, inputWidth: 5) == (0, 0))
     // ceil_mode: the last window hangs over the edge and sees only the last row/column.
     #expect(try Pooling(.max, kernel: 2, rounding: .ceil).apply(to: x).rows() == [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
     // PyTorch: avg_pool2d(ceil_mode=True) divides the edge windows by the samples inside the input.

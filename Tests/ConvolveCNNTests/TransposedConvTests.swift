@@ -24,7 +24,7 @@ import ConvolveCore
             let g = TransposedGeometry(stride: s, padding: p, outputPadding: op)
             guard let out = try? g.outputSize(inputHeight: n, inputWidth: n, kernelHeight: 3, kernelWidth: 3).height
             else { continue }
-            #expect(try slidingOutputSize(input: out, kernel: 3, stride: s, padBefore: p, padAfter: p, floor: true) == n)
+            #expect(try slidingOutputSize(input: out, kernel: 3, stride: s, padBefore: p, padAfter: p, rounding: .floor) == n)
           }
         }
       }
@@ -48,7 +48,7 @@ import ConvolveCore
       let kh = rng.int(1 ... 4), kw = rng.int(1 ... 4)
       let s = rng.int(1 ... 3), p = rng.int(0 ... 1), d = rng.int(1 ... 2)
       let h = rng.int(6 ... 12), w = rng.int(6 ... 12)
-      let forward = LayerGeometry(stride: (s, s), padding: .uniform(p), dilation: (d, d), groups: groups, floor: true)
+      let forward = LayerGeometry(stride: (s, s), padding: .uniform(p), dilation: (d, d), groups: groups, rounding: .floor)
       let bank = try FilterBank(
         outChannels: n, inChannelsPerGroup: c / groups, kernelHeight: kh, kernelWidth: kw,
         weights: rng.floats(n * (c / groups) * kh * kw))
@@ -101,7 +101,7 @@ import ConvolveCore
       let reference = try convolutionLayer(
         zeroInserted, conv,
         LayerGeometry(stride: (1, 1), padding: .explicit(Padding(top: e, bottom: e + op, left: e, right: e + op)),
-          dilation: (d, d), groups: 1, floor: false))
+          dilation: (d, d), groups: 1, rounding: .exact))
       #expect([y.channels, y.height, y.width] == [reference.channels, reference.height, reference.width], "trial \(trial)")
       #expect(maxRelativeDifference(y.data, reference.data) < 1e-4, "trial \(trial)")
       checked += 1

@@ -32,6 +32,29 @@ import ConvolveCore
     }
   }
 
+  /// PyTorch's `nearest` reads `floor(x / F)`, `nearest-exact` `floor((x + 0.5) / F)` (the input pixel
+  /// holding the output pixel's centre), e.g. `interpolate(arange(6.), scale_factor=0.5, mode="nearest-exact")`
+  /// is [1, 3, 5]; the pipeline stage (an ONNX Resize, half_pixel with round_prefer_ceil) gives the same.
+  @Test func nearestExactReadsThePixelUnderTheCentre() throws {
+    let four = Tensor(rows: [[0, 1, 2, 3]]), six = Tensor(rows: [[0, 1, 2, 3, 4, 5]])
+    #expect(try upsample(four, scaleY: 1, scaleX: 1.5, method: .nearest).rows() == [[0, 0, 1, 2, 2, 3]])
+    #expect(try upsample(four, scaleY: 1, scaleX: 1.5, method: .nearestExact).rows() == [[0, 1, 1, 2, 3, 3]])
+    #expect(try upsample(six, scaleY: 1, scaleX: 0.5, method: .nearest).rows() == [[0, 2, 4]])
+    #expect(try upsample(six, scaleY: 1, scaleX: 0.5, method: .nearestExact).rows() == [[1, 3, 5]])
+    // Integer factors agree: each input sample repeated.
+    #expect(try upsample(four, scale: 2, method: .nearestExact) == upsample(four, scale: 2, method: .nearest))
+    #expect(ResizeMethod(rawValue: "nearest-exact") == .nearestExact)
+
+    var grid = Tensor(channels: 2, height: 5, width: 7)
+    for i in grid.data.indices { grid.data[i] = Float(i) }
+    for scale in [1.5, 0.6, 2.5] {
+      let pipeline = Pipeline(name: "up", stages: [.init(name: "up", operation: .upsample(scale: scale, method: .nearestExact))])
+      var staged: Tensor?
+      try pipeline.run(grid) { _, _, output in staged = output }
+      #expect(staged == (try upsample(grid, scale: scale, method: .nearestExact)), "scale \(scale)")
+    }
+  }
+
   @Test func rejectsEmptyResults() {
     let x = Tensor(rows: [[1, 2]])
     #expect(thrownMessage { try upsample(x, scale: 0.4, method: .nearest) }?.contains("0x0") == true)

@@ -44,7 +44,7 @@ import Testing
       let (kh, kw) = (rng.int(1 ... 5), rng.int(1 ... 5))
       var o = ConvolutionOptions(
         mode: ConvolutionMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
-        correlate: rng.int(0 ... 1) == 1, floor: true)
+        correlate: rng.int(0 ... 1) == 1, rounding: .floor)
       (o.strideY, o.strideX) = (rng.int(1 ... 3), rng.int(1 ... 3))
       (o.dilationY, o.dilationX) = (rng.int(1 ... 2), rng.int(1 ... 2))
       if trial % 5 == 0 {
@@ -109,7 +109,7 @@ import Testing
       let (h, w) = (rng.int(1 ... 12), rng.int(1 ... 12))
       var o = ConvolutionOptions(
         mode: ConvolutionMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
-        stride: rng.int(1 ... 2), dilation: rng.int(1 ... 2), correlate: rng.int(0 ... 1) == 1, floor: true)
+        stride: rng.int(1 ... 2), dilation: rng.int(1 ... 2), correlate: rng.int(0 ... 1) == 1, rounding: .floor)
       o.strideX = rng.int(1 ... 3)
       let x = Tensor(channels: 2, height: h, width: w, data: rng.floats(2 * h * w))
       guard let expected = try? naiveConvolve(x, k, o) else { continue }

@@ -12,7 +12,7 @@ import Testing
   func randomOptions(_ rng: inout SplitMix64, maxStride: Int = 3) -> ConvolutionOptions {
     var o = ConvolutionOptions(
       mode: ConvolutionMode.allCases[rng.int(0 ... 2)], border: Border.allCases[rng.int(0 ... 4)],
-      correlate: rng.int(0 ... 1) == 1, floor: true)
+      correlate: rng.int(0 ... 1) == 1, rounding: .floor)
     (o.strideY, o.strideX) = (rng.int(1 ... maxStride), rng.int(1 ... maxStride))
     (o.dilationY, o.dilationX) = (rng.int(1 ... 2), rng.int(1 ... 2))
     if rng.int(0 ... 4) == 0 {
@@ -126,7 +126,7 @@ import Testing
           for mode in [ConvolutionMode.same, .full] {
             let x = Tensor(channels: 2, height: h, width: w, data: rng.floats(2 * h * w))
             let k = Kernel(height: kh, width: kw, weights: rng.floats(kh * kw))
-            let o = ConvolutionOptions(mode: mode, border: border, stride: stride, floor: true)
+            let o = ConvolutionOptions(mode: mode, border: border, stride: stride, rounding: .floor)
             try check(x, k, o, path, "\(path) \(border) stride \(stride) \(mode)")
           }
         }
@@ -144,7 +144,7 @@ import Testing
     for border in Border.allCases {
       try check(x, k15, ConvolutionOptions(mode: .same, border: border), .fft, "15x15 \(border)")
     }
-    var o = ConvolutionOptions(mode: .valid, stride: 2, dilation: 2, floor: true)
+    var o = ConvolutionOptions(mode: .valid, stride: 2, dilation: 2, rounding: .floor)
     o.strideX = 3
     try check(x, Kernel(height: 17, width: 13, weights: rng.floats(17 * 13)), o, .fft, "dilated, strided")
     try check(x, k15, ConvolutionOptions(border: .reflect), .direct, "15x15 direct")

@@ -252,6 +252,34 @@ import ConvolveCNN
     #expect(try #require(s.loadError(path: path)).contains("it must be true or false"))
   }
 
+  /// Strides round down by default (with notes naming what is unused); "strict" refuses, "ceil" (pools) rounds up.
+  @Test func roundingKeysFloorStrictAndCeil() throws {
+    let s = try Scratch()
+    let path = s.directory.appendingPathComponent("r.json").path
+    func load(_ pool: String) throws -> Pipeline {
+      _ = FileManager.default.createFile(
+        atPath: path, contents: Data(#"{"stages": [{"op": "pool", "kind": "max", "size": 2\#(pool)}]}"#.utf8))
+      return try Pipeline.load(path: path, kernelNamed: ExamplePipelines.kernelNamed)
+    }
+    let x = Tensor(channels: 1, height: 7, width: 6)
+    let floor = try load("").graph(inputChannels: 1, height: 7, width: 6)
+    #expect(floor.stageShapes == [[1, 3, 3]])
+    #expect(floor.notes == ["stage 1 'pool': the last row (of 7) is unused"])
+    #expect(try load(#", "floor": true"#).graph(inputChannels: 1, height: 7, width: 6).stageShapes == [[1, 3, 3]])
+    #expect(try load(#", "ceil": true"#).graph(inputChannels: 1, height: 7, width: 6).stageShapes == [[1, 4, 3]])
+    #expect(try load(#", "ceil": true"#).graph(inputChannels: 1, height: 7, width: 6).notes.isEmpty)
+    let strict = try load(#", "strict": true"#)
+    #expect(thrownMessage { try strict.run(x) { _, _, _ in } }?.hasPrefix("stage 1 'pool': stride 2 does not fit: (7 - 2) / 2 + 1 = 3.50 along the height") == true)
+    // run --strict: the default floor becomes exact.
+    #expect(throws: ConvolveError.self) { try load("").rounding(.floor, to: .exact).run(x) { _, _, _ in } }
+    _ = FileManager.default.createFile(
+      atPath: path, contents: Data(#"{"stages": [{"op": "pool", "size": 2, "ceil": true, "strict": true}]}"#.utf8))
+    #expect(try #require(s.loadError(path: path)).contains("sets more than one of \"floor\", \"strict\" and \"ceil\""))
+    _ = FileManager.default.createFile(
+      atPath: path, contents: Data(#"{"stages": [{"op": "conv", "filters": ["sobel-x"], "ceil": true}]}"#.utf8))
+    #expect(try #require(s.loadError(path: path)).contains("\"ceil\" is for pool stages"))
+  }
+
   @Test func grayAndRGBAPhotosAreAdaptedToTheFirstLayer() throws {
     let bank = try FilterBank(outChannels: 1, inChannelsPerGroup: 3, kernelHeight: 1, kernelWidth: 1, weights: [1, 10, 100])
     let pipeline = Pipeline(name: "p", stages: [.init(name: "c", operation: .conv(bank, LayerGeometry()))])

@@ -174,12 +174,26 @@ private let lectureRGB: (input: Tensor, bank: [Kernel]) = (
     }
   }
 
-  @Test func explainRejectsAStrideThatDoesNotFit() throws {
+  @Test func explainRejectsAStrideThatDoesNotFitUnderExactRounding() throws {
     let x = Tensor(channels: 1, height: 7, width: 7, repeating: 1), h = try Kernel(rows: [[1, 1, 1]])
     let error = #expect(throws: ConvolveError.self) {
-      try explainConvolution(input: x, kernel: h, options: .init(mode: .valid, stride: 3))
+      try explainConvolution(input: x, kernel: h, options: .init(mode: .valid, stride: 3, rounding: .exact))
     }
     #expect(error?.description.contains("2.33") == true)
+    // By default it rounds down and says so in the formula.
+    let text = try explainConvolution(input: x, kernel: h, options: .init(mode: .valid, stride: 3))
+    #expect(text.contains("  rows:    (7 + 0 + 0 - 1(1-1) - 1)/3 + 1 = 3"), "\(text)")
+    #expect(text.contains("  columns: (7 + 0 + 0 - 1(3-1) - 1)/3 + 1 = 2.33, rounded down: 2 (the last 1 padded samples are unused)"), "\(text)")
+  }
+
+  @Test func explainRefusesAPaddedInputTooLargeToWriteOut() throws {
+    let x = Tensor(channels: 1, height: 2, width: 2, repeating: 1), h = try Kernel(rows: [[1]])
+    let message = thrownMessage {
+      try explainConvolution(input: x, kernel: h, options: .init(mode: .valid, padding: Padding(100_000)))
+    }
+    #expect(message == "the padded input would be 200002x200002 (40000800004 pixels), more than the limit of 1000000; "
+      + "explain works small examples; use `convolve filter --input` for larger ones")
+    #expect(explainLayerPosition(input: x, bank: [h], bias: 0, y: 0, x: 0, padding: .max).hasPrefix("error: padding"))
   }
 
   // MARK: The lecture's RGB layer

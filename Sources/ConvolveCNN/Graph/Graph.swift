@@ -177,6 +177,7 @@ public struct Graph: Sendable {
     switch e {
     case .invalidArgument(let m): return .invalidArgument(prefix + m)
     case .shapeMismatch(let m): return .shapeMismatch(prefix + m)
+    case .tooLarge(let m): return .tooLarge(prefix + m)
     case .file(let path, let reason):
       return .file(path: path, reason: (node.map { "node \($0.label): " } ?? "") + reason)
     }

@@ -14,7 +14,7 @@ public enum ElementType: String, Equatable, Sendable, CustomStringConvertible {
 public struct GraphLimits: Equatable, Sendable {
   public var maxElements: Int
 
-  public init(maxElements: Int = 1 << 31) { self.maxElements = maxElements }
+  public init(maxElements: Int = CheckedSize.maxElements) { self.maxElements = maxElements }
 
   public static let `default` = GraphLimits()
 }
@@ -30,12 +30,12 @@ public func elementCount(_ shape: [Int], limit: Int = GraphLimits.default.maxEle
   for d in shape {
     guard d >= 0 else { throw ConvolveError.invalidArgument("\(what()) shape \(shape) has a negative dimension") }
     let (p, overflow) = bound.multipliedReportingOverflow(by: max(d, 1))
-    guard !overflow else { throw ConvolveError.invalidArgument("\(what()) shape \(shape) is too large (the element count overflows)") }
+    guard !overflow else { throw ConvolveError.tooLarge("\(what()) shape \(shape) is too large (the element count overflows)") }
     bound = p
     count *= d
   }
   guard bound <= limit else {
-    throw ConvolveError.invalidArgument("\(what()) shape \(shape) has \(bound) elements, more than the limit of \(limit)")
+    throw ConvolveError.tooLarge("\(what()) shape \(shape) has \(bound) elements, more than the limit of \(limit)")
   }
   return count
 }

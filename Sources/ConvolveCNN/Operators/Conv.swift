@@ -57,7 +57,7 @@ struct ConvOperator: GraphOperator {
     let (left, right) = autoPad.pads(input: width, kernel: kw, stride: sx, dilation: dx, explicit: (explicit.left, explicit.right))
     let layer = LayerGeometry(
       stride: (sy, sx), padding: .explicit(Padding(top: top, bottom: bottom, left: left, right: right)),
-      dilation: (dy, dx), groups: group, floor: true)
+      dilation: (dy, dx), groups: group, rounding: .floor)
     let out = try layer.outputSize(inputHeight: h, inputWidth: width, kernelHeight: kh, kernelWidth: kw)
     return Geometry(bank: (m, cg, kh, kw), layer: layer, out: (out.height, out.width))
   }

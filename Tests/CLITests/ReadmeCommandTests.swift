@@ -1,0 +1,195 @@
+import ConvolveCore
+import ConvolveFormats
+import ConvolveTestSupport
+import Foundation
+import Testing
+
+/// One `convolve …` command from a ```sh block of README.md, continuation lines joined, as written.
+struct ReadmeCommand: Sendable, CustomTestStringConvertible {
+  /// What a command needs beyond a fresh checkout.
+  enum Needs: Sendable { case nothing, models, gnuParallel }
+
+  let line: Int
+  let text: String
+
+  var testDescription: String { "README.md:\(line): \(text)" }
+
+  var needs: Needs {
+    if text.hasPrefix("parallel ") { return .gnuParallel }
+    return text.contains(".onnx") ? .models : .nothing
+  }
+
+  /// Whether the command reads a photo: it runs once per sample photo, else once.
+  var usesPhoto: Bool {
+    ReadmeSubstitutions.photoPlaceholders.contains { text.contains($0) } || text.contains("photos/")
+      || text.contains("/scratch/in") || text.hasPrefix("parallel ")
+  }
+}
+
+/// The README's placeholder file names and what each becomes in the temporary folder the commands run in.
+/// A command that names a file not in this table fails: add the file here when the README gains one.
+enum ReadmeSubstitutions {
+  /// Replaced by the sample photo's path.
+  static let photoPlaceholders = ["photo.jpg", "photo.png", "line.png"]
+  /// Made from the sample photo in the temporary folder before each command: `small.png` (the photo as
+  /// PNG), `scan16.png` (the photo as 16-bit PNG), `my-kernel.json` (a copy of `Filters/emboss.json`),
+  /// `photos/` and `in/` (folders holding the photo).
+  static let madeFiles = ["small.png", "scan16.png", "my-kernel.json", "emboss.mat", "photos/", "in/"]
+  /// Trained models: PaddleOCR's detector and direction classifier in `../shared/models/ppocr`.
+  static let models: [String: String] = [
+    "model.onnx": "ch_PP-OCRv4_det_infer.onnx",
+    "ch_PP-OCRv4_det_infer.onnx": "ch_PP-OCRv4_det_infer.onnx",
+    "ch_ppocr_mobile_v2.0_cls_infer.onnx": "ch_ppocr_mobile_v2.0_cls_infer.onnx",
+  ]
+  static let modelsFolder = sharedFolder.appendingPathComponent("models/ppocr")
+  /// Plain text replacements: the Slurm script's folders.
+  static let paths = ["/scratch/in": "photos", "/scratch/out": "scratch-out"]
+  /// The Slurm script's environment.
+  static let environment = ["SLURM_CPUS_PER_TASK": "1", "SLURM_ARRAY_TASK_ID": "0", "JOB_COMPLETION_INDEX": "0"]
+
+  /// `text` with every placeholder replaced: whole words only (`photo.jpg`, not `photos/`).
+  static func apply(_ text: String, photo: String) -> String {
+    var result = text
+    func replaceWord(_ word: String, _ with: String) {
+      let pattern = "(?<=^|[\\s\"'=])" + NSRegularExpression.escapedPattern(for: word) + "(?=$|[\\s\"'])"
+      let regex = try! NSRegularExpression(pattern: pattern)
+      result = regex.stringByReplacingMatches(
+        in: result, range: NSRange(result.startIndex..., in: result), withTemplate: NSRegularExpression.escapedTemplate(for: with))
+    }
+    for placeholder in photoPlaceholders { replaceWord(placeholder, photo) }
+    for (placeholder, file) in models { replaceWord(placeholder, modelsFolder.appendingPathComponent(file).path) }
+    for (from, to) in paths { result = result.replacingOccurrences(of: from, with: to) }
+    // Paths into the checkout (Filters/…) are relative to the package root, where the README's commands run.
+    let filters = try! NSRegularExpression(pattern: "(?<=^|\\s)Filters/")
+    result = filters.stringByReplacingMatches(
+      in: result, range: NSRange(result.startIndex..., in: result),
+      withTemplate: NSRegularExpression.escapedTemplate(for: packageRoot.appendingPathComponent("Filters").path + "/"))
+    return result
+  }
+
+  /// Makes the files `madeFiles` lists in `folder` from `photo`.
+  static func prepare(_ folder: URL, photo: String) throws {
+    let image = try loadImage(path: photo).tensor
+    try saveImage(image, path: folder.appendingPathComponent("small.png").path)
+    try saveImage(image, path: folder.appendingPathComponent("scan16.png").path, bitDepth: 16)
+    try FileManager.default.copyItem(
+      at: packageRoot.appendingPathComponent("Filters/emboss.json"), to: folder.appendingPathComponent("my-kernel.json"))
+    // A libvips matrix file: width, height, scale, offset, then the rows.
+    try Data("3 3 1 128\n-2 -1 0\n-1 1 1\n0 1 2\n".utf8).write(to: folder.appendingPathComponent("emboss.mat"))
+    for sub in ["photos", "in"] {
+      let dir = folder.appendingPathComponent(sub)
+      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+      try FileManager.default.copyItem(atPath: photo, toPath: dir.appendingPathComponent(lastComponent(photo)).path)
+    }
+  }
+}
+
+/// The commands of README.md's ```sh blocks, in order.
+let readmeCommands: [ReadmeCommand] = {
+  guard let text = try? String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8) else {
+    return []
+  }
+  var commands: [ReadmeCommand] = []
+  var inShell = false
+  var pending: (line: Int, text: String)?
+  for (index, raw) in text.components(separatedBy: "\n").enumerated() {
+    let line = raw.trimmingCharacters(in: .whitespaces)
+    if line.hasPrefix("```") {
+      inShell = !inShell && line == "```sh"
+      pending = nil
+      continue
+    }
+    guard inShell else { continue }
+    var joined = pending.map { $0.text + " " + line } ?? line
+    let start = pending?.line ?? index + 1
+    if joined.hasSuffix("\\") {
+      joined.removeLast()
+      pending = (start, joined.trimmingCharacters(in: .whitespaces))
+      continue
+    }
+    pending = nil
+    if joined.hasPrefix("convolve ") || (joined.hasPrefix("parallel ") && joined.contains(" convolve ")) {
+      commands.append(ReadmeCommand(line: start, text: joined))
+    }
+  }
+  return commands
+}()
+
+let samplePhotos: [String] = {
+  let folder = packageRoot.appendingPathComponent("SampleImages")
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+  return names.filter { [".png", ".jpg", ".jpeg"].contains(where: $0.lowercased().hasSuffix) }.sorted()
+    .map { folder.appendingPathComponent($0).path }
+}()
+
+private let modelsPresent = ReadmeSubstitutions.models.values.allSatisfy {
+  FileManager.default.fileExists(atPath: ReadmeSubstitutions.modelsFolder.appendingPathComponent($0).path)
+}
+
+private let gnuParallelOnPath = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+  FileManager.default.isExecutableFile(atPath: "\($0)/parallel")
+}
+
+/// Every `convolve …` command in README.md runs as written (placeholders substituted, see
+/// `ReadmeSubstitutions`) on every sample photo, from a temporary folder, and exits 0.
+@Suite struct ReadmeCommandTests {
+  @Test func theReadmeHasTheCommandsThisTestRuns() {
+    #expect(readmeCommands.count >= 25, "\(readmeCommands.count) commands found")
+    #expect(samplePhotos.count == 4)
+    for expected in ["convolve layer photo.jpg out/ --weights", "convolve shape 7x7x1 conv:1:3:s=3", "convolve batch /scratch/in"] {
+      #expect(readmeCommands.contains { $0.text.hasPrefix(expected) }, "\(expected)")
+    }
+    #expect(ReadmeSubstitutions.apply("convolve filter photo.jpg photos/ line.png", photo: "/p.jpg")
+      == "convolve filter /p.jpg photos/ /p.jpg")
+  }
+
+  @Test(arguments: readmeCommands.filter { $0.needs == .nothing })
+  func runsAsWritten(_ command: ReadmeCommand) throws {
+    try run(command)
+  }
+
+  @Test(
+    .enabled(if: modelsPresent, "the PP-OCR models are not in ../shared/models/ppocr (see its README)"),
+    arguments: readmeCommands.filter { $0.needs == .models })
+  func runsAsWrittenWithTheModels(_ command: ReadmeCommand) throws {
+    try run(command)
+  }
+
+  @Test(
+    .enabled(if: gnuParallelOnPath, "GNU parallel is not installed"),
+    arguments: readmeCommands.filter { $0.needs == .gnuParallel })
+  func runsAsWrittenWithGNUParallel(_ command: ReadmeCommand) throws {
+    try run(command)
+  }
+
+  /// Runs the command through `sh -c` with `convolve` on the PATH, once per sample photo (or once), each time in
+  /// a fresh temporary folder holding the made files.
+  private func run(_ command: ReadmeCommand) throws {
+    for photo in command.usesPhoto ? samplePhotos : [samplePhotos[0]] {
+      let folder = try temporaryDirectory()
+      defer { try? FileManager.default.removeItem(at: folder) }
+      try ReadmeSubstitutions.prepare(folder, photo: photo)
+      let text = ReadmeSubstitutions.apply(command.text, photo: photo)
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = ["-c", text]
+      process.currentDirectoryURL = folder
+      var environment = ProcessInfo.processInfo.environment
+      environment["PATH"] = convolveBinary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+      environment.merge(ReadmeSubstitutions.environment) { $1 }
+      process.environment = environment
+      let err = Pipe(), out = Pipe()
+      process.standardError = err
+      process.standardOutput = out
+      try process.run()
+      let outData = out.fileHandleForReading.readDataToEndOfFile()
+      let errData = err.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      let stderr = String(decoding: errData, as: UTF8.self)
+      #expect(
+        process.terminationStatus == 0,
+        "README.md:\(command.line) on \(lastComponent(photo)): \(text)\n\(stderr)\(String(decoding: outData.suffix(2000), as: UTF8.self))")
+      #expect(!stderr.contains("Fatal error"))
+    }
+  }
+}
