@@ -111,10 +111,14 @@ if let jpegPath {
   }))
 }
 
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
+
 var profileModel: (() -> Void)?
 // Runs only when given a model (`--model PATH`).
 if let modelPath {
+  let loadStart = now()
   let graph = try ONNXModel.load(path: modelPath)
+  let loaded = now()
   let inputName = graph.inputs[0].name, outputName = graph.outputs[0].name
   let x: GraphTensor
   if let modelInput {
@@ -124,8 +128,16 @@ if let modelPath {
     let shape = [1, 3, modelSize.0, modelSize.1]
     x = GraphTensor(shape: shape, floats: (0 ..< shape.reduce(1, *)).map { _ in Float.random(in: -1 ... 1, using: &rng) })
   }
+  let inputRead = now()
   let plan = try ExecutionPlan(graph: graph, inputShapes: [inputName: x.shape])
   let executor = Executor(plan: plan)
+  if profile {
+    let planned = now()
+    _ = try executor.run([inputName: x])
+    FileHandle.standardError.write(String(
+      format: "\(modelCase): load %.1f ms, input %.1f ms, plan %.1f ms, first run %.1f ms\n", loaded - loadStart,
+      inputRead - loaded, planned - inputRead, now() - planned).data(using: .utf8)!)
+  }
   if let modelReference {
     let expected = try NPYArray.read(path: modelReference)
     let got = try executor.run([inputName: x])[outputName]!.floats
@@ -162,8 +174,6 @@ if let modelPath {
     }
   }
 }
-
-func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e6 }
 
 /// CPU time of the whole process (every thread), in ms.
 func cpuNow() -> Double {

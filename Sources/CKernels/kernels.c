@@ -1,16 +1,29 @@
 // The three SIMD levels of the convolution kernels (see include/ckernels.h) and the start-up choice among them.
 #include "ckernels.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define CK_X86 1
 #endif
+
+float ck_sigmoid1(float x);
+
+static inline float ck_floor1(float x) { return floorf(x); }
+static inline float ck_pow2_1(float n) {
+  if (n != n) return n;  // NaN: the result is NaN anyway, and converting it to an integer is undefined
+  union { int32_t i; float f; } u;
+  u.i = ((int32_t)n + 127) << 23;
+  return u.f;
+}
 
 // ---- portable C: plain scalar code the compiler may vectorise for the baseline target -------------------------
 #define CK_TARGET
@@ -29,6 +42,10 @@
 #define VMAX(a, b) ((a) > (b) ? (a) : (b))
 #define VMIN(a, b) ((a) < (b) ? (a) : (b))
 #define VSELECT_POSITIVE(x, y) ((x) > 0 ? (x) : (y))
+#define VSELECT_NONNEGATIVE(x, a, b) ((x) >= 0 ? (a) : (b))
+#define VNEGABS(x) (-fabsf(x))
+#define VFLOOR(x) ck_floor1(x)
+#define VPOW2(n) ck_pow2_1(n)
 #define VEVENS(a, b) (a)
 #define VMASK int
 #define VMASK_FOR(n) ((n) > 0)
@@ -54,6 +71,10 @@
 #undef VMAX
 #undef VMIN
 #undef VSELECT_POSITIVE
+#undef VSELECT_NONNEGATIVE
+#undef VNEGABS
+#undef VFLOOR
+#undef VPOW2
 #undef VEVENS
 #undef VMASK
 #undef VMASK_FOR
@@ -84,6 +105,11 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define VSELECT_POSITIVE(x, y) _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ))
 #define VEVENS(a, b) \
   _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8))
+#define VSELECT_NONNEGATIVE(x, a, b) _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ))
+#define VNEGABS(x) _mm256_or_ps(x, _mm256_set1_ps(-0.0f))
+#define VFLOOR(x) _mm256_floor_ps(x)
+#define VPOW2(n) \
+  _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23))
 #define VMASK __m256i
 #define VMASK_FOR(n) _mm256_loadu_si256((const __m256i *)(ck_avx2_masks + 8 - ((n) < 0 ? 0 : (n) > 8 ? 8 : (n))))
 #define VLOAD_MASKED(p, m) _mm256_maskload_ps(p, m)
@@ -108,6 +134,10 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #undef VMAX
 #undef VMIN
 #undef VSELECT_POSITIVE
+#undef VSELECT_NONNEGATIVE
+#undef VNEGABS
+#undef VFLOOR
+#undef VPOW2
 #undef VEVENS
 #undef VMASK
 #undef VMASK_FOR
@@ -137,6 +167,12 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
   _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), y, x)
 #define VEVENS(a, b) \
   _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b)
+#define VSELECT_NONNEGATIVE(x, a, b) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), b, a)
+#define VNEGABS(x) \
+  _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int32_t)0x80000000)))
+#define VFLOOR(x) _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+#define VPOW2(n) \
+  _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23))
 #define VMASK __mmask16
 #define VMASK_FOR(n) ((__mmask16)((n) <= 0 ? 0u : (n) >= 16 ? 0xffffu : (1u << (n)) - 1u))
 #define VLOAD_MASKED(p, m) _mm512_maskz_loadu_ps(m, p)
@@ -233,6 +269,18 @@ void ck_fill_phases(int32_t level, const float *src, int32_t channels, int32_t h
   }
 }
 
+float ck_sigmoid1(float x) { return sigmoid_vec_portable(x); }
+
+void ck_sigmoid(int32_t level, float *p, ptrdiff_t n) {
+  switch (level) {
+#ifdef CK_X86
+  case 2: sigmoid_run_avx512(p, n); break;
+  case 1: sigmoid_run_avx2(p, n); break;
+#endif
+  default: sigmoid_run_portable(p, n); break;
+  }
+}
+
 void ck_interleave(int32_t level, const float *const *in, int32_t k, int32_t n, float *out) {
   switch (level) {
 #ifdef CK_X86
@@ -301,6 +349,16 @@ void ck_tune_allocator(void) {
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  // Grow the main heap by 64 MB of address space (nothing is touched, so nothing is resident) and ask for
+  // transparent huge pages there: the first run of a graph then touches its tens of MB of fresh tensors in
+  // 2 MB faults instead of 4 KB ones, as glibc.malloc.hugetlb=1 would. Freed, the block stays the heap's top.
+  const char *reserve = getenv("CONVOLVE_HUGE_HEAP");  // "0": leave the heap alone (to compare)
+  if (reserve && !strcmp(reserve, "0")) return;
+  void *a = malloc(30 << 20), *b = a ? malloc(30 << 20) : NULL;
+  uintptr_t start = ((uintptr_t)a + 4095) & ~(uintptr_t)4095, end = (uintptr_t)sbrk(0);
+  if (b && end > start && end - start < ((uintptr_t)1 << 30)) madvise((void *)start, end - start, MADV_HUGEPAGE);
+  free(b);
+  free(a);
 #endif
 }
 
@@ -315,4 +373,14 @@ void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *
     for (; i < plane; i++) sum += (double)p[i];
     out[c] = (float)(sum / (double)plane);
   }
+}
+
+// OpenBLAS's thread control, when it is linked (weak: no OpenBLAS, no calls).
+extern void openblas_set_num_threads(int) __attribute__((weak));
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+void ck_quiet_openblas(void) {
+  if (getenv("OPENBLAS_NUM_THREADS") || getenv("OMP_NUM_THREADS") || !openblas_set_num_threads) return;
+  openblas_set_num_threads(1);
+  if (blas_thread_shutdown_) blas_thread_shutdown_();
 }

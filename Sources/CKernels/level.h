@@ -5,6 +5,33 @@
 #define CK_CAT(a, b) CK_CAT2(a, b)
 #define STAGES_FN CK_CAT(stages, SUFFIX)
 
+/// The logistic function with exp(-|x|) by Cephes' expf (range reduction by ln 2, a degree-5 polynomial,
+/// 2^n through the exponent bits), every step a separate IEEE operation, so every level (and ck_sigmoid1)
+/// gives the same bits: 1 / (1 + t) for x ≥ 0, t / (1 + t) below, t = exp(-|x|); NaN stays NaN.
+static inline CK_TARGET VEC CK_CAT(sigmoid_vec, SUFFIX)(VEC x) {
+  const VEC a = VMAX(VSET1(-88.3762626647949f), VNEGABS(x));
+  const VEC fx = VFLOOR(VADD(VMUL(a, VSET1(1.44269504088896341f)), VSET1(0.5f)));
+  VEC r = VSUB(a, VMUL(fx, VSET1(0.693359375f)));
+  r = VSUB(r, VMUL(fx, VSET1(-2.12194440e-4f)));
+  const VEC z = VMUL(r, r);
+  VEC y = VSET1(1.9875691500e-4f);
+  y = VADD(VMUL(y, r), VSET1(1.3981999507e-3f));
+  y = VADD(VMUL(y, r), VSET1(8.3334519073e-3f));
+  y = VADD(VMUL(y, r), VSET1(4.1665795894e-2f));
+  y = VADD(VMUL(y, r), VSET1(1.6666665459e-1f));
+  y = VADD(VMUL(y, r), VSET1(5.0000001201e-1f));
+  y = VADD(VADD(VMUL(y, z), r), VSET1(1.0f));
+  const VEC t = VMUL(y, VPOW2(fx));
+  const VEC d = VADD(VSET1(1.0f), t);
+  return VSELECT_NONNEGATIVE(x, VDIV(VSET1(1.0f), d), VDIV(t, d));
+}
+
+static CK_TARGET void CK_CAT(sigmoid_run, SUFFIX)(float *p, ptrdiff_t n) {
+  ptrdiff_t i = 0;
+  for (; i + VW <= n; i += VW) VSTORE(p + i, CK_CAT(sigmoid_vec, SUFFIX)(VLOAD(p + i)));
+  for (; i < n; i++) p[i] = ck_sigmoid1(p[i]);
+}
+
 static inline CK_TARGET VEC STAGES_FN(VEC y, const ck_stage *st, int32_t n) {
   for (int32_t i = 0; i < n; i++) {
     const VEC a = VSET1(st[i].a), b = VSET1(st[i].b), one = VSET1(1.0f), zero = VZERO;
@@ -20,6 +47,7 @@ static inline CK_TARGET VEC STAGES_FN(VEC y, const ck_stage *st, int32_t n) {
     case CK_HARD_SIGMOID: y = VMAX(VMIN(VADD(VMUL(a, y), b), one), zero); break;
     case CK_HARD_SWISH: y = VMUL(y, VMAX(VMIN(VADD(VMUL(a, y), b), one), zero)); break;
     case CK_CLIP: y = VMIN(b, VMAX(a, y)); break;
+    case CK_SIGMOID: y = CK_CAT(sigmoid_vec, SUFFIX)(y); break;
     default: break;
     }
   }

@@ -1,3 +1,4 @@
+import CKernels
 import ConvolveCore
 import Foundation
 
@@ -7,7 +8,7 @@ public enum Activation: Equatable, Sendable, CustomStringConvertible {
   case relu
   /// `x` for `x > 0`, else `slope · x`.
   case leakyReLU(slope: Float = 0.01)
-  /// `1 / (1 + e^-x)`.
+  /// `1 / (1 + e^-x)` (`CKernels.ck_sigmoid1`: the same bits scalar, vectorised and fused into a layer).
   case sigmoid
   case tanh
   /// `x` for `x > 0`, else `alpha · (e^x - 1)`.
@@ -77,7 +78,7 @@ public enum Activation: Equatable, Sendable, CustomStringConvertible {
     switch self {
     case .relu: return Swift.max(0, x)
     case .leakyReLU(let slope): return x > 0 ? x : slope * x
-    case .sigmoid: return x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
+    case .sigmoid: return ck_sigmoid1(x)
     case .tanh: return Foundation.tanh(x)
     case .elu(let alpha): return x > 0 ? x : alpha * Foundation.expm1(x)
     case .maxout, .identity: return x
@@ -119,7 +120,11 @@ public enum Activation: Equatable, Sendable, CustomStringConvertible {
       var output = input
       output.data.withUnsafeMutableBufferPointer { buffer in
         parallelRanges(buffer.count, minimumPerChunk: 1 << 16) { range in
-          for i in range { buffer[i] = self(buffer[i]) }
+          if self == .sigmoid {
+            ck_sigmoid(ck_level(), buffer.baseAddress! + range.lowerBound, range.count)
+          } else {
+            for i in range { buffer[i] = self(buffer[i]) }
+          }
         }
       }
       return output

@@ -9,6 +9,9 @@ public var convolutionKernelLevel: String { String(cString: ck_level_name(ck_lev
 /// The best level this CPU runs (0 portable, 1 AVX2+FMA, 2 AVX-512), for tests that cover each.
 var bestConvolutionKernelLevel: Int { Int(ck_best_level()) }
 
+/// The logistic function of `n` values in place on a given level, for tests.
+func sigmoidValues(level: Int, _ p: UnsafeMutablePointer<Float>, _ n: Int) { ck_sigmoid(Int32(level), p, n) }
+
 /// A convolution layer prepared once for one input size, run by the C kernels in `CKernels`: weights packed
 /// into the kernel's panels, the tap offsets computed, the path chosen.
 ///
@@ -306,6 +309,7 @@ extension ElementwiseStage {
     case .activation(.relu): return ck_stage(kind: Int32(CK_RELU), a: 0, b: 0)
     case .activation(.leakyReLU(let slope)): return ck_stage(kind: Int32(CK_LEAKY_RELU), a: slope, b: 0)
     case .activation(.identity): return ck_stage(kind: 0, a: 0, b: 0)
+    case .activation(.sigmoid): return ck_stage(kind: Int32(CK_SIGMOID), a: 0, b: 0)
     case .activation: return nil
     case .hardSigmoid(let alpha, let beta): return ck_stage(kind: Int32(CK_HARD_SIGMOID), a: alpha, b: beta)
     case .hardSwish: return ck_stage(kind: Int32(CK_HARD_SWISH), a: 1 / 6, b: 0.5)

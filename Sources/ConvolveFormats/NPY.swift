@@ -48,7 +48,8 @@ public struct NPYArray: Equatable, Sendable {
   /// Parses the bytes of a `.npy` file; `path` names it in errors.
   public init(npy bytes: Data, path: String = "<data>") throws {
     func fail(_ reason: String) -> ConvolveError { .file(path: path, reason: reason) }
-    let b = [UInt8](bytes)
+    // The header as bytes (the data, possibly megabytes, is read in place below).
+    var b = [UInt8](bytes.prefix(12))
     guard b.count >= 10, b[0] == 0x93, Array(b[1 ..< 6]) == Array("NUMPY".utf8) else {
       throw fail("not a .npy file (no \\x93NUMPY magic)")
     }
@@ -65,7 +66,8 @@ public struct NPYArray: Equatable, Sendable {
     default:
       throw fail(".npy format version \(major).\(b[7]) is not supported (1, 2 and 3 are)")
     }
-    guard b.count >= headerStart + headerLength else { throw fail("truncated .npy header") }
+    guard bytes.count >= headerStart + headerLength else { throw fail("truncated .npy header") }
+    b = [UInt8](bytes.prefix(headerStart + headerLength))
     let headerBytes = b[headerStart ..< headerStart + headerLength]
     guard let header = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
       throw fail("unreadable .npy header")
@@ -90,12 +92,22 @@ public struct NPYArray: Equatable, Sendable {
       throw fail("shape \(shape) is too large")
     }
     let start = headerStart + headerLength
-    guard b.count - start >= needed else {
-      throw fail("truncated data: shape \(shape) of '\(descr)' needs \(needed) bytes, the file has \(b.count - start)")
+    guard bytes.count - start >= needed else {
+      throw fail("truncated data: shape \(shape) of '\(descr)' needs \(needed) bytes, the file has \(bytes.count - start)")
     }
     self.shape = shape
-    data = b.withUnsafeBytes { raw in
-      (0 ..< count).map { type.load(raw, start + $0 * type.size) }
+    if type.isFloat32 && 1.littleEndian == 1 {
+      // Little-endian float32 on a little-endian machine: the bytes as they are.
+      data = [Float](unsafeUninitializedCapacity: count) { buffer, n in
+        bytes.withUnsafeBytes { raw in
+          if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress! + start, byteCount: needed) }
+        }
+        n = count
+      }
+    } else {
+      data = bytes.withUnsafeBytes { raw in
+        (0 ..< count).map { type.load(raw, start + $0 * type.size) }
+      }
     }
   }
 
@@ -161,6 +173,8 @@ extension FilterBank {
 private struct NPYType {
   let size: Int
   let load: (UnsafeRawBufferPointer, Int) -> Float
+  /// Little-endian float32 (`<f4`, `f4`).
+  var isFloat32 = false
 
   init?(descr: String) {
     var d = Substring(descr)
@@ -174,7 +188,9 @@ private struct NPYType {
       (MemoryLayout<T>.size, { raw, o in convert(T(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: T.self))) })
     }
     switch d {
-    case "f4": (size, load) = value(UInt32.self) { Float(bitPattern: $0) }
+    case "f4":
+      (size, load) = value(UInt32.self) { Float(bitPattern: $0) }
+      isFloat32 = true
     case "f8": (size, load) = value(UInt64.self) { Float(Double(bitPattern: $0)) }
     case "f2": (size, load) = value(UInt16.self) { Float(Float16(bitPattern: $0)) }
     case "u1", "b1": (size, load) = value(UInt8.self) { Float($0) }

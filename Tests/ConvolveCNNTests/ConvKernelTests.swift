@@ -99,4 +99,22 @@ import Testing
       #expect(!got.contains { $0.isNaN })
     }
   }
+
+  @Test func sigmoidIsOneFunctionOnEveryLevelAndCloseToExact() throws {
+    var rng = GraphRandom(seed: 81)
+    var xs = rng.floats(5000, -30 ... 30) + rng.floats(500, -120 ... 120)
+    xs += [0, -0.0, 1, -1, 87, -87, 88.5, -88.5, 200, -200, .infinity, -.infinity, .nan, 1e-30, -1e-30]
+    for level in 0 ... bestConvolutionKernelLevel {
+      var v = xs
+      v.withUnsafeMutableBufferPointer { sigmoidValues(level: level, $0.baseAddress!, $0.count) }
+      for (x, y) in zip(xs, v) {
+        let scalar = Activation.sigmoid(x)
+        #expect(y.bitPattern == scalar.bitPattern || (y.isNaN && scalar.isNaN), "level \(level) x \(x): \(y) vs \(scalar)")
+        if x.isNaN { continue }
+        let exact = 1 / (1 + Foundation.exp(-Double(x)))
+        #expect(abs(Double(y) - exact) <= 3e-7 * exact + 1e-37, "x \(x): \(y) vs \(exact)")
+      }
+    }
+    #expect(Activation.sigmoid(0) == 0.5 && Activation.sigmoid(-200) == 0 && Activation.sigmoid(200) == 1)
+  }
 }

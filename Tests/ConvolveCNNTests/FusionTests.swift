@@ -140,4 +140,25 @@ import Testing
     #expect(plan.foldedAffineNodes == 1 && plan.foldedBatchNormalizations == 1)
     #expect(plan.steps.map { $0.fusedNodes.map(\.name) } == [["up", "relu"]])
   }
+
+  @Test func perChannelScaleAndItsResidualRunAsOnePass() throws {
+    // s = Sigmoid(GlobalAveragePool(x)), y = x + x · s, in both operand orders; bit-identical to Mul then Add.
+    for (mulInputs, addInputs) in [(["x", "s"], ["m", "x"]), (["s", "x"], ["x", "m"])] {
+      let graph = Graph(
+        nodes: [
+          node("gap", "GlobalAveragePool", ["x"], ["g"]), node("sig", "Sigmoid", ["g"], ["s"]),
+          node("mul", "Mul", mulInputs, ["m"]), node("add", "Add", addInputs, ["y"]),
+        ], inputs: [x], outputs: [y])
+      let plan = try compare(graph, tolerance: 0)
+      #expect(plan.steps.map(\.node.name) == ["gap", "sig", "mul+add"])
+      #expect(plan.steps.last?.node.inputs == ["x", "s"])
+    }
+    // The product read by something else too stays a Mul.
+    let shared = Graph(
+      nodes: [
+        node("gap", "GlobalAveragePool", ["x"], ["s"]), node("mul", "Mul", ["x", "s"], ["m"]),
+        node("add", "Add", ["m", "x"], ["a"]), node("out", "Add", ["a", "m"], ["y"]),
+      ], inputs: [x], outputs: [y])
+    #expect(try compare(shared, tolerance: 0).steps.count == 4)
+  }
 }

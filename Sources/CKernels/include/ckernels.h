@@ -20,7 +20,7 @@ const char *ck_level_name(int32_t level);
 /// (the same arithmetic in the same order, so fused results equal unfused ones).
 enum {
   CK_ADD = 1, CK_SUB, CK_RSUB, CK_MUL, CK_DIV, CK_RDIV, CK_RELU, CK_LEAKY_RELU, CK_HARD_SIGMOID, CK_HARD_SWISH,
-  CK_CLIP
+  CK_CLIP, CK_SIGMOID
 };
 typedef struct ck_stage {
   int32_t kind;
@@ -90,6 +90,12 @@ void ck_winograd_pack(int32_t level, const float *w, int32_t m, int32_t c, float
 void ck_winograd_band(const ck_winograd *p, const float *phases, int32_t t0, int32_t t1, float *v, float *mbuf,
                       float *out);
 
+/// The logistic function 1 / (1 + e^-x), the library's one implementation: the same bits from every level,
+/// from the scalar and the array form, fused or not (within 2 ulp of the exact value).
+float ck_sigmoid1(float x);
+/// Replaces each of `n` values by its logistic function.
+void ck_sigmoid(int32_t level, float *p, ptrdiff_t n);
+
 /// The mean of each of `channels` planes of `plane` values, summed in double (eight partial sums each).
 void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *out);
 
@@ -98,5 +104,11 @@ void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *
 /// pages in afresh (10k page faults, about a quarter of the detector's time, before). Once per process;
 /// nothing on other C libraries.
 void ck_tune_allocator(void);
+
+/// OpenBLAS (when the process has it) to one thread with its worker threads stopped: they spin (sched_yield)
+/// for about 0.1 s of a core after the library loads and after every call, against the kernels' own threads;
+/// graphs use BLAS only in Gemm, MatMul and rare layers. Nothing when OPENBLAS_NUM_THREADS or OMP_NUM_THREADS
+/// is set (the user decides) or the library lacks the calls. Call before any other thread uses BLAS.
+void ck_quiet_openblas(void);
 
 #endif

@@ -9,76 +9,97 @@ extension Graph {
   /// nodes were folded.
   @discardableResult
   public mutating func foldConvAffine(keeping: Set<String> = []) -> Int {
-    var folded = 0
-    while let (c, e) = nextConvAffine(keeping: keeping) {
-      let conv = nodes[c], op = nodes[e]
-      let constantName = op.inputs[0] == conv.outputs[0] ? op.inputs[1] : op.inputs[0]
-      guard let wName = conv.input(1), case .float(let w)? = initializers[wName]?.storage,
-        let wShape = initializers[wName]?.shape, let layout = OutputChannels(conv, weightShape: wShape, count: w.count),
-        let constant = initializers[constantName]?.floats
-      else { break }
-      let m = layout.count
-      var bias = [Float](repeating: 0, count: m)
-      if let bName = conv.input(2), let b = initializers[bName]?.floats { bias = b }
-      var newW = w
-      for o in 0 ..< m {
-        let v = constant.count == 1 ? constant[0] : constant[o]
-        switch op.opType {
-        case "Mul":
-          for r in layout.slices(o) { for i in r { newW[i] = w[i] * v } }
-          bias[o] *= v
-        case "Div":
-          for r in layout.slices(o) { for i in r { newW[i] = w[i] / v } }
-          bias[o] /= v
-        case "Add": bias[o] += v
-        default: bias[o] -= v
-        }
-      }
-      let base = (conv.name.isEmpty ? op.outputs[0] : conv.name) + "/folded_\(op.opType.lowercased())"
-      var wKey = base + "/W", bKey = base + "/B"
-      while initializers[wKey] != nil || initializers[bKey] != nil {
-        wKey += "_"
-        bKey += "_"
-      }
-      if op.opType == "Mul" || op.opType == "Div" {
-        initializers[wKey] = GraphTensor(shape: wShape, floats: newW)
-      } else {
-        wKey = wName
-      }
-      initializers[bKey] = GraphTensor(shape: [m], floats: bias)
-      var fused = conv
-      fused.inputs = [conv.inputs[0], wKey, bKey]
-      fused.outputs = [op.outputs[0]]
-      nodes[c] = fused
-      nodes.remove(at: e)
-      folded += 1
-    }
-    if folded > 0 { dropUnusedInitializers() }
-    return folded
-  }
-
-  /// The next (Conv, element-wise node) pair that folds.
-  private func nextConvAffine(keeping: Set<String>) -> (Int, Int)? {
+    // The maps are made once and kept up to date: a folded node's output becomes the Conv's, and the
+    // removed nodes are dropped at the end (one pass per chain link, not one scan per fold).
     var producer: [String: Int] = [:]
     for (i, node) in nodes.enumerated() { for o in node.outputs where !o.isEmpty { producer[o] = i } }
     let consumers = consumerCounts()
-    for (e, op) in nodes.enumerated() where ["Mul", "Div", "Add", "Sub"].contains(op.opType) && isDefaultDomain(op) {
-      guard op.inputs.count == 2, op.outputs.count == 1 else { continue }
-      for side in 0 ..< 2 {
-        let value = op.inputs[side], constantName = op.inputs[1 - side]
-        // Div and Sub fold only as conv / c and conv - c.
-        if side == 1 && (op.opType == "Div" || op.opType == "Sub") { continue }
-        guard let c = producer[value], ["Conv", "ConvTranspose"].contains(nodes[c].opType), isDefaultDomain(nodes[c]),
-          nodes[c].outputs.count == 1, consumers[value] == 1, !keeping.contains(value),
-          let wName = nodes[c].input(1), let w = initializers[wName], w.elementType == .float32,
-          let m = OutputChannels(nodes[c], weightShape: w.shape, count: w.count)?.count,
-          nodes[c].input(2).map({ initializers[$0]?.count == m && initializers[$0]?.elementType == .float32 }) ?? true,
-          let constant = initializers[constantName], constant.elementType == .float32,
-          fitsPerChannel(constant.shape, channels: m, outputRank: w.rank)
+    var removed = Set<Int>()
+    var folded = 0
+    var changed = true
+    while changed {
+      changed = false
+      for e in nodes.indices where !removed.contains(e) {
+        guard let c = convAffineTarget(e, producer: producer, consumers: consumers, keeping: keeping),
+          fold(conv: c, op: e)
         else { continue }
-        if op.opType == "Div" && constant.floats.contains(0) { continue }
-        return (c, e)
+        producer[nodes[c].outputs[0]] = c
+        removed.insert(e)
+        folded += 1
+        changed = true
       }
+    }
+    if folded > 0 {
+      nodes = nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+      dropUnusedInitializers()
+    }
+    return folded
+  }
+
+  /// Folds node `e` into the Conv `c` before it: new weights and bias initializers, the Conv takes over the
+  /// node's output. False when the weights are not what `convAffineTarget` checked.
+  private mutating func fold(conv c: Int, op e: Int) -> Bool {
+    let conv = nodes[c], op = nodes[e]
+    let constantName = op.inputs[0] == conv.outputs[0] ? op.inputs[1] : op.inputs[0]
+    guard let wName = conv.input(1), case .float(let w)? = initializers[wName]?.storage,
+      let wShape = initializers[wName]?.shape, let layout = OutputChannels(conv, weightShape: wShape, count: w.count),
+      let constant = initializers[constantName]?.floats
+    else { return false }
+    let m = layout.count
+    var bias = [Float](repeating: 0, count: m)
+    if let bName = conv.input(2), let b = initializers[bName]?.floats { bias = b }
+    var newW = w
+    for o in 0 ..< m {
+      let v = constant.count == 1 ? constant[0] : constant[o]
+      switch op.opType {
+      case "Mul":
+        for r in layout.slices(o) { for i in r { newW[i] = w[i] * v } }
+        bias[o] *= v
+      case "Div":
+        for r in layout.slices(o) { for i in r { newW[i] = w[i] / v } }
+        bias[o] /= v
+      case "Add": bias[o] += v
+      default: bias[o] -= v
+      }
+    }
+    let base = (conv.name.isEmpty ? op.outputs[0] : conv.name) + "/folded_\(op.opType.lowercased())"
+    var wKey = base + "/W", bKey = base + "/B"
+    while initializers[wKey] != nil || initializers[bKey] != nil {
+      wKey += "_"
+      bKey += "_"
+    }
+    if op.opType == "Mul" || op.opType == "Div" {
+      initializers[wKey] = GraphTensor(shape: wShape, floats: newW)
+    } else {
+      wKey = wName
+    }
+    initializers[bKey] = GraphTensor(shape: [m], floats: bias)
+    var fused = conv
+    fused.inputs = [conv.inputs[0], wKey, bKey]
+    fused.outputs = [op.outputs[0]]
+    nodes[c] = fused
+    return true
+  }
+
+  /// The Conv that node `e` (an element-wise node by a constant) folds into, if any.
+  private func convAffineTarget(_ e: Int, producer: [String: Int], consumers: [String: Int], keeping: Set<String>) -> Int? {
+    let op = nodes[e]
+    guard ["Mul", "Div", "Add", "Sub"].contains(op.opType), isDefaultDomain(op) else { return nil }
+    guard op.inputs.count == 2, op.outputs.count == 1 else { return nil }
+    for side in 0 ..< 2 {
+      let value = op.inputs[side], constantName = op.inputs[1 - side]
+      // Div and Sub fold only as conv / c and conv - c.
+      if side == 1 && (op.opType == "Div" || op.opType == "Sub") { continue }
+      guard let c = producer[value], ["Conv", "ConvTranspose"].contains(nodes[c].opType), isDefaultDomain(nodes[c]),
+        nodes[c].outputs.count == 1, consumers[value] == 1, !keeping.contains(value),
+        let wName = nodes[c].input(1), let w = initializers[wName], w.elementType == .float32,
+        let m = OutputChannels(nodes[c], weightShape: w.shape, count: w.count)?.count,
+        nodes[c].input(2).map({ initializers[$0]?.count == m && initializers[$0]?.elementType == .float32 }) ?? true,
+        let constant = initializers[constantName], constant.elementType == .float32,
+        fitsPerChannel(constant.shape, channels: m, outputRank: w.rank)
+      else { continue }
+      if op.opType == "Div" && constant.floats.contains(0) { continue }
+      return c
     }
     return nil
   }

@@ -1,3 +1,4 @@
+import CKernels
 import ConvolveCore
 
 /// One in-place map of a fused element-wise chain: the same arithmetic as the operator it replaces, so
@@ -23,6 +24,7 @@ enum ElementwiseStage: Sendable, Equatable {
     case .activation(let a):
       switch a {
       case .relu: for i in 0 ..< n { p[i] = Swift.max(0, p[i]) }
+      case .sigmoid: ck_sigmoid(ck_level(), p, n)
       default: for i in 0 ..< n { p[i] = a(p[i]) }
       }
     case .hardSigmoid(let alpha, let beta): for i in 0 ..< n { p[i] = Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
@@ -144,5 +146,81 @@ enum ElementwiseFusion {
       for o in p.node.outputs where !o.isEmpty { producer[o] = result.count - 1 }
     }
     return result
+  }
+}
+
+/// `x + x · s` with `s` one value per channel (`N × C × 1 × 1` or `C × 1 × 1`): a squeeze-and-excitation
+/// block's scale and its residual add as one pass (the same two roundings as Mul then Add).
+struct ScaleResidualOperator: GraphOperator {
+  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] { [try required(inputs, 0, "X").type] }
+
+  func multiplyAdds(inputs: [ValueType?], outputs: [ValueType]) -> Int { 2 * (outputs.first?.shape.reduce(1, *) ?? 0) }
+
+  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
+    var x = try inputs.take(0, "X")
+    let s = try requireFloat(try inputs.get(1, "scale"))
+    let shape = x.shape
+    guard shape.count >= 3 else { throw ConvolveError.shapeMismatch("input \(shapeText(shape)) has no channels") }
+    let channels = shape[1], plane = shape.dropFirst(2).reduce(1, *), planes = shape[0] * channels
+    guard s.count == channels || s.count == planes else {
+      throw ConvolveError.shapeMismatch("scale has \(s.count) values; the input has \(channels) channels")
+    }
+    var v = x.takeFloats()
+    v.withUnsafeMutableBufferPointer { buffer in
+      s.withUnsafeBufferPointer { scale in
+        guard let base = buffer.baseAddress else { return }
+        forEachChunk(planes, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, plane))) { range in
+          for p in range {
+            let c = scale[s.count == planes ? p : p % channels]
+            let q = base + p * plane
+            for i in 0 ..< plane { q[i] = q[i] + q[i] * c }
+          }
+        }
+      }
+    }
+    return [GraphTensor(shape: shape, floats: v)]
+  }
+}
+
+extension ElementwiseFusion {
+  /// Replaces `Add(x, Mul(x, s))` (either operand order in both) with `s` a per-channel Float32 value computed
+  /// at run time, the Mul's output read by the Add alone and not kept, by one `ScaleResidualOperator` step at
+  /// the Add's place. The step keeps the Add's node with inputs `[x, s]`, named `mul+add`.
+  static func fuseScaleResidual(_ pending: [PendingStep], readers: [String: Int], keep: Set<String>) -> [PendingStep] {
+    var producer: [String: Int] = [:]
+    for (i, p) in pending.enumerated() { for o in p.node.outputs where !o.isEmpty { producer[o] = i } }
+    var removed = Set<Int>()
+    var result = pending
+    for (i, p) in pending.enumerated() {
+      guard let add = p.op as? BinaryOperator, add.kind == .add, p.node.inputs.count == 2, p.node.outputs.count == 1,
+        let out = p.outputTypes.first, out.elementType == .float32, out.shape.count >= 3
+      else { continue }
+      for side in 0 ..< 2 {
+        let m = p.node.inputs[side], other = p.node.inputs[1 - side]
+        guard let j = producer[m], !removed.contains(j), readers[m] == 1, !keep.contains(m),
+          let mul = pending[j].op as? BinaryOperator, mul.kind == .mul, pending[j].node.inputs.count == 2,
+          let xi = pending[j].node.inputs.firstIndex(of: other), pending[j].node.inputs[1 - xi] != other,
+          let xType = pending[j].inputTypes[xi], xType.shape == out.shape,
+          let sType = pending[j].inputTypes[1 - xi], sType.elementType == .float32,
+          perChannel(sType.shape, of: out.shape)
+        else { continue }
+        var node = p.node
+        node.inputs = [other, pending[j].node.inputs[1 - xi]]
+        node.name = (pending[j].fusedNodes + p.fusedNodes).map(\.name).filter { !$0.isEmpty }.joined(separator: "+")
+        result[i] = PendingStep(
+          node: node, op: ScaleResidualOperator(), inputTypes: [xType, sType], outputTypes: p.outputTypes,
+          fusedNodes: pending[j].fusedNodes + p.fusedNodes, stage: nil)
+        removed.insert(j)
+        break
+      }
+    }
+    return result.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+  }
+
+  /// Whether `s` broadcasts against `x` (`N × C × spatial`) as one value per channel (or per image and channel).
+  private static func perChannel(_ s: [Int], of x: [Int]) -> Bool {
+    guard s.count <= x.count, s.count >= x.count - 1 else { return false }
+    let padded = [Int](repeating: 1, count: x.count - s.count) + s
+    return padded[1] == x[1] && (padded[0] == 1 || padded[0] == x[0]) && padded.dropFirst(2).allSatisfy { $0 == 1 }
   }
 }

@@ -2,8 +2,17 @@ import CKernels
 import ConvolveCore
 import Dispatch
 
-/// Intermediate tensors come and go on every run: keep freed ones in the C heap (`ck_tune_allocator`).
-private let allocatorTuned: Void = ck_tune_allocator()
+/// Intermediate tensors come and go on every run: keep freed ones in the C heap, and fault fresh heap in
+/// huge pages (`ck_tune_allocator`). And OpenBLAS, which graphs use only in Gemm, MatMul and rare layers, keeps
+/// to the calling thread (`ck_quiet_openblas`). Once per process.
+private let allocatorTuned: Void = {
+  ck_tune_allocator()
+  ck_quiet_openblas()
+}()
+
+/// Prepares the process's allocator for graphs (see `ck_tune_allocator`): loaders call it before they read a
+/// model, plans and executors do too. Idempotent.
+public func prepareAllocatorForGraphs() { _ = allocatorTuned }
 
 /// What the executor reports after each node: the node, its outputs and how long it took.
 public struct NodeEvent {
@@ -25,7 +34,7 @@ public struct Executor: Sendable {
 
   public init(plan: ExecutionPlan) {
     self.plan = plan
-    _ = allocatorTuned
+    prepareAllocatorForGraphs()
   }
 
   /// Runs the graph on `inputs` (by input name; shapes as planned) and returns every graph output. The

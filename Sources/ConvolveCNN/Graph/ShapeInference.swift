@@ -5,8 +5,9 @@ import ConvolveCore
 public struct PlanOptions: Sendable {
   /// Fold BatchNormalization, and Mul/Div/Add/Sub by constants, into the Conv or ConvTranspose before them.
   public var foldIntoConvolutions: Bool
-  /// Spot the hard swish spelled out as Add/Clip/Mul/Div, run chains of element-wise nodes as one pass, and
-  /// apply such a chain right after a Conv inside the Conv's output pass.
+  /// Spot the hard swish spelled out as Add/Clip/Mul/Div, run chains of element-wise nodes as one pass, apply
+  /// such a chain right after a Conv inside the Conv's output pass, and run `x + x · s` (a per-channel scale
+  /// and its residual) as one pass.
   public var fuseElementwise: Bool
   /// Values that must stay computed and observable: never folded into a Conv nor fused away (values that
   /// constant folding computes when the plan is built are in `ExecutionPlan.constants` instead).
@@ -87,6 +88,7 @@ public struct ExecutionPlan: Sendable {
     graph source: Graph, inputShapes: [String: [Int]] = [:], limits: GraphLimits = .default,
     options: PlanOptions = PlanOptions()
   ) throws {
+    prepareAllocatorForGraphs()
     try source.checkSupported()
     var graph = source
     var batchNorms = graph.foldBatchNormalization(keeping: options.keep)
@@ -165,6 +167,7 @@ public struct ExecutionPlan: Sendable {
       for name in outputNames { readers[name, default: 0] += 1 }
       planned = ElementwiseFusion.fuse(planned, readers: readers, keep: options.keep)
       planned = ElementwiseFusion.fuseIntoProducers(planned, readers: readers, keep: options.keep)
+      planned = ElementwiseFusion.fuseScaleResidual(planned, readers: readers, keep: options.keep)
     }
 
     // The last step reading each value; graph outputs are never freed.

@@ -1,3 +1,4 @@
+import CKernels
 import ConvolveCore
 import Foundation
 
@@ -60,6 +61,7 @@ struct UnaryOperator: GraphOperator {
         if let activation {
           switch activation {
           case .relu: for i in range { p[i] = Swift.max(0, p[i]) }
+          case .sigmoid: ck_sigmoid(ck_level(), p + range.lowerBound, range.count)
           default: for i in range { p[i] = activation(p[i]) }
           }
         } else if kind == .hardSigmoid {
