@@ -34,7 +34,7 @@ let package = Package(
     // No FMA contraction beyond the explicit intrinsics, so fused activations round as the Swift ones do.
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
     // The tensor and 2-D filtering: kernels, borders, the convolution plans, named filters, value mapping. No I/O.
-    .target(name: "ConvolveCore", swiftSettings: hotLoops),
+    .target(name: "ConvolveCore", dependencies: ["CKernels"], swiftSettings: hotLoops),
     // CNN layers (conv, activation, pooling, transposed conv, resize), the graph IR, shape inference, load-time
     // folding, the executor and one file per ONNX operator; the only module that links BLAS.
     .target(name: "ConvolveCNN", dependencies: ["ConvolveCore", "CBLAS", "CKernels"], swiftSettings: hotLoops),
@@ -66,8 +66,8 @@ let package = Package(
     .target(
       name: "ConvolveTestSupport", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats"],
       path: "Tests/ConvolveTestSupport"),
-    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore", "ConvolveTestSupport"]),
-    .testTarget(name: "ConvolveCNNTests", dependencies: ["ConvolveCNN", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore", "CKernels", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveCNNTests", dependencies: ["ConvolveCNN", "CKernels", "ConvolveTestSupport"]),
     .testTarget(
       name: "ConvolveFormatsTests",
       dependencies: ["ConvolveFormats", "ConvolveTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]

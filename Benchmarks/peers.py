@@ -129,6 +129,18 @@ try:
         node = helper.make_node("Conv", ["x", "w", "b"], ["y"], pads=[1, 1, 1, 1], kernel_shape=[3, 3])
         s = onnx_session(node, [("x", x.shape)], ["y"], {"w": w, "b": b})
         timed(case, "onnxruntime Conv", lambda s=s, x=x: s.run(None, {"x": x}))
+    # depthwise 3x3, pointwise 1x1, 3x3 stride 2: (case, C, N, size, kernel, stride, group)
+    for case, c, n, size, k, st, g in [("depthwise64@256", 64, 64, 256, 3, 1, 64),
+                                       ("pointwise64to128@256", 64, 128, 256, 1, 1, 1),
+                                       ("stride2-32to64@512", 32, 64, 512, 3, 2, 1)]:
+        x = rng.random((1, c, size, size), dtype=np.float32)
+        w = rng.uniform(-1, 1, (n, c // g, k, k)).astype(np.float32)
+        b = rng.uniform(-1, 1, n).astype(np.float32)
+        p = k // 2
+        node = helper.make_node("Conv", ["x", "w", "b"], ["y"], pads=[p] * 4, kernel_shape=[k, k],
+                                strides=[st, st], group=g)
+        s = onnx_session(node, [("x", x.shape)], ["y"], {"w": w, "b": b})
+        timed(case, "onnxruntime Conv", lambda s=s, x=x: s.run(None, {"x": x}))
     x = np.ascontiguousarray(image.transpose(2, 0, 1)[None])
     node = helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2])
     s = onnx_session(node, [("x", x.shape)], ["y"], {})

@@ -119,35 +119,46 @@ for round in 1 2; do
   fi
 done
 
-# whole "CASE TOOL COMMAND": hyperfine's median and best of RUNS runs, in ms.
-# A fourth argument sets the runs; 1 also skips the warm-up (for commands that take a minute).
+# whole CASE TOOL COMMAND [RUNS] [OUTPUT]: hyperfine's median and best of RUNS runs in ms, then the peak
+# resident memory of one more run under /usr/bin/time (MB; for a pipe, its largest process) and the OUTPUT
+# file's size (KB). RUNS 1 (commands that take a minute) is that one timed run alone.
 whole() {
-  local case=$1 tool=$2 cmd=$3 runs=${4:-$RUNS}
-  local json=$WORK/hf.json warmup=1
-  [ "$runs" = 1 ] && warmup=0
-  if hyperfine -N --warmup $warmup --runs "$runs" --export-json "$json" "$cmd" >/dev/null 2>"$WORK/hf.err" ||
-    hyperfine --warmup $warmup --runs "$runs" --export-json "$json" "$cmd" >/dev/null 2>"$WORK/hf.err"; then
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%s\t%s\t%.2f\t%.2f" % (sys.argv[2], sys.argv[3], r["median"]*1e3, r["min"]*1e3))' \
-      "$json" "$case" "$tool" | tee -a "$RESULTS" >&2
+  local case=$1 tool=$2 cmd=$3 runs=${4:-$RUNS} out=${5:-}
+  local json=$WORK/hf.json median best peak size=""
+  if [ "$runs" = 1 ]; then
+    if ! /usr/bin/time -f '%e %M' -o "$WORK/rss" sh -c "$cmd" >/dev/null 2>"$WORK/hf.err"; then
+      log "failed: $cmd"; tail -3 "$WORK/hf.err" >&2; return 0
+    fi
+    read -r median peak <"$WORK/rss"
+    median=$(awk "BEGIN { printf \"%.2f\", $median * 1000 }") best=$median
   else
-    log "failed: $cmd"; tail -3 "$WORK/hf.err" >&2
+    if ! hyperfine -N --warmup 1 --runs "$runs" --export-json "$json" "$cmd" >/dev/null 2>"$WORK/hf.err" &&
+      ! hyperfine --warmup 1 --runs "$runs" --export-json "$json" "$cmd" >/dev/null 2>"$WORK/hf.err"; then
+      log "failed: $cmd"; tail -3 "$WORK/hf.err" >&2; return 0
+    fi
+    read -r median best < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.2f %.2f" % (r["median"]*1e3, r["min"]*1e3))' "$json")
+    /usr/bin/time -f '%M' -o "$WORK/rss" sh -c "$cmd" >/dev/null 2>&1 || true
+    peak=$(tail -1 "$WORK/rss")
   fi
+  [ -n "$out" ] && [ -s "$out" ] && size=$(awk "BEGIN { printf \"%.0f\", $(stat -c %s "$out") / 1024 }")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$case" "$tool" "$median" "$best" \
+    "$(awk "BEGIN { printf \"%.1f\", ${peak:-0} / 1024 }")" "$size" | tee -a "$RESULTS" >&2
 }
 log "whole commands (PNG in, PNG out)"
 O=$WORK/out
 for n in 3 5; do
-  [ $HAVE_CLI = 1 ] && whole "cmd-conv${n}x${n}" convolve "$CLI filter $IN_PNG $O.png --kernel=$(cat "$WORK/k$n.inline")"
-  whole "cmd-conv${n}x${n}" "vips conv" "vips conv $IN_PNG $O.png $WORK/k$n.mat --precision float"
-  whole "cmd-conv${n}x${n}" "convert -morphology" "$CONVERT $IN_PNG -morphology Convolve $(cat "$WORK/k$n.magick") $O.png" 3
+  [ $HAVE_CLI = 1 ] && whole "cmd-conv${n}x${n}" convolve "$CLI filter $IN_PNG $O.png --kernel=$(cat "$WORK/k$n.inline")" "" $O.png
+  whole "cmd-conv${n}x${n}" "vips conv" "vips conv $IN_PNG $O.png $WORK/k$n.mat --precision float" "" $O.png
+  whole "cmd-conv${n}x${n}" "convert -morphology" "$CONVERT $IN_PNG -morphology Convolve $(cat "$WORK/k$n.magick") $O.png" 3 $O.png
 done
 # ImageMagick's -gaussian-blur is a full 2-D kernel: over a minute at σ=10, so timed once there.
 for s in 2 10; do
-  [ $HAVE_CLI = 1 ] && whole "cmd-gauss$s" convolve "$CLI filter $IN_PNG $O.png --filter gaussian --sigma $s"
-  whole "cmd-gauss$s" "vips gaussblur" "vips gaussblur $IN_PNG $O.png $s"
-  whole "cmd-gauss$s" "convert -gaussian-blur" "$CONVERT $IN_PNG -gaussian-blur 0x$s $O.png" $([ $s = 10 ] && echo 1 || echo 3)
+  [ $HAVE_CLI = 1 ] && whole "cmd-gauss$s" convolve "$CLI filter $IN_PNG $O.png --filter gaussian --sigma $s" "" $O.png
+  whole "cmd-gauss$s" "vips gaussblur" "vips gaussblur $IN_PNG $O.png $s" "" $O.png
+  whole "cmd-gauss$s" "convert -gaussian-blur" "$CONVERT $IN_PNG -gaussian-blur 0x$s $O.png" $([ $s = 10 ] && echo 1 || echo 3) $O.png
 done
-[ $HAVE_CLI = 1 ] && whole cmd-jpeg convolve "$CLI filter $IN_JPG $O.jpg --kernel=1"
-whole cmd-jpeg "djpeg → cjpeg (pipe)" "sh -c 'djpeg $IN_JPG | cjpeg -quality 90 > $O.jpg'"
+[ $HAVE_CLI = 1 ] && whole cmd-jpeg convolve "$CLI filter $IN_JPG $O.jpg --kernel=1" "" $O.jpg
+whole cmd-jpeg "djpeg → cjpeg (pipe)" "sh -c 'djpeg $IN_JPG | cjpeg -quality 90 > $O.jpg'" "" $O.jpg
 
 # A batch of 100 photos: SampleImages/ copied 25 times; --jobs 2 against --jobs 1 and ImageMagick's mogrify.
 BATCH=$WORK/batch100
@@ -161,21 +172,9 @@ fi
 MOGRIFY=$( [ -x /usr/bin/mogrify ] && echo /usr/bin/mogrify || true)
 [ -n "$MOGRIFY" ] && whole cmd-batch100 "mogrify -gaussian-blur" "sh -c '$MOGRIFY -path $BATCH/outm -gaussian-blur 0x2 $BATCH/*.png $BATCH/*.jpg'" 3
 
-# The detector as a whole command: load, plan, run, write the heat map; peak memory by /usr/bin/time (the
-# largest of three runs) appended as a fifth column to hyperfine's line.
+# The detector as a whole command: load, plan, run, write the heat map.
 if [ $HAVE_CLI = 1 ] && [ $HAVE_MODEL = 1 ]; then
-  cmd="$CLI model run $MODEL $MODEL_IN $WORK/det-out"
-  peak=0
-  for _ in 1 2 3; do
-    if /usr/bin/time -f %M -o "$WORK/rss" $cmd >/dev/null 2>&1; then
-      kb=$(tail -1 "$WORK/rss")
-      [ "$kb" -gt "$peak" ] && peak=$kb
-    fi
-  done
-  whole cmd-ppocr-det640 convolve "$cmd"
-  if [ "$peak" -gt 0 ] && tail -1 "$RESULTS" | grep -q '^cmd-ppocr-det640'; then
-    sed -i "\$s/\$/\t$(awk "BEGIN { printf \"%.1f\", $peak / 1024 }")/" "$RESULTS"
-  fi
+  whole cmd-ppocr-det640 convolve "$CLI model run $MODEL $MODEL_IN $WORK/det-out"
 fi
 
 # --- table -------------------------------------------------------------------------------------------
@@ -207,6 +206,9 @@ labels = {
     "box61": "61x61 box (running sums), Float32 RGB 4000x3000",
     "layer3to64": "conv layer 3→64, 3x3, pad 1, 1024x1024",
     "layer64to64": "conv layer 64→64, 3x3, pad 1, 256x256",
+    "depthwise64@256": "depthwise 3x3 (group 64), pad 1, 64x256x256",
+    "pointwise64to128@256": "1x1 conv layer 64→128, 256x256",
+    "stride2-32to64@512": "conv layer 32→64, 3x3, stride 2, pad 1, 512x512",
     "maxpool2": "max pool 2x2, Float32 RGB 4000x3000",
     "jpeg": "JPEG 4000x3000 decode + encode (q90)",
     "cmd-conv3x3": "`filter` 3x3 kernel, PNG → PNG",
@@ -232,15 +234,20 @@ out = [
     "onnxruntime on NCHW Float32. Whole-command rows (`cmd-`) time a full process with hyperfine:",
     "decode, filter, encode, exit. The Gaussian kernel is 2·ceil(3σ)+1 wide for convolve and OpenCV; vips and",
     "ImageMagick size their own (vips trims its kernel where it falls below its default min-ampl 0.2).",
-    "The detector rows run each side alone in its process; MB is that process's peak resident memory",
-    "(getrusage in process, /usr/bin/time for the command); the whole-command row's peer is the in-process",
-    "session.run, so its ratio includes convolve's start, model load, plan and PNG output.",
+    "MB is peak resident memory: for whole commands one more run under /usr/bin/time (for a pipe, its largest",
+    "process); in process only for the detector rows, where each side runs alone in its process (getrusage).",
+    "The whole-command detector row's peer is the in-process session.run, so its ratio includes convolve's",
+    "start, model load, plan and PNG output. Output KB is the size of the file each command wrote.",
     "",
-    "| row | kind | what | convolve ms | peer | peer ms | ratio | convolve MB | peer MB |",
-    "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    "| row | kind | what | convolve ms | peer | peer ms | ratio | convolve MB | peer MB | output KB (convolve / peer) |",
+    "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
 ]
 def mb(r):
-    return f"{float(r[4]):.0f}" if r is not None and len(r) > 4 and r[4] else "–"
+    return f"{float(r[4]):.0f}" if r is not None and len(r) > 4 and r[4] and float(r[4]) > 0 else "–"
+def kb(r):
+    return r[5] if r is not None and len(r) > 5 and r[5] else "–"
+def sizes(mine, peer):
+    return "–" if kb(mine) == "–" and kb(peer) == "–" else f"{kb(mine)} / {kb(peer)}"
 seen = set()
 for r in rows:
     case, tool, median = r[0], r[1], float(r[2])
@@ -248,11 +255,11 @@ for r in rows:
     mine = ours.get(case)
     if tool == "convolve":
         if not any(x[0] == case and x[1] != "convolve" for x in rows):
-            out.append(f"| {case} | {kind} | {labels.get(case, case)} | {median:.1f} | – | – | – | {mb(r)} | – |")
+            out.append(f"| {case} | {kind} | {labels.get(case, case)} | {median:.1f} | – | – | – | {mb(r)} | – | {sizes(r, None)} |")
         continue
     m = f"{float(mine[2]):.1f}" if mine else "–"
     ratio = f"{float(mine[2]) / median:.2f}" if mine else "–"
-    out.append(f"| {case} | {kind} | {labels.get(case, case)} | {m} | {tool} | {median:.1f} | {ratio} | {mb(mine)} | {mb(r)} |")
+    out.append(f"| {case} | {kind} | {labels.get(case, case)} | {m} | {tool} | {median:.1f} | {ratio} | {mb(mine)} | {mb(r)} | {sizes(mine, r)} |")
 print("\n".join(out))
 EOF
 log "wrote Benchmarks/README.md"

@@ -80,6 +80,24 @@ cases = [
       weights: randomTensor(1, 1, 64 * 64 * 9).data, bias: randomTensor(1, 1, 64).data)] in
     try convolutionLayer(x, bank, LayerGeometry(padding: .uniform(1)))
   }),
+  ("depthwise64@256", {
+    [x = randomTensor(64, 256, 256), bank = try! FilterBank(
+      outChannels: 64, inChannelsPerGroup: 1, kernelHeight: 3, kernelWidth: 3,
+      weights: randomTensor(1, 1, 64 * 9).data, bias: randomTensor(1, 1, 64).data)] in
+    try convolutionLayer(x, bank, LayerGeometry(padding: .uniform(1), groups: 64))
+  }),
+  ("pointwise64to128@256", {
+    [x = randomTensor(64, 256, 256), bank = try! FilterBank(
+      outChannels: 128, inChannelsPerGroup: 64, kernelHeight: 1, kernelWidth: 1,
+      weights: randomTensor(1, 1, 128 * 64).data, bias: randomTensor(1, 1, 128).data)] in
+    try convolutionLayer(x, bank)
+  }),
+  ("stride2-32to64@512", {
+    [x = randomTensor(32, 512, 512), bank = try! FilterBank(
+      outChannels: 64, inChannelsPerGroup: 32, kernelHeight: 3, kernelWidth: 3,
+      weights: randomTensor(1, 1, 64 * 32 * 9).data, bias: randomTensor(1, 1, 64).data)] in
+    try convolutionLayer(x, bank, LayerGeometry(stride: 2, padding: .uniform(1)))
+  }),
   ("maxpool2", { try Pooling(.max, kernel: 2).apply(to: image) }),
 ]
 }

@@ -51,6 +51,7 @@ static inline float ck_pow2_1(float n) {
 #define VMASK_FOR(n) ((n) > 0)
 #define VLOAD_MASKED(p, m) ((m) ? *(p) : 0.0f)
 #define SUFFIX portable
+#define RW 4
 #define MRMAX 4
 #define NV 8
 #define DWNV 8
@@ -80,6 +81,7 @@ static inline float ck_pow2_1(float n) {
 #undef VMASK_FOR
 #undef VLOAD_MASKED
 #undef SUFFIX
+#undef RW
 #undef MRMAX
 #undef NV
 #undef DWNV
@@ -114,6 +116,7 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define VMASK_FOR(n) _mm256_loadu_si256((const __m256i *)(ck_avx2_masks + 8 - ((n) < 0 ? 0 : (n) > 8 ? 8 : (n))))
 #define VLOAD_MASKED(p, m) _mm256_maskload_ps(p, m)
 #define SUFFIX avx2
+#define RW 8
 #define MRMAX 4
 #define NV 3
 #define DWNV 2
@@ -143,6 +146,7 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #undef VMASK_FOR
 #undef VLOAD_MASKED
 #undef SUFFIX
+#undef RW
 #undef MRMAX
 #undef NV
 #undef DWNV
@@ -177,6 +181,7 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define VMASK_FOR(n) ((__mmask16)((n) <= 0 ? 0u : (n) >= 16 ? 0xffffu : (1u << (n)) - 1u))
 #define VLOAD_MASKED(p, m) _mm512_maskz_loadu_ps(m, p)
 #define SUFFIX avx512
+#define RW 4
 #define MRMAX 12
 #define NV 2
 #define DWNV 2
@@ -266,6 +271,28 @@ void ck_fill_phases(int32_t level, const float *src, int32_t channels, int32_t h
   case 1: fill_phases_avx2(src, channels, h, w, pad_top, pad_left, rows, wq, phases, dst); break;
 #endif
   default: fill_phases_portable(src, channels, h, w, pad_top, pad_left, rows, wq, phases, dst); break;
+  }
+}
+
+void ck_correlate_row(int32_t level, float *out, const float *base, const ptrdiff_t *off, const float *w, int32_t n,
+                      ptrdiff_t count) {
+  switch (level) {
+#ifdef CK_X86
+  case 2: correlate_row_avx512(out, base, off, w, n, count); break;
+  case 1: correlate_row_avx2(out, base, off, w, n, count); break;
+#endif
+  default: correlate_row_portable(out, base, off, w, n, count); break;
+  }
+}
+
+void ck_max_pool_row(int32_t level, float *out, const float *src, ptrdiff_t stride, int32_t kh, int32_t kw, int32_t sx,
+                     ptrdiff_t count, ptrdiff_t readable) {
+  switch (level) {
+#ifdef CK_X86
+  case 2: max_pool_row_avx512(out, src, stride, kh, kw, sx, count, readable); break;
+  case 1: max_pool_row_avx2(out, src, stride, kh, kw, sx, count, readable); break;
+#endif
+  default: max_pool_row_portable(out, src, stride, kh, kw, sx, count, readable); break;
   }
 }
 

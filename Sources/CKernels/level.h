@@ -124,6 +124,9 @@ static CK_TARGET void CK_CAT(gemm_run, SUFFIX)(const ck_gemm *g, const float *sr
 #include "winograd.h"
 #include "fill.h"
 
+#include "rows.h"
+#include "pool.h"
+
 #define DW_FN CK_CAT(depthwise, SUFFIX)
 #include "depthwise.h"
 #undef DW_FN

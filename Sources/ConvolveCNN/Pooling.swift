@@ -118,6 +118,10 @@ public struct Pooling: Equatable, Sendable {
       applyGeneral(input, into: &output)
       return output
     }
+    // Outputs whose window lies inside the row: x·sx - left ≥ 0 and x·sx - left + kw ≤ inW.
+    let interior = Swift.min(outW, (pad.left + sx - 1) / sx) ..< Swift.max(
+      Swift.min(outW, (pad.left + sx - 1) / sx), Swift.min(outW, inW + pad.left - kw >= 0 ? (inW + pad.left - kw) / sx + 1 : 0))
+    let level = ck_level()  // below AVX2, the plain loop (the compiler's SSE2 or NEON) is as fast
     input.data.withUnsafeBufferPointer { src in
       output.data.withUnsafeMutableBufferPointer { dst in
         parallelRanges(input.channels * outH, minimumPerChunk: max(1, 4096 / max(1, outW * kh * kw))) { range in
@@ -128,7 +132,17 @@ public struct Pooling: Equatable, Sendable {
             let y0 = y * sy - pad.top
             let rows = Swift.max(0, y0) ..< Swift.min(inH, y0 + kh)
             let windowH = Swift.min(y0 + kh, inH + pad.bottom) - y0
-            for x in 0 ..< outW {
+            var x = 0
+            while x < outW {
+              if kind == .max && level > 0 && x == interior.lowerBound && !interior.isEmpty {
+                // The windows wholly inside the row, in vectors.
+                ck_max_pool_row(
+                  level, out + x, plane + rows.lowerBound * inW + x * sx - pad.left, inW, Int32(rows.count), Int32(kw),
+                  Int32(sx), interior.count, inW - (x * sx - pad.left))
+                x = interior.upperBound
+                continue
+              }
+              defer { x += 1 }
               let x0 = x * sx - pad.left
               let cols = Swift.max(0, x0) ..< Swift.min(inW, x0 + kw)
               switch kind {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A sliding-window correlation, run band by band over every channel.
 ///
 /// Each band pads the input rows it needs once (`PaddedRows`) into its scratch, so the inner loops read
@@ -52,10 +54,25 @@ struct DirectPlan {
   }
 }
 
-/// One row at stride 1: `out[x] = Σ_t weights[t] · base[offsets[t] + x]` for `x < count`, taps in order,
-/// 32 outputs at a time in four `SIMD8<Float>` accumulators and stored once.
+/// One row at stride 1: `out[x] = Σ_t weights[t] · base[offsets[t] + x]` for `x < count`, taps in order, by the
+/// CPU's widest SIMD level (CKernels' `ck_correlate_row`; every level gives the same bits).
 @inline(__always)
 func correlateRow(
+  out: UnsafeMutablePointer<Float>, base: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>,
+  weights: UnsafeBufferPointer<Float>, count outW: Int
+) {
+  if SIMDLevel.current == 0 {
+    correlateRowPortable(out: out, base: base, offsets: offsets, weights: weights, count: outW)
+  } else {
+    ck_correlate_row(
+      Int32(SIMDLevel.current), out, base, offsets.baseAddress, weights.baseAddress, Int32(truncatingIfNeeded: offsets.count), outW)
+  }
+}
+
+/// `correlateRow` without CKernels, for CPUs below AVX2 (SSE2, NEON): 32 outputs at a time in four
+/// `SIMD8<Float>` accumulators, stored once; the same bits as every CKernels level.
+@inline(__always)
+func correlateRowPortable(
   out: UnsafeMutablePointer<Float>, base: UnsafePointer<Float>, offsets: UnsafeBufferPointer<Int>,
   weights: UnsafeBufferPointer<Float>, count outW: Int
 ) {
@@ -92,6 +109,7 @@ func correlateRow(
     out[x] = sum
   }
 }
+
 
 /// One row at horizontal stride `stride`: `out[x] = Σ_t weights[t] · base[offsets[t] + x · stride]`, summed in
 /// tap order, one pass over the row per tap.

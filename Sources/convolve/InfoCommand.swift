@@ -15,11 +15,23 @@ import Foundation
 
 struct InfoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "info", abstract: "Print an image's size, channels, bit depth and orientation without decoding it.")
+    commandName: "info",
+    abstract: "Print an image's size, channels, bit depth and orientation without decoding it.",
+    discussion: "--cpu prints the SIMD path the hot loops take on this CPU and the cores they use.")
 
-  @Argument(help: "Images (PNG or JPEG).", completion: imageFileCompletion) var images: [String]
+  @Argument(help: "Images (PNG or JPEG).", completion: imageFileCompletion) var images: [String] = []
+  @Flag(help: "Print the SIMD path (portable, avx2, avx512) and the cores used.") var cpu = false
+
+  func validate() throws {
+    guard cpu || !images.isEmpty else { throw ValidationError("Give one or more images, or --cpu.") }
+  }
 
   func run() throws {
+    if cpu {
+      let chosen = SIMDLevel.current, best = SIMDLevel.best
+      let lowered = chosen < best ? " (lowered by CONVOLVE_SIMD; this CPU runs \(SIMDLevel.name(best)))" : ""
+      print("SIMD: \(SIMDLevel.name(chosen))\(lowered), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    }
     var failed = false
     for path in images {
       do {

@@ -21,11 +21,16 @@ struct RunResult {
 }
 
 /// Runs `convolve` with the arguments and returns its exit status and output.
-func runConvolve(_ arguments: [String], in directory: URL? = nil) throws -> RunResult {
+func runConvolve(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
+  -> RunResult
+{
   let process = Process()
   process.executableURL = convolveBinary
   process.arguments = arguments
   if let directory { process.currentDirectoryURL = directory }
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   let out = Pipe(), err = Pipe()
   process.standardOutput = out
   process.standardError = err

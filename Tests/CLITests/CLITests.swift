@@ -78,6 +78,11 @@ import Testing
     }
     let info = try runConvolve(["info", chelsea])
     #expect(info.stdout.contains("451x300, 3 channels (RGB), 8-bit"))
+    let cpu = try runConvolve(["info", "--cpu"])
+    #expect(cpu.status == 0 && cpu.stdout.hasPrefix("SIMD: "), "\(cpu.stdout)\(cpu.stderr)")
+    #expect(["portable", "avx2", "avx512"].contains { cpu.stdout.hasPrefix("SIMD: \($0)") }, "\(cpu.stdout)")
+    let lowered = try runConvolve(["info", "--cpu"], environment: ["CONVOLVE_SIMD": "portable"])
+    #expect(lowered.stdout.hasPrefix("SIMD: portable"), "\(lowered.stdout)")
   }
 
   @Test func layerWritesAMontageOfEveryMap() throws {

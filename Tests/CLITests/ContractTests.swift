@@ -130,6 +130,7 @@ import Testing
     // filters, info
     Case(arguments: ["filters", "gausian"], status: 64, says: "did you mean 'gaussian'?"),
     Case(arguments: ["info", missing], status: 1, says: missing),
+    Case(arguments: ["info"], status: 64, says: "--cpu"),
     // layer
     Case(arguments: ["layer", photo, out, "--filters", "sobel-x", "--activation", "gelu"], status: 64, says: "gelu"),
     Case(arguments: ["layer", photo, out, "--filters", "sobel-x", "--pool", "median:2"], status: 64, says: "median"),

@@ -1,5 +1,5 @@
-// Convolution kernels for ConvolveCNN, compiled for AVX-512, AVX2+FMA and portable C, one chosen at start-up
-// from the CPU's features (`ck_level`). No allocation and no threads of their own: the caller splits work.
+// Convolution kernels for ConvolveCNN's layers and ConvolveCore's filter rows, compiled for AVX-512, AVX2+FMA and
+// portable C, one chosen at start-up from the CPU's features (`ck_level`). No allocation and no threads of their own: the caller splits work.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -92,6 +92,16 @@ void ck_winograd_band(const ck_winograd *p, const float *phases, int32_t t0, int
 
 /// The logistic function 1 / (1 + e^-x), the library's one implementation: the same bits from every level,
 /// from the scalar and the array form, fused or not (within 2 ulp of the exact value).
+/// One output row of a 2-D correlation at horizontal stride 1: `out[x] = Σ_t w[t] · base[off[t] + x]` for
+/// `x < count`, taps in order, no fused multiply-add: the same bits at every level.
+void ck_correlate_row(int32_t level, float *out, const float *base, const ptrdiff_t *off, const float *w, int32_t n,
+                      ptrdiff_t count);
+
+/// One row of max pooling with every window inside the input: `out[x]` is the largest of `src[r · stride + x · sx + j]`
+/// for `r < kh`, `j < kw` (NaN samples skipped), `x < count`; no read at or past `readable` floats into a row.
+void ck_max_pool_row(int32_t level, float *out, const float *src, ptrdiff_t stride, int32_t kh, int32_t kw, int32_t sx,
+                     ptrdiff_t count, ptrdiff_t readable);
+
 float ck_sigmoid1(float x);
 /// Replaces each of `n` values by its logistic function.
 void ck_sigmoid(int32_t level, float *p, ptrdiff_t n);
