@@ -9,6 +9,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "png_idat.h"
+
 typedef struct {
   jmp_buf jb;
   FILE *fp;
@@ -248,6 +250,12 @@ int ccodecs_png_read(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *
  * match search: 7x faster than the old default and no bigger on the smooth image, 6% bigger on
  * noise. Images with long repeats far apart (screenshots, tiled montages) compress worse than with
  * a match search; --png-compression 1...9 brings back libpng's adaptive filters with that level. */
+/* A failed write of the image data (ccodecs_idat): as libpng's own write errors end. */
+static void write_failed(png_ctx *ctx) {
+  ccodecs_set_msg(ctx->msg, ctx->msg_cap, "cannot write: %s", errno ? strerror(errno) : "out of memory");
+  longjmp(ctx->jb, 1);
+}
+
 static void set_compression(png_structp png, int compression) {
   if (compression < 0) {
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_PAETH);
@@ -289,10 +297,12 @@ int ccodecs_png_write(ccodecs_output *out, const float *planes, int32_t width, i
   }
   png_bytep *volatile rows = NULL;
   unsigned char *volatile strip = NULL;
+  ccodecs_idat *volatile idat = NULL;
   if (setjmp(ctx.jb)) {
     png_destroy_write_struct(&png, &info);
     free(rows);
     free(strip);
+    ccodecs_idat_free(idat);
     ccodecs_discard_output(out, ctx.fp);
     return -1;
   }
@@ -313,7 +323,10 @@ int ccodecs_png_write(ccodecs_output *out, const float *planes, int32_t width, i
   size_t buffered = height < CCODECS_STRIP_ROWS ? (size_t)height : CCODECS_STRIP_ROWS;
   rows = malloc(sizeof(png_bytep) * buffered);
   strip = malloc(rowbytes * buffered);
-  if (!rows || !strip) {
+  /* The default compression: libpng wrote the header chunks, the image data is written on every core. */
+  if (compression < 0) idat = ccodecs_idat_create(ctx.fp, rowbytes, channels * (bit_depth / 8),
+                                                  bit_depth == 16 && is_little_endian());
+  if (!rows || !strip || (compression < 0 && !idat)) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     longjmp(ctx.jb, 1);
   }
@@ -324,11 +337,13 @@ int ccodecs_png_write(ccodecs_output *out, const float *planes, int32_t width, i
     const float *src = planes + y * width;
     if (bit_depth == 16) ccodecs_planar_to_u16(src, plane, n * width, channels, (uint16_t *)strip);
     else ccodecs_planar_to_u8(src, plane, n * width, channels, strip);
-    png_write_rows(png, rows, (png_uint_32)n);
+    if (!idat) png_write_rows(png, rows, (png_uint_32)n);
+    else if (ccodecs_idat_rows(idat, (const unsigned char *const *)rows, n) != 0) write_failed(&ctx);
   }
-  /* NULL: nothing more after the image data (libpng 1.6 would write the eXIf chunk a second time from info). */
-  png_write_end(png, NULL);
+  if (!idat) png_write_end(png, NULL);  /* NULL: nothing after the image data (libpng 1.6 would repeat eXIf) */
+  else if (ccodecs_idat_finish(idat) != 0) write_failed(&ctx);
   png_destroy_write_struct(&png, &info);
+  ccodecs_idat_free(idat);
   free(rows);
   free(strip);
   if (ccodecs_close_written(ctx.fp, msg, msg_cap) != 0) {

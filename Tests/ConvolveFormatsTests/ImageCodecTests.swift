@@ -97,6 +97,39 @@ private func write(_ bytes: [UInt8], to path: String) throws {
     #expect(try imageInfo(path: path) == ImageInfo(width: 11, height: 9, channels: channels, bitDepth: 16, format: .png))
   }
 
+  /// The default PNG compression writes its image data on every core in groups of rows (png_idat.c): images of
+  /// several groups and blocks, every depth and channel count, read back exactly, as libpng's own stream (level 6)
+  /// does; Python's zlib and Pillow read the file too (one valid zlib stream) where python3 has Pillow.
+  @Test(arguments: [(1, 8), (2, 16), (3, 8), (4, 16), (3, 16)])
+  func pngWrittenOnEveryCoreIsOneValidStream(channels: Int, bitDepth: Int) throws {
+    let directory = try makeTemporaryDirectory()
+    defer { removeDirectory(directory) }
+    let (height, width) = (1201, 1333)  // 8 MB groups: 2 to 5 of them; an odd last group
+    let levels = bitDepth == 16 ? 65535 : 255
+    let tensor = randomTensor(channels: channels, height: height, width: width, levels: levels, seed: UInt64(channels * bitDepth))
+    let parallel = directory + "/parallel.png", libpng = directory + "/libpng.png"
+    try saveImage(tensor, path: parallel, bitDepth: bitDepth)
+    try saveImage(tensor, path: libpng, bitDepth: bitDepth, pngCompression: 6)
+    #expect(try loadImage(path: parallel).tensor == tensor)
+    #expect(try loadImage(path: libpng).tensor == tensor)
+    let python = Process()
+    python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    python.arguments = ["python3", "-c", """
+      import sys, struct, zlib
+      d = open(sys.argv[1], 'rb').read(); i = 8; idat = b''
+      while i < len(d):
+          n = struct.unpack('>I', d[i:i+4])[0]
+          if d[i+4:i+8] == b'IDAT': idat += d[i+8:i+8+n]
+          assert zlib.crc32(d[i+4:i+8+n]) == struct.unpack('>I', d[i+8+n:i+12+n])[0]
+          i += 12 + n
+      raw = zlib.decompress(idat)
+      assert len(raw) == int(sys.argv[2])
+      """, parallel, String(height * (1 + width * channels * bitDepth / 8))]
+    try python.run()
+    python.waitUntilExit()
+    #expect(python.terminationStatus == 0, "python3's zlib refused \(parallel)")
+  }
+
   private func smoothImage(channels: Int, height: Int, width: Int) -> Tensor {
     var tensor = Tensor(channels: channels, height: height, width: width)
     for c in 0 ..< channels {
