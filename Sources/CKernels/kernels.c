@@ -56,35 +56,7 @@ static inline float ck_pow2_1(float n) {
 #define NV 8
 #define DWNV 8
 #include "level.h"
-#undef CK_TARGET
-#undef VEC
-#undef VW
-#undef VLOAD
-#undef VSTORE
-#undef VSTORE_PART
-#undef VSET1
-#undef VZERO
-#undef VFMA
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VDIV
-#undef VMAX
-#undef VMIN
-#undef VSELECT_POSITIVE
-#undef VSELECT_NONNEGATIVE
-#undef VNEGABS
-#undef VFLOOR
-#undef VPOW2
-#undef VEVENS
-#undef VMASK
-#undef VMASK_FOR
-#undef VLOAD_MASKED
-#undef SUFFIX
-#undef RW
-#undef MRMAX
-#undef NV
-#undef DWNV
+#include "level_end.h"
 
 #ifdef CK_X86
 // ---- AVX2 + FMA: 8 lanes, 4 filters x 3 vectors per tile ----------------------------------------------------------
@@ -121,35 +93,7 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define NV 3
 #define DWNV 2
 #include "level.h"
-#undef CK_TARGET
-#undef VEC
-#undef VW
-#undef VLOAD
-#undef VSTORE
-#undef VSTORE_PART
-#undef VSET1
-#undef VZERO
-#undef VFMA
-#undef VADD
-#undef VSUB
-#undef VMUL
-#undef VDIV
-#undef VMAX
-#undef VMIN
-#undef VSELECT_POSITIVE
-#undef VSELECT_NONNEGATIVE
-#undef VNEGABS
-#undef VFLOOR
-#undef VPOW2
-#undef VEVENS
-#undef VMASK
-#undef VMASK_FOR
-#undef VLOAD_MASKED
-#undef SUFFIX
-#undef RW
-#undef MRMAX
-#undef NV
-#undef DWNV
+#include "level_end.h"
 
 // ---- AVX-512F: 16 lanes, 12 (or 8, 4) filters x 2 vectors per tile ------------------------------------------------
 #define CK_TARGET __attribute__((target("avx512f")))

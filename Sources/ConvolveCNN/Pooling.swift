@@ -145,21 +145,8 @@ public struct Pooling: Equatable, Sendable {
               defer { x += 1 }
               let x0 = x * sx - pad.left
               let cols = Swift.max(0, x0) ..< Swift.min(inW, x0 + kw)
-              switch kind {
-              case .max:
-                var m = -Float.infinity
-                for r in rows { for q in cols where plane[r * inW + q] > m { m = plane[r * inW + q] } }
-                out[x] = m
-              case .min:
-                var m = Float.infinity
-                for r in rows { for q in cols where plane[r * inW + q] < m { m = plane[r * inW + q] } }
-                out[x] = m
-              case .average:
-                var sum: Float = 0
-                for r in rows { for q in cols { sum += plane[r * inW + q] } }
-                let windowW = Swift.min(x0 + kw, inW + pad.right) - x0
-                out[x] = sum / Float(windowH * windowW)
-              }
+              let value = summary(kind, plane, inW, rows, cols)
+              out[x] = kind != .average ? value : value / Float(windowH * (Swift.min(x0 + kw, inW + pad.right) - x0))
             }
           }
         }
@@ -200,26 +187,39 @@ extension Pooling {
             let rows = rowTaps[y]
             for x in 0 ..< outW {
               let cols = colTaps[x]
-              switch kind {
-              case .max:
-                var m = -Float.infinity
-                for r in rows { for q in cols where plane[r * inW + q] > m { m = plane[r * inW + q] } }
-                out[x] = m
-              case .min:
-                var m = Float.infinity
-                for r in rows { for q in cols where plane[r * inW + q] < m { m = plane[r * inW + q] } }
-                out[x] = m
-              case .average:
-                var sum: Float = 0
-                for r in rows { for q in cols { sum += plane[r * inW + q] } }
+              let value = summary(kind, plane, inW, rows, cols)
+              if kind != .average {
+                out[x] = value
+              } else {
                 let divisor = includePadding ? rowWindow[y] * colWindow[x] : rows.count * cols.count
-                out[x] = divisor == 0 ? 0 : sum / Float(divisor)
+                out[x] = divisor == 0 ? 0 : value / Float(divisor)
               }
             }
           }
         }
       }
     }
+  }
+}
+
+/// One window's largest or smallest sample (NaN samples skipped), or its sum for `.average`.
+@inline(__always)
+private func summary<Rows: Collection<Int>, Columns: Collection<Int>>(
+  _ kind: PoolingKind, _ plane: UnsafePointer<Float>, _ inW: Int, _ rows: Rows, _ cols: Columns
+) -> Float {
+  switch kind {
+  case .max:
+    var m = -Float.infinity
+    for r in rows { for q in cols where plane[r * inW + q] > m { m = plane[r * inW + q] } }
+    return m
+  case .min:
+    var m = Float.infinity
+    for r in rows { for q in cols where plane[r * inW + q] < m { m = plane[r * inW + q] } }
+    return m
+  case .average:
+    var sum: Float = 0
+    for r in rows { for q in cols { sum += plane[r * inW + q] } }
+    return sum
   }
 }
 
