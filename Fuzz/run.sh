@@ -66,7 +66,8 @@ elif [[ $target == onnx ]]; then
       -emit-module -emit-module-path "$out/lib/SwiftProtobuf.swiftmodule" -emit-library -static \
       -o "$out/lib/libSwiftProtobuf.a" "$protobuf"/*.swift
   fi
-  if [[ ! -x "$bin" || -n "$(find "$here/fuzz_onnx.swift" "${sources[@]}" -newer "$bin" -print -quit)" ]]; then
+  if [[ ! -x "$bin" || -n "$(find "$here/fuzz_onnx.swift" "${sources[@]}" "$root/Sources/CKernels" -newer "$bin" -print -quit)" ]]; then
+    ckernels
     rm -rf "$out/src" && mkdir -p "$out/src"
     # One module named ConvolveCore (`ConvolveCNN.name` qualifications rewritten); file names prefixed with
     # their folder, as ConvolveCore and ConvolveCNN both have a Resize.swift.
@@ -75,8 +76,8 @@ elif [[ $target == onnx ]]; then
         >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
     done
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
-      -I "$root/Sources/CBLAS" -I "$out/lib" -L "$out/lib" -lSwiftProtobuf -lopenblas \
-      "$here/fuzz_onnx.swift" "$out"/src/*.swift -o "$bin" \
+      -I "$root/Sources/CBLAS" -I "$out/ckernels" -I "$out/lib" -L "$out/lib" -lSwiftProtobuf -lopenblas \
+      "$out/ckernels/kernels.o" "$here/fuzz_onnx.swift" "$out"/src/*.swift -o "$bin" \
       2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
   fi
 else
