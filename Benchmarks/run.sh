@@ -157,7 +157,7 @@ for s in 2 10; do
   whole "cmd-gauss$s" "vips gaussblur" "vips gaussblur $IN_PNG $O.png $s" "" $O.png
   whole "cmd-gauss$s" "convert -gaussian-blur" "$CONVERT $IN_PNG -gaussian-blur 0x$s $O.png" $([ $s = 10 ] && echo 1 || echo 3) $O.png
 done
-[ $HAVE_CLI = 1 ] && whole cmd-jpeg convolve "$CLI filter $IN_JPG $O.jpg --kernel=1" "" $O.jpg
+[ $HAVE_CLI = 1 ] && whole cmd-jpeg convolve "$CLI filter $IN_JPG $O.jpg --kernel=1 --quality 90" "" $O.jpg
 whole cmd-jpeg "djpeg → cjpeg (pipe)" "sh -c 'djpeg $IN_JPG | cjpeg -quality 90 > $O.jpg'" "" $O.jpg
 
 # A batch of 100 photos: SampleImages/ copied 25 times; --jobs 2 against --jobs 1 and ImageMagick's mogrify.
