@@ -106,6 +106,14 @@ static void collect_metadata(png_structp png, png_infop info, png_ctx *ctx, ccod
     copy_chunk(png, ctx, &meta->exif, &meta->exif_size, exif, exif_size);
 }
 
+/* Ancillary chunks convolve never uses, skipped unread. libpng 1.6.39 allocates and zeroes the declared length
+ * of the text, palette-suggestion and calibration chunks before reading them, past png_set_chunk_malloc_max:
+ * 1.8 GB and seconds for a 130-byte file whose tEXt or sPLT claims that much. */
+static void skip_unused_chunks(png_structp png) {
+  static const png_byte chunks[] = "bKGD\0hIST\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0sPLT\0sTER\0tEXt\0tIME\0zTXt";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, chunks, (int)(sizeof chunks / 5));
+}
+
 /* decode: 0 header only, 1 into planar floats (dst). */
 static int png_decode(const ccodecs_input *in, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
                       size_t dst_count, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
@@ -140,6 +148,7 @@ static int png_decode(const ccodecs_input *in, int decode, int64_t max_pixels, c
   png_set_user_limits(png, dim_limit, dim_limit);
   png_set_chunk_cache_max(png, 1000);
   png_set_chunk_malloc_max(png, 8000000);
+  skip_unused_chunks(png);
   /* A CRC error in any chunk, ancillary ones included (libpng only warns for those), is fatal. */
   png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
   png_read_info(png, info);

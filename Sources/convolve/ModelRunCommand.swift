@@ -54,7 +54,7 @@ struct ModelRunCommand: ParsableCommand {
     }
     notes.forEach { print("note: \($0)") }
     try prepareDirectory(outputDirectory)
-    try fileContent(model) {
+    _ = try fileContent(model) {
       try runner.run(input: tensor, photo: photo, inputName: lastComponent(input), directory: outputDirectory) { print($0) }
     }
   }
@@ -84,7 +84,6 @@ func runOptions(layers: [String], report: Bool, labels: String?, top: Int, maps:
 func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, load: ImageInputOptions) throws
   -> (GraphTensor, Tensor?, [String])
 {
-  let declared = try runner.input.shape
   if path.lowercased().hasSuffix(".npy") {
     let array = try NPYArray.read(path: path)
     switch array.shape.count {
