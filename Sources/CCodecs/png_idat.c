@@ -1,6 +1,6 @@
 // A PNG's image data (IDAT) filtered and deflated on every core, for the default compression (Paeth rows,
-// Z_RLE): rows are gathered into a group, the group is cut into one block of rows per core, and each core
-// Paeth-filters its block (the row above the block is kept) and deflates it as raw deflate ending on a byte
+// Z_RLE): rows are gathered into a group of about 8 MB, the group is cut into blocks of about 1 MB, and the cores
+// Paeth-filter the blocks (the row above each block is kept) and deflate each as raw deflate ending on a byte
 // boundary (Z_SYNC_FLUSH; Z_FINISH for the image's last block). The blocks, in order, behind one zlib header and
 // followed by the Adler-32 of all the filtered bytes (adler32_combine), are one valid zlib stream, as pigz
 // makes. Z_RLE only matches the previous byte, so the blocks' independent starts cost a few bytes each.
@@ -14,7 +14,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-enum { MAX_WORKERS = 8, GROUP_BYTES = 8 << 20, MIN_BLOCK_BYTES = 256 << 10 };
+/* Blocks of about 1 MB of filtered rows, cut from the image's size alone, so the file's bytes are the same
+ * whatever the number of cores. */
+enum { MAX_WORKERS = 8, GROUP_BYTES = 8 << 20, BLOCK_BYTES = 1 << 20, MAX_BLOCKS = GROUP_BYTES / BLOCK_BYTES + 2 };
 
 struct ccodecs_idat {
   FILE *fp;
@@ -74,6 +76,18 @@ static void *run_block(void *arg) {
   return NULL;
 }
 
+/// One thread's share: blocks first, first + step, ...
+typedef struct {
+  block *blocks;
+  size_t count, first, step;
+} worker;
+
+static void *run_blocks(void *arg) {
+  worker *w = arg;
+  for (size_t i = w->first; i < w->count; i += w->step) run_block(&w->blocks[i]);
+  return NULL;
+}
+
 static int cores(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (int)n;
@@ -122,40 +136,42 @@ void ccodecs_idat_free(ccodecs_idat *s) {
 /// group also ends the stream.
 static int flush_group(ccodecs_idat *s, int last) {
   const size_t line = s->rowbytes + 1;
-  size_t workers = (size_t)cores(), bytes = s->rows * line;
-  if (workers > bytes / MIN_BLOCK_BYTES) workers = bytes / MIN_BLOCK_BYTES;
-  if (workers > s->rows) workers = s->rows;
-  if (workers < 1) workers = 1;
-  block blocks[MAX_WORKERS];
+  size_t count = (s->rows * line + BLOCK_BYTES - 1) / BLOCK_BYTES;
+  if (count > s->rows) count = s->rows;
+  if (count > MAX_BLOCKS) count = MAX_BLOCKS;
+  if (count < 1) count = 1;
+  size_t workers = (size_t)cores() < count ? (size_t)cores() : count;
+  block blocks[MAX_BLOCKS];
+  worker crew[MAX_WORKERS];
   pthread_t threads[MAX_WORKERS];
   int started[MAX_WORKERS] = {0};
   memset(blocks, 0, sizeof blocks);
   int failed = 0;
   size_t y = 0;
-  for (size_t i = 0; i < workers; i++) {
+  for (size_t i = 0; i < count; i++) {
     block *b = &blocks[i];
-    b->rows = s->rows / workers + (i < s->rows % workers);
+    b->rows = s->rows / count + (i < s->rows % count);
     b->rowbytes = s->rowbytes;
     b->bpp = s->bpp;
     b->above = s->raw + y * s->rowbytes;
     b->raw = s->raw + (y + 1) * s->rowbytes;
-    b->last = last && i == workers - 1;
+    b->last = last && i == count - 1;
     b->out_cap = deflateBound(NULL, b->rows * line) + 16;
     b->filtered = malloc(b->rows * line + 1);
     b->out = malloc(b->out_cap + 6);  // room for the zlib header before and the Adler-32 after
     if (!b->filtered || !b->out) failed = 1;
     y += b->rows;
   }
+  for (size_t i = 0; i < workers; i++) crew[i] = (worker){blocks, count, i, workers};
   if (!failed) {
-    for (size_t i = 1; i < workers; i++)
-      started[i] = pthread_create(&threads[i], NULL, run_block, &blocks[i]) == 0;
-    run_block(&blocks[0]);
+    for (size_t i = 1; i < workers; i++) started[i] = pthread_create(&threads[i], NULL, run_blocks, &crew[i]) == 0;
+    run_blocks(&crew[0]);
     for (size_t i = 1; i < workers; i++) {
       if (started[i]) pthread_join(threads[i], NULL);
-      else run_block(&blocks[i]);
+      else run_blocks(&crew[i]);
     }
   }
-  for (size_t i = 0; i < workers && !failed; i++) {
+  for (size_t i = 0; i < count && !failed; i++) {
     block *b = &blocks[i];
     if (b->failed) {
       failed = 1;
@@ -181,7 +197,7 @@ static int flush_group(ccodecs_idat *s, int last) {
     }
     failed = write_chunk(s->fp, "IDAT", data, b->out_size) != 0;
   }
-  for (size_t i = 0; i < workers; i++) {
+  for (size_t i = 0; i < count; i++) {
     free(blocks[i].filtered);
     free(blocks[i].out);
   }
