@@ -14,6 +14,6 @@ struct ModelCommand: ParsableCommand {
         convolve model run det.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5 \\
             --layers 'Conv' --report
       """,
-    subcommands: [ModelInfoCommand.self, ModelRunCommand.self]
+    subcommands: [ModelInfoCommand.self, ModelRunCommand.self, ModelTopPatchesCommand.self, ModelMergeTopCommand.self]
   )
 }

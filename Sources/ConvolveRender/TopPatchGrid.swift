@@ -1,0 +1,98 @@
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import Foundation
+
+/// The patch of `photo` (C×H×W in [0, 1]) inside `box` (`[top, left, bottom, right]` edges in photo pixels),
+/// as an RGB tile of `size × size`: each tile pixel the mean of up to 8×8 bilinear samples, grey (0.5) where
+/// the box reaches past the photo.
+public func photoPatch(_ photo: Tensor, box: [Double], size: Int) -> Tensor {
+  var tile = Tensor(channels: 3, height: size, width: size, repeating: 0.5)
+  let (h, w) = (photo.height, photo.width)
+  guard h > 0, w > 0, box.count == 4 else { return tile }
+  let color = photo.channels >= 3 ? 3 : 1
+  let stepY = (box[2] - box[0]) / Double(size), stepX = (box[3] - box[1]) / Double(size)
+  let sub = (y: min(8, max(1, Int(stepY.rounded(.up)))), x: min(8, max(1, Int(stepX.rounded(.up)))))
+  photo.data.withUnsafeBufferPointer { src in
+    tile.data.withUnsafeMutableBufferPointer { dst in
+      for ty in 0 ..< size {
+        for tx in 0 ..< size {
+          var sum = [Double](repeating: 0, count: 3)
+          var n = 0
+          for sy in 0 ..< sub.y {
+            // Sample centres in pixel-centre coordinates (pixel i centred at i).
+            let py = box[0] + (Double(ty) + (Double(sy) + 0.5) / Double(sub.y)) * stepY - 0.5
+            guard py >= -0.5, py <= Double(h) - 0.5 else { continue }
+            let fy = min(max(py, 0), Double(h - 1))
+            let y0 = Int(fy), y1 = min(y0 + 1, h - 1), ay = fy - Double(y0)
+            for sx in 0 ..< sub.x {
+              let px = box[1] + (Double(tx) + (Double(sx) + 0.5) / Double(sub.x)) * stepX - 0.5
+              guard px >= -0.5, px <= Double(w) - 0.5 else { continue }
+              let fx = min(max(px, 0), Double(w - 1))
+              let x0 = Int(fx), x1 = min(x0 + 1, w - 1), ax = fx - Double(x0)
+              for c in 0 ..< 3 {
+                let plane = (color == 3 ? c : 0) * h * w
+                let top = Double(src[plane + y0 * w + x0]) * (1 - ax) + Double(src[plane + y0 * w + x1]) * ax
+                let bottom = Double(src[plane + y1 * w + x0]) * (1 - ax) + Double(src[plane + y1 * w + x1]) * ax
+                sum[c] += top * (1 - ay) + bottom * ay
+              }
+              n += 1
+            }
+          }
+          // Samples past the photo count as grey.
+          let total = sub.y * sub.x
+          for c in 0 ..< 3 {
+            dst[(c * size + ty) * size + tx] = Float((sum[c] + 0.5 * Double(total - n)) / Double(total))
+          }
+        }
+      }
+    }
+  }
+  return tile
+}
+
+/// Draws the grids of a top-patches file into `directory`: `channel-NNN.png` per channel (its patches in
+/// `TopEntry.precedes` order, each labelled with its value and photo, under a title line) and `index.html`.
+/// Photos are read once each from `inputDirectory` with `load`. Returns the files written.
+public func writeTopPatchGrids(
+  _ file: TopPatchesFile, inputDirectory: String, directory: String, title: String,
+  load: (String) throws -> Tensor
+) throws -> [String] {
+  let size = file.settings.tile
+  var tiles: [[Tensor?]] = file.entries.map { Array(repeating: nil, count: $0.count) }
+  // Each photo once: every patch any channel takes from it.
+  var uses: [String: [(Int, Int)]] = [:]
+  for (c, list) in file.entries.enumerated() { for (i, e) in list.enumerated() { uses[e.photo, default: []].append((c, i)) } }
+  for photo in uses.keys.sorted() {
+    let image = try load(join(inputDirectory, photo))
+    for (c, i) in uses[photo]! { tiles[c][i] = photoPatch(image, box: file.entries[c][i].box, size: size) }
+  }
+  var written: [String] = []
+  let digits = max(3, String(file.settings.channels.max() ?? 0).count)
+  var cards: [TopPatchesPage.Card] = []
+  for (c, channel) in file.settings.channels.enumerated() {
+    let list = file.entries[c]
+    let name = "channel-" + String(repeating: "0", count: max(0, digits - String(channel).count)) + "\(channel).png"
+    cards.append(TopPatchesPage.Card(channel: channel, image: list.isEmpty ? nil : name, peak: list.first?.value, count: list.count))
+    guard !list.isEmpty else { continue }
+    let chars = max(4, size / 4 - 1)
+    let labels = list.map { e in legendNumber(e.value) + "\n" + String(fileStem(e.photo).prefix(chars)) }
+    let columns = Int(Double(file.settings.k).squareRoot().rounded(.up))
+    let grid = try montage(tiles[c].map { $0! }, columns: min(columns, list.count), gap: 2, padValue: 1, labels: labels)
+    let heading = textStrip("channel \(channel)  peak \(legendNumber(list[0].value))", width: max(grid.width, 120), channels: 3)
+    let path = join(directory, name)
+    try saveImage(stackedVertically([heading, grid]), path: path)
+    written.append(path)
+  }
+  let page = TopPatchesPage(title: title, file: file, cards: cards)
+  let index = join(directory, "index.html")
+  try AtomicFile.write(Data(page.html().utf8), to: index)
+  return written + [index]
+}
+
+/// A file name without folder or extension.
+private func fileStem(_ path: String) -> String {
+  let name = lastComponent(path)
+  guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
+  return String(name[..<dot])
+}
