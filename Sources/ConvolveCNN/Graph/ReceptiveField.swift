@@ -130,7 +130,7 @@ public struct ReceptiveField: Equatable, Sendable {
   public init(y: FieldAxis, x: FieldAxis) { (self.y, self.x) = (y, x) }
 
   /// `rf`, `jump` and `start` as short text: one number when both axes agree, `HxW` (`y,x` for start) when not.
-  public var sizeText: String { pairText(y.size, x.size, "x") + (isGlobal ? " (all)" : "") }
+  public var sizeText: String { pairText(y.size, x.size, "x") }
   public var jumpText: String { pairText(y.jump, x.jump, "x") }
   public var startText: String { pairText(y.start, x.start, ",") }
 
