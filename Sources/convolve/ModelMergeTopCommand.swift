@@ -9,6 +9,7 @@ struct ModelMergeTopCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "merge-top",
     abstract: "Merge the shards of `model top-patches` into its grids and index.html.",
+    usage: "convolve model merge-top <outdir> <partial> ... [--input-dir <dir>]",
     discussion: """
       Each PARTIAL is a shard's output folder (holding top-k.json) or a top-k.json file. The files must come \
       from one run's settings (model or pipeline file and contents, --layer, --k, --per-photo, --channels, \

@@ -11,8 +11,8 @@ struct ModelTopPatchesCommand: ParsableCommand {
     commandName: "top-patches",
     abstract: "What each channel of a layer looks for: its strongest patches over a folder of photos.",
     usage: """
-      convolve model top-patches <model> <input-dir> <outdir> --layer <name> [<options>]
-             convolve model top-patches --pipeline <file> <input-dir> <outdir> --layer <name> [<options>]
+      convolve model top-patches <model> <input-dir> <outdir> --layer <name>
+      convolve model top-patches --pipeline <file> <input-dir> <outdir> --layer ...
       """,
     discussion: """
       Runs the model (or pipeline) up to --layer on every photo of INPUT_DIR (walked as `batch` does) and \
@@ -155,6 +155,10 @@ struct ModelTopPatchesCommand: ParsableCommand {
       if let difference = file.settings.difference(from: settings) {
         throw ConvolveError.file(
           path: partialPath, reason: "made with other settings (\(difference)); remove it or run without --skip-existing")
+      }
+      guard canonicalPath(file.inputDirectory) == canonicalPath(inputDirectory) else {
+        throw ConvolveError.file(
+          path: partialPath, reason: "made from the photos in \(file.inputDirectory), not \(inputDirectory); remove it or run without --skip-existing")
       }
       resumed = file
     }
