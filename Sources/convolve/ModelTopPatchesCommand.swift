@@ -12,7 +12,7 @@ struct ModelTopPatchesCommand: ParsableCommand {
     abstract: "What each channel of a layer looks for: its strongest patches over a folder of photos.",
     usage: """
       convolve model top-patches <model> <input-dir> <outdir> --layer <name>
-      convolve model top-patches --pipeline <file> <input-dir> <outdir> --layer ...
+      convolve model top-patches --pipeline <file> <input-dir> <outdir> ...
       """,
     discussion: """
       Runs the model (or pipeline) up to --layer on every photo of INPUT_DIR (walked as `batch` does) and \
