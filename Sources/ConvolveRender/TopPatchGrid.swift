@@ -53,41 +53,102 @@ public func photoPatch(_ photo: Tensor, box: [Double], size: Int) -> Tensor {
 
 /// Draws the grids of a top-patches file into `directory`: `channel-NNN.png` per channel (its patches in
 /// `TopEntry.precedes` order, each labelled with its value and photo, under a title line) and `index.html`.
-/// Photos are read once each from `inputDirectory` with `load`. Returns the files written.
+/// Photos are read once each from `inputDirectory` with `load`, on every core; patches are kept as 8-bit
+/// values (what the PNG holds anyway), so memory is channels · k · tile² · 3 bytes. Returns the files written.
 public func writeTopPatchGrids(
   _ file: TopPatchesFile, inputDirectory: String, directory: String, title: String,
   load: (String) throws -> Tensor
 ) throws -> [String] {
   let size = file.settings.tile
-  var tiles: [[Tensor?]] = file.entries.map { Array(repeating: nil, count: $0.count) }
   // Each photo once: every patch any channel takes from it.
   var uses: [String: [(Int, Int)]] = [:]
   for (c, list) in file.entries.enumerated() { for (i, e) in list.enumerated() { uses[e.photo, default: []].append((c, i)) } }
-  for photo in uses.keys.sorted() {
-    let image = try load(join(inputDirectory, photo))
-    for (c, i) in uses[photo]! { tiles[c][i] = photoPatch(image, box: file.entries[c][i].box, size: size) }
+  let photos = uses.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+  let store = TileStore(file.entries.map { $0.count })
+  DispatchQueue.concurrentPerform(iterations: photos.count) { p in
+    do {
+      let image = try load(join(inputDirectory, photos[p]))
+      for (c, i) in uses[photos[p]]! { store.set(c, i, quantized(photoPatch(image, box: file.entries[c][i].box, size: size))) }
+    } catch {
+      store.fail(error, at: p)
+    }
   }
-  var written: [String] = []
+  if let error = store.firstError { throw error }
+
   let digits = max(3, String(file.settings.channels.max() ?? 0).count)
+  let names = file.settings.channels.map { channel in
+    "channel-" + String(repeating: "0", count: max(0, digits - String(channel).count)) + "\(channel).png"
+  }
+  let columns = Int(Double(file.settings.k).squareRoot().rounded(.up))
+  let chars = max(4, size / 4 - 1)
+  DispatchQueue.concurrentPerform(iterations: file.entries.count) { c in
+    let list = file.entries[c]
+    guard !list.isEmpty else { return }
+    do {
+      let tiles = (0 ..< list.count).map { i in restored(store.tile(c, i), size: size) }
+      let labels = list.map { e in legendNumber(e.value) + "\n" + String(fileStem(e.photo).prefix(chars)) }
+      let grid = try montage(tiles, columns: min(columns, list.count), gap: 2, padValue: 1, labels: labels)
+      let heading = textStrip(
+        "channel \(file.settings.channels[c])  peak \(legendNumber(list[0].value))", width: max(grid.width, 120), channels: 3)
+      try saveImage(stackedVertically([heading, grid]), path: join(directory, names[c]))
+    } catch {
+      store.fail(error, at: photos.count + c)
+    }
+  }
+  if let error = store.firstError { throw error }
+  var written: [String] = []
   var cards: [TopPatchesPage.Card] = []
   for (c, channel) in file.settings.channels.enumerated() {
     let list = file.entries[c]
-    let name = "channel-" + String(repeating: "0", count: max(0, digits - String(channel).count)) + "\(channel).png"
-    cards.append(TopPatchesPage.Card(channel: channel, image: list.isEmpty ? nil : name, peak: list.first?.value, count: list.count))
-    guard !list.isEmpty else { continue }
-    let chars = max(4, size / 4 - 1)
-    let labels = list.map { e in legendNumber(e.value) + "\n" + String(fileStem(e.photo).prefix(chars)) }
-    let columns = Int(Double(file.settings.k).squareRoot().rounded(.up))
-    let grid = try montage(tiles[c].map { $0! }, columns: min(columns, list.count), gap: 2, padValue: 1, labels: labels)
-    let heading = textStrip("channel \(channel)  peak \(legendNumber(list[0].value))", width: max(grid.width, 120), channels: 3)
-    let path = join(directory, name)
-    try saveImage(stackedVertically([heading, grid]), path: path)
-    written.append(path)
+    cards.append(TopPatchesPage.Card(channel: channel, image: list.isEmpty ? nil : names[c], peak: list.first?.value, count: list.count))
+    if !list.isEmpty { written.append(join(directory, names[c])) }
   }
   let page = TopPatchesPage(title: title, file: file, cards: cards)
   let index = join(directory, "index.html")
   try AtomicFile.write(Data(page.html().utf8), to: index)
   return written + [index]
+}
+
+/// The patches of a grid run, filled from many threads; the error of the first failed item is kept.
+private final class TileStore: @unchecked Sendable {
+  private let lock = NSLock()
+  private var tiles: [[[UInt8]]]
+  private var failed: (index: Int, error: Error)?
+
+  init(_ counts: [Int]) { tiles = counts.map { Array(repeating: [], count: $0) } }
+
+  func set(_ c: Int, _ i: Int, _ bytes: [UInt8]) {
+    lock.lock()
+    tiles[c][i] = bytes
+    lock.unlock()
+  }
+
+  func tile(_ c: Int, _ i: Int) -> [UInt8] {
+    lock.lock()
+    defer { lock.unlock() }
+    return tiles[c][i]
+  }
+
+  func fail(_ error: Error, at index: Int) {
+    lock.lock()
+    if failed == nil || index < failed!.index { failed = (index, error) }
+    lock.unlock()
+  }
+
+  var firstError: Error? {
+    lock.lock()
+    defer { lock.unlock() }
+    return failed?.error
+  }
+}
+
+/// A tile's values as the PNG encoder rounds them (`ccodecs_planar_to_u8`), so `restored` gives the same file.
+private func quantized(_ t: Tensor) -> [UInt8] {
+  t.data.map { v in UInt8(Int32(min(max(v, 0), 1) * 255 + 0.5)) }
+}
+
+private func restored(_ bytes: [UInt8], size: Int) -> Tensor {
+  Tensor(channels: 3, height: size, width: size, data: bytes.map { Float($0) / 255 })
 }
 
 /// A file name without folder or extension.

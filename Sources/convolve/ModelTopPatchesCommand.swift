@@ -126,7 +126,9 @@ struct ModelTopPatchesCommand: ParsableCommand {
     let plan: BatchPlan
     do {
       shardChosen = try shardChoice(shard: shard, index: shardIndex, count: shardCount)
-      var layout = BatchLayout(inputDirectory: inputDirectory, outputDirectory: join(outputDirectory, ".photos"))
+      // Outputs as folders under OUTDIR: nothing is written there, but OUTDIR is left out of a recursive walk.
+      var layout = BatchLayout(inputDirectory: inputDirectory, outputDirectory: outputDirectory)
+      layout.outputIsFolder = true
       layout.recursive = recursive
       (layout.include, layout.exclude) = (include, exclude)
       layout.shard = shardChosen
