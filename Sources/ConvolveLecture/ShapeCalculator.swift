@@ -568,10 +568,15 @@ struct ReceptiveFieldSteps {
         if i == 0 { y = b } else { x = b }
       }
     case .upsample(let f):
-      let a = y
-      (y.jump, x.jump) = (y.jump / f, x.jump / f)
-      texts.append(("jump = j/F = \(num(a.jump))/\(num(f)) = \(num(y.jump)) (rf \(num(a.size)): each output copies or blends input samples)", ""))
-      texts.append(texts[0])
+      for i in 0 ..< 2 {
+        let a = i == 0 ? y : x
+        let b = a.upsampledNearest(factor: f, outputs: 1)
+        texts.append(
+          ("rf = r + j = \(num(a.size)) + \(num(a.jump)) = \(num(b.size)) (nearest: one of F neighbours), "
+            + "jump = j/F = \(num(a.jump))/\(num(f)) = \(num(b.jump))",
+          "start = start - j/2 = \(num(a.start)) - \(num(a.jump / 2)) = \(num(b.start))"))
+        if i == 0 { y = b } else { x = b }
+      }
     case .globalAveragePool, .flatten, .fullyConnected:
       whole = true
       return ["   receptive field: the whole input"]

@@ -3,47 +3,89 @@ import ConvolveCore
 import ConvolveFormats
 import Foundation
 
+/// A photo's colour planes (3, or 1 for grey) and their halvings, each pixel the mean of 2x2 of the level
+/// below: patches much larger than their tile are sampled from the level that matches, without aliasing.
+public struct PhotoPyramid: Sendable {
+  public let levels: [Tensor]
+
+  /// Levels 0 (the photo) to `maxLevel` (fewer when a side reaches 1).
+  public init(_ photo: Tensor, maxLevel: Int) {
+    var levels = [photo.channels >= 3 ? photo.firstChannels(3) : photo.firstChannels(1)]
+    while levels.count <= maxLevel, let last = levels.last, last.height > 1 || last.width > 1 {
+      let (h, w) = ((last.height + 1) / 2, (last.width + 1) / 2)
+      var next = Tensor(channels: last.channels, height: h, width: w)
+      for c in 0 ..< last.channels {
+        for y in 0 ..< h {
+          for x in 0 ..< w {
+            let ys = [2 * y, min(2 * y + 1, last.height - 1)], xs = [2 * x, min(2 * x + 1, last.width - 1)]
+            var sum: Float = 0
+            for yy in ys { for xx in xs { sum += last[c, yy, xx] } }
+            next[c, y, x] = sum / 4
+          }
+        }
+      }
+      levels.append(next)
+    }
+    self.levels = levels
+  }
+
+  /// The level for patches of `step` photo pixels per tile pixel: `floor(log2(step))`, at most the last.
+  public static func level(step: Double) -> Int { step < 2 ? 0 : Int(log2(step).rounded(.down)) }
+}
+
 /// The patch of `photo` (C×H×W in [0, 1]) inside `box` (`[top, left, bottom, right]` edges in photo pixels),
-/// as an RGB tile of `size × size`: each tile pixel the mean of up to 8×8 bilinear samples, grey (0.5) where
-/// the box reaches past the photo.
+/// as an RGB tile of `size × size`, grey (0.5) where the box reaches past the photo.
 public func photoPatch(_ photo: Tensor, box: [Double], size: Int) -> Tensor {
+  let step = box.count == 4 ? max(box[2] - box[0], box[3] - box[1]) / Double(size) : 1
+  return photoPatch(PhotoPyramid(photo, maxLevel: PhotoPyramid.level(step: step)), box: box, size: size)
+}
+
+/// The patch from the pyramid level that suits the box: each tile pixel the mean of up to 2×2 bilinear samples
+/// of that level, samples past the photo's edge counted as grey.
+public func photoPatch(_ pyramid: PhotoPyramid, box: [Double], size: Int) -> Tensor {
   var tile = Tensor(channels: 3, height: size, width: size, repeating: 0.5)
-  let (h, w) = (photo.height, photo.width)
-  guard h > 0, w > 0, box.count == 4 else { return tile }
-  let color = photo.channels >= 3 ? 3 : 1
+  let base = pyramid.levels[0]
+  let (h, w) = (base.height, base.width)
+  guard h > 0, w > 0, box.count == 4, size > 0 else { return tile }
   let stepY = (box[2] - box[0]) / Double(size), stepX = (box[3] - box[1]) / Double(size)
-  let sub = (y: min(8, max(1, Int(stepY.rounded(.up)))), x: min(8, max(1, Int(stepX.rounded(.up)))))
-  photo.data.withUnsafeBufferPointer { src in
+  let level = min(PhotoPyramid.level(step: max(stepY, stepX)), pyramid.levels.count - 1)
+  let image = pyramid.levels[level]
+  let unit = Double(1 << level)
+  let (lh, lw) = (image.height, image.width)
+  let color = image.channels
+  let sub = (y: min(8, max(1, Int((stepY / unit).rounded(.up)))), x: min(8, max(1, Int((stepX / unit).rounded(.up)))))
+  image.data.withUnsafeBufferPointer { src in
     tile.data.withUnsafeMutableBufferPointer { dst in
       for ty in 0 ..< size {
         for tx in 0 ..< size {
-          var sum = [Double](repeating: 0, count: 3)
+          var sum: (Double, Double, Double) = (0, 0, 0)
           var n = 0
           for sy in 0 ..< sub.y {
-            // Sample centres in pixel-centre coordinates (pixel i centred at i).
-            let py = box[0] + (Double(ty) + (Double(sy) + 0.5) / Double(sub.y)) * stepY - 0.5
-            guard py >= -0.5, py <= Double(h) - 0.5 else { continue }
-            let fy = min(max(py, 0), Double(h - 1))
-            let y0 = Int(fy), y1 = min(y0 + 1, h - 1), ay = fy - Double(y0)
+            // Edge coordinates in photo pixels, then pixel-centre coordinates in the level.
+            let ey = box[0] + (Double(ty) + (Double(sy) + 0.5) / Double(sub.y)) * stepY
+            guard ey >= 0, ey <= Double(h) else { continue }
+            let fy = min(max(ey / unit - 0.5, 0), Double(lh - 1))
+            let y0 = Int(fy), y1 = min(y0 + 1, lh - 1), ay = fy - Double(y0)
             for sx in 0 ..< sub.x {
-              let px = box[1] + (Double(tx) + (Double(sx) + 0.5) / Double(sub.x)) * stepX - 0.5
-              guard px >= -0.5, px <= Double(w) - 0.5 else { continue }
-              let fx = min(max(px, 0), Double(w - 1))
-              let x0 = Int(fx), x1 = min(x0 + 1, w - 1), ax = fx - Double(x0)
+              let ex = box[1] + (Double(tx) + (Double(sx) + 0.5) / Double(sub.x)) * stepX
+              guard ex >= 0, ex <= Double(w) else { continue }
+              let fx = min(max(ex / unit - 0.5, 0), Double(lw - 1))
+              let x0 = Int(fx), x1 = min(x0 + 1, lw - 1), ax = fx - Double(x0)
+              var rgb: [Double] = [0, 0, 0]
               for c in 0 ..< 3 {
-                let plane = (color == 3 ? c : 0) * h * w
-                let top = Double(src[plane + y0 * w + x0]) * (1 - ax) + Double(src[plane + y0 * w + x1]) * ax
-                let bottom = Double(src[plane + y1 * w + x0]) * (1 - ax) + Double(src[plane + y1 * w + x1]) * ax
-                sum[c] += top * (1 - ay) + bottom * ay
+                let plane = (color == 3 ? c : 0) * lh * lw
+                let top = Double(src[plane + y0 * lw + x0]) * (1 - ax) + Double(src[plane + y0 * lw + x1]) * ax
+                let bottom = Double(src[plane + y1 * lw + x0]) * (1 - ax) + Double(src[plane + y1 * lw + x1]) * ax
+                rgb[c] = top * (1 - ay) + bottom * ay
               }
+              sum = (sum.0 + rgb[0], sum.1 + rgb[1], sum.2 + rgb[2])
               n += 1
             }
           }
-          // Samples past the photo count as grey.
-          let total = sub.y * sub.x
-          for c in 0 ..< 3 {
-            dst[(c * size + ty) * size + tx] = Float((sum[c] + 0.5 * Double(total - n)) / Double(total))
-          }
+          let total = Double(sub.y * sub.x), grey = 0.5 * (total - Double(n))
+          dst[ty * size + tx] = Float((sum.0 + grey) / total)
+          dst[(size + ty) * size + tx] = Float((sum.1 + grey) / total)
+          dst[(2 * size + ty) * size + tx] = Float((sum.2 + grey) / total)
         }
       }
     }
@@ -68,7 +110,12 @@ public func writeTopPatchGrids(
   DispatchQueue.concurrentPerform(iterations: photos.count) { p in
     do {
       let image = try load(join(inputDirectory, photos[p]))
-      for (c, i) in uses[photos[p]]! { store.set(c, i, quantized(photoPatch(image, box: file.entries[c][i].box, size: size))) }
+      let steps = uses[photos[p]]!.map { (c, i) in
+        let b = file.entries[c][i].box
+        return max(b[2] - b[0], b[3] - b[1]) / Double(size)
+      }
+      let pyramid = PhotoPyramid(image, maxLevel: PhotoPyramid.level(step: steps.max() ?? 1))
+      for (c, i) in uses[photos[p]]! { store.set(c, i, quantized(photoPatch(pyramid, box: file.entries[c][i].box, size: size))) }
     } catch {
       store.fail(error, at: p)
     }

@@ -67,6 +67,12 @@ public struct FieldAxis: Equatable, Sendable {
     ).clipped(outputs: n)
   }
 
+  /// After nearest upsampling by `factor` as PyTorch's `nearest` (input pixel `floor(o / factor)`): a bound,
+  /// one input step wider.
+  public func upsampledNearest(factor: Double, outputs n: Int) -> FieldAxis {
+    resized(offset: 0, step: 1 / factor, shift: -0.5, taps: 1, outputs: n)
+  }
+
   /// After a resize whose output `o` reads input coordinate `offset + o·step` through `taps` extra steps
   /// around `offset + shift`.
   func resized(offset: Double, step: Double, shift: Double, taps: Double, outputs n: Int) -> FieldAxis {
@@ -111,7 +117,7 @@ public struct FieldAxis: Equatable, Sendable {
   /// `35`, `7.5`: a number as short as it is exact.
   public static func text(_ v: Double) -> String {
     if v == v.rounded() && abs(v) < 1e15 { return String(Int(v)) }
-    var s = String(format: "%.2f", v)
+    var s = String(format: "%.3f", v)
     while s.hasSuffix("0") { s.removeLast() }
     return s
   }
