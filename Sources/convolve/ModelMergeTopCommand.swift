@@ -25,7 +25,7 @@ struct ModelMergeTopCommand: ParsableCommand {
 
   @Argument(help: "Folder for the merged grids and index.html (created if missing).") var outputDirectory: String
   @Argument(help: "The shards' folders (or their top-k.json files).") var partials: [String] = []
-  @Option(help: ArgumentHelp("Read the photos from this folder instead of the one the shards recorded.", valueName: "dir"))
+  @Option(help: ArgumentHelp("Read the photos from this folder (default: the one the shards recorded).", valueName: "dir"))
   var inputDir: String?
   @OptionGroup(title: "Photo") var load: ImageInputOptions
 

@@ -49,7 +49,7 @@ struct ModelTopPatchesCommand: ParsableCommand {
   var paths: [String] = []
   @Option(help: ArgumentHelp("Run this pipeline file instead of a model (default: none).", valueName: "file"))
   var pipeline: String?
-  @Option(help: ArgumentHelp("The layer: a node or value name of the model, or a stage name or number of the pipeline.", valueName: "name"))
+  @Option(help: ArgumentHelp("The layer: a node or value name of the model, or a stage name or number of the pipeline (required, no default).", valueName: "name"))
   var layer: String
   @Option(help: ArgumentHelp("Patches per channel.", valueName: "k")) var k = 9
   @Option(help: ArgumentHelp("Channels to show, e.g. 0-63 or 0,4,8-11 (default: all).", valueName: "list"))
