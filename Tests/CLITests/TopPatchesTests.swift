@@ -163,6 +163,33 @@ import Testing
     #expect(first.count == 2 && first[0] == "b.png", "\(first)")
   }
 
+  static let detector = sharedFolder.appendingPathComponent("models/ppocr/ch_PP-OCRv4_det_infer.onnx").path
+
+  /// The PP-OCRv4 detector's backbone at p2o.Conv.12 sees 59x59 pixels 16 apart, in `model info` and in the
+  /// partial file; its grids are drawn from the sample photos.
+  @Test(
+    .enabled(
+      if: FileManager.default.fileExists(atPath: detector), "the PP-OCR detector is not in ../shared/models/ppocr (see its README)"))
+  func theDetectorsBackbone() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let info = try runConvolve(["model", "info", Self.detector, "--size", "640x640"])
+    let row = info.stdout.split(separator: "\n").first { $0.contains(" p2o.Conv.12 ") }.map { $0.split(separator: " ") }
+    #expect(row?[3] == "1x192x40x40" && row?[6] == "59" && row?[7] == "16", "\(row ?? [])")
+    let r = try runConvolve([
+      "model", "top-patches", Self.detector, packageRoot.appendingPathComponent("SampleImages").path, dir.path,
+      "--layer", "p2o.Conv.12", "--bgr", "--mean", "0.5", "--std", "0.5", "--channels", "2,6", "--per-photo", "3",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let data = try Data(contentsOf: dir.appendingPathComponent("top-k.json"))
+    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let field = try #require(object["field"] as? [String: [Double]])
+    #expect(field["size"] == [59, 59] && field["jump"] == [16, 16])
+    #expect((object["photos"] as? [String])?.count == 4)
+    let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+    #expect(files == ["channel-002.png", "channel-006.png", "index.html", "top-k.json"])
+  }
+
   @Test func badArgumentsExitWithTheRightStatus() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
