@@ -13,7 +13,9 @@ struct ModelCommand: ParsableCommand {
         convolve model run det.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5
         convolve model run det.onnx photo.jpg out/ --bgr --mean 0.5 --std 0.5 \\
             --layers 'Conv' --report
+        convolve model top-patches det.onnx photos/ top/ --layer p2o.Conv.12 \\
+            --bgr --mean 0.5 --std 0.5
       """,
-    subcommands: [ModelInfoCommand.self, ModelRunCommand.self]
+    subcommands: [ModelInfoCommand.self, ModelRunCommand.self, ModelTopPatchesCommand.self, ModelMergeTopCommand.self]
   )
 }

@@ -14,6 +14,16 @@ struct ModelInfoCommand: ParsableCommand {
       (Shape, Gather, Concat, ...) is computed once and counted as folded. Operators convolve does not run \
       are all listed, with their node names, and the command exits with status 1.
 
+      rf, jump and start are each node's receptive field in input pixels: how many pixels one output \
+      position sees, how far apart neighbouring positions' fields are, and the centre of the first one's \
+      (negative: in the padding). Through a window of k taps, stride s, dilation d, padding p before:
+        rf = rf_in + (k-1)*d*jump_in      jump = jump_in*s
+        start = start_in + (d(k-1)/2 - p)*jump_in
+      A transposed conv divides the jump by s; a resize by f too (its interpolation adds a pixel or two). \
+      Inputs joined (Add, Mul, Concat) take the union of their fields; a 1x1 gate from a global pool \
+      (squeeze-and-excitation) is left out of it (marked *); after a global pool the field is the whole \
+      input ("all").
+
       Example:
         convolve model info ch_PP-OCRv4_det_infer.onnx --size 640x640
       """)
@@ -49,6 +59,7 @@ struct ModelInfoCommand: ParsableCommand {
       if case .fixed = declared[1] {} else { shape[1] = 3 }
     }
     let plan = try ExecutionPlan(graph: graph, inputShapes: [input.name: shape], options: .none)
+    let fields = plan.receptiveFields()
     print("planned for \(input.name) = \(shapeText(shape))\n")
     let rows = plan.steps.enumerated().map { i, step -> [String] in
       let weights = step.node.inputs.compactMap { plan.constants[$0] }.filter { $0.elementType == .float32 }
@@ -59,10 +70,10 @@ struct ModelInfoCommand: ParsableCommand {
       return [
         "\(i + 1)", step.node.name.isEmpty ? (step.node.outputs.first ?? "") : step.node.name, step.node.opType,
         step.outputTypes.first.map { shapeText($0.shape) } ?? "", parameters == 0 ? "" : "\(parameters)",
-        String(format: "%.1f", Double(2 * step.multiplyAdds) / 1e6), attributes.joined(separator: " "),
-      ]
+        String(format: "%.1f", Double(2 * step.multiplyAdds) / 1e6),
+      ] + fieldColumns(step.node.outputs.first.flatMap { fields[$0] }) + [attributes.joined(separator: " ")]
     }
-    let header = ["#", "node", "op", "output", "params", "MFLOPs", "attributes"]
+    let header = ["#", "node", "op", "output", "params", "MFLOPs", "rf", "jump", "start", "attributes"]
     let widths = (0 ..< header.count - 1).map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
     for row in [header] + rows {
       print(zip(row.dropLast(), widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
@@ -76,4 +87,11 @@ struct ModelInfoCommand: ParsableCommand {
         + "\(plan.foldedBatchNormalizations) BatchNormalization folded into convolutions, "
         + "\(plan.foldedNodes.count) nodes of shape arithmetic computed once")
   }
+}
+
+/// The rf, jump and start columns of a value's receptive field (empty when it has none).
+func fieldColumns(_ field: ReceptiveField?) -> [String] {
+  guard let field else { return ["", "", ""] }
+  if field.isGlobal { return ["all", "", ""] }
+  return [field.sizeText + (field.globalContext ? "*" : ""), field.jumpText, field.startText]
 }

@@ -21,8 +21,12 @@ struct ShapeCommand: ParsableCommand {
         upsample:F                                       floor(N*F), as PyTorch
         fc:N   flatten   gap                             fully connected, C*H*W, mean
         relu  leaky-relu[:A]  sigmoid  tanh  elu[:A]  maxout:K
-      Each stage prints its formula with the numbers filled in, (N + 2P - F)/S + 1, its output shape and \
-      its parameter count, from the same geometry code the layers run. Where a stride does not fit (the \
+      Each stage prints its formula with the numbers filled in, (N + 2P - F)/S + 1, its output shape, \
+      its receptive field and its parameter count, from the same geometry code the layers run. The \
+      receptive field is in input pixels: rf, the pixels one output position sees; jump, the pixels \
+      between neighbouring positions' fields; start, the centre of the first one's (negative: padding):
+        rf = r + (K-1)*D*j     jump = j*S     start = start + (D(K-1)/2 - P)*j
+      (r, j, start: the previous stage's; a transposed convolution divides by S instead). Where a stride does not fit (the \
       lecture's 7x7 input, 3x3 filter, stride 3: 2.33) a note explains it and names the padding that would \
       fit, and the size is rounded down as PyTorch does; --strict stops there instead, --ceil rounds pools up.
 
@@ -72,6 +76,11 @@ struct ShapeCommand: ParsableCommand {
     let channels = input.lowercased().split(whereSeparator: { "x×, ".contains($0) }).count == 2
       ? chain.inputChannels ?? 3 : chain.preparedChannels(size.channels)
     let graph = try chain.graph(inputChannels: channels, height: size.height, width: size.width)
+    let fields = try fileContent(path) {
+      try ExecutionPlan(
+        graph: graph.graph, inputShapes: [graph.input: [1, channels, size.height, size.width]], options: graph.planOptions
+      ).receptiveFields()
+    }
     print("Input: \(size.text(size.height, size.width, channels))")
     var total = 0
     for (i, stage) in chain.stages.enumerated() {
@@ -84,6 +93,10 @@ struct ShapeCommand: ParsableCommand {
       total += parameters
       print("\(i + 1). \(stage.name): \(stage.operation.summary)")
       print("   output: \(size.text(s[1], s[2], s[0]))" + (parameters > 0 ? ", parameters: \(parameters)" : ""))
+      if let field = fields[graph.stageOutputs[i]] {
+        let f = fieldColumns(field)
+        print(field.isGlobal ? "   receptive field: the whole input" : "   receptive field: rf \(f[0]), jump \(f[1]), start \(f[2])")
+      }
     }
     for note in graph.notes { print("note: \(note) (\(roundingHint(pools: true)))") }
     if let last = graph.stageShapes.last { print("Output: \(size.text(last[1], last[2], last[0]))") }

@@ -46,6 +46,23 @@ import ConvolveCNN
     }
   }
 
+  /// AlexNet's first layers see 11, 19 and 51 pixels (the lecture's receptive-field formulas, numbers filled in).
+  @Test func receptiveFieldsGrowAsTheLectureSays() throws {
+    let l = lines(try shapeReport(input: ShapeInput(height: 227, width: 227, channels: 3), stages: [
+      "conv:96:11:s=4", "relu", "pool:max:3:s=2", "conv:256:5:p=2:g=2", "flatten",
+    ]))
+    let fields = l.filter { $0.hasPrefix("   receptive field") }
+    #expect(fields == [
+      "   receptive field: rf = r + (K-1)*D*j = 1 + 10*1*1 = 11, jump = j*S = 1*4 = 4",
+      "   receptive field: rf = r + (K-1)*D*j = 11 + 2*1*4 = 19, jump = j*S = 4*2 = 8",
+      "   receptive field: rf = r + (K-1)*D*j = 19 + 4*1*8 = 51, jump = j*S = 8*1 = 8",
+      "   receptive field: the whole input",
+    ])
+    #expect(l.contains("   start = start + (D(K-1)/2 - P)*j = 5 + (1 - 0)*4 = 9"))
+    let up = lines(try shapeReport(input: (8, 8, 1), stages: ["conv:1:3:s=2", "upsample:2"]))
+    #expect(up.contains("   receptive field: rf = r + j = 3 + 2 = 5 (nearest: one of F neighbours), jump = j/F = 2/2 = 1"))
+  }
+
   @Test func sixFiveByFiveFiltersGiveTwentyEightByTwentyEightBySix() throws {
     let l = lines(try shapeReport(input: (32, 32, 3), stages: ["conv:6:5"]))
     #expect(l.contains("   H, W: (N + 2P - F)/S + 1 = (32 - 5)/1 + 1 = 28"))

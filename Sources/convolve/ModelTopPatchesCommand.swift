@@ -1,0 +1,275 @@
+import ArgumentParser
+import ConvolveBatch
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import ConvolveRender
+import Foundation
+
+struct ModelTopPatchesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "top-patches",
+    abstract: "What each channel of a layer looks for: its strongest patches over a folder of photos.",
+    usage: """
+      convolve model top-patches <model> <input-dir> <outdir> --layer <name>
+      convolve model top-patches --pipeline <file> <input-dir> <outdir> ...
+      """,
+    discussion: """
+      Runs the model (or pipeline) up to --layer on every photo of INPUT_DIR (walked as `batch` does) and \
+      keeps, for each channel of --channels, the --k strongest activations over all photos: at most \
+      --per-photo from one photo, each at least half a receptive field from the others, so that one photo \
+      does not fill a grid. Memory is k entries per channel, whatever the number of photos. Each entry is \
+      cut from its photo as the receptive field of its position (mapped back through the resize to the \
+      model's size; grey outside the photo) and tiled into OUTDIR/channel-NNN.png with its value; \
+      OUTDIR/index.html shows every grid, sortable by peak activation. Ties are broken by photo path, then \
+      position, so runs agree to the byte.
+
+      OUTDIR/top-k.json holds the running top-k (photo, position, value, the field in the photo) and the \
+      settings; it is saved every 30 s. --skip-existing resumes from it, skipping the photos it lists. \
+      With --shard I/N only top-k.json is written; `convolve model merge-top` draws the grids from the \
+      shards' files, the same as one run over every photo.
+
+      --layer is a node name or value name (`convolve model info` lists them; the receptive field is its \
+      rf column) or a pipeline stage name or number.
+
+      Exit status: 0 when every photo was read, 1 when any failed or a file cannot be read (a missing \
+      INPUT_DIR too), 64 for usage errors (an unknown --layer, --channels past the layer's).
+
+      Examples:
+        convolve model top-patches det.onnx photos/ top/ --layer p2o.Conv.5 \\
+            --bgr --mean 0.5 --std 0.5 --k 16 --channels 0-15
+        convolve model top-patches --pipeline Filters/pipelines/edges.json \\
+            photos/ top/ --layer edges-relu
+        convolve model top-patches det.onnx photos/ shard-2/ --layer p2o.Conv.5 \\
+            --shard 2/8
+        convolve model merge-top top/ shard-*/
+      """)
+
+  @Argument(help: ArgumentHelp("The ONNX model (left out with --pipeline), the folder of photos, the output folder.", valueName: "paths"))
+  var paths: [String] = []
+  @Option(help: ArgumentHelp("Run this pipeline file instead of a model (default: none).", valueName: "file"))
+  var pipeline: String?
+  @Option(help: ArgumentHelp("The layer: a node or value name of the model, or a stage name or number of the pipeline (required, no default).", valueName: "name"))
+  var layer: String
+  @Option(help: ArgumentHelp("Patches per channel.", valueName: "k")) var k = 9
+  @Option(help: ArgumentHelp("Channels to show, e.g. 0-63 or 0,4,8-11 (default: all).", valueName: "list"))
+  var channels: String?
+  @Option(help: ArgumentHelp("At most this many patches from one photo per channel.", valueName: "n")) var perPhoto = 1
+  @Option(help: ArgumentHelp("Side of each patch in the grids, in pixels.", valueName: "n")) var tile = 96
+
+  @Option(help: ModelInputOptions.sizeHelp) var size: String?
+  @OptionGroup(title: "Model input") var preprocessing: ModelInputOptions
+  @OptionGroup(title: "Photo") var load: ImageInputOptions
+
+  @Flag(name: [.short, .long], help: "Also read the subfolders.") var recursive = false
+  @Option(help: ArgumentHelp("Read only files whose relative path or name matches this glob (repeatable; default *.png, *.jpg, *.jpeg).", valueName: "glob"))
+  var include: [String] = []
+  @Option(help: ArgumentHelp("Leave out files matching this glob (repeatable; default: none).", valueName: "glob"))
+  var exclude: [String] = []
+  @Option(name: [.short, .long], help: ArgumentHelp("Photos processed at once (default: the number of active processors).", valueName: "n"))
+  var jobs: Int?
+  @Flag(help: "Resume: keep OUTDIR/top-k.json and skip the photos it lists.") var skipExisting = false
+  @Flag(name: [.short, .long], help: "Print only errors and the summary.") var quiet = false
+  @Option(help: ArgumentHelp("Read only shard I of N, counted from 1, and write only top-k.json (default: every photo).", valueName: "I/N"))
+  var shard: String?
+  @Option(help: ArgumentHelp("Read only shard i, counted from 0, with --shard-count (default: every photo).", valueName: "i"))
+  var shardIndex: Int?
+  @Option(help: ArgumentHelp("The number of shards, for --shard-index (default: 1).", valueName: "n")) var shardCount: Int?
+
+  var modelPath: String? { pipeline == nil ? paths.first : nil }
+  var inputDirectory: String { paths[paths.count - 2] }
+  var outputDirectory: String { paths[paths.count - 1] }
+
+  func validate() throws {
+    let expected = pipeline == nil ? 3 : 2
+    guard paths.count == expected else {
+      throw ValidationError(
+        pipeline == nil
+          ? "give the model, the folder of photos and the output folder (or --pipeline FILE and the two folders); got \(paths.count) paths"
+          : "with --pipeline give only the folder of photos and the output folder; got \(paths.count) paths")
+    }
+    guard k >= 1, k <= 10_000 else { throw ValidationError("--k is \(k); use 1 to 10000") }
+    guard perPhoto >= 1 else { throw ValidationError("--per-photo is \(perPhoto); use at least 1") }
+    guard (8 ... 1024).contains(tile) else { throw ValidationError("--tile is \(tile); use 8 to 1024") }
+    if let jobs, jobs < 1 { throw ValidationError("--jobs is \(jobs); use at least 1") }
+    if let channels { _ = try parseChannelList(channels, count: nil) }
+    if pipeline != nil && (size != nil || preprocessing.bgr || preprocessing.mean != "0" || preprocessing.std != "1"
+      || preprocessing.scale != "1/255" || preprocessing.fitMultiple != nil)
+    {
+      throw ValidationError("--size, --fit-multiple, --scale, --mean, --std and --bgr prepare a model's input; a pipeline takes the photo as it is")
+    }
+    _ = try preprocessing.modelInput(size: size, option: "--size")
+    do { _ = try shardChoice(shard: shard, index: shardIndex, count: shardCount) } catch let error as BatchUsageError {
+      throw ValidationError(error.message)
+    }
+  }
+
+  func run() throws {
+    let started = Date()
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: inputDirectory, isDirectory: &isFolder), isFolder.boolValue else {
+      throw ConvolveError.file(path: inputDirectory, reason: "no such folder; give the folder of photos to read")
+    }
+    let input = try preprocessing.modelInput(size: size, option: "--size")
+    let probe: LayerProbe
+    let settingsSource: (kind: String, path: String)
+    if let pipeline {
+      let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+      probe = try LayerProbe(pipeline: pipeline, chain: chain, layer: layer)
+      settingsSource = ("pipeline", pipeline)
+    } else {
+      let model = modelPath!
+      probe = try LayerProbe(model: model, graph: try ONNXModel.load(path: model), layer: layer, preprocessing: input)
+      settingsSource = ("model", model)
+    }
+    let shardChosen: Shard?
+    let plan: BatchPlan
+    do {
+      shardChosen = try shardChoice(shard: shard, index: shardIndex, count: shardCount)
+      // Outputs as folders under OUTDIR: nothing is written there, but OUTDIR is left out of a recursive walk.
+      var layout = BatchLayout(inputDirectory: inputDirectory, outputDirectory: outputDirectory)
+      layout.outputIsFolder = true
+      layout.recursive = recursive
+      (layout.include, layout.exclude) = (include, exclude)
+      layout.shard = shardChosen
+      plan = try layout.plan(workName: "top-patches")
+    } catch let error as BatchUsageError {
+      throw ValidationError(error.message)
+    }
+
+    // The layer's channels, from the first photo's size (read from its header).
+    // The layer's channels, for the first photo's size (read from its header; 640x640 for an empty shard).
+    let info = try plan.items.first.map { try imageInfo(path: $0.input) }
+    let channelCount = try probe.describe(
+      photoHeight: info?.height ?? 640, photoWidth: info?.width ?? 640, channels: info?.channels ?? 3
+    ).channels
+    let selected = try channels.map { try parseChannelList($0, count: channelCount) } ?? Array(0 ..< channelCount)
+    let settings = TopPatchSettings(
+      kind: settingsSource.kind, source: lastComponent(settingsSource.path), fingerprint: try fileFingerprint(settingsSource.path),
+      layer: layer, k: k, perPhoto: perPhoto, channels: selected,
+      preprocessing: pipeline == nil ? describe(input) : "the photo as it is", tile: tile)
+
+    try prepareDirectory(outputDirectory)
+    let partialPath = join(outputDirectory, TopPatchesFile.fileName)
+    var resumed: TopPatchesFile?
+    if skipExisting, FileManager.default.fileExists(atPath: partialPath) {
+      let file = try TopPatchesFile.read(path: partialPath)
+      if let difference = file.settings.difference(from: settings) {
+        throw ConvolveError.file(
+          path: partialPath, reason: "made with other settings (\(difference)); remove it or run without --skip-existing")
+      }
+      guard canonicalPath(file.inputDirectory) == canonicalPath(inputDirectory) else {
+        throw ConvolveError.file(
+          path: partialPath, reason: "made from the photos in \(file.inputDirectory), not \(inputDirectory); remove it or run without --skip-existing")
+      }
+      resumed = file
+    }
+    let done = Set(resumed?.photos ?? [])
+    let items = plan.items.map { item -> BatchItem in
+      var item = item
+      item.skip = done.contains(item.relative)
+      item.output = partialPath
+      return item
+    }
+    let collector = TopPatchCollector(settings: settings, resuming: resumed)
+    let saver = PeriodicSaver(every: 30) {
+      try collector.file(inputDirectory: inputDirectory, shard: shardChosen?.description).write(to: partialPath)
+    }
+    let batch = BatchRunner(
+      plan: BatchPlan(items: items, shard: plan.shard), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: false,
+      mode: quiet ? .quiet : standardErrorIsTerminal ? .bar : .lines, started: started)
+    let maxPixels = load.maxPixels
+    batch.process { item in
+      let image = try self.load.load(item.input)
+      let (map, field, scale) = try probe.run(image, path: item.input, maxPixels: maxPixels)
+      try collector.add(photo: item.relative, map: map, field: field, scale: scale)
+      try saver.tick()
+      return []
+    }
+    let code = batch.finish()
+    let file = collector.file(inputDirectory: inputDirectory, shard: shardChosen?.description)
+    try file.write(to: partialPath)
+    if let code, code >= 128 { throw ExitCode(code) }
+    if let shardChosen {
+      if !quiet {
+        writeStandardError(
+          "shard \(shardChosen.description): wrote \(partialPath); when every shard is done: convolve model merge-top OUTDIR <each shard's folder>\n")
+      }
+    } else {
+      let written = try writeTopPatchGrids(
+        file, inputDirectory: inputDirectory, directory: outputDirectory,
+        title: "What each channel of \(layer) looks for", load: { try self.load.load($0).tensor })
+      if !quiet { writeStandardError("wrote \(written.count - 1) grids and \(written.last!)\n") }
+    }
+    if let code { throw ExitCode(code) }
+  }
+
+  /// The model input options as one line for the page and the settings check.
+  private func describe(_ input: ModelInput) -> String {
+    var parts: [String] = []
+    if let s = input.size { parts.append("size \(s.height)x\(s.width)") } else { parts.append("fit-multiple \(input.fitMultiple ?? 32)") }
+    parts.append("scale \(input.scale)")
+    parts.append("mean \(input.mean.map { "\($0)" }.joined(separator: ","))")
+    parts.append("std \(input.std.map { "\($0)" }.joined(separator: ","))")
+    if input.bgr { parts.append("bgr") }
+    return parts.joined(separator: ", ")
+  }
+}
+
+/// `0-63`, `0,4,8-11`: sorted distinct channel numbers, each below `count` when it is known.
+func parseChannelList(_ text: String, count: Int?) throws -> [Int] {
+  var out = Set<Int>()
+  for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+    let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard (1 ... 2).contains(ends.count), let a = ends[0], let b = ends.last!, a >= 0, a <= b, b < 1 << 20 else {
+      throw ValidationError("--channels \(text): write channel numbers from 0 and ranges, e.g. 0-63 or 0,4,8-11")
+    }
+    if let count, b >= count {
+      throw ValidationError("--channels \(text): the layer has \(count) channels, 0-\(count - 1)")
+    }
+    out.formUnion(a ... b)
+  }
+  return out.sorted()
+}
+
+/// The shard asked for by `--shard I/N` or `--shard-index` with `--shard-count`, if any.
+func shardChoice(shard: String?, index: Int?, count: Int?) throws -> Shard? {
+  if let shard {
+    if index != nil || count != nil {
+      throw BatchUsageError("give either --shard I/N or --shard-index with --shard-count, not both")
+    }
+    return try Shard(parsing: shard)
+  }
+  switch (index, count) {
+  case (nil, nil): return nil
+  case (.some, nil), (nil, .some): throw BatchUsageError("--shard-index and --shard-count go together")
+  case (let i?, let n?): return try Shard(index: i, count: n)
+  }
+}
+
+/// Runs `save` at most every `seconds`, from any thread (one save at a time; the others skip).
+final class PeriodicSaver: @unchecked Sendable {
+  private let lock = NSLock()
+  private let seconds: Double
+  private var last = Date()
+  private var saving = false
+  private let save: () throws -> Void
+
+  init(every seconds: Double, _ save: @escaping () throws -> Void) { (self.seconds, self.save) = (seconds, save) }
+
+  func tick() throws {
+    lock.lock()
+    guard !saving, Date().timeIntervalSince(last) >= seconds else {
+      lock.unlock()
+      return
+    }
+    saving = true
+    lock.unlock()
+    defer {
+      lock.lock()
+      (saving, last) = (false, Date())
+      lock.unlock()
+    }
+    try save()
+  }
+}
