@@ -217,9 +217,12 @@ public func alphaIsOpaque(_ reader: ImageRowReader, stripRows: Int) throws -> Bo
 }
 
 /// Filters the image of `reader` strip by strip with `strips` and writes it to `output`: at most about
-/// `stripRows` + the kernel's halo rows of input are in memory at a time. The output file is the one the
-/// whole-image path writes (the same bytes). `stripRows` is rounded up to `strips.plan.rowAlignment`.
-/// Returns standard output's bytes when `output.path` is nil.
+/// `stripRows` + the kernel's halo rows of input are in memory at a time (three strips in flight: one decoded
+/// ahead, one filtered, one encoded). The output file is the one the whole-image path writes (the same bytes).
+/// `stripRows` is rounded up to `strips.plan.rowAlignment`. Returns standard output's bytes when `output.path` is nil.
+///
+/// Decoding, filtering and encoding overlap: a thread decodes the next strip's rows while this one filters
+/// (across the cores) and another thread encodes the previous strip.
 @discardableResult
 public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripRows: Int, output: StreamedOutput) throws
   -> Data?
@@ -228,51 +231,172 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
   let info = reader.info, plan = strips.plan
   let alignment = plan.rowAlignment
   let rowsPerStrip = max(1, (stripRows + alignment - 1) / alignment * alignment)
-  let mappedChannels = info.channels
-  let written: Int
-  switch output.format {
-  case .png: written = mappedChannels
-  case .jpeg: written = mappedChannels <= 2 ? 1 : 3
+  let written = output.format == .jpeg ? (info.channels <= 2 ? 1 : 3) : info.channels
+  // The strips and the input rows each reads; input rows come in order and a window keeps what the next needs.
+  var steps: [(rows: Range<Int>, inputRows: Range<Int>)] = []
+  var readUpTo = 0
+  for y in stride(from: 0, to: info.height, by: rowsPerStrip) {
+    let rows = y ..< min(info.height, y + rowsPerStrip)
+    let needed = plan.inputRows(for: rows)
+    let inputRows = needed.lowerBound ..< max(needed.upperBound, readUpTo)
+    _ = try CheckedSize.count([info.channels, inputRows.count, info.width], what: "a strip of the image")
+    steps.append((rows, inputRows))
+    readUpTo = inputRows.upperBound
   }
+  let schedule = steps
   func run(_ path: String?) throws -> Data? {
     let writer = try ImageRowWriter(
       path: path, name: output.name, format: output.format, width: info.width, height: info.height,
       channels: written, bitDepth: output.bitDepth, quality: output.quality, pngCompression: output.pngCompression,
       metadata: output.metadata)
-    var window = Tensor(channels: info.channels, height: 0, width: info.width)
-    var rest = Tensor.uninitialized(channels: info.channels, height: 1, width: info.width)
-    var windowRows = 0 ..< 0
-    var y = 0
-    while y < info.height {
-      let rows = y ..< min(info.height, y + rowsPerStrip)
-      let needed = plan.inputRows(for: rows)
-      // Input rows come in order: keep what the window has from `needed`, read the rest.
-      let inputRows = needed.lowerBound ..< max(needed.upperBound, windowRows.upperBound)
-      _ = try CheckedSize.count([info.channels, inputRows.count, info.width], what: "a strip of the image")
-      var next = Tensor.uninitialized(channels: info.channels, height: inputRows.count, width: info.width)
-      let kept = inputRows.clamped(to: windowRows)
-      if !kept.isEmpty {
-        copyRows(from: window, rows: kept.lowerBound - windowRows.lowerBound, count: kept.count, into: &next,
-                 at: kept.lowerBound - inputRows.lowerBound)
+    let windows = StripQueue<Tensor>(capacity: 1), mapped = StripQueue<Tensor>(capacity: 1)
+    let decoder = Thread {
+      windows.run {
+        var window = Tensor(channels: info.channels, height: 0, width: info.width)
+        var windowRows = 0 ..< 0
+        var skipped = Tensor.uninitialized(channels: info.channels, height: 1, width: info.width)
+        for (_, inputRows) in schedule {
+          var next = Tensor.uninitialized(channels: info.channels, height: inputRows.count, width: info.width)
+          let kept = inputRows.clamped(to: windowRows)
+          if !kept.isEmpty {
+            copyRows(from: window, rows: kept.lowerBound - windowRows.lowerBound, count: kept.count, into: &next,
+                     at: kept.lowerBound - inputRows.lowerBound)
+          }
+          let fresh = max(inputRows.lowerBound, windowRows.upperBound) ..< inputRows.upperBound
+          if !fresh.isEmpty {
+            while reader.row < fresh.lowerBound { try reader.read(1, into: &skipped, at: 0) }  // rows no output reads
+            try reader.read(fresh.count, into: &next, at: fresh.lowerBound - inputRows.lowerBound)
+          }
+          (window, windowRows) = (next, inputRows)
+          guard windows.put(window) else { return }
+        }
+        // Rows past the last the filter reads (none for a `same` filter) are read so the end can be checked.
+        while reader.row < info.height { try reader.read(1, into: &skipped, at: 0) }
+        try reader.finish()
       }
-      let fresh = max(inputRows.lowerBound, windowRows.upperBound) ..< inputRows.upperBound
-      if !fresh.isEmpty {
-        while reader.row < fresh.lowerBound { try reader.read(1, into: &rest, at: 0) }  // rows no output reads
-        try reader.read(fresh.count, into: &next, at: fresh.lowerBound - inputRows.lowerBound)
-      }
-      (window, windowRows) = (next, inputRows)
-      let mapped = try strips.apply(window, inputRows: windowRows, rows: rows)
-      try writer.write(mapped)
-      y = rows.upperBound
     }
-    // Rows past the last the filter reads (none for a `same` filter) are read so the end can be checked.
-    while reader.row < info.height { try reader.read(1, into: &rest, at: 0) }
-    try reader.finish()
+    let encoder = Thread {
+      mapped.drain { try writer.write($0) }
+    }
+    (decoder.stackSize, encoder.stackSize) = (4 << 20, 4 << 20)
+    decoder.start()
+    encoder.start()
+    defer {
+      // On a failure here, the other threads stop at their next strip; wait for them before the reader and
+      // writer go away.
+      windows.cancel()
+      mapped.cancel()
+      windows.waitUntilFinished()
+      mapped.waitUntilFinished()
+    }
+    do {
+      for (rows, inputRows) in schedule {
+        guard let window = try windows.take() else { break }
+        guard mapped.put(try strips.apply(window, inputRows: inputRows, rows: rows)) else { break }
+      }
+      _ = try windows.take()  // the decoder's end: its error, if any
+      mapped.close()
+      try mapped.waitForConsumer()
+    }
     return try writer.finish()
   }
   guard let path = output.path else { return try run(nil) }
   try AtomicFile.write(path) { temporary in _ = try run(temporary) }
   return nil
+}
+
+/// A bounded queue between the strip pipeline's threads: the producer `put`s and ends with `run`'s result, the
+/// consumer `take`s (nil at the end) or `drain`s; an error on either side reaches the other at its next call.
+private final class StripQueue<T>: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var items: [T] = []
+  private let capacity: Int
+  private var closed = false, cancelled = false, finished = false
+  private var error: Error?
+
+  init(capacity: Int) { self.capacity = capacity }
+
+  /// Producer: runs `body` (which `put`s), then closes the queue, with `body`'s error if it threw.
+  func run(_ body: () throws -> Void) {
+    do { try body() } catch { fail(error) }
+    close()
+    markFinished()
+  }
+
+  /// Consumer on its own thread: hands every item to `body` until the queue is closed and empty.
+  func drain(_ body: (T) throws -> Void) {
+    do {
+      while let item = try take() { try body(item) }
+    } catch {
+      fail(error)
+    }
+    markFinished()
+  }
+
+  /// Adds an item, waiting for room; false when the queue was cancelled or the consumer failed.
+  func put(_ item: T) -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    while items.count >= capacity && !cancelled && error == nil { condition.wait() }
+    guard !cancelled && error == nil else { return false }
+    items.append(item)
+    condition.broadcast()
+    return true
+  }
+
+  /// The next item, waiting for one; nil when the queue is closed and empty; throws the producer's error.
+  func take() throws -> T? {
+    condition.lock()
+    defer { condition.unlock() }
+    while items.isEmpty && !closed && !cancelled && error == nil { condition.wait() }
+    if let error { throw error }
+    guard !items.isEmpty, !cancelled else { return nil }
+    let item = items.removeFirst()
+    condition.broadcast()
+    return item
+  }
+
+  func close() {
+    condition.lock()
+    closed = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  func cancel() {
+    condition.lock()
+    cancelled = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits until the consumer has taken and handled every item; throws its error.
+  func waitForConsumer() throws {
+    waitUntilFinished()
+    condition.lock()
+    defer { condition.unlock() }
+    if let error { throw error }
+  }
+
+  func waitUntilFinished() {
+    condition.lock()
+    while !finished { condition.wait() }
+    condition.unlock()
+  }
+
+  private func fail(_ e: Error) {
+    condition.lock()
+    if error == nil { error = e }
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  private func markFinished() {
+    condition.lock()
+    finished = true
+    condition.broadcast()
+    condition.unlock()
+  }
 }
 
 /// Copies `count` rows of every channel of `source`, from row `first`, into `destination` from row `at`.
