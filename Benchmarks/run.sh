@@ -66,6 +66,26 @@ img.save(sys.argv[2], quality=90)
 EOF
 fi
 
+# A 100-megapixel photo (12000x8334 RGB JPEG, q90): smooth waves with noise.
+IN_100MP=$WORK/in100mp.jpg
+if [ ! -s "$IN_100MP" ]; then
+  log "making a 12000x8334 RGB JPEG"
+  python3 - "$IN_100MP" <<'EOF'
+import sys
+import numpy as np
+from PIL import Image
+h, w = 8334, 12000
+y = np.arange(h, dtype=np.float32)[:, None]
+x = np.arange(w, dtype=np.float32)[None, :]
+rng = np.random.default_rng(1)
+rgb = np.empty((h, w, 3), np.uint8)
+for c, (fx, fy) in enumerate([(0.003, 0.002), (0.0021, 0.0043), (0.005, 0.0011)]):
+    v = 127 + 60 * np.sin(x * fx * 6.28) * np.cos(y * fy * 6.28) + rng.normal(0, 12, (h, w)).astype(np.float32)
+    rgb[..., c] = np.clip(v, 0, 255).astype(np.uint8)
+Image.fromarray(rgb).save(sys.argv[1], quality=90)
+EOF
+fi
+
 # --- kernels for the command-line tools ----------------------------------------------------------------
 # The same 3x3 and 5x5 (non-separable) kernels for every tool: convolve inline, vips matrix, ImageMagick.
 python3 - "$WORK" <<'EOF'
@@ -149,6 +169,32 @@ done
 [ $HAVE_CLI = 1 ] && whole cmd-jpeg convolve "$CLI filter $IN_JPG $O.jpg --kernel=1"
 whole cmd-jpeg "djpeg → cjpeg (pipe)" "sh -c 'djpeg $IN_JPG | cjpeg -quality 90 > $O.jpg'"
 
+# peak_mb "CASE" "COMMAND": the largest peak resident memory of three runs (/usr/bin/time), appended as a fifth
+# column to the last line of the results when that line is CASE's (call it right after `whole`).
+peak_mb() {
+  local case=$1 cmd=$2 peak=0 kb
+  for _ in 1 2 3; do
+    if /usr/bin/time -f %M -o "$WORK/rss" $cmd >/dev/null 2>&1; then
+      kb=$(tail -1 "$WORK/rss")
+      [ "$kb" -gt "$peak" ] && peak=$kb
+    fi
+  done
+  if [ "$peak" -gt 0 ] && tail -1 "$RESULTS" | grep -q "^$case"$'\t'; then
+    sed -i "\$s/\$/\t$(awk "BEGIN { printf \"%.1f\", $peak / 1024 }")/" "$RESULTS"
+  fi
+}
+
+# A 100-megapixel JPEG blurred, JPEG out: convolve streams it in strips; both sides' peak memory.
+log "whole commands: 100 MP JPEG, Gaussian σ=2"
+if [ $HAVE_CLI = 1 ]; then
+  cmd="$CLI filter $IN_100MP $O.jpg --filter gaussian --sigma 2"
+  whole cmd-gauss2-100mp convolve "$cmd" 3
+  peak_mb cmd-gauss2-100mp "$cmd"
+fi
+cmd="vips gaussblur $IN_100MP $O.jpg 2"
+whole cmd-gauss2-100mp "vips gaussblur" "$cmd" 3
+peak_mb cmd-gauss2-100mp "$cmd"
+
 # A batch of 100 photos: SampleImages/ copied 25 times; --jobs 2 against --jobs 1 and ImageMagick's mogrify.
 BATCH=$WORK/batch100
 rm -rf "$BATCH" && mkdir -p "$BATCH/out1" "$BATCH/out2" "$BATCH/outm"
@@ -162,20 +208,11 @@ MOGRIFY=$( [ -x /usr/bin/mogrify ] && echo /usr/bin/mogrify || true)
 [ -n "$MOGRIFY" ] && whole cmd-batch100 "mogrify -gaussian-blur" "sh -c '$MOGRIFY -path $BATCH/outm -gaussian-blur 0x2 $BATCH/*.png $BATCH/*.jpg'" 3
 
 # The detector as a whole command: load, plan, run, write the heat map; peak memory by /usr/bin/time (the
-# largest of three runs) appended as a fifth column to hyperfine's line.
+# largest of three runs) appended as a fifth column to hyperfine's line (peak_mb).
 if [ $HAVE_CLI = 1 ] && [ $HAVE_MODEL = 1 ]; then
   cmd="$CLI model run $MODEL $MODEL_IN $WORK/det-out"
-  peak=0
-  for _ in 1 2 3; do
-    if /usr/bin/time -f %M -o "$WORK/rss" $cmd >/dev/null 2>&1; then
-      kb=$(tail -1 "$WORK/rss")
-      [ "$kb" -gt "$peak" ] && peak=$kb
-    fi
-  done
   whole cmd-ppocr-det640 convolve "$cmd"
-  if [ "$peak" -gt 0 ] && tail -1 "$RESULTS" | grep -q '^cmd-ppocr-det640'; then
-    sed -i "\$s/\$/\t$(awk "BEGIN { printf \"%.1f\", $peak / 1024 }")/" "$RESULTS"
-  fi
+  peak_mb cmd-ppocr-det640 "$cmd"
 fi
 
 # --- table -------------------------------------------------------------------------------------------
@@ -214,6 +251,7 @@ labels = {
     "cmd-gauss2": "Gaussian σ=2, PNG → PNG",
     "cmd-gauss10": "Gaussian σ=10, PNG → PNG",
     "cmd-jpeg": "JPEG → JPEG q90 (convolve: 1x1 identity kernel)",
+    "cmd-gauss2-100mp": "Gaussian σ=2, 100 MP JPEG (12000x8334) → JPEG; convolve streams strips",
     "cmd-batch100": "`batch` of 100 sample photos (0.1-0.3 MP), Gaussian σ=2, `--jobs 2`",
     "ppocr-det640": "PP-OCRv4 text detector, 1x3x640x640 (Executor.run)",
     "cmd-ppocr-det640": "`model run` PP-OCRv4 detector, 640x640 .npy → heat map PNG; peer in-process",
@@ -232,7 +270,7 @@ out = [
     "onnxruntime on NCHW Float32. Whole-command rows (`cmd-`) time a full process with hyperfine:",
     "decode, filter, encode, exit. The Gaussian kernel is 2·ceil(3σ)+1 wide for convolve and OpenCV; vips and",
     "ImageMagick size their own (vips trims its kernel where it falls below its default min-ampl 0.2).",
-    "The detector rows run each side alone in its process; MB is that process's peak resident memory",
+    "The detector rows and cmd-gauss2-100mp run each side alone in its process; MB is its peak resident memory",
     "(getrusage in process, /usr/bin/time for the command); the whole-command row's peer is the in-process",
     "session.run, so its ratio includes convolve's start, model load, plan and PNG output.",
     "",
