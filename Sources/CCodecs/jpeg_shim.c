@@ -355,3 +355,294 @@ int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t wid
   ccodecs_output out = {.path = path};
   return ccodecs_jpeg_write(&out, planes, width, height, channels, quality, NULL, msg, msg_cap);
 }
+
+/* Streaming: the reader and writer behind ccodecs_reader / ccodecs_writer (stream.c). Each call sets its
+ * own setjmp in the error manager. */
+
+struct jpeg_reader {
+  struct jpeg_decompress_struct d;
+  jpeg_err e;
+  struct jpeg_progress_mgr progress;
+  FILE *fp;
+  int channels, cmyk, failed;
+  unsigned char *buf;
+  JSAMPLE *cmyk_row;
+};
+
+void ccodecs_jpeg_reader_close(jpeg_reader *r) {
+  if (!r) return;
+  jpeg_destroy_decompress(&r->d);
+  if (r->fp) fclose(r->fp);
+  free(r->buf);
+  free(r->cmyk_row);
+  free(r);
+}
+
+int ccodecs_jpeg_reader_open(const ccodecs_input *in, int64_t max_pixels, jpeg_reader **reader, ccodecs_info *out,
+                             ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+  *reader = NULL;
+  if (meta) memset(meta, 0, sizeof *meta);
+  jpeg_reader *r = calloc(1, sizeof *r);
+  if (!r) {
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    return CCODECS_FAILED;
+  }
+  r->fp = ccodecs_open_input(in, msg, msg_cap);
+  if (!r->fp) {
+    free(r);
+    return CCODECS_FAILED;
+  }
+  init_err(&r->e, msg, msg_cap);
+  r->d.err = &r->e.pub;
+  int status = setjmp(r->e.jb);
+  if (status) {
+    ccodecs_jpeg_reader_close(r);
+    ccodecs_metadata_free(meta);
+    return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
+  }
+  j_decompress_ptr d = &r->d;
+  jpeg_create_decompress(d);
+  r->progress.progress_monitor = limit_scans;
+  d->progress = &r->progress;
+  jpeg_stdio_src(d, r->fp);
+  jpeg_save_markers(d, JPEG_APP0 + 1, 0xffff);
+  if (meta) jpeg_save_markers(d, JPEG_APP0 + 2, 0xffff);
+  jpeg_read_header(d, TRUE);
+  if (d->data_precision != 8) {
+    ccodecs_set_msg(msg, msg_cap, "%d-bit JPEG is not supported", d->data_precision);
+    longjmp(r->e.jb, 1);
+  }
+  switch (d->jpeg_color_space) {
+  case JCS_GRAYSCALE:
+    r->channels = 1;
+    d->out_color_space = JCS_GRAYSCALE;
+    break;
+  case JCS_YCbCr:
+  case JCS_RGB:
+    r->channels = 3;
+    d->out_color_space = JCS_RGB;
+    break;
+  case JCS_CMYK:
+  case JCS_YCCK:
+    r->channels = 3;
+    r->cmyk = 1;
+    d->out_color_space = JCS_CMYK;
+    break;
+  default:
+    ccodecs_set_msg(msg, msg_cap, "unsupported JPEG colour space with %d components", d->num_components);
+    longjmp(r->e.jb, 1);
+  }
+  if ((uint64_t)d->image_width * d->image_height > (uint64_t)max_pixels) {
+    ccodecs_set_msg(msg, msg_cap, "JPEG claims %ux%u pixels, more than the limit of %lld", d->image_width,
+                    d->image_height, (long long)max_pixels);
+    longjmp(r->e.jb, CCODECS_OVER_LIMIT);
+  }
+  out->width = (int32_t)d->image_width;
+  out->height = (int32_t)d->image_height;
+  out->channels = r->channels;
+  out->bit_depth = 8;
+  out->orientation = exif_orientation(d);
+  if (meta) collect_metadata(d, meta, &r->e);
+  jpeg_start_decompress(d);
+  if (d->output_components != (r->cmyk ? 4 : r->channels) || d->output_width != d->image_width ||
+      d->output_height != d->image_height) {
+    ccodecs_set_msg(msg, msg_cap, "unexpected JPEG output layout (%d components)", d->output_components);
+    longjmp(r->e.jb, 1);
+  }
+  r->buf = malloc((size_t)d->output_width * r->channels * CCODECS_STRIP_ROWS);
+  if (r->cmyk) r->cmyk_row = malloc((size_t)d->output_width * 4 * CCODECS_STRIP_ROWS);
+  if (!r->buf || (r->cmyk && !r->cmyk_row)) {
+    ccodecs_set_msg(msg, msg_cap, "out of memory for a strip %u pixels wide", d->output_width);
+    longjmp(r->e.jb, 1);
+  }
+  *reader = r;
+  return 0;
+}
+
+int ccodecs_jpeg_reader_read(jpeg_reader *r, float *dst, size_t plane, int32_t rows, char *msg, size_t msg_cap) {
+  if (r->failed) {
+    ccodecs_set_msg(msg, msg_cap, "JPEG reader used after a failure");
+    return CCODECS_FAILED;
+  }
+  r->e.msg = msg;
+  r->e.msg_cap = msg_cap;
+  if (setjmp(r->e.jb)) {
+    r->failed = 1;
+    return CCODECS_FAILED;
+  }
+  j_decompress_ptr d = &r->d;
+  size_t width = d->output_width, stride = width * r->channels;
+  for (int32_t y = 0; y < rows;) {
+    size_t want = rows - y < CCODECS_STRIP_ROWS ? (size_t)(rows - y) : CCODECS_STRIP_ROWS;
+    if (d->output_scanline + want > d->output_height) {
+      ccodecs_set_msg(msg, msg_cap, "JPEG has only %u rows", d->output_height);
+      longjmp(r->e.jb, 1);
+    }
+    JSAMPROW rowp[CCODECS_STRIP_ROWS];
+    for (size_t i = 0; i < want; i++) rowp[i] = r->cmyk ? r->cmyk_row + i * width * 4 : r->buf + i * stride;
+    size_t got = 0;
+    while (got < want) {
+      JDIMENSION n = jpeg_read_scanlines(d, rowp + got, (JDIMENSION)(want - got));
+      if (n == 0) {
+        ccodecs_set_msg(msg, msg_cap, "truncated JPEG data");
+        longjmp(r->e.jb, 1);
+      }
+      got += n;
+    }
+    if (r->cmyk)
+      for (size_t i = 0; i < want; i++)
+        cmyk_to_rgb(r->cmyk_row + i * width * 4, r->buf + i * stride, d->output_width, d->saw_Adobe_marker);
+    ccodecs_u8_to_planar(r->buf, want * width, r->channels, dst + (size_t)y * width, plane);
+    y += (int32_t)want;
+  }
+  return 0;
+}
+
+int ccodecs_jpeg_reader_finish(jpeg_reader *r, char *msg, size_t msg_cap) {
+  if (r->failed) {
+    ccodecs_set_msg(msg, msg_cap, "JPEG reader used after a failure");
+    return CCODECS_FAILED;
+  }
+  r->e.msg = msg;
+  r->e.msg_cap = msg_cap;
+  if (setjmp(r->e.jb)) {
+    r->failed = 1;
+    return CCODECS_FAILED;
+  }
+  jpeg_finish_decompress(&r->d);
+  return 0;
+}
+
+struct jpeg_writer {
+  struct jpeg_compress_struct c;
+  jpeg_err e;
+  ccodecs_output *out;
+  FILE *fp;
+  int32_t channels, failed;
+  uint8_t *strip;
+};
+
+void ccodecs_jpeg_writer_discard(jpeg_writer *w) {
+  if (!w) return;
+  jpeg_destroy_compress(&w->c);
+  ccodecs_discard_output(w->out, w->fp);
+  free(w->strip);
+  free(w);
+}
+
+int ccodecs_jpeg_writer_open(ccodecs_output *out, int32_t width, int32_t height, int32_t channels, int32_t quality,
+                             const ccodecs_metadata *meta, jpeg_writer **writer, char *msg, size_t msg_cap) {
+  *writer = NULL;
+  if ((channels != 1 && channels != 3) || quality < 1 || quality > 100 || width < 1 || height < 1 ||
+      width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
+    ccodecs_set_msg(msg, msg_cap, "cannot write a %dx%d JPEG with %d channels at quality %d", width, height,
+                    channels, quality);
+    return CCODECS_FAILED;
+  }
+  jpeg_writer *w = calloc(1, sizeof *w);
+  if (!w) {
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    return CCODECS_FAILED;
+  }
+  w->out = out;
+  w->channels = channels;
+  w->fp = ccodecs_open_output(out, msg, msg_cap);
+  w->strip = malloc((size_t)width * channels * CCODECS_STRIP_ROWS);
+  if (!w->fp || !w->strip) {
+    if (w->fp) ccodecs_discard_output(out, w->fp);
+    else ccodecs_set_msg(msg, msg_cap, "out of memory");
+    free(w->strip);
+    free(w);
+    return CCODECS_FAILED;
+  }
+  init_err(&w->e, msg, msg_cap);
+  w->c.err = &w->e.pub;
+  unsigned char *volatile app1 = NULL;
+  if (setjmp(w->e.jb)) {
+    free(app1);
+    ccodecs_jpeg_writer_discard(w);
+    return CCODECS_FAILED;
+  }
+  j_compress_ptr c = &w->c;
+  jpeg_create_compress(c);
+  jpeg_stdio_dest(c, w->fp);
+  c->image_width = (JDIMENSION)width;
+  c->image_height = (JDIMENSION)height;
+  c->input_components = channels;
+  c->in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_set_defaults(c);
+  jpeg_set_quality(c, quality, TRUE);
+  jpeg_start_compress(c, TRUE);
+  if (meta && meta->exif && meta->exif_size && meta->exif_size + 6 <= MAX_SEGMENT_DATA) {
+    app1 = malloc(meta->exif_size + 6);
+    if (!app1) {
+      ccodecs_set_msg(msg, msg_cap, "out of memory");
+      longjmp(w->e.jb, 1);
+    }
+    memcpy(app1, "Exif\0\0", 6);
+    memcpy(app1 + 6, meta->exif, meta->exif_size);
+    jpeg_write_marker(c, JPEG_APP0 + 1, app1, (unsigned int)(meta->exif_size + 6));
+  }
+  if (meta && meta->icc && meta->icc_size && meta->icc_size <= 0xffffffffu)
+    jpeg_write_icc_profile(c, meta->icc, (unsigned int)meta->icc_size);
+  free(app1);
+  *writer = w;
+  return 0;
+}
+
+int ccodecs_jpeg_writer_write(jpeg_writer *w, const float *planes, size_t plane, int32_t rows, char *msg,
+                              size_t msg_cap) {
+  if (w->failed) {
+    ccodecs_set_msg(msg, msg_cap, "JPEG writer used after a failure");
+    return CCODECS_FAILED;
+  }
+  w->e.msg = msg;
+  w->e.msg_cap = msg_cap;
+  if (setjmp(w->e.jb)) {
+    w->failed = 1;
+    return CCODECS_FAILED;
+  }
+  j_compress_ptr c = &w->c;
+  size_t width = c->image_width, stride = width * w->channels;
+  for (int32_t y = 0; y < rows;) {
+    size_t n = rows - y < CCODECS_STRIP_ROWS ? (size_t)(rows - y) : CCODECS_STRIP_ROWS;
+    JSAMPROW rowp[CCODECS_STRIP_ROWS];
+    ccodecs_planar_to_u8(planes + (size_t)y * width, plane, n * width, w->channels, w->strip);
+    for (size_t i = 0; i < n; i++) rowp[i] = (JSAMPROW)(w->strip + i * stride);
+    for (size_t done = 0; done < n;) {
+      JDIMENSION written = jpeg_write_scanlines(c, rowp + done, (JDIMENSION)(n - done));
+      if (written == 0) {
+        ccodecs_set_msg(msg, msg_cap, "JPEG encoder accepted no rows");
+        longjmp(w->e.jb, 1);
+      }
+      done += written;
+    }
+    y += (int32_t)n;
+  }
+  return 0;
+}
+
+int ccodecs_jpeg_writer_finish(jpeg_writer *w, char *msg, size_t msg_cap) {
+  if (w->failed) {
+    ccodecs_set_msg(msg, msg_cap, "JPEG writer used after a failure");
+    ccodecs_jpeg_writer_discard(w);
+    return CCODECS_FAILED;
+  }
+  w->e.msg = msg;
+  w->e.msg_cap = msg_cap;
+  if (setjmp(w->e.jb)) {
+    ccodecs_jpeg_writer_discard(w);
+    return CCODECS_FAILED;
+  }
+  jpeg_finish_compress(&w->c);
+  jpeg_destroy_compress(&w->c);
+  FILE *fp = w->fp;
+  ccodecs_output *out = w->out;
+  free(w->strip);
+  free(w);
+  if (ccodecs_close_written(fp, msg, msg_cap) != 0) {
+    ccodecs_discard_output(out, NULL);
+    return CCODECS_FAILED;
+  }
+  return 0;
+}

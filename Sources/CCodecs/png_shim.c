@@ -283,81 +283,323 @@ int ccodecs_png_write_planar(const char *path, const float *planes, int32_t widt
 
 int ccodecs_png_write(ccodecs_output *out, const float *planes, int32_t width, int32_t height, int32_t channels,
                       int32_t bit_depth, int32_t compression, const ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+  png_writer *w;
+  if (ccodecs_png_writer_open(out, width, height, channels, bit_depth, compression, meta, &w, msg, msg_cap) != 0)
+    return CCODECS_FAILED;
+  if (ccodecs_png_writer_write(w, planes, (size_t)width * (size_t)height, height, msg, msg_cap) != 0) {
+    ccodecs_png_writer_discard(w);
+    return CCODECS_FAILED;
+  }
+  return ccodecs_png_writer_finish(w, msg, msg_cap);
+}
+
+/* Streaming: the reader and writer behind ccodecs_reader / ccodecs_writer (stream.c). Each call sets its
+ * own setjmp; libpng's errors come back to it through ctx.jb. */
+
+struct png_reader {
+  png_ctx ctx;
+  png_structp png;
+  png_infop info;
+  ccodecs_info out;
+  int with_meta;
+  size_t rowbytes;
+  unsigned char *buf;
+  png_bytep rows[CCODECS_STRIP_ROWS];
+  int failed;
+};
+
+static uint32_t be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether an eXIf chunk follows the image data (the whole-image read picks it up at the end, too late for a
+ * writer that puts the EXIF before the image data): walks the chunk headers, skipping their data. */
+static int has_late_exif(const ccodecs_input *in) {
+  FILE *fp = ccodecs_open_input(in, NULL, 0);
+  if (!fp) return 0;
+  unsigned char h[8];
+  int seen_idat = 0, found = 0;
+  if (fread(h, 1, 8, fp) == 8) {
+    while (fread(h, 1, 8, fp) == 8) {
+      uint32_t length = be32(h);
+      if (length > 0x7fffffffu || memcmp(h + 4, "IEND", 4) == 0) break;
+      if (memcmp(h + 4, "IDAT", 4) == 0) seen_idat = 1;
+      else if (seen_idat && memcmp(h + 4, "eXIf", 4) == 0) {
+        found = 1;
+        break;
+      }
+      if (fseeko(fp, (off_t)length + 4, SEEK_CUR) != 0) break;
+    }
+  }
+  fclose(fp);
+  return found;
+}
+
+void ccodecs_png_reader_close(png_reader *r) {
+  if (!r) return;
+  png_destroy_read_struct(&r->png, r->info ? &r->info : NULL, NULL);
+  if (r->ctx.fp) fclose(r->ctx.fp);
+  free(r->buf);
+  free(r);
+}
+
+int ccodecs_png_reader_open(const ccodecs_input *in, int64_t max_pixels, png_reader **reader, ccodecs_info *out,
+                            ccodecs_metadata *meta, int *strips, char *msg, size_t msg_cap) {
+  *reader = NULL;
+  if (meta) memset(meta, 0, sizeof *meta);
+  png_reader *r = calloc(1, sizeof *r);
+  if (!r) {
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    return CCODECS_FAILED;
+  }
+  r->ctx.msg = msg;
+  r->ctx.msg_cap = msg_cap;
+  r->with_meta = meta != NULL;
+  r->ctx.fp = ccodecs_open_input(in, msg, msg_cap);
+  if (!r->ctx.fp) {
+    free(r);
+    return CCODECS_FAILED;
+  }
+  r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r->ctx, on_error, on_warning);
+  r->info = r->png ? png_create_info_struct(r->png) : NULL;
+  if (!r->info) {
+    ccodecs_png_reader_close(r);
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    return CCODECS_FAILED;
+  }
+  int status = setjmp(r->ctx.jb);
+  if (status) {
+    ccodecs_png_reader_close(r);
+    ccodecs_metadata_free(meta);
+    return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
+  }
+  png_structp png = r->png;
+  png_infop info = r->info;
+  png_set_read_fn(png, &r->ctx, read_data);
+  png_uint_32 dim_limit = max_pixels < 1 ? 1 : max_pixels > 0x7fffffff ? 0x7fffffff : (png_uint_32)max_pixels;
+  png_set_user_limits(png, dim_limit, dim_limit);
+  png_set_chunk_cache_max(png, 1000);
+  png_set_chunk_malloc_max(png, 8000000);
+  skip_unused_chunks(png);
+  png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+  png_read_info(png, info);
+  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
+  if ((uint64_t)width * height > (uint64_t)max_pixels) {
+    ccodecs_set_msg(msg, msg_cap, "PNG claims %ux%u pixels, more than the limit of %lld", width, height,
+                    (long long)max_pixels);
+    longjmp(r->ctx.jb, CCODECS_OVER_LIMIT);
+  }
+  out->width = (int32_t)width;
+  out->height = (int32_t)height;
+  out->channels = expanded_channels(png, info);
+  out->bit_depth = bit_depth == 16 ? 16 : 8;
+  out->orientation = 1;
+  r->out = *out;
+  if (meta) collect_metadata(png, info, &r->ctx, meta);
+  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+  if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
+  int passes = png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  if (png_get_channels(png, info) != out->channels || png_get_bit_depth(png, info) != out->bit_depth) {
+    ccodecs_set_msg(msg, msg_cap, "unexpected PNG layout after expansion (%d channels, %d bits)",
+                    png_get_channels(png, info), png_get_bit_depth(png, info));
+    longjmp(r->ctx.jb, 1);
+  }
+  r->rowbytes = png_get_rowbytes(png, info);
+  if (r->rowbytes != (size_t)width * out->channels * (out->bit_depth / 8) ||
+      CCODECS_STRIP_ROWS > SIZE_MAX / r->rowbytes) {
+    ccodecs_set_msg(msg, msg_cap, "PNG too large for memory");
+    longjmp(r->ctx.jb, 1);
+  }
+  *strips = passes != 1 ? CCODECS_STRIPS_INTERLACED
+            : meta && !meta->exif && has_late_exif(in) ? CCODECS_STRIPS_LATE_EXIF
+                                                        : CCODECS_STRIPS_OK;
+  if (*strips == CCODECS_STRIPS_OK) {
+    r->buf = malloc(r->rowbytes * CCODECS_STRIP_ROWS);
+    if (!r->buf) {
+      ccodecs_set_msg(msg, msg_cap, "out of memory for a strip of %u pixels wide", width);
+      longjmp(r->ctx.jb, 1);
+    }
+    for (size_t y = 0; y < CCODECS_STRIP_ROWS; y++) r->rows[y] = r->buf + y * r->rowbytes;
+  }
+  *reader = r;
+  return 0;
+}
+
+int ccodecs_png_reader_read(png_reader *r, float *dst, size_t plane, int32_t rows, char *msg, size_t msg_cap) {
+  if (r->failed || !r->buf) {
+    ccodecs_set_msg(msg, msg_cap, "PNG reader used after a failure");
+    return CCODECS_FAILED;
+  }
+  r->ctx.msg = msg;
+  r->ctx.msg_cap = msg_cap;
+  if (setjmp(r->ctx.jb)) {
+    r->failed = 1;
+    return CCODECS_FAILED;
+  }
+  size_t width = (size_t)r->out.width;
+  for (int32_t y = 0; y < rows;) {
+    int32_t n = rows - y < CCODECS_STRIP_ROWS ? rows - y : CCODECS_STRIP_ROWS;
+    png_read_rows(r->png, r->rows, NULL, (png_uint_32)n);
+    to_planar(r->buf, (size_t)y * width, (size_t)n * width, &r->out, dst, plane);
+    y += n;
+  }
+  return 0;
+}
+
+int ccodecs_png_reader_finish(png_reader *r, char *msg, size_t msg_cap) {
+  if (r->failed) {
+    ccodecs_set_msg(msg, msg_cap, "PNG reader used after a failure");
+    return CCODECS_FAILED;
+  }
+  r->ctx.msg = msg;
+  r->ctx.msg_cap = msg_cap;
+  if (setjmp(r->ctx.jb)) {
+    r->failed = 1;
+    return CCODECS_FAILED;
+  }
+  png_read_end(r->png, r->with_meta ? r->info : NULL);
+  return 0;
+}
+
+struct png_writer {
+  png_ctx ctx;
+  ccodecs_output *out;
+  png_structp png;
+  png_infop info;
+  int32_t width, channels, bit_depth;
+  unsigned char *strip;
+  png_bytep rows[CCODECS_STRIP_ROWS];
+  /* The default compression's image data, written on every core (png_idat.c); NULL: libpng writes it. */
+  ccodecs_idat *idat;
+  int failed;
+};
+
+void ccodecs_png_writer_discard(png_writer *w) {
+  if (!w) return;
+  png_destroy_write_struct(&w->png, w->info ? &w->info : NULL);
+  ccodecs_discard_output(w->out, w->ctx.fp);
+  ccodecs_idat_free(w->idat);
+  free(w->strip);
+  free(w);
+}
+
+int ccodecs_png_writer_open(ccodecs_output *out, int32_t width, int32_t height, int32_t channels, int32_t bit_depth,
+                            int32_t compression, const ccodecs_metadata *meta, png_writer **writer, char *msg,
+                            size_t msg_cap) {
   static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                      PNG_COLOR_TYPE_RGB_ALPHA};
+  *writer = NULL;
   if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16) || width < 1 || height < 1) {
     ccodecs_set_msg(msg, msg_cap, "cannot write a %dx%d PNG with %d channels at %d bits", width, height, channels,
                     bit_depth);
-    return -1;
+    return CCODECS_FAILED;
   }
-  png_ctx ctx;
-  ctx.warning[0] = 0;
-  ctx.msg = msg;
-  ctx.msg_cap = msg_cap;
-  ctx.fp = ccodecs_open_output(out, msg, msg_cap);
-  if (!ctx.fp) return -1;
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
-  png_infop info = png ? png_create_info_struct(png) : NULL;
-  if (!info) {
-    png_destroy_write_struct(&png, NULL);
-    ccodecs_discard_output(out, ctx.fp);
+  png_writer *w = calloc(1, sizeof *w);
+  if (!w) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return -1;
+    return CCODECS_FAILED;
   }
-  png_bytep *volatile rows = NULL;
-  unsigned char *volatile strip = NULL;
-  ccodecs_idat *volatile idat = NULL;
-  if (setjmp(ctx.jb)) {
-    png_destroy_write_struct(&png, &info);
-    free(rows);
-    free(strip);
-    ccodecs_idat_free(idat);
-    ccodecs_discard_output(out, ctx.fp);
-    return -1;
+  w->ctx.msg = msg;
+  w->ctx.msg_cap = msg_cap;
+  w->out = out;
+  w->width = width;
+  w->channels = channels;
+  w->bit_depth = bit_depth;
+  w->ctx.fp = ccodecs_open_output(out, msg, msg_cap);
+  if (!w->ctx.fp) {
+    free(w);
+    return CCODECS_FAILED;
   }
-  png_init_io(png, ctx.fp);
+  w->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &w->ctx, on_error, on_warning);
+  w->info = w->png ? png_create_info_struct(w->png) : NULL;
+  size_t rowbytes = (size_t)width * channels * (bit_depth / 8);
+  w->strip = malloc(rowbytes * CCODECS_STRIP_ROWS);
+  if (!w->info || !w->strip) {
+    ccodecs_png_writer_discard(w);
+    ccodecs_set_msg(msg, msg_cap, "out of memory");
+    return CCODECS_FAILED;
+  }
+  for (size_t y = 0; y < CCODECS_STRIP_ROWS; y++) w->rows[y] = w->strip + y * rowbytes;
+  if (setjmp(w->ctx.jb)) {
+    ccodecs_png_writer_discard(w);
+    return CCODECS_FAILED;
+  }
+  png_structp png = w->png;
+  png_init_io(png, w->ctx.fp);
   set_compression(png, compression);
-  png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_types[channels],
+  png_set_IHDR(png, w->info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_types[channels],
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  /* A profile libpng finds unfit for this image (an RGB profile on gray, a damaged header) is a benign
-   * error: with benign errors as warnings it is left out and the image is still written. */
   png_set_benign_errors(png, 1);
   if (meta && meta->icc && meta->icc_size && meta->icc_size <= 0x7fffffffu)
-    png_set_iCCP(png, info, "ICC profile", PNG_COMPRESSION_TYPE_BASE, meta->icc, (png_uint_32)meta->icc_size);
+    png_set_iCCP(png, w->info, "ICC profile", PNG_COMPRESSION_TYPE_BASE, meta->icc, (png_uint_32)meta->icc_size);
   if (meta && meta->exif && meta->exif_size && meta->exif_size <= 0x7fffffffu)
-    png_set_eXIf_1(png, info, (png_uint_32)meta->exif_size, meta->exif);
-  png_write_info(png, info);
+    png_set_eXIf_1(png, w->info, (png_uint_32)meta->exif_size, meta->exif);
+  png_write_info(png, w->info);
   if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
-  size_t rowbytes = (size_t)width * channels * (bit_depth / 8);
-  size_t buffered = height < CCODECS_STRIP_ROWS ? (size_t)height : CCODECS_STRIP_ROWS;
-  rows = malloc(sizeof(png_bytep) * buffered);
-  strip = malloc(rowbytes * buffered);
-  /* The default compression: libpng wrote the header chunks, the image data is written on every core. */
-  if (compression < 0) idat = ccodecs_idat_create(ctx.fp, rowbytes, channels * (bit_depth / 8),
-                                                  bit_depth == 16 && is_little_endian());
-  if (!rows || !strip || (compression < 0 && !idat)) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    longjmp(ctx.jb, 1);
+  if (compression < 0) {
+    w->idat = ccodecs_idat_create(w->ctx.fp, rowbytes, channels * (bit_depth / 8), bit_depth == 16 && is_little_endian());
+    if (!w->idat) {
+      ccodecs_set_msg(msg, msg_cap, "out of memory");
+      longjmp(w->ctx.jb, 1);
+    }
   }
-  size_t plane = (size_t)width * height;
-  for (size_t y = 0; y < buffered; y++) rows[y] = strip + y * rowbytes;
-  for (size_t y = 0; y < (size_t)height; y += buffered) {
-    size_t n = (size_t)height - y < buffered ? (size_t)height - y : buffered;
-    const float *src = planes + y * width;
-    if (bit_depth == 16) ccodecs_planar_to_u16(src, plane, n * width, channels, (uint16_t *)strip);
-    else ccodecs_planar_to_u8(src, plane, n * width, channels, strip);
-    if (!idat) png_write_rows(png, rows, (png_uint_32)n);
-    else if (ccodecs_idat_rows(idat, (const unsigned char *const *)rows, n) != 0) write_failed(&ctx);
+  *writer = w;
+  return 0;
+}
+
+int ccodecs_png_writer_write(png_writer *w, const float *planes, size_t plane, int32_t rows, char *msg,
+                             size_t msg_cap) {
+  if (w->failed) {
+    ccodecs_set_msg(msg, msg_cap, "PNG writer used after a failure");
+    return CCODECS_FAILED;
   }
-  if (!idat) png_write_end(png, NULL);  /* NULL: nothing after the image data (libpng 1.6 would repeat eXIf) */
-  else if (ccodecs_idat_finish(idat) != 0) write_failed(&ctx);
-  png_destroy_write_struct(&png, &info);
-  ccodecs_idat_free(idat);
-  free(rows);
-  free(strip);
-  if (ccodecs_close_written(ctx.fp, msg, msg_cap) != 0) {
+  w->ctx.msg = msg;
+  w->ctx.msg_cap = msg_cap;
+  if (setjmp(w->ctx.jb)) {
+    w->failed = 1;
+    return CCODECS_FAILED;
+  }
+  size_t width = (size_t)w->width;
+  for (int32_t y = 0; y < rows;) {
+    int32_t n = rows - y < CCODECS_STRIP_ROWS ? rows - y : CCODECS_STRIP_ROWS;
+    const float *src = planes + (size_t)y * width;
+    if (w->bit_depth == 16) ccodecs_planar_to_u16(src, plane, (size_t)n * width, w->channels, (uint16_t *)w->strip);
+    else ccodecs_planar_to_u8(src, plane, (size_t)n * width, w->channels, w->strip);
+    if (!w->idat) png_write_rows(w->png, w->rows, (png_uint_32)n);
+    else if (ccodecs_idat_rows(w->idat, (const unsigned char *const *)w->rows, (size_t)n) != 0) write_failed(&w->ctx);
+    y += n;
+  }
+  return 0;
+}
+
+int ccodecs_png_writer_finish(png_writer *w, char *msg, size_t msg_cap) {
+  if (w->failed) {
+    ccodecs_set_msg(msg, msg_cap, "PNG writer used after a failure");
+    ccodecs_png_writer_discard(w);
+    return CCODECS_FAILED;
+  }
+  w->ctx.msg = msg;
+  w->ctx.msg_cap = msg_cap;
+  if (setjmp(w->ctx.jb)) {
+    ccodecs_png_writer_discard(w);
+    return CCODECS_FAILED;
+  }
+  /* NULL: nothing after the image data (libpng 1.6 would write the eXIf chunk a second time from info). */
+  if (!w->idat) png_write_end(w->png, NULL);
+  else if (ccodecs_idat_finish(w->idat) != 0) write_failed(&w->ctx);
+  png_destroy_write_struct(&w->png, &w->info);
+  FILE *fp = w->ctx.fp;
+  ccodecs_output *out = w->out;
+  ccodecs_idat_free(w->idat);
+  free(w->strip);
+  free(w);
+  if (ccodecs_close_written(fp, msg, msg_cap) != 0) {
     ccodecs_discard_output(out, NULL);
-    return -1;
+    return CCODECS_FAILED;
   }
   return 0;
 }

@@ -115,6 +115,17 @@ struct ConvolutionGeometry {
     padded = PaddedRows(border: options.border, height: height, width: width, padding: padding)
   }
 
+  /// Output rows `rows` of `full` computed from its input rows `inputRows` alone (see `PaddedRows(strip:)`).
+  init(strip full: ConvolutionGeometry, rows: Range<Int>, inputRows: Range<Int>) {
+    (inH, inW) = (inputRows.count, full.inW)
+    (outH, outW) = (rows.count, full.outW)
+    (sy, sx) = (full.sy, full.sx)
+    (dilationY, dilationX) = (full.dilationY, full.dilationX)
+    (extentY, extentX) = (full.extentY, full.extentX)
+    padded = PaddedRows(
+      strip: full.padded, rows: rows.lowerBound * sy ..< (rows.upperBound - 1) * sy + extentY, inputRows: inputRows)
+  }
+
   var stride: (Int, Int) { (sy, sx) }
   var dilation: (Int, Int) { (dilationY, dilationX) }
 

@@ -133,7 +133,12 @@ public struct ResolvedFilter: Equatable, Sendable {
   public func apply(to input: Tensor, options: ConvolutionOptions = .init()) throws -> Tensor {
     guard let first = kernels.first else { throw ConvolveError.invalidArgument("filter '\(name)' has no kernels") }
     guard combine == .magnitude else { return try withOffset(convolve(input, with: first, options: options)) }
-    let results = try kernels.map { try convolve(input, with: $0, options: options) }
+    return try combined(kernels.map { try convolve(input, with: $0, options: options) })
+  }
+
+  /// The results of every kernel combined as `combine` says, with the offset added.
+  func combined(_ results: [Tensor]) throws -> Tensor {
+    guard combine == .magnitude else { return withOffset(results[0]) }
     var total = results[0]
     guard results.allSatisfy({ $0.height == total.height && $0.width == total.width }) else {
       throw ConvolveError.shapeMismatch(

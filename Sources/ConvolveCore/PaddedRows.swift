@@ -27,6 +27,19 @@ struct PaddedRows {
     rightSources = Array(columns[(left + width)...])
   }
 
+  /// Padded rows `rows` of `full` over a strip of its input, rows `inputRows` (which must hold every input row
+  /// they read): the same columns, and the same rows of zeros, so a plan computes the same values.
+  init(strip full: PaddedRows, rows: Range<Int>, inputRows: Range<Int>) {
+    (height, width) = (inputRows.count, full.width)
+    (paddedHeight, paddedWidth) = (rows.count, full.paddedWidth)
+    left = full.left
+    let inside = rows.clamped(to: 0 ..< full.paddedHeight)
+    rowSources =
+      full.rowSources[inside].map { $0 < 0 ? -1 : $0 - inputRows.lowerBound }
+      + [Int](repeating: -1, count: rows.count - inside.count)
+    (leftSources, rightSources) = (full.leftSources, full.rightSources)
+  }
+
   /// The input row behind padded row `p`; -1 when it is zeros, as are rows at or past `paddedHeight`.
   @inline(__always)
   func sourceRow(_ p: Int) -> Int { p < paddedHeight ? rowSources[p] : -1 }

@@ -33,15 +33,31 @@ extension ResolvedFilter {
     photoOptions settings: PhotoFilterOptions = .init()
   ) throws -> (result: Tensor, mapped: Tensor) {
     let alphaIndex = photo.channels == 2 || photo.channels == 4 ? photo.channels - 1 : nil
+    let premultiply =
+      settings.alpha == .premultiply && (alphaIndex.map { photo.plane($0).data.contains(where: { $0 != 1 }) } ?? false)
+    return try photoPass(
+      photo, premultiply: premultiply, outputRange: outputRange, settings: settings,
+      alphaFor: { alpha, result in result.height == photo.height && result.width == photo.width ? alpha : nil },
+      convolve: { try apply(to: $0, options: options) })
+  }
+
+  /// What `applyToPhoto` does around the convolution, shared with the strip path (`PhotoStrips`):
+  /// `premultiply` says whether the photo's alpha is anything but opaque, `alphaFor` gives the alpha rows that
+  /// go with a result (nil: none), `convolve` filters the colour (and premultiplied alpha) channels.
+  func photoPass(
+    _ photo: Tensor, premultiply: Bool, outputRange: OutputMapping?, settings: PhotoFilterOptions,
+    alphaFor: (_ alpha: Tensor, _ result: Tensor) -> Tensor?, convolve: (Tensor) throws -> Tensor
+  ) throws -> (result: Tensor, mapped: Tensor) {
+    let alphaIndex = photo.channels == 2 || photo.channels == 4 ? photo.channels - 1 : nil
     var color = alphaIndex.map { photo.firstChannels($0) } ?? photo
     if let curve = settings.linear { color = color.decoded(curve) }
     var result: Tensor
     var alpha: Tensor?
-    if let alphaIndex, settings.alpha == .premultiply, photo.plane(alphaIndex).data.contains(where: { $0 != 1 }) {
-      (result, alpha) = try applyPremultiplied(color, alpha: photo.plane(alphaIndex), options: options)
+    if let alphaIndex, settings.alpha == .premultiply, premultiply {
+      (result, alpha) = try applyPremultiplied(color, alpha: photo.plane(alphaIndex), alphaFor: alphaFor, convolve: convolve)
     } else {
-      result = try apply(to: color, options: options)
-      if let alphaIndex, result.height == photo.height, result.width == photo.width { alpha = photo.plane(alphaIndex) }
+      result = try convolve(color)
+      if let alphaIndex { alpha = alphaFor(photo.plane(alphaIndex), result) }
     }
     if let curve = settings.linear { result = result.encoded(curve) }
     let mapping = outputRange ?? output
@@ -59,21 +75,21 @@ extension ResolvedFilter {
   var averages: Bool { combine == .single && kernels.count == 1 && kernels[0].sum > 1e-6 }
 
   /// The colour result and the alpha to attach, by `AlphaHandling.premultiply`.
-  private func applyPremultiplied(_ color: Tensor, alpha: Tensor, options: ConvolutionOptions) throws
-    -> (Tensor, Tensor?)
-  {
+  private func applyPremultiplied(
+    _ color: Tensor, alpha: Tensor, alphaFor: (Tensor, Tensor) -> Tensor?, convolve: (Tensor) throws -> Tensor
+  ) throws -> (Tensor, Tensor?) {
     var premultiplied = color
     let n = color.planeSize
     for c in 0 ..< color.channels {
       for i in 0 ..< n { premultiplied.data[c * n + i] *= alpha.data[i] }
     }
     guard averages else {
-      let result = try apply(to: premultiplied, options: options)
-      return (result, result.height == color.height && result.width == color.width ? alpha : nil)
+      let result = try convolve(premultiplied)
+      return (result, alphaFor(alpha, result))
     }
     premultiplied.data += alpha.data
     premultiplied.channels += 1
-    let filtered = try apply(to: premultiplied, options: options)
+    let filtered = try convolve(premultiplied)
     let m = filtered.planeSize
     let colors = filtered.channels - 1
     var result = filtered.firstChannels(colors)

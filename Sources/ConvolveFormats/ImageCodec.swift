@@ -235,7 +235,7 @@ extension ImageInfo {
 }
 
 /// Runs a shim call, turning a nonzero status into `ConvolveError.file` with the shim's message.
-private func callCodec(path: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
+func callCodec(path: String, _ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) throws {
   var message = [CChar](repeating: 0, count: 512)
   let reason: String? = message.withUnsafeMutableBufferPointer { buffer in
     let status = body(buffer.baseAddress!, buffer.count)
@@ -249,7 +249,7 @@ private func callCodec(path: String, _ body: (UnsafeMutablePointer<CChar>, Int) 
   }
 }
 
-private func detectFormat(_ input: inout ccodecs_input, name: String) throws -> ImageFormat {
+func detectFormat(_ input: inout ccodecs_input, name: String) throws -> ImageFormat {
   var format: Int32 = 0
   try callCodec(path: name) { ccodecs_sniff_input(&input, &format, $0, $1) }
   switch format {

@@ -63,6 +63,7 @@ struct BatchCommand: ParsableCommand {
   @OptionGroup(title: "Light and alpha") var photo: PhotoFilterFlags
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
+  @OptionGroup(title: "Strips") var strips: StripOptions
   @OptionGroup(title: "Feature maps (with --pipeline)") var mapOptions: MapOutputOptions
   @Flag(help: "With --pipeline: also write the mean of the last stage's maps as a heat map over the photo.")
   var overlay = false
@@ -225,6 +226,13 @@ struct BatchCommand: ParsableCommand {
 
   /// Processes one photo, returning the files written.
   private func process(_ item: BatchItem, work: Work, notes: BatchNotes) throws -> [String] {
+    if case .filter(let filter, let options) = work {
+      try makeFolders(parentPath(item.output))
+      let route = try filterInStripsIfPossible(
+        input: item.input, standardInput: nil, output: item.output, format: nil, filter: filter, options: options,
+        out: out, photo: photo, load: load, strips: strips, note: { notes.add(item.input, $0) }, curveNote: false)
+      if case .strips = route { return [item.output] }
+    }
     let image = try load.load(item.input)
     let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
     switch work {

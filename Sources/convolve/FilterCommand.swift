@@ -66,7 +66,10 @@ struct FilterCommand: ParsableCommand {
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Light and alpha") var photo: PhotoFilterFlags
   @OptionGroup(title: "Input") var load: ImageInputOptions
+  @OptionGroup(title: "Strips") var strips: StripOptions
   @Flag(help: inPlaceHelp) var inPlace = false
+  @Flag(name: .shortAndLong, help: "Say on standard error whether the photo was streamed in strips or filtered whole, and why.")
+  var verbose = false
 
   @Option(
     parsing: .unconditional,
@@ -103,8 +106,17 @@ struct FilterCommand: ParsableCommand {
         Swift.print(filter.describe())
       }
     }
-    let image = try load.load(inputFile)
     let options = geometry.options(correlate: kernel.correlate, defaultBorder: .replicate)
+    let piped = inputFile == standardStream ? try load.readStandardInput() : nil
+    var route = FilterRoute.whole("--print needs the whole result")
+    if !print, let output {
+      route = try filterInStripsIfPossible(
+        input: inputFile, standardInput: piped, output: output, format: format, filter: filter, options: options,
+        out: out, photo: photo, load: load, strips: strips)
+    }
+    if verbose { writeStandardError("\(inputFile): \(route.description)\n") }
+    if case .strips = route { return }
+    let image = try load.load(inputFile, data: piped)
     if let note = try checkFilter(
       filter, options: options, height: image.tensor.height, width: image.tensor.width, maxPixels: load.maxPixels)
     {

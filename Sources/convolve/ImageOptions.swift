@@ -18,21 +18,36 @@ struct ImageInputOptions: ParsableArguments {
   @Flag(help: "Keep JPEG pixels as stored instead of applying the EXIF orientation.")
   var noAutoOrient = false
 
-  @Option(help: ArgumentHelp("Refuse images with more pixels than this (checked from the header before decoding), and outputs or padded inputs with more pixels per map (checked before computing).", valueName: "n"))
-  var maxPixels = 100_000_000
+  @Option(
+    name: .customLong("max-pixels"),
+    help: ArgumentHelp("Refuse images with more pixels than this (checked from the header before decoding), and outputs or padded inputs with more pixels per map (checked before computing) (default: 100000000; 4000000000 for a photo filter or batch streams in strips).", valueName: "n"))
+  var maxPixelsOption: Int?
+
+  /// The limit for whole images.
+  var maxPixels: Int { maxPixelsOption ?? 100_000_000 }
+  /// The limit for a photo `filter` and `batch` stream in strips, whose memory does not grow with its height.
+  var streamedMaxPixels: Int { maxPixelsOption ?? 4_000_000_000 }
 
   func validate() throws {
-    if maxPixels < 1 { throw ValidationError("--max-pixels is \(maxPixels); it must be at least 1") }
+    if let maxPixelsOption, maxPixelsOption < 1 {
+      throw ValidationError("--max-pixels is \(maxPixelsOption); it must be at least 1")
+    }
   }
 
-  /// Loads `path`, or standard input when it is `-` (the format is recognised from the bytes).
-  func load(_ path: String) throws -> LoadedImage {
+  /// Loads `path`, or standard input when it is `-` (the format is recognised from the bytes; `data` when
+  /// standard input was read already).
+  func load(_ path: String, data: Data? = nil) throws -> LoadedImage {
     guard path == standardStream else { return try loadImage(path: path, autoOrient: !noAutoOrient, maxPixels: maxPixels) }
+    let data = try data ?? readStandardInput()
+    return try loadImage(data: data, name: "standard input", autoOrient: !noAutoOrient, maxPixels: maxPixels)
+  }
+
+  /// The bytes piped into standard input.
+  func readStandardInput() throws -> Data {
     if isatty(STDIN_FILENO) != 0 {
       throw ValidationError("the input is '-' (standard input) but nothing is piped in; pipe an image (cat photo.jpg | convolve ...) or give a file")
     }
-    let data = FileHandle.standardInput.readDataToEndOfFile()
-    return try loadImage(data: data, name: "standard input", autoOrient: !noAutoOrient, maxPixels: maxPixels)
+    return FileHandle.standardInput.readDataToEndOfFile()
   }
 }
 
@@ -51,9 +66,12 @@ struct PhotoFilterFlags: ParsableArguments {
   var alpha: AlphaHandling = .premultiply
 
   /// The options for `image`, with a note when its profile's tone curve could not be used.
-  func options(for image: LoadedImage) -> (options: PhotoFilterOptions, note: String?) {
+  func options(for image: LoadedImage) -> (options: PhotoFilterOptions, note: String?) { options(for: image.metadata) }
+
+  /// The options for a photo with `metadata`, with a note when its profile's tone curve could not be used.
+  func options(for metadata: ImageMetadata) -> (options: PhotoFilterOptions, note: String?) {
     guard linear else { return (PhotoFilterOptions(alpha: alpha), nil) }
-    let (curve, note) = image.metadata.linearLightCurve
+    let (curve, note) = metadata.linearLightCurve
     return (PhotoFilterOptions(linear: curve, alpha: alpha), note)
   }
 }
@@ -94,16 +112,8 @@ struct ImageOutputOptions: ParsableArguments {
   /// EXIF of `input` unless --strip.
   func save(_ tensor: Tensor, to path: String, input: LoadedImage?, format: ImageFormat? = nil) throws {
     let toStream = path == standardStream
-    guard let kind = toStream ? format : try ImageFormat(path: path) else {
-      throw ValidationError("the output is '-' (standard output); give its format with --format png or --format jpg")
-    }
-    let bits = depth ?? ((input?.info.bitDepth == 16 && kind == .png) ? 16 : 8)
-    var metadata = ImageMetadata.none
-    if let input, !strip {
-      let (fitted, notes) = input.metadata.fitted(channels: tensor.channels, format: kind)
-      metadata = fitted
-      for note in notes { FileHandle.standardError.write(Data("note: \(toStream ? "standard output" : path): \(note)\n".utf8)) }
-    }
+    let (kind, bits, metadata) = try settings(
+      for: path, channels: tensor.channels, input: input.map { ($0.info, $0.metadata) }, format: format)
     if toStream {
       let data = try encodeImage(
         tensor, format: kind, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
@@ -111,6 +121,27 @@ struct ImageOutputOptions: ParsableArguments {
     } else {
       try saveImage(tensor, path: path, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
     }
+  }
+}
+
+extension ImageOutputOptions {
+  /// The format, bit depth and metadata an output of `channels` channels is written with (the metadata's notes
+  /// printed), from the input's header and metadata.
+  func settings(
+    for path: String, channels: Int, input: (info: ImageInfo, metadata: ImageMetadata)?, format: ImageFormat?
+  ) throws -> (format: ImageFormat, bitDepth: Int, metadata: ImageMetadata) {
+    let toStream = path == standardStream
+    guard let kind = toStream ? format : try ImageFormat(path: path) else {
+      throw ValidationError("the output is '-' (standard output); give its format with --format png or --format jpg")
+    }
+    let bits = depth ?? ((input?.info.bitDepth == 16 && kind == .png) ? 16 : 8)
+    var metadata = ImageMetadata.none
+    if let input, !strip {
+      let (fitted, notes) = input.metadata.fitted(channels: channels, format: kind)
+      metadata = fitted
+      for note in notes { FileHandle.standardError.write(Data("note: \(toStream ? "standard output" : path): \(note)\n".utf8)) }
+    }
+    return (kind, bits, metadata)
   }
 }
 

@@ -110,4 +110,40 @@ int ccodecs_png_write_planar(const char *path, const float *planes, int32_t widt
 int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,
                               int32_t channels, int32_t quality, char *msg, size_t msg_cap);
 
+/* Incremental reading and writing, a few rows at a time, so that an image larger than memory can be filtered
+ * strip by strip. Rows come and go as planar Float32 exactly as the whole-image functions above give and take
+ * them (the same values, the same bytes written). Every call keeps longjmp inside the shim and returns 0,
+ * CCODECS_FAILED or CCODECS_OVER_LIMIT with the reason in msg; after a failure only close / discard may follow. */
+typedef struct ccodecs_reader ccodecs_reader;
+typedef struct ccodecs_writer ccodecs_writer;
+
+/* Opens a PNG or JPEG (format CCODECS_PNG or CCODECS_JPEG) and reads its header: *info and, when meta is not
+ * NULL, the ICC profile and EXIF as the whole-image read gives them (a PNG eXIf chunk after the image data is
+ * looked for by walking the chunks first). *strips says whether rows can be read a strip at a time:
+ * CCODECS_STRIPS_OK, or why not (then close it and read the whole image). The input must stay valid until close. */
+enum { CCODECS_STRIPS_OK = 0, CCODECS_STRIPS_INTERLACED = 1, CCODECS_STRIPS_LATE_EXIF = 2 };
+int ccodecs_reader_open(const ccodecs_input *in, int format, int64_t max_pixels, ccodecs_reader **reader,
+                        ccodecs_info *info, ccodecs_metadata *meta, int *strips, char *msg, size_t msg_cap);
+/* The next `rows` rows into info->channels planes `plane` floats apart, starting at dst. */
+int ccodecs_reader_read(ccodecs_reader *reader, float *dst, size_t plane, int32_t rows, char *msg, size_t msg_cap);
+/* After the last row: reads the end of the file and checks it as the whole-image read does. */
+int ccodecs_reader_finish(ccodecs_reader *reader, char *msg, size_t msg_cap);
+/* Releases the reader (finished or not); NULL is fine. */
+void ccodecs_reader_close(ccodecs_reader *reader);
+
+/* Starts a PNG (bit_depth 8 or 16, compression as ccodecs_png_write) or JPEG (quality; 1 or 3 channels) file
+ * with the metadata of *meta, as ccodecs_png_write / ccodecs_jpeg_write would. *out must stay valid until
+ * finish or discard. */
+int ccodecs_writer_open(ccodecs_output *out, int format, int32_t width, int32_t height, int32_t channels,
+                        int32_t bit_depth, int32_t compression, int32_t quality, const ccodecs_metadata *meta,
+                        ccodecs_writer **writer, char *msg, size_t msg_cap);
+/* The next `rows` rows from the first `channels` planes, `plane` floats apart (clamped and rounded). */
+int ccodecs_writer_write(ccodecs_writer *writer, const float *planes, size_t plane, int32_t rows, char *msg,
+                         size_t msg_cap);
+/* After the last row: completes the file, closes it (a memory output's bytes are then in out->data / size) and
+ * releases the writer, also on failure. */
+int ccodecs_writer_finish(ccodecs_writer *writer, char *msg, size_t msg_cap);
+/* Abandons an unfinished writer: closes the file (the caller removes it) or frees the memory output. */
+void ccodecs_writer_discard(ccodecs_writer *writer);
+
 #endif

@@ -1,0 +1,150 @@
+// Filtering a photo a strip of rows at a time, so that memory depends on the width and the kernel, not the
+// height. The strips give the same values as the whole image: every output row is computed by the plan the
+// whole image would use, from the same padded rows (`ConvolutionGeometry(strip:)`).
+
+/// A filter's kernels on a `height x width` photo, run on output rows `rows` from the input rows
+/// `inputRows(for: rows)` alone. Made by `StripPlan.make`, which says why when the strips cannot give the
+/// whole image's result.
+public struct StripPlan {
+  public let height: Int, width: Int
+  /// Output rows a strip starts at a multiple of: 64 when a kernel runs on running box sums (they restart
+  /// every 64 rows), else 1.
+  public let rowAlignment: Int
+  let filter: ResolvedFilter
+  let kernels: [(geometry: ConvolutionGeometry, plan: Plan)]
+
+  enum Plan {
+    case direct(Kernel), separable(Kernel, Kernel), box(Float, Kernel)
+  }
+
+  /// The plan for `channels` maps at a time, or the reason the whole image is needed: a wrap border, an output
+  /// of another size than the input (mode, padding, stride), a kernel on the FFT path (its tiles span the image).
+  public static func make(
+    filter: ResolvedFilter, options: ConvolutionOptions, channels: Int, height: Int, width: Int
+  ) throws
+    -> Result<StripPlan, StripRefusal>
+  {
+    if options.border == .wrap { return .failure(StripRefusal("the wrap border reads the opposite edge")) }
+    guard let first = filter.kernels.first else {
+      throw ConvolveError.invalidArgument("filter '\(filter.name)' has no kernels")
+    }
+    var kernels: [(ConvolutionGeometry, Plan)] = []
+    var alignment = 1
+    for kernel in filter.combine == .magnitude ? filter.kernels : [first] {
+      let k = options.correlate ? kernel : kernel.flipped
+      let g = try ConvolutionGeometry(options, height: height, width: width, kernel: k)
+      guard g.outH == height, g.outW == width, g.sy == 1 else {
+        return .failure(StripRefusal("the output is \(g.outW)x\(g.outH), not the input's size (mode, padding or stride)"))
+      }
+      let factors = k.separableFactors
+      let path = convolutionPath(
+        kernel: k, separable: factors != nil, channels: channels, output: (g.outH, g.outW), stride: g.stride,
+        dilation: g.dilation)
+      switch path {
+      case .box where g.stride == (1, 1) && g.dilation == (1, 1) && BoxPlan.constantWeight(k) != nil:
+        kernels.append((g, .box(BoxPlan.constantWeight(k)!, k)))
+        alignment = 64
+      case .separable where factors != nil: kernels.append((g, .separable(factors!.column, factors!.row)))
+      case .fft: return .failure(StripRefusal("a \(k.width)x\(k.height) kernel runs on the FFT path, whose tiles span the image"))
+      default: kernels.append((g, .direct(k)))
+      }
+    }
+    return .success(StripPlan(height: height, width: width, rowAlignment: alignment, filter: filter, kernels: kernels))
+  }
+
+  /// The input rows that output rows `rows` read (through the border rule at the top and bottom).
+  public func inputRows(for rows: Range<Int>) -> Range<Int> {
+    var low = Int.max, high = Int.min
+    for (g, _) in kernels {
+      let sources = g.padded.rowSources
+      for p in rows.lowerBound * g.sy ..< min(sources.count, (rows.upperBound - 1) * g.sy + g.extentY) where sources[p] >= 0 {
+        low = min(low, sources[p])
+        high = max(high, sources[p])
+      }
+    }
+    return low <= high ? low ..< high + 1 : rows.lowerBound ..< rows.lowerBound
+  }
+
+  /// Output rows `rows` of every channel of `strip`, which holds input rows `inputRows` (at least
+  /// `inputRows(for: rows)`), combined as the filter's `apply` combines them.
+  public func apply(_ strip: Tensor, inputRows: Range<Int>, rows: Range<Int>) throws -> Tensor {
+    precondition(strip.height == inputRows.count && strip.width == width, "the strip does not hold inputRows")
+    let results = kernels.map { full, plan -> Tensor in
+      let g = ConvolutionGeometry(strip: full, rows: rows, inputRows: inputRows)
+      switch plan {
+      case .direct(let k): return DirectPlan(kernel: k, geometry: g).run(strip)
+      case .separable(let column, let row): return SeparablePlan(column: column, row: row, geometry: g).run(strip)
+      case .box(let weight, let k): return BoxPlan(weight: weight, kernel: k, geometry: g).run(strip)
+      }
+    }
+    return try filter.combined(results)
+  }
+}
+
+/// Why a filter cannot run in strips, in words for `--verbose`.
+public struct StripRefusal: Error, Equatable, Sendable {
+  public let reason: String
+  public init(_ reason: String) { self.reason = reason }
+}
+
+/// A photo filtered strip by strip as `applyToPhoto` filters it whole: linear light, alpha and the output
+/// mapping per strip. `.normalize` needs the whole result's range and is refused by `make`.
+public struct PhotoStrips {
+  public let plan: StripPlan
+  let outputRange: OutputMapping?
+  let settings: PhotoFilterOptions
+  /// Whether the photo's alpha is anything but opaque (`applyToPhoto` decides on the whole alpha channel).
+  let premultiply: Bool
+
+  /// The strips for a photo of `channels x height x width`; `alphaIsOpaque` is whether every alpha value is 1
+  /// (read ahead by the caller; nil when unknown, which refuses with `--alpha premultiply`).
+  public static func make(
+    filter: ResolvedFilter, options: ConvolutionOptions, outputRange: OutputMapping?,
+    photoOptions settings: PhotoFilterOptions, channels: Int, height: Int, width: Int, alphaIsOpaque: Bool?
+  ) throws -> Result<PhotoStrips, StripRefusal> {
+    if (outputRange ?? filter.output) == .normalize {
+      return .failure(StripRefusal("--output-range normalize needs the whole result's range"))
+    }
+    let hasAlpha = channels == 2 || channels == 4
+    var premultiply = false
+    if hasAlpha && settings.alpha == .premultiply {
+      guard let alphaIsOpaque else { return .failure(StripRefusal("premultiplied alpha needs the whole alpha channel")) }
+      premultiply = !alphaIsOpaque
+    }
+    // The maps convolved together, as `applyToPhoto` passes them (the path choice depends on their number).
+    let convolved = (hasAlpha ? channels - 1 : channels) + (premultiply && filter.averages ? 1 : 0)
+    switch try StripPlan.make(filter: filter, options: options, channels: convolved, height: height, width: width) {
+    case .failure(let refusal): return .failure(refusal)
+    case .success(let plan):
+      return .success(PhotoStrips(plan: plan, outputRange: outputRange, settings: settings, premultiply: premultiply))
+    }
+  }
+
+  /// The mapped output rows `rows` (with alpha, as `applyToPhoto`'s `mapped`) from `window`, the photo's input
+  /// rows `inputRows` (at least `plan.inputRows(for: rows)`).
+  public func apply(_ window: Tensor, inputRows: Range<Int>, rows: Range<Int>) throws -> Tensor {
+    let first = rows.lowerBound - inputRows.lowerBound
+    return try plan.filter.photoPass(
+      window, premultiply: premultiply, outputRange: outputRange, settings: settings,
+      alphaFor: { alpha, _ in alpha.rows(first ..< first + rows.count) },
+      convolve: { try plan.apply($0, inputRows: inputRows, rows: rows) }
+    ).mapped
+  }
+}
+
+extension Tensor {
+  /// Rows `rows` of every channel.
+  func rows(_ rows: Range<Int>) -> Tensor {
+    if rows == 0 ..< height { return self }
+    var out = Tensor.uninitialized(channels: channels, height: rows.count, width: width)
+    let n = rows.count * width
+    data.withUnsafeBufferPointer { src in
+      out.data.withUnsafeMutableBufferPointer { dst in
+        for c in 0 ..< channels {
+          (dst.baseAddress! + c * n).update(from: src.baseAddress! + c * planeSize + rows.lowerBound * width, count: n)
+        }
+      }
+    }
+    return out
+  }
+}

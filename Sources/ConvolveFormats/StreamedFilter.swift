@@ -1,0 +1,413 @@
+import CCodecs
+import ConvolveCore
+import Foundation
+
+/// A PNG or JPEG file read a strip of rows at a time, top to bottom, with the values `loadImage` gives
+/// (as stored: no EXIF orientation is applied).
+public final class ImageRowReader {
+  public let info: ImageInfo
+  /// The ICC profile and EXIF, as `loadImage` reads them before any orientation is applied.
+  public let metadata: ImageMetadata
+  /// Why rows cannot come a strip at a time (then read the whole image with `loadImage`); nil when they can.
+  public let refusal: String?
+  /// Rows read so far.
+  public private(set) var row = 0
+  private var reader: OpaquePointer?
+  private let name: String
+  /// The bytes of standard input, kept alive while the reader reads them.
+  private let data: Data?
+  private let bytes: UnsafeMutableRawBufferPointer?
+
+  /// Opens `path` (its header and metadata read, the pixel limit checked).
+  public convenience init(path: String, maxPixels: Int) throws {
+    try self.init(path: path, data: nil, name: path, maxPixels: maxPixels)
+  }
+
+  /// Opens the image in `data` (standard input); `name` stands for it in messages.
+  public convenience init(data: Data, name: String, maxPixels: Int) throws {
+    guard !data.isEmpty else { throw ConvolveError.file(path: name, reason: "is empty: no image data") }
+    try self.init(path: nil, data: data, name: name, maxPixels: maxPixels)
+  }
+
+  private init(path: String?, data: Data?, name: String, maxPixels: Int) throws {
+    guard maxPixels > 0 else {
+      throw ConvolveError.file(path: name, reason: "the pixel limit must be positive, got \(maxPixels)")
+    }
+    self.name = name
+    self.data = data
+    if let data {
+      let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
+      copy.copyBytes(from: data)
+      bytes = copy
+    } else {
+      bytes = nil
+    }
+    var raw = ccodecs_info()
+    var meta = ccodecs_metadata()
+    var strips: Int32 = 0
+    var opened: OpaquePointer?
+    let format: ImageFormat
+    if let path {
+      (format, opened) = try path.withCString { cPath in
+        var input = ccodecs_input(path: cPath, data: nil, size: 0)
+        return try Self.open(&input, name: name, maxPixels: maxPixels, &raw, &meta, &strips)
+      }
+    } else {
+      var input = ccodecs_input(path: nil, data: bytes!.baseAddress!.assumingMemoryBound(to: UInt8.self), size: bytes!.count)
+      (format, opened) = try Self.open(&input, name: name, maxPixels: maxPixels, &raw, &meta, &strips)
+    }
+    reader = opened
+    defer { ccodecs_metadata_free(&meta) }
+    info = ImageInfo(raw, format: format)
+    metadata = ImageMetadata(
+      iccProfile: meta.icc.map { Array(UnsafeBufferPointer(start: $0, count: meta.icc_size)) },
+      exif: meta.exif.map { Array(UnsafeBufferPointer(start: $0, count: meta.exif_size)) })
+    switch strips {
+    case Int32(CCODECS_STRIPS_OK): refusal = nil
+    case Int32(CCODECS_STRIPS_INTERLACED): refusal = "an interlaced (Adam7) PNG is decoded whole"
+    default: refusal = "the PNG's eXIf chunk comes after the image data"
+    }
+  }
+
+  private static func open(
+    _ input: inout ccodecs_input, name: String, maxPixels: Int, _ raw: inout ccodecs_info,
+    _ meta: inout ccodecs_metadata, _ strips: inout Int32
+  ) throws -> (ImageFormat, OpaquePointer?) {
+    let format = try detectFormat(&input, name: name)
+    var opened: OpaquePointer?
+    try callCodec(path: name) { message, capacity in
+      ccodecs_reader_open(
+        &input, format == .png ? Int32(CCODECS_PNG) : Int32(CCODECS_JPEG), Int64(maxPixels), &opened, &raw, &meta,
+        &strips, message, capacity)
+    }
+    return (format, opened)
+  }
+
+  deinit {
+    ccodecs_reader_close(reader)
+    bytes?.deallocate()
+  }
+
+  /// Reads the next `count` rows into rows `at ..< at + count` of every channel of `tensor`.
+  public func read(_ count: Int, into tensor: inout Tensor, at first: Int) throws {
+    precondition(refusal == nil && tensor.channels == info.channels && tensor.width == info.width)
+    precondition(first >= 0 && first + count <= tensor.height && row + count <= info.height)
+    guard count > 0 else { return }
+    let plane = tensor.planeSize, offset = first * tensor.width
+    try tensor.data.withUnsafeMutableBufferPointer { values in
+      try callCodec(path: name) { ccodecs_reader_read(reader, values.baseAddress! + offset, plane, Int32(count), $0, $1) }
+    }
+    row += count
+  }
+
+  /// After the last row: reads and checks the rest of the file as `loadImage` does.
+  public func finish() throws {
+    try callCodec(path: name) { ccodecs_reader_finish(reader, $0, $1) }
+  }
+}
+
+/// A PNG or JPEG file written a strip of rows at a time, with the bytes `saveImage` / `encodeImage` write.
+final class ImageRowWriter {
+  private var writer: OpaquePointer?
+  private let output: UnsafeMutablePointer<ccodecs_output>
+  private let path: UnsafeMutablePointer<CChar>?
+  private let name: String
+  let channels: Int
+
+  /// Starts `path` (nil: a buffer in memory, for `finish` to return) for `width x height` images of `channels`
+  /// channels (JPEG: 1 or 3; alpha is dropped by the caller), checked as `saveImage` checks them.
+  init(path: String?, name: String, format: ImageFormat, width: Int, height: Int, channels: Int, bitDepth: Int,
+       quality: Int, pngCompression: Int?, metadata: ImageMetadata) throws {
+    self.name = name
+    self.channels = channels
+    self.path = path.map { strdup($0) }
+    output = .allocate(capacity: 1)
+    output.initialize(to: ccodecs_output(path: self.path.map { UnsafePointer($0) }, data: nil, size: 0))
+    guard width <= Int(Int32.max), height <= Int(Int32.max) else {
+      throw ConvolveError.file(path: name, reason: "image of \(width)x\(height) pixels is too large to save")
+    }
+    var icc = metadata.iccProfile ?? [], exif = metadata.exif ?? []
+    var opened: OpaquePointer?
+    try icc.withUnsafeMutableBufferPointer { iccBytes in
+      try exif.withUnsafeMutableBufferPointer { exifBytes in
+        var meta = ccodecs_metadata(
+          icc: iccBytes.baseAddress, icc_size: iccBytes.count, exif: exifBytes.baseAddress, exif_size: exifBytes.count)
+        try callCodec(path: name) { message, capacity in
+          ccodecs_writer_open(
+            output, format == .png ? Int32(CCODECS_PNG) : Int32(CCODECS_JPEG), Int32(width), Int32(height),
+            Int32(channels), Int32(bitDepth), Int32(pngCompression ?? -1), Int32(quality), &meta, &opened, message,
+            capacity)
+        }
+      }
+    }
+    writer = opened
+  }
+
+  deinit {
+    ccodecs_writer_discard(writer)
+    output.deallocate()
+    free(path)
+  }
+
+  /// Writes every row of the first `channels` channels of `tensor`.
+  func write(_ tensor: Tensor) throws {
+    precondition(tensor.channels >= channels)
+    let plane = tensor.planeSize
+    try tensor.data.withUnsafeBufferPointer { values in
+      try callCodec(path: name) { ccodecs_writer_write(writer, values.baseAddress, plane, Int32(tensor.height), $0, $1) }
+    }
+  }
+
+  /// Completes the file; for a memory output, returns its bytes.
+  func finish() throws -> Data? {
+    let w = writer
+    writer = nil
+    try callCodec(path: name) { ccodecs_writer_finish(w, $0, $1) }
+    guard path == nil else { return nil }
+    defer { ccodecs_free(output.pointee.data) }
+    guard let bytes = output.pointee.data else {
+      throw ConvolveError.file(path: name, reason: "the encoder produced no data")
+    }
+    return Data(bytes: bytes, count: output.pointee.size)
+  }
+}
+
+/// Where a streamed filter writes: a file (atomically, as `saveImage`) or standard output's bytes.
+public struct StreamedOutput {
+  public var path: String?
+  public var name: String
+  public var format: ImageFormat
+  public var bitDepth: Int
+  public var quality: Int
+  public var pngCompression: Int?
+  public var metadata: ImageMetadata
+
+  public init(path: String?, name: String, format: ImageFormat, bitDepth: Int, quality: Int, pngCompression: Int?,
+              metadata: ImageMetadata) {
+    (self.path, self.name, self.format, self.bitDepth) = (path, name, format, bitDepth)
+    (self.quality, self.pngCompression, self.metadata) = (quality, pngCompression, metadata)
+  }
+}
+
+/// The output rows of a strip size for a `width`-wide photo of `channels` channels: about 4 million input
+/// samples (16 MB) per strip, a multiple of `alignment`.
+public func defaultStripRows(width: Int, channels: Int, alignment: Int) -> Int {
+  let rows = max(1, (1 << 22) / max(1, width * channels))
+  return max(alignment, rows / alignment * alignment)
+}
+
+/// Whether every alpha value of `reader`'s image is 1, read strip by strip (the reader is then at its end).
+/// Images without alpha give true.
+public func alphaIsOpaque(_ reader: ImageRowReader, stripRows: Int) throws -> Bool {
+  let info = reader.info
+  guard info.channels == 2 || info.channels == 4 else { return true }
+  var strip = Tensor.uninitialized(channels: info.channels, height: min(stripRows, info.height), width: info.width)
+  var y = 0
+  while y < info.height {
+    let n = min(strip.height, info.height - y)
+    try reader.read(n, into: &strip, at: 0)
+    let alpha = (info.channels - 1) * strip.planeSize
+    let opaque = strip.data.withUnsafeBufferPointer { values in
+      !values[alpha ..< alpha + n * info.width].contains { $0 != 1 }
+    }
+    if !opaque { return false }
+    y += n
+  }
+  return true
+}
+
+/// Filters the image of `reader` strip by strip with `strips` and writes it to `output`: at most about
+/// `stripRows` + the kernel's halo rows of input are in memory at a time (three strips in flight: one decoded
+/// ahead, one filtered, one encoded). The output file is the one the whole-image path writes (the same bytes).
+/// `stripRows` is rounded up to `strips.plan.rowAlignment`. Returns standard output's bytes when `output.path` is nil.
+///
+/// Decoding, filtering and encoding overlap: a thread decodes the next strip's rows while this one filters
+/// (across the cores) and another thread encodes the previous strip.
+@discardableResult
+public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripRows: Int, output: StreamedOutput) throws
+  -> Data?
+{
+  precondition(reader.refusal == nil && reader.row == 0, "the reader cannot stream or is not at its first row")
+  let info = reader.info, plan = strips.plan
+  let alignment = plan.rowAlignment
+  let rowsPerStrip = max(1, (stripRows + alignment - 1) / alignment * alignment)
+  let written = output.format == .jpeg ? (info.channels <= 2 ? 1 : 3) : info.channels
+  // The strips and the input rows each reads; input rows come in order and a window keeps what the next needs.
+  var steps: [(rows: Range<Int>, inputRows: Range<Int>)] = []
+  var readUpTo = 0
+  for y in stride(from: 0, to: info.height, by: rowsPerStrip) {
+    let rows = y ..< min(info.height, y + rowsPerStrip)
+    let needed = plan.inputRows(for: rows)
+    let inputRows = needed.lowerBound ..< max(needed.upperBound, readUpTo)
+    _ = try CheckedSize.count([info.channels, inputRows.count, info.width], what: "a strip of the image")
+    steps.append((rows, inputRows))
+    readUpTo = inputRows.upperBound
+  }
+  let schedule = steps
+  func run(_ path: String?) throws -> Data? {
+    let writer = try ImageRowWriter(
+      path: path, name: output.name, format: output.format, width: info.width, height: info.height,
+      channels: written, bitDepth: output.bitDepth, quality: output.quality, pngCompression: output.pngCompression,
+      metadata: output.metadata)
+    let windows = StripQueue<Tensor>(capacity: 1), mapped = StripQueue<Tensor>(capacity: 1)
+    let decoder = Thread {
+      windows.run {
+        var window = Tensor(channels: info.channels, height: 0, width: info.width)
+        var windowRows = 0 ..< 0
+        var skipped = Tensor.uninitialized(channels: info.channels, height: 1, width: info.width)
+        for (_, inputRows) in schedule {
+          var next = Tensor.uninitialized(channels: info.channels, height: inputRows.count, width: info.width)
+          let kept = inputRows.clamped(to: windowRows)
+          if !kept.isEmpty {
+            copyRows(from: window, rows: kept.lowerBound - windowRows.lowerBound, count: kept.count, into: &next,
+                     at: kept.lowerBound - inputRows.lowerBound)
+          }
+          let fresh = max(inputRows.lowerBound, windowRows.upperBound) ..< inputRows.upperBound
+          if !fresh.isEmpty {
+            while reader.row < fresh.lowerBound { try reader.read(1, into: &skipped, at: 0) }  // rows no output reads
+            try reader.read(fresh.count, into: &next, at: fresh.lowerBound - inputRows.lowerBound)
+          }
+          (window, windowRows) = (next, inputRows)
+          guard windows.put(window) else { return }
+        }
+        // Rows past the last the filter reads (none for a `same` filter) are read so the end can be checked.
+        while reader.row < info.height { try reader.read(1, into: &skipped, at: 0) }
+        try reader.finish()
+      }
+    }
+    let encoder = Thread {
+      mapped.drain { try writer.write($0) }
+    }
+    (decoder.stackSize, encoder.stackSize) = (4 << 20, 4 << 20)
+    decoder.start()
+    encoder.start()
+    defer {
+      // On a failure here, the other threads stop at their next strip; wait for them before the reader and
+      // writer go away.
+      windows.cancel()
+      mapped.cancel()
+      windows.waitUntilFinished()
+      mapped.waitUntilFinished()
+    }
+    do {
+      for (rows, inputRows) in schedule {
+        guard let window = try windows.take() else { break }
+        guard mapped.put(try strips.apply(window, inputRows: inputRows, rows: rows)) else { break }
+      }
+      _ = try windows.take()  // the decoder's end: its error, if any
+      mapped.close()
+      try mapped.waitForConsumer()
+    }
+    return try writer.finish()
+  }
+  guard let path = output.path else { return try run(nil) }
+  try AtomicFile.write(path) { temporary in _ = try run(temporary) }
+  return nil
+}
+
+/// A bounded queue between the strip pipeline's threads: the producer `put`s and ends with `run`'s result, the
+/// consumer `take`s (nil at the end) or `drain`s; an error on either side reaches the other at its next call.
+private final class StripQueue<T>: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var items: [T] = []
+  private let capacity: Int
+  private var closed = false, cancelled = false, finished = false
+  private var error: Error?
+
+  init(capacity: Int) { self.capacity = capacity }
+
+  /// Producer: runs `body` (which `put`s), then closes the queue, with `body`'s error if it threw.
+  func run(_ body: () throws -> Void) {
+    do { try body() } catch { fail(error) }
+    close()
+    markFinished()
+  }
+
+  /// Consumer on its own thread: hands every item to `body` until the queue is closed and empty.
+  func drain(_ body: (T) throws -> Void) {
+    do {
+      while let item = try take() { try body(item) }
+    } catch {
+      fail(error)
+    }
+    markFinished()
+  }
+
+  /// Adds an item, waiting for room; false when the queue was cancelled or the consumer failed.
+  func put(_ item: T) -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    while items.count >= capacity && !cancelled && error == nil { condition.wait() }
+    guard !cancelled && error == nil else { return false }
+    items.append(item)
+    condition.broadcast()
+    return true
+  }
+
+  /// The next item, waiting for one; nil when the queue is closed and empty; throws the producer's error.
+  func take() throws -> T? {
+    condition.lock()
+    defer { condition.unlock() }
+    while items.isEmpty && !closed && !cancelled && error == nil { condition.wait() }
+    if let error { throw error }
+    guard !items.isEmpty, !cancelled else { return nil }
+    let item = items.removeFirst()
+    condition.broadcast()
+    return item
+  }
+
+  func close() {
+    condition.lock()
+    closed = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  func cancel() {
+    condition.lock()
+    cancelled = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits until the consumer has taken and handled every item; throws its error.
+  func waitForConsumer() throws {
+    waitUntilFinished()
+    condition.lock()
+    defer { condition.unlock() }
+    if let error { throw error }
+  }
+
+  func waitUntilFinished() {
+    condition.lock()
+    while !finished { condition.wait() }
+    condition.unlock()
+  }
+
+  private func fail(_ e: Error) {
+    condition.lock()
+    if error == nil { error = e }
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  private func markFinished() {
+    condition.lock()
+    finished = true
+    condition.broadcast()
+    condition.unlock()
+  }
+}
+
+/// Copies `count` rows of every channel of `source`, from row `first`, into `destination` from row `at`.
+private func copyRows(from source: Tensor, rows first: Int, count: Int, into destination: inout Tensor, at: Int) {
+  let width = source.width, n = count * width, plane = destination.planeSize
+  source.data.withUnsafeBufferPointer { src in
+    destination.data.withUnsafeMutableBufferPointer { dst in
+      for c in 0 ..< source.channels {
+        (dst.baseAddress! + c * plane + at * width)
+          .update(from: src.baseAddress! + c * source.planeSize + first * width, count: n)
+      }
+    }
+  }
+}
