@@ -273,81 +273,14 @@ enum { MAX_SEGMENT_DATA = 65533 };
 
 int ccodecs_jpeg_write(ccodecs_output *out, const float *planes, int32_t width, int32_t height, int32_t channels,
                        int32_t quality, const ccodecs_metadata *meta, char *msg, size_t msg_cap) {
-  if ((channels != 1 && channels != 3) || quality < 1 || quality > 100 || width < 1 || height < 1 ||
-      width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
-    ccodecs_set_msg(msg, msg_cap, "cannot write a %dx%d JPEG with %d channels at quality %d", width, height,
-                    channels, quality);
-    return -1;
+  jpeg_writer *w;
+  if (ccodecs_jpeg_writer_open(out, width, height, channels, quality, meta, &w, msg, msg_cap) != 0)
+    return CCODECS_FAILED;
+  if (ccodecs_jpeg_writer_write(w, planes, (size_t)width * (size_t)height, height, msg, msg_cap) != 0) {
+    ccodecs_jpeg_writer_discard(w);
+    return CCODECS_FAILED;
   }
-  FILE *fp = ccodecs_open_output(out, msg, msg_cap);
-  if (!fp) return -1;
-  struct jpeg_compress_struct c;
-  jpeg_err e;
-  memset(&c, 0, sizeof c);
-  init_err(&e, msg, msg_cap);
-  c.err = &e.pub;
-  uint8_t *volatile strip = NULL;
-  unsigned char *volatile app1 = NULL;
-  if (setjmp(e.jb)) {
-    jpeg_destroy_compress(&c);
-    free(strip);
-    free(app1);
-    ccodecs_discard_output(out, fp);
-    return -1;
-  }
-  jpeg_create_compress(&c);
-  jpeg_stdio_dest(&c, fp);
-  c.image_width = (JDIMENSION)width;
-  c.image_height = (JDIMENSION)height;
-  c.input_components = channels;
-  c.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_set_defaults(&c);
-  jpeg_set_quality(&c, quality, TRUE);
-  size_t stride = (size_t)width * channels;
-  strip = malloc(stride * CCODECS_STRIP_ROWS);
-  if (!strip) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    longjmp(e.jb, 1);
-  }
-  jpeg_start_compress(&c, TRUE);
-  /* APP1 Exif right after the JFIF APP0 that jpeg_start_compress wrote, then the ICC profile in APP2. */
-  if (meta && meta->exif && meta->exif_size && meta->exif_size + 6 <= MAX_SEGMENT_DATA) {
-    app1 = malloc(meta->exif_size + 6);
-    if (!app1) {
-      ccodecs_set_msg(msg, msg_cap, "out of memory");
-      longjmp(e.jb, 1);
-    }
-    memcpy(app1, "Exif\0\0", 6);
-    memcpy(app1 + 6, meta->exif, meta->exif_size);
-    jpeg_write_marker(&c, JPEG_APP0 + 1, app1, (unsigned int)(meta->exif_size + 6));
-  }
-  if (meta && meta->icc && meta->icc_size && meta->icc_size <= 0xffffffffu)
-    jpeg_write_icc_profile(&c, meta->icc, (unsigned int)meta->icc_size);
-  size_t plane = (size_t)width * height;
-  while (c.next_scanline < c.image_height) {
-    JDIMENSION first = c.next_scanline;
-    size_t n = c.image_height - first < CCODECS_STRIP_ROWS ? c.image_height - first : CCODECS_STRIP_ROWS;
-    JSAMPROW rows[CCODECS_STRIP_ROWS];
-    ccodecs_planar_to_u8(planes + (size_t)first * width, plane, n * width, channels, strip);
-    for (size_t r = 0; r < n; r++) rows[r] = (JSAMPROW)(strip + r * stride);
-    for (size_t done = 0; done < n;) {
-      JDIMENSION written = jpeg_write_scanlines(&c, rows + done, (JDIMENSION)(n - done));
-      if (written == 0) {
-        ccodecs_set_msg(msg, msg_cap, "JPEG encoder accepted no rows");
-        longjmp(e.jb, 1);
-      }
-      done += written;
-    }
-  }
-  jpeg_finish_compress(&c);
-  jpeg_destroy_compress(&c);
-  free(strip);
-  free(app1);
-  if (ccodecs_close_written(fp, msg, msg_cap) != 0) {
-    ccodecs_discard_output(out, NULL);
-    return -1;
-  }
-  return 0;
+  return ccodecs_jpeg_writer_finish(w, msg, msg_cap);
 }
 
 int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,

@@ -114,6 +114,17 @@ static void skip_unused_chunks(png_structp png) {
   png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, chunks, (int)(sizeof chunks / 5));
 }
 
+/* What every read allows: sides up to the pixel limit, 1000 ancillary chunks of at most 8 MB, no unused chunk,
+ * and no CRC error in any chunk, ancillary ones included (libpng only warns for those). */
+static void limit_reader(png_structp png, int64_t max_pixels) {
+  png_uint_32 side = max_pixels < 1 ? 1 : max_pixels > 0x7fffffff ? 0x7fffffff : (png_uint_32)max_pixels;
+  png_set_user_limits(png, side, side);
+  png_set_chunk_cache_max(png, 1000);
+  png_set_chunk_malloc_max(png, 8000000);
+  skip_unused_chunks(png);
+  png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+}
+
 /* decode: 0 header only, 1 into planar floats (dst). */
 static int png_decode(const ccodecs_input *in, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
                       size_t dst_count, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
@@ -144,13 +155,7 @@ static int png_decode(const ccodecs_input *in, int decode, int64_t max_pixels, c
     return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
   }
   png_set_read_fn(png, &ctx, read_data);
-  png_uint_32 dim_limit = max_pixels < 1 ? 1 : max_pixels > 0x7fffffff ? 0x7fffffff : (png_uint_32)max_pixels;
-  png_set_user_limits(png, dim_limit, dim_limit);
-  png_set_chunk_cache_max(png, 1000);
-  png_set_chunk_malloc_max(png, 8000000);
-  skip_unused_chunks(png);
-  /* A CRC error in any chunk, ancillary ones included (libpng only warns for those), is fatal. */
-  png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+  limit_reader(png, max_pixels);
   png_read_info(png, info);
 
   png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
@@ -376,12 +381,7 @@ int ccodecs_png_reader_open(const ccodecs_input *in, int64_t max_pixels, png_rea
   png_structp png = r->png;
   png_infop info = r->info;
   png_set_read_fn(png, &r->ctx, read_data);
-  png_uint_32 dim_limit = max_pixels < 1 ? 1 : max_pixels > 0x7fffffff ? 0x7fffffff : (png_uint_32)max_pixels;
-  png_set_user_limits(png, dim_limit, dim_limit);
-  png_set_chunk_cache_max(png, 1000);
-  png_set_chunk_malloc_max(png, 8000000);
-  skip_unused_chunks(png);
-  png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+  limit_reader(png, max_pixels);
   png_read_info(png, info);
   png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
   int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
