@@ -186,7 +186,7 @@ if [ $HAVE_CLI = 1 ]; then
   cmd="$CLI filter $IN_100MP $O.jpg --filter gaussian --sigma 2"
   whole cmd-gauss2-100mp convolve "$cmd" 3 $O.jpg
 fi
-whole cmd-gauss2-100mp "vips gaussblur" "vips gaussblur $IN_100MP $O.jpg 2" 3 $O.jpg
+whole cmd-gauss2-100mp "vips gaussblur" "vips gaussblur $IN_100MP $O.jpg[Q=92] 2" 3 $O.jpg
 
 # A batch of 100 photos: SampleImages/ copied 25 times; --jobs 2 against --jobs 1 and ImageMagick's mogrify.
 BATCH=$WORK/batch100
