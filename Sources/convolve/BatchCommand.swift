@@ -119,7 +119,7 @@ struct BatchCommand: ParsableCommand {
     if unknown.contains("{") || unknown.contains("}") {
       throw ValidationError("--name \"\(name)\": the placeholders are {stem}, {ext} and {filter}")
     }
-    do { _ = try shardChoice() } catch let error as BatchUsageError { throw ValidationError(error.message) }
+    do { _ = try shardChoice(shard: shard, index: shardIndex, count: shardCount) } catch let error as BatchUsageError { throw ValidationError(error.message) }
   }
 
   func run() throws {
@@ -199,7 +199,7 @@ struct BatchCommand: ParsableCommand {
     var layout = BatchLayout(inputDirectory: inputDirectory, outputDirectory: outputDirectory)
     layout.recursive = recursive
     (layout.include, layout.exclude) = (include, exclude)
-    layout.shard = try shardChoice()
+    layout.shard = try shardChoice(shard: shard, index: shardIndex, count: shardCount)
     layout.nameTemplate = name
     layout.outputExtension = format.map { "." + $0.fileExtension }
     layout.outputIsFolder = pipeline != nil || model != nil
@@ -207,20 +207,6 @@ struct BatchCommand: ParsableCommand {
     return layout
   }
 
-  /// The shard asked for, if any.
-  private func shardChoice() throws -> Shard? {
-    if let shard {
-      if shardIndex != nil || shardCount != nil {
-        throw BatchUsageError("give either --shard I/N or --shard-index with --shard-count, not both")
-      }
-      return try Shard(parsing: shard)
-    }
-    switch (shardIndex, shardCount) {
-    case (nil, nil): return nil
-    case (.some, nil), (nil, .some): throw BatchUsageError("--shard-index and --shard-count go together")
-    case (let i?, let n?): return try Shard(index: i, count: n)
-    }
-  }
 
   // MARK: One file
 
@@ -283,5 +269,20 @@ final class BatchNotes: @unchecked Sendable {
     guard let first else { return nil }
     return "\(count) of \(files) file\(files == 1 ? "" : "s") had input rows or columns a stride leaves unused, e.g. "
       + "\(lastComponent(first.file)): \(first.note)"
+  }
+}
+
+/// The shard asked for by `--shard I/N` or `--shard-index` with `--shard-count`, if any.
+func shardChoice(shard: String?, index: Int?, count: Int?) throws -> Shard? {
+  if let shard {
+    if index != nil || count != nil {
+      throw BatchUsageError("give either --shard I/N or --shard-index with --shard-count, not both")
+    }
+    return try Shard(parsing: shard)
+  }
+  switch (index, count) {
+  case (nil, nil): return nil
+  case (.some, nil), (nil, .some): throw BatchUsageError("--shard-index and --shard-count go together")
+  case (let i?, let n?): return try Shard(index: i, count: n)
   }
 }

@@ -232,20 +232,6 @@ func parseChannelList(_ text: String, count: Int?) throws -> [Int] {
   return out.sorted()
 }
 
-/// The shard asked for by `--shard I/N` or `--shard-index` with `--shard-count`, if any.
-func shardChoice(shard: String?, index: Int?, count: Int?) throws -> Shard? {
-  if let shard {
-    if index != nil || count != nil {
-      throw BatchUsageError("give either --shard I/N or --shard-index with --shard-count, not both")
-    }
-    return try Shard(parsing: shard)
-  }
-  switch (index, count) {
-  case (nil, nil): return nil
-  case (.some, nil), (nil, .some): throw BatchUsageError("--shard-index and --shard-count go together")
-  case (let i?, let n?): return try Shard(index: i, count: n)
-  }
-}
 
 /// Runs `save` at most every `seconds`, from any thread (one save at a time; the others skip).
 final class PeriodicSaver: @unchecked Sendable {
