@@ -125,6 +125,48 @@ static void limit_reader(png_structp png, int64_t max_pixels) {
   png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
 }
 
+/* Reads the chunks before the image data with the read limits, refuses more pixels than max_pixels, and fills
+ * out with the size and the channels and depth the image is decoded to. */
+static void read_header(png_structp png, png_infop info, png_ctx *ctx, int64_t max_pixels, ccodecs_info *out) {
+  png_set_read_fn(png, ctx, read_data);
+  limit_reader(png, max_pixels);
+  png_read_info(png, info);
+  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  if ((uint64_t)width * height > (uint64_t)max_pixels) {
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "PNG claims %ux%u pixels, more than the limit of %lld", width, height,
+                    (long long)max_pixels);
+    longjmp(ctx->jb, CCODECS_OVER_LIMIT);
+  }
+  out->width = (int32_t)width;
+  out->height = (int32_t)height;
+  out->channels = expanded_channels(png, info);
+  out->bit_depth = png_get_bit_depth(png, info) == 16 ? 16 : 8;
+  out->orientation = 1;
+}
+
+/* Expands palettes, low-bit gray and tRNS so rows hold out's channels at 8 or 16 bits (native byte order);
+ * returns the interlace passes and the row size, checked against the width. */
+static int expand_samples(png_structp png, png_infop info, png_ctx *ctx, const ccodecs_info *out, size_t *rowbytes) {
+  int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
+  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+  if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
+  int passes = png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  if (png_get_channels(png, info) != out->channels || png_get_bit_depth(png, info) != out->bit_depth) {
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "unexpected PNG layout after expansion (%d channels, %d bits)",
+                    png_get_channels(png, info), png_get_bit_depth(png, info));
+    longjmp(ctx->jb, 1);
+  }
+  *rowbytes = png_get_rowbytes(png, info);
+  if (*rowbytes != (size_t)out->width * out->channels * (out->bit_depth / 8)) {
+    ccodecs_set_msg(ctx->msg, ctx->msg_cap, "PNG too large for memory");
+    longjmp(ctx->jb, 1);
+  }
+  return passes;
+}
+
 /* decode: 0 header only, 1 into planar floats (dst). */
 static int png_decode(const ccodecs_input *in, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
                       size_t dst_count, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
@@ -154,42 +196,17 @@ static int png_decode(const ccodecs_input *in, int decode, int64_t max_pixels, c
     fclose(ctx.fp);
     return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
   }
-  png_set_read_fn(png, &ctx, read_data);
-  limit_reader(png, max_pixels);
-  png_read_info(png, info);
-
-  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
-  int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
-  if ((uint64_t)width * height > (uint64_t)max_pixels) {
-    ccodecs_set_msg(msg, msg_cap, "PNG claims %ux%u pixels, more than the limit of %lld",
-                    width, height, (long long)max_pixels);
-    longjmp(ctx.jb, CCODECS_OVER_LIMIT);
-  }
-  out->width = (int32_t)width;
-  out->height = (int32_t)height;
-  out->channels = expanded_channels(png, info);
-  out->bit_depth = bit_depth == 16 ? 16 : 8;
-  out->orientation = 1;
+  read_header(png, info, &ctx, max_pixels, out);
   if (meta) collect_metadata(png, info, &ctx, meta);
   if (!decode) {
     png_destroy_read_struct(&png, &info, NULL);
     fclose(ctx.fp);
     return 0;
   }
-
-  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
-  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
-  if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
-  int passes = png_set_interlace_handling(png);
-  png_read_update_info(png, info);
-  if (png_get_channels(png, info) != out->channels || png_get_bit_depth(png, info) != out->bit_depth) {
-    ccodecs_set_msg(msg, msg_cap, "unexpected PNG layout after expansion (%d channels, %d bits)",
-                    png_get_channels(png, info), png_get_bit_depth(png, info));
-    longjmp(ctx.jb, 1);
-  }
-  size_t rowbytes = png_get_rowbytes(png, info);
-  if (rowbytes != (size_t)width * out->channels * (out->bit_depth / 8) || height > SIZE_MAX / rowbytes) {
+  size_t rowbytes;
+  int passes = expand_samples(png, info, &ctx, out, &rowbytes);
+  png_uint_32 width = (png_uint_32)out->width, height = (png_uint_32)out->height;
+  if (height > SIZE_MAX / rowbytes) {
     ccodecs_set_msg(msg, msg_cap, "PNG too large for memory");
     longjmp(ctx.jb, 1);
   }
@@ -380,37 +397,12 @@ int ccodecs_png_reader_open(const ccodecs_input *in, int64_t max_pixels, png_rea
   }
   png_structp png = r->png;
   png_infop info = r->info;
-  png_set_read_fn(png, &r->ctx, read_data);
-  limit_reader(png, max_pixels);
-  png_read_info(png, info);
-  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
-  int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
-  if ((uint64_t)width * height > (uint64_t)max_pixels) {
-    ccodecs_set_msg(msg, msg_cap, "PNG claims %ux%u pixels, more than the limit of %lld", width, height,
-                    (long long)max_pixels);
-    longjmp(r->ctx.jb, CCODECS_OVER_LIMIT);
-  }
-  out->width = (int32_t)width;
-  out->height = (int32_t)height;
-  out->channels = expanded_channels(png, info);
-  out->bit_depth = bit_depth == 16 ? 16 : 8;
-  out->orientation = 1;
+  read_header(png, info, &r->ctx, max_pixels, out);
   r->out = *out;
   if (meta) collect_metadata(png, info, &r->ctx, meta);
-  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
-  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
-  if (bit_depth == 16 && is_little_endian()) png_set_swap(png);
-  int passes = png_set_interlace_handling(png);
-  png_read_update_info(png, info);
-  if (png_get_channels(png, info) != out->channels || png_get_bit_depth(png, info) != out->bit_depth) {
-    ccodecs_set_msg(msg, msg_cap, "unexpected PNG layout after expansion (%d channels, %d bits)",
-                    png_get_channels(png, info), png_get_bit_depth(png, info));
-    longjmp(r->ctx.jb, 1);
-  }
-  r->rowbytes = png_get_rowbytes(png, info);
-  if (r->rowbytes != (size_t)width * out->channels * (out->bit_depth / 8) ||
-      CCODECS_STRIP_ROWS > SIZE_MAX / r->rowbytes) {
+  int passes = expand_samples(png, info, &r->ctx, out, &r->rowbytes);
+  png_uint_32 width = (png_uint_32)out->width;
+  if (CCODECS_STRIP_ROWS > SIZE_MAX / r->rowbytes) {
     ccodecs_set_msg(msg, msg_cap, "PNG too large for memory");
     longjmp(r->ctx.jb, 1);
   }
