@@ -176,6 +176,18 @@ private struct PipelineGraphBuilder {
     return unique
   }
 
+  /// A filter bank's weights `[N][C/groups][kh][kw]`, then its `biasCount` biases when it has any, as constants
+  /// named after the node `out` that reads them.
+  mutating func bankInputs(_ bank: FilterBank, biasCount: Int, for out: String) -> [String] {
+    var inputs = [
+      constant(
+        "\(out)/W",
+        GraphTensor(shape: [bank.outChannels, bank.inChannelsPerGroup, bank.kernelHeight, bank.kernelWidth], floats: bank.weights))
+    ]
+    if !bank.bias.isEmpty { inputs.append(constant("\(out)/B", GraphTensor(shape: [biasCount], floats: bank.bias))) }
+    return inputs
+  }
+
   /// Appends a node reading `inputs` (the current value first) whose output is `output`, which becomes current.
   mutating func node(
     _ opType: String, domain: String = "", inputs: [String] = [], attributes: [String: Attribute] = [:],
@@ -201,13 +213,8 @@ private struct PipelineGraphBuilder {
       let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
       let p = try geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw)
       note(try geometry.unusedSamples(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw), h, w)
-      var inputs = [
-        constant(
-          "\(out)/W", GraphTensor(shape: [bank.outChannels, bank.inChannelsPerGroup, kh, kw], floats: bank.weights))
-      ]
-      if !bank.bias.isEmpty { inputs.append(constant("\(out)/B", GraphTensor(shape: [bank.outChannels], floats: bank.bias))) }
       node(
-        "Conv", inputs: inputs,
+        "Conv", inputs: bankInputs(bank, biasCount: bank.outChannels, for: out),
         attributes: [
           "kernel_shape": .ints([kh, kw]), "strides": .ints([geometry.strideY, geometry.strideX]),
           "dilations": .ints([geometry.dilationY, geometry.dilationX]), "group": .int(geometry.groups),
@@ -218,13 +225,8 @@ private struct PipelineGraphBuilder {
     case .transposedConv(let bank, let geometry):
       let size = try transposedConvolutionOutputShape(channels: c, height: h, width: w, bank, geometry)
       let (kh, kw) = (bank.kernelHeight, bank.kernelWidth)
-      var inputs = [
-        constant(
-          "\(out)/W", GraphTensor(shape: [bank.outChannels, bank.inChannelsPerGroup, kh, kw], floats: bank.weights))
-      ]
-      if !bank.bias.isEmpty { inputs.append(constant("\(out)/B", GraphTensor(shape: [size.channels], floats: bank.bias))) }
       node(
-        "ConvTranspose", inputs: inputs,
+        "ConvTranspose", inputs: bankInputs(bank, biasCount: size.channels, for: out),
         attributes: [
           "kernel_shape": .ints([kh, kw]), "strides": .ints([geometry.strideY, geometry.strideX]),
           "dilations": .ints([geometry.dilationY, geometry.dilationX]), "group": .int(geometry.groups),
