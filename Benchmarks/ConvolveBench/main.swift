@@ -29,6 +29,16 @@ func gaussian(_ sigma: Double) -> Kernel {
   return Kernel(height: n, width: n, weights: g.flatMap { a in g.map { a * $0 } }).normalized
 }
 
+/// A conv layer case: `c` → `m` channels on `s` x `s`, a `k` x `k` kernel padded by k/2, stride and groups as given.
+func layerCase(_ c: Int, _ m: Int, _ s: Int, kernel k: Int = 3, stride: Int = 1, groups: Int = 1) -> () throws -> Any {
+  let x = randomTensor(c, s, s)
+  let bank = try! FilterBank(
+    outChannels: m, inChannelsPerGroup: c / groups, kernelHeight: k, kernelWidth: k,
+    weights: randomTensor(1, 1, m * c / groups * k * k).data, bias: randomTensor(1, 1, m).data)
+  let geometry = LayerGeometry(stride: stride, padding: .uniform(k / 2), groups: groups)
+  return { try convolutionLayer(x, bank, geometry) }
+}
+
 var repeats = 7
 var jpegPath: String?
 var modelPath: String?, modelInput: String?, modelReference: String?, modelCase = "model"
@@ -68,36 +78,11 @@ cases = [
   ("box9", { [k = try! Kernel.box(size: 9)] in try convolve(image, with: k, options: replicate) }),
   ("box21", { [k = try! Kernel.box(size: 21)] in try convolve(image, with: k, options: replicate) }),
   ("box61", { [k = try! Kernel.box(size: 61)] in try convolve(image, with: k, options: replicate) }),
-  ("layer3to64", {
-    [x = randomTensor(3, 1024, 1024), bank = try! FilterBank(
-      outChannels: 64, inChannelsPerGroup: 3, kernelHeight: 3, kernelWidth: 3,
-      weights: randomTensor(1, 1, 64 * 27).data, bias: randomTensor(1, 1, 64).data)] in
-    try convolutionLayer(x, bank, LayerGeometry(padding: .uniform(1)))
-  }),
-  ("layer64to64", {
-    [x = randomTensor(64, 256, 256), bank = try! FilterBank(
-      outChannels: 64, inChannelsPerGroup: 64, kernelHeight: 3, kernelWidth: 3,
-      weights: randomTensor(1, 1, 64 * 64 * 9).data, bias: randomTensor(1, 1, 64).data)] in
-    try convolutionLayer(x, bank, LayerGeometry(padding: .uniform(1)))
-  }),
-  ("depthwise64@256", {
-    [x = randomTensor(64, 256, 256), bank = try! FilterBank(
-      outChannels: 64, inChannelsPerGroup: 1, kernelHeight: 3, kernelWidth: 3,
-      weights: randomTensor(1, 1, 64 * 9).data, bias: randomTensor(1, 1, 64).data)] in
-    try convolutionLayer(x, bank, LayerGeometry(padding: .uniform(1), groups: 64))
-  }),
-  ("pointwise64to128@256", {
-    [x = randomTensor(64, 256, 256), bank = try! FilterBank(
-      outChannels: 128, inChannelsPerGroup: 64, kernelHeight: 1, kernelWidth: 1,
-      weights: randomTensor(1, 1, 128 * 64).data, bias: randomTensor(1, 1, 128).data)] in
-    try convolutionLayer(x, bank)
-  }),
-  ("stride2-32to64@512", {
-    [x = randomTensor(32, 512, 512), bank = try! FilterBank(
-      outChannels: 64, inChannelsPerGroup: 32, kernelHeight: 3, kernelWidth: 3,
-      weights: randomTensor(1, 1, 64 * 32 * 9).data, bias: randomTensor(1, 1, 64).data)] in
-    try convolutionLayer(x, bank, LayerGeometry(stride: 2, padding: .uniform(1)))
-  }),
+  ("layer3to64", layerCase(3, 64, 1024)),
+  ("layer64to64", layerCase(64, 64, 256)),
+  ("depthwise64@256", layerCase(64, 64, 256, groups: 64)),
+  ("pointwise64to128@256", layerCase(64, 128, 256, kernel: 1)),
+  ("stride2-32to64@512", layerCase(32, 64, 512, stride: 2)),
   ("maxpool2", { try Pooling(.max, kernel: 2).apply(to: image) }),
 ]
 }
@@ -106,12 +91,7 @@ for name in names where name.hasPrefix("layer") && !cases.contains(where: { $0.0
   let parts = name.dropFirst(5).split(whereSeparator: { $0 == "t" || $0 == "o" || $0 == "@" }).compactMap { Int($0) }
   if parts.count == 3 {
     let (c, m, s) = (parts[0], parts[1], parts[2])
-    cases.append((name, {
-      [x = randomTensor(c, s, s), bank = try! FilterBank(
-        outChannels: m, inChannelsPerGroup: c, kernelHeight: 3, kernelWidth: 3,
-        weights: randomTensor(1, 1, m * c * 9).data, bias: randomTensor(1, 1, m).data)] in
-      try convolutionLayer(x, bank, LayerGeometry(padding: .uniform(1)))
-    }))
+    cases.append((name, layerCase(c, m, s)))
   }
 }
 // `convN`: any other square random (non-separable) kernel size, for finding crossovers.
