@@ -17,6 +17,14 @@
 
 float ck_sigmoid1(float x);
 
+/// The filters of the next panel (and register tile) when `left` remain: `mrmax`, except that 13-16 left go as
+/// 8 and 8 rather than 12 and a thin 1-4; the last panel is rounded up to a multiple of 4 (zero rows).
+static inline int32_t ck_panel_rows(int32_t mrmax, int32_t left) {
+  if (mrmax > 8 && left > mrmax && left <= mrmax + 4) return 8;
+  if (left >= mrmax) return mrmax;
+  return (left + 3) / 4 * 4;
+}
+
 static inline float ck_floor1(float x) { return floorf(x); }
 static inline float ck_pow2_1(float n) {
   if (n != n) return n;  // NaN: the result is NaN anyway, and converting it to an integer is undefined
@@ -181,6 +189,22 @@ const char *ck_level_name(int32_t level) {
 int32_t ck_tile_pixels(int32_t level) { return level == 2 ? 32 : level == 1 ? 24 : 8; }
 int32_t ck_panel_filters(int32_t level) { return level == 2 ? 12 : 4; }
 
+void *ck_thread_buffer(int32_t slot, size_t bytes) {
+  static __thread struct { void *p; size_t n; } buffers[4];
+  if (slot < 0 || slot >= 4 || bytes > ((size_t)1 << 40)) return NULL;
+  if (buffers[slot].n < bytes || !buffers[slot].p) {
+    free(buffers[slot].p);
+    const size_t n = (bytes + 63) / 64 * 64;
+    buffers[slot].p = aligned_alloc(64, n ? n : 64);
+    buffers[slot].n = buffers[slot].p ? n : 0;
+  }
+  return buffers[slot].p;
+}
+
+size_t ck_gemm_scratch_bytes(int32_t level, int32_t k, int32_t tiles) {
+  return (size_t)k * ((size_t)ck_tile_pixels(level) * (size_t)tiles * sizeof(float) + sizeof(int32_t));
+}
+
 size_t ck_packed_count(int32_t level, int32_t m, int32_t k) {
   (void)level;
   return (size_t)((m + 3) / 4 * 4) * (size_t)k;
@@ -188,8 +212,8 @@ size_t ck_packed_count(int32_t level, int32_t m, int32_t k) {
 
 void ck_pack_weights(int32_t level, const float *w, int32_t m, int32_t k, float *packed) {
   const int32_t mrmax = ck_panel_filters(level);
-  for (int32_t f0 = 0; f0 < m; f0 += mrmax) {
-    int32_t mr = m - f0 < mrmax ? (m - f0 + 3) / 4 * 4 : mrmax;
+  for (int32_t f0 = 0, mr; f0 < m; f0 += mr) {
+    mr = ck_panel_rows(mrmax, m - f0);
     float *panel = packed + (ptrdiff_t)f0 * k;
     for (int32_t kk = 0; kk < k; kk++)
       for (int32_t r = 0; r < mr; r++)

@@ -92,31 +92,55 @@ static inline CK_TARGET VEC STAGES_FN(VEC y, const ck_stage *st, int32_t n) {
 static CK_TARGET void CK_CAT(gemm_run, SUFFIX)(const ck_gemm *g, const float *src, int32_t n, int32_t tail_readable,
                                               float *dst) {
   const int32_t nr = NV * VW, kc = g->k;
-  const int32_t *koff = g->koff;
-  for (int32_t p0 = 0; p0 < n; p0 += nr) {
-    const int32_t nv = n - p0 < nr ? n - p0 : nr;
-    const int masked = nv < nr && !tail_readable;
-    const float *s = src + p0;
-    for (int32_t f0 = 0; f0 < g->m; f0 += MRMAX) {
-      const int32_t left = g->m - f0;
-      const float *w = g->packed + (ptrdiff_t)f0 * kc;
-      float *d = dst + f0 * g->dst_stride + p0;
-      const float *b = g->bias ? g->bias + f0 : 0;
-#if MRMAX > 8
-      if (left > 8) {
-        (masked ? CK_CAT(tile_full_masked, SUFFIX) : CK_CAT(tile_full, SUFFIX))(
-          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
-      } else if (left > 4) {
-        (masked ? CK_CAT(tile_8_masked, SUFFIX) : CK_CAT(tile_8, SUFFIX))(
-          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
-      } else {
-        (masked ? CK_CAT(tile_4_masked, SUFFIX) : CK_CAT(tile_4, SUFFIX))(
-          w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+  float *copy = g->scratch;
+  const int32_t group = copy && g->scratch_tiles > 0 ? g->scratch_tiles : 1;
+  int32_t *copy_koff = copy ? (int32_t *)(copy + (ptrdiff_t)kc * nr * group) : 0;
+  if (copy)
+    for (int32_t k = 0; k < kc; k++) copy_koff[k] = k * nr;
+  for (int32_t g0 = 0; g0 < n; g0 += nr * group) {
+    const int32_t tiles = (n - g0 + nr - 1) / nr < group ? (n - g0 + nr - 1) / nr : group;
+    if (copy) {
+      for (int32_t t = 0; t < tiles; t++) {
+        const int32_t p0 = g0 + t * nr, nv = n - p0 < nr ? n - p0 : nr;
+        const int masked = nv < nr && !tail_readable;
+        VMASK lanes[NV];
+        for (int v = 0; v < NV; v++) lanes[v] = VMASK_FOR(nv - v * VW);
+        float *c = copy + (ptrdiff_t)t * kc * nr;
+        for (int32_t k = 0; k < kc; k++) {
+          const float *s = src + p0 + g->koff[k];
+          for (int v = 0; v < NV; v++)
+            VSTORE(c + (ptrdiff_t)k * nr + v * VW, masked ? VLOAD_MASKED(s + v * VW, lanes[v]) : VLOAD(s + v * VW));
+        }
       }
+    }
+    for (int32_t f0 = 0, mr; f0 < g->m; f0 += mr) {
+      const int32_t left = g->m - f0;
+      mr = ck_panel_rows(MRMAX, left);
+      const float *w = g->packed + (ptrdiff_t)f0 * kc;
+      const float *b = g->bias ? g->bias + f0 : 0;
+      const int32_t valid = left < mr ? left : mr;
+      for (int32_t t = 0; t < tiles; t++) {
+        const int32_t p0 = g0 + t * nr, nv = n - p0 < nr ? n - p0 : nr;
+        const int masked = !copy && nv < nr && !tail_readable;
+        const float *s = copy ? copy + (ptrdiff_t)t * kc * nr : src + p0;
+        const int32_t *koff = copy ? copy_koff : g->koff;
+        float *d = dst + f0 * g->dst_stride + p0;
+#if MRMAX > 8
+        if (mr > 8) {
+          (masked ? CK_CAT(tile_full_masked, SUFFIX) : CK_CAT(tile_full, SUFFIX))(
+            w, s, koff, kc, d, g->dst_stride, valid, nv, b, g->stages, g->nstages);
+        } else if (mr > 4) {
+          (masked ? CK_CAT(tile_8_masked, SUFFIX) : CK_CAT(tile_8, SUFFIX))(
+            w, s, koff, kc, d, g->dst_stride, valid, nv, b, g->stages, g->nstages);
+        } else {
+          (masked ? CK_CAT(tile_4_masked, SUFFIX) : CK_CAT(tile_4, SUFFIX))(
+            w, s, koff, kc, d, g->dst_stride, valid, nv, b, g->stages, g->nstages);
+        }
 #else
-      (masked ? CK_CAT(tile_full_masked, SUFFIX) : CK_CAT(tile_full, SUFFIX))(
-        w, s, koff, kc, d, g->dst_stride, left, nv, b, g->stages, g->nstages);
+        (masked ? CK_CAT(tile_full_masked, SUFFIX) : CK_CAT(tile_full, SUFFIX))(
+          w, s, koff, kc, d, g->dst_stride, valid, nv, b, g->stages, g->nstages);
 #endif
+      }
     }
   }
 }

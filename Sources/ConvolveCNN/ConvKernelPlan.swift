@@ -41,6 +41,12 @@ struct ConvKernelPlan: @unchecked Sendable {
   let rows: Int, wq: Int, phases: Int
   /// Winograd: 2x2 output tiles per tile row, tiles per band, floats between the 16 packed matrices.
   let tilesW: Int, tilesMax: Int, packedStride: Int
+  /// gemm: output rows per band, and the padded rows each band's phase planes hold (`bandRows · wq` floats apart).
+  let bandHeight: Int, bandRows: Int
+  /// gemm and pointwise: how many tiles' taps are copied side by side before the filter panels run over them
+  /// (0: the panels read the input in place).
+  let copyTiles: Int
+  static let copyTilesSetting = getenv("CONVOLVE_COPY_TILES").flatMap { Int(String(cString: $0)) }
   /// gemm/pointwise: packed panels; depthwise: the weights `[channels][kh·kw]` as given.
   let weights: [Float]
   let bias: [Float]
@@ -56,7 +62,7 @@ struct ConvKernelPlan: @unchecked Sendable {
   /// (groups other than 1 or depthwise, negative padding, offsets beyond 32 bits).
   init?(
     channels c: Int, height h: Int, width w: Int, weights: [Float], bias: [Float], filters m: Int, kh: Int, kw: Int,
-    geometry: LayerGeometry, level: Int? = nil, winograd: Bool? = nil
+    geometry: LayerGeometry, level: Int? = nil, winograd: Bool? = nil, bandFloats: Int = 1 << 17, copyTiles: Int? = nil
   ) {
     guard let pad = try? geometry.resolvedPadding(kernelHeight: kh, kernelWidth: kw),
       let out = try? geometry.outputSize(inputHeight: h, inputWidth: w, kernelHeight: kh, kernelWidth: kw),
@@ -89,6 +95,16 @@ struct ConvKernelPlan: @unchecked Sendable {
     self.pad = pad
     (self.rows, self.wq, self.phases) = (rows, wq, phases)
     self.bias = bias
+    // gemm bands: as many output rows as keep the band's padded input (all channels) within `bandFloats`.
+    let rowsFor = { (band: Int) in (band - 1) * sy + (kh - 1) * dy + 1 }
+    let perRow = Swift.max(1, c * phases * wq)
+    var band = 1
+    while band < out.height && perRow * rowsFor(band + 1) <= bandFloats { band += 1 }
+    (bandHeight, bandRows) = (band, rowsFor(band))
+    let nr = Int(ck_tile_pixels(level))
+    // Tiles whose copies stay within about 256 KB (the core's L2 holds them while each filter panel passes).
+    self.copyTiles = copyTiles ?? Self.copyTilesSetting
+      ?? Swift.max(1, Swift.min((out.width + nr - 1) / nr, (1 << 16) / Swift.max(1, k * nr)))
     tilesW = (out.width + 1) / 2
     // Tiles per band: a multiple of every level's tile, and the band's transformed input (16 · c floats per
     // tile) within about 640 KB of the core's cache.
@@ -117,7 +133,7 @@ struct ConvKernelPlan: @unchecked Sendable {
         for i in 0 ..< kh {
           for j in 0 ..< kw {
             let col = j * dx
-            offsets.append(Int32((ch * sx + col % sx) * rows * wq + i * dy * wq + col / sx))
+            offsets.append(Int32((ch * sx + col % sx) * bandRows * wq + i * dy * wq + col / sx))
           }
         }
       }
@@ -160,7 +176,7 @@ struct ConvKernelPlan: @unchecked Sendable {
             let g = ck_gemm(
               packed: w.baseAddress, koff: ko.baseAddress, bias: b, stages: st.baseAddress,
               m: Int32(filters), k: Int32(koff.count), nstages: Int32(stages.count), level: level,
-              dst_stride: outH * outW)
+              dst_stride: outH * outW, scratch: nil, scratch_tiles: 0)
             switch path {
             case .pointwise: runPointwise(g, input, output)
             case .gemm: runGemm(g, input, output)
@@ -171,6 +187,16 @@ struct ConvKernelPlan: @unchecked Sendable {
         }
       }
     }
+  }
+
+  /// Runs `body` with a `ck_gemm` whose scratch (when tiles are copied) belongs to this task.
+  @inline(__always)
+  private func withTaskGemm(_ g: ck_gemm, _ body: (UnsafePointer<ck_gemm>) -> Void) {
+    var g = g
+    guard copyTiles > 0 else { return withUnsafePointer(to: &g, body) }
+    g.scratch = threadBuffer(1, bytes: ck_gemm_scratch_bytes(level, g.k, Int32(copyTiles))).assumingMemoryBound(to: Float.self)
+    g.scratch_tiles = Int32(copyTiles)
+    withUnsafePointer(to: &g, body)
   }
 
   /// Applies the Swift stages to `count` values of every filter's plane from `offset`.
@@ -191,19 +217,22 @@ struct ConvKernelPlan: @unchecked Sendable {
     let work = filters * koff.count * nr
     parallelRanges(tiles, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
       let p0 = range.lowerBound * nr, p1 = Swift.min(n, range.upperBound * nr)
-      var g = g
       // Only the last tile of the last plane could read past the input.
-      withUnsafePointer(to: &g) { gp in ck_gemm_run(gp, input + p0, Int32(p1 - p0), p1 == n ? 0 : 1, output + p0) }
+      withTaskGemm(g) { gp in ck_gemm_run(gp, input + p0, Int32(p1 - p0), p1 == n ? 0 : 1, output + p0) }
       applySwiftStages(output, offset: p0, count: p1 - p0, filters: 0 ..< filters)
     }
   }
 
-  /// Fills `dst` with channels `range`'s zero-padded planes split into column phases (`phases × rows × wq` each).
+  /// Fills `dst` with channels `range`'s zero-padded planes split into column phases (`phases × rows × wq` each),
+  /// from padded row `firstRow` on.
   @inline(__always)
-  private func fillPhases(_ src: UnsafePointer<Float>, channels range: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+  private func fillPhases(
+    _ src: UnsafePointer<Float>, channels range: Range<Int>, into dst: UnsafeMutablePointer<Float>, firstRow: Int = 0,
+    rows: Int? = nil
+  ) {
     ck_fill_phases(
-      level, src + range.lowerBound * height * width, Int32(range.count), Int32(height), Int32(width), Int32(pad.top),
-      Int32(pad.left), Int32(rows), Int32(wq), Int32(phases), dst)
+      level, src + range.lowerBound * height * width, Int32(range.count), Int32(height), Int32(width),
+      Int32(pad.top - firstRow), Int32(pad.left), Int32(rows ?? self.rows), Int32(wq), Int32(phases), dst)
   }
 
   /// The whole input zero-padded and split into column phases, every channel; deallocate when done.
@@ -231,12 +260,8 @@ struct ConvKernelPlan: @unchecked Sendable {
       tiles_max: Int32(tilesMax), rows: Int32(rows), wq: Int32(wq), packed_stride: packedStride)
     withUnsafePointer(to: &p) { p in
       parallelRanges(bands, minimumPerChunk: 1) { range in
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * channels * tilesMax + Self.slack)
-        let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * filters * tilesMax + Self.slack)
-        defer {
-          v.deallocate()
-          m.deallocate()
-        }
+        let v = threadBuffer(0, floats: 16 * channels * tilesMax + Self.slack)
+        let m = threadBuffer(1, floats: 16 * filters * tilesMax + Self.slack)
         for band in range {
           let t0 = band * tilesMax, t1 = Swift.min(tiles, t0 + tilesMax)
           ck_winograd_band(p, padded, Int32(t0), Int32(t1), v, m, output)
@@ -256,16 +281,23 @@ struct ConvKernelPlan: @unchecked Sendable {
     }
   }
 
+  /// Band by band of `bandHeight` output rows: the band's padded rows of every channel, split into column phases,
+  /// in a buffer of about 512 KB per task (no copy of the whole input), then each output row as a matrix product.
   private func runGemm(_ g: ck_gemm, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-    let padded = paddedInput(input)
-    defer { padded.deallocate() }
-    let work = filters * koff.count * outW
-    parallelRanges(outH, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
-      var g = g
-      withUnsafePointer(to: &g) { gp in
-        for y in range {
-          ck_gemm_run(gp, padded + y * sy * wq, Int32(outW), 1, output + y * outW)
-          applySwiftStages(output, offset: y * outW, count: outW, filters: 0 ..< filters)
+    let bands = (outH + bandHeight - 1) / bandHeight
+    let bufferFloats = channels * phases * bandRows * wq
+    let work = filters * koff.count * outW * bandHeight
+    parallelRanges(bands, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
+      let buffer = threadBuffer(0, floats: bufferFloats + Self.slack)
+      (buffer + bufferFloats).initialize(repeating: 0, count: Self.slack)
+      withTaskGemm(g) { gp in
+        for band in range {
+          let y0 = band * bandHeight, y1 = Swift.min(outH, y0 + bandHeight)
+          fillPhases(input, channels: 0 ..< channels, into: buffer, firstRow: y0 * sy, rows: bandRows)
+          for y in y0 ..< y1 {
+            ck_gemm_run(gp, buffer + (y - y0) * sy * wq, Int32(outW), 1, output + y * outW)
+          }
+          applySwiftStages(output, offset: y0 * outW, count: (y1 - y0) * outW, filters: 0 ..< filters)
         }
       }
     }
@@ -279,8 +311,7 @@ struct ConvKernelPlan: @unchecked Sendable {
     let taps = kh * kw
     let outPlane = outH * outW
     parallelRanges(channels, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(1, outPlane * taps))) { range in
-      let buffer = UnsafeMutablePointer<Float>.allocate(capacity: planeFloats + Self.slack)
-      defer { buffer.deallocate() }
+      let buffer = threadBuffer(0, floats: planeFloats + Self.slack)
       (buffer + planeFloats).initialize(repeating: 0, count: Self.slack)
       for ch in range {
         fillPhases(input, channels: ch ..< ch + 1, into: buffer)
@@ -294,6 +325,19 @@ struct ConvKernelPlan: @unchecked Sendable {
       }
     }
   }
+}
+
+/// This thread's reusable kernel buffer `slot` (see `ck_thread_buffer`): 0 for a task's input copy, 1 for its
+/// tile copies or products.
+@inline(__always)
+func threadBuffer(_ slot: Int32, floats count: Int) -> UnsafeMutablePointer<Float> {
+  threadBuffer(slot, bytes: count * MemoryLayout<Float>.stride).bindMemory(to: Float.self, capacity: count)
+}
+
+@inline(__always)
+func threadBuffer(_ slot: Int32, bytes: Int) -> UnsafeMutableRawPointer {
+  guard let p = ck_thread_buffer(slot, bytes) else { fatalError("cannot allocate a \(bytes)-byte kernel buffer") }
+  return p
 }
 
 extension ElementwiseStage {
@@ -388,11 +432,10 @@ struct ConvTransposeKernelPlan: @unchecked Sendable {
             let g = ck_gemm(
               packed: w.baseAddress, koff: ko.baseAddress, bias: bias.isEmpty ? nil : biasBuffer.baseAddress,
               stages: st.baseAddress, m: Int32(rowsM), k: Int32(channels), nstages: Int32(stages.count), level: level,
-              dst_stride: band * width)
+              dst_stride: band * width, scratch: nil, scratch_tiles: 0)
             parallelRanges(bands, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(1, rowsM * channels * band * width)))
             { range in
-              let temp = UnsafeMutablePointer<Float>.allocate(capacity: rowsM * band * width)
-              defer { temp.deallocate() }
+              let temp = threadBuffer(0, floats: rowsM * band * width)
               var g = g
               for b in range {
                 let y0 = b * band, rows = Swift.min(band, height - y0), n = rows * width

@@ -49,7 +49,8 @@ import Testing
       let plan = try #require(
         ConvKernelPlan(
           channels: c, height: h, width: w, weights: weights, bias: bias, filters: m, kh: kh, kw: kw,
-          geometry: geometry, level: level, winograd: kind == .winograd
+          geometry: geometry, level: level, winograd: kind == .winograd, bandFloats: r(0 ... 1) == 0 ? 0 : r(1 ... 4000),
+          copyTiles: r(0 ... 3) == 0 ? nil : r(0 ... 4)
         ).map { $0.fusing(stages) })
       #expect((plan.path == .winograd) == (kind == .winograd && plan.outH >= 2 && plan.outW >= 2))
       var expected = try naiveLayer(x, bank, geometry)
@@ -58,7 +59,9 @@ import Testing
       x.data.withUnsafeBufferPointer { src in
         got.withUnsafeMutableBufferPointer { dst in plan.run(src.baseAddress!, dst.baseAddress!) }
       }
-      let what = "\(kind) level \(level) c\(c) m\(m) \(h)x\(w) k\(kh)x\(kw) s\(stride) d\(dilation) \(pad) stages \(stages)"
+      let what =
+        "\(kind) level \(level) c\(c) m\(m) \(h)x\(w) k\(kh)x\(kw) s\(stride) d\(dilation) \(pad) stages \(stages) "
+        + "bands of \(plan.bandHeight), tiles copied \(plan.copyTiles)"
       #expect(got.count == expected.data.count, "\(what)")
       let scale = Swift.max(1, expected.data.map(abs).max() ?? 0)
       let error = largestDifference(got, expected.data)

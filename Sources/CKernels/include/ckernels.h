@@ -44,7 +44,20 @@ typedef struct ck_gemm {
   const ck_stage *stages;
   int32_t m, k, nstages, level;
   ptrdiff_t dst_stride;
+  /// NULL, or `ck_gemm_scratch_bytes(level, k, scratch_tiles)`: the taps of `scratch_tiles` tiles are first
+  /// copied there side by side (contiguous), then each filter panel runs over those tiles while its weights
+  /// stay in L1.
+  float *scratch;
+  int32_t scratch_tiles;
 } ck_gemm;
+
+/// This thread's reusable buffer number `slot` (0-3) of at least `bytes`, 64-byte aligned: grown when too small,
+/// kept for the thread's life, so that the kernels' per-task buffers touch no fresh pages after the first call.
+/// NULL when the allocation fails or `slot` is out of range.
+void *ck_thread_buffer(int32_t slot, size_t bytes);
+
+/// Bytes of `ck_gemm.scratch` for `k` taps and `tiles` tiles.
+size_t ck_gemm_scratch_bytes(int32_t level, int32_t k, int32_t tiles);
 
 /// Computes pixels `0 ..< n` from `src`. With `tail_readable` the last tile may read up to a whole tile past
 /// pixel n - 1 (garbage there is computed but never stored); otherwise it reads only up to pixel n - 1
