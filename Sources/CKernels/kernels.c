@@ -370,6 +370,18 @@ void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *
   }
 }
 
+#if defined(__linux__) && defined(__GLIBC__)
+// OpenBLAS starts a thread per core from its constructor (about 6 ms of every process's start, and more to stop
+// them again), before main can call ck_quiet_openblas. An executable's .preinit_array runs before any shared
+// library's constructor: one thread unless the environment already says otherwise.
+static void ck_preinit(int argc, char **argv, char **envp) {
+  (void)argc, (void)argv, (void)envp;
+  setenv("OPENBLAS_NUM_THREADS", "1", 0);
+}
+__attribute__((section(".preinit_array"), used)) static void (*const ck_preinit_entry)(int, char **, char **) =
+  ck_preinit;
+#endif
+
 // OpenBLAS's thread control, when it is linked (weak: no OpenBLAS, no calls).
 extern void openblas_set_num_threads(int) __attribute__((weak));
 extern int blas_thread_shutdown_(void) __attribute__((weak));
