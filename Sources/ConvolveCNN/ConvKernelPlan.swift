@@ -152,14 +152,7 @@ struct ConvKernelPlan: @unchecked Sendable {
   /// The plan with element-wise stages applied to its output; the kernels take the leading ones they have.
   func fusing(_ more: [ElementwiseStage]) -> ConvKernelPlan {
     var copy = self
-    for stage in more {
-      if copy.swiftStages.isEmpty, let s = stage.kernelStage {
-        if case .activation(.identity) = stage { continue }
-        copy.stages.append(s)
-      } else {
-        copy.swiftStages.append(stage)
-      }
-    }
+    appendStages(more, kernel: &copy.stages, swift: &copy.swiftStages)
     return copy
   }
 
@@ -340,6 +333,19 @@ func threadBuffer(_ slot: Int32, bytes: Int) -> UnsafeMutableRawPointer {
   return p
 }
 
+/// Appends `more` to a plan's stages: to the kernels' while each has a kernel form (identities dropped), then
+/// every later one to those applied in Swift, keeping the order.
+private func appendStages(_ more: [ElementwiseStage], kernel: inout [ck_stage], swift: inout [ElementwiseStage]) {
+  for stage in more {
+    if swift.isEmpty, let s = stage.kernelStage {
+      if case .activation(.identity) = stage { continue }
+      kernel.append(s)
+    } else {
+      swift.append(stage)
+    }
+  }
+}
+
 extension ElementwiseStage {
   /// The same map as a kernel stage, when the kernels have it.
   var kernelStage: ck_stage? {
@@ -405,14 +411,7 @@ struct ConvTransposeKernelPlan: @unchecked Sendable {
 
   func fusing(_ more: [ElementwiseStage]) -> ConvTransposeKernelPlan {
     var copy = self
-    for stage in more {
-      if copy.swiftStages.isEmpty, let s = stage.kernelStage {
-        if case .activation(.identity) = stage { continue }
-        copy.stages.append(s)
-      } else {
-        copy.swiftStages.append(stage)
-      }
-    }
+    appendStages(more, kernel: &copy.stages, swift: &copy.swiftStages)
     return copy
   }
 

@@ -122,34 +122,25 @@ public struct Pooling: Equatable, Sendable {
     let interior = Swift.min(outW, (pad.left + sx - 1) / sx) ..< Swift.max(
       Swift.min(outW, (pad.left + sx - 1) / sx), Swift.min(outW, inW + pad.left - kw >= 0 ? (inW + pad.left - kw) / sx + 1 : 0))
     let level = ck_level()  // below AVX2, the plain loop (the compiler's SSE2 or NEON) is as fast
-    input.data.withUnsafeBufferPointer { src in
-      output.data.withUnsafeMutableBufferPointer { dst in
-        parallelRanges(input.channels * outH, minimumPerChunk: max(1, 4096 / max(1, outW * kh * kw))) { range in
-          for task in range {
-            let c = task / outH, y = task % outH
-            let plane = src.baseAddress! + c * inH * inW
-            let out = dst.baseAddress! + (c * outH + y) * outW
-            let y0 = y * sy - pad.top
-            let rows = Swift.max(0, y0) ..< Swift.min(inH, y0 + kh)
-            let windowH = Swift.min(y0 + kh, inH + pad.bottom) - y0
-            var x = 0
-            while x < outW {
-              if kind == .max && level > 0 && x == interior.lowerBound && !interior.isEmpty {
-                // The windows wholly inside the row, in vectors.
-                ck_max_pool_row(
-                  level, out + x, plane + rows.lowerBound * inW + x * sx - pad.left, inW, Int32(rows.count), Int32(kw),
-                  Int32(sx), interior.count, inW - (x * sx - pad.left))
-                x = interior.upperBound
-                continue
-              }
-              defer { x += 1 }
-              let x0 = x * sx - pad.left
-              let cols = Swift.max(0, x0) ..< Swift.min(inW, x0 + kw)
-              let value = summary(kind, plane, inW, rows, cols)
-              out[x] = kind != .average ? value : value / Float(windowH * (Swift.min(x0 + kw, inW + pad.right) - x0))
-            }
-          }
+    forEachOutputRow(of: input, into: &output, windowSize: kh * kw) { y, plane, out in
+      let y0 = y * sy - pad.top
+      let rows = Swift.max(0, y0) ..< Swift.min(inH, y0 + kh)
+      let windowH = Swift.min(y0 + kh, inH + pad.bottom) - y0
+      var x = 0
+      while x < outW {
+        if kind == .max && level > 0 && x == interior.lowerBound && !interior.isEmpty {
+          // The windows wholly inside the row, in vectors.
+          ck_max_pool_row(
+            level, out + x, plane + rows.lowerBound * inW + x * sx - pad.left, inW, Int32(rows.count), Int32(kw),
+            Int32(sx), interior.count, inW - (x * sx - pad.left))
+          x = interior.upperBound
+          continue
         }
+        defer { x += 1 }
+        let x0 = x * sx - pad.left
+        let cols = Swift.max(0, x0) ..< Swift.min(inW, x0 + kw)
+        let value = summary(kind, plane, inW, rows, cols)
+        out[x] = kind != .average ? value : value / Float(windowH * (Swift.min(x0 + kw, inW + pad.right) - x0))
       }
     }
     return output
@@ -177,25 +168,35 @@ extension Pooling {
     }
     let rowWindow = (0 ..< outH).map { clipped($0, sy, pad.top, pad.bottom, kh, dy, inH) }
     let colWindow = (0 ..< outW).map { clipped($0, sx, pad.left, pad.right, kw, dx, inW) }
-    input.data.withUnsafeBufferPointer { src in
-      output.data.withUnsafeMutableBufferPointer { dst in
-        parallelRanges(input.channels * outH, minimumPerChunk: max(1, 4096 / max(1, outW * kh * kw))) { range in
-          for task in range {
-            let c = task / outH, y = task % outH
-            let plane = src.baseAddress! + c * inH * inW
-            let out = dst.baseAddress! + (c * outH + y) * outW
-            let rows = rowTaps[y]
-            for x in 0 ..< outW {
-              let cols = colTaps[x]
-              let value = summary(kind, plane, inW, rows, cols)
-              if kind != .average {
-                out[x] = value
-              } else {
-                let divisor = includePadding ? rowWindow[y] * colWindow[x] : rows.count * cols.count
-                out[x] = divisor == 0 ? 0 : value / Float(divisor)
-              }
-            }
-          }
+    forEachOutputRow(of: input, into: &output, windowSize: kh * kw) { y, plane, out in
+      let rows = rowTaps[y]
+      for x in 0 ..< outW {
+        let cols = colTaps[x]
+        let value = summary(kind, plane, inW, rows, cols)
+        if kind != .average {
+          out[x] = value
+        } else {
+          let divisor = includePadding ? rowWindow[y] * colWindow[x] : rows.count * cols.count
+          out[x] = divisor == 0 ? 0 : value / Float(divisor)
+        }
+      }
+    }
+  }
+}
+
+/// Runs `body(y, plane, out)` for every output row `y` of every channel across the cores: `plane` is the
+/// channel's input map, `out` the row; `windowSize` (samples per window) sets how many rows a task takes.
+private func forEachOutputRow(
+  of input: Tensor, into output: inout Tensor, windowSize: Int,
+  _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+) {
+  let (inPlane, outH, outW) = (input.planeSize, output.height, output.width)
+  input.data.withUnsafeBufferPointer { src in
+    output.data.withUnsafeMutableBufferPointer { dst in
+      parallelRanges(input.channels * outH, minimumPerChunk: max(1, 4096 / max(1, outW * windowSize))) { range in
+        for task in range {
+          let c = task / outH, y = task % outH
+          body(y, src.baseAddress! + c * inPlane, dst.baseAddress! + (c * outH + y) * outW)
         }
       }
     }

@@ -12,15 +12,19 @@ struct ResizeOperator: GraphOperator {
   /// coordinate mapping (standard Resize takes one of them).
   let scaleFactor: Bool
 
-  init(_ node: Node, opset: Int, scaleFactor: Bool = false) throws {
-    self.scaleFactor = scaleFactor
+  /// The node's `mode` attribute: nearest, or linear (`bilinear` in the deprecated Upsample).
+  private static func interpolation(_ node: Node) throws -> InterpolationMode {
     let modeText = try node.string("mode", default: "nearest")
-    let mode: InterpolationMode
     switch modeText {
-    case "nearest": mode = .nearest
-    case "linear", "bilinear": mode = .linear
+    case "nearest": return .nearest
+    case "linear", "bilinear": return .linear
     default: throw ConvolveError.invalidArgument("mode '\(modeText)' is not supported (nearest and linear are)")
     }
+  }
+
+  init(_ node: Node, opset: Int, scaleFactor: Bool = false) throws {
+    self.scaleFactor = scaleFactor
+    let mode = try Self.interpolation(node)
     if opset < 11 {
       options = ResizeOptions(mode: mode, coordinates: .asymmetric, nearest: .simple)
       (scalesInput, sizesInput) = (1, nil)
@@ -54,13 +58,7 @@ struct ResizeOperator: GraphOperator {
   /// The deprecated Upsample: scales as an attribute (opset 7) or input 1 (opset 9), asymmetric coordinates.
   init(upsample node: Node, opset: Int) throws {
     scaleFactor = false
-    let modeText = try node.string("mode", default: "nearest")
-    let mode: InterpolationMode
-    switch modeText {
-    case "nearest": mode = .nearest
-    case "linear", "bilinear": mode = .linear
-    default: throw ConvolveError.invalidArgument("mode '\(modeText)' is not supported (nearest and linear are)")
-    }
+    let mode = try Self.interpolation(node)
     options = ResizeOptions(mode: mode, coordinates: .asymmetric, nearest: .simple)
     attributeScales = try node.floats("scales")
     (scalesInput, sizesInput) = (attributeScales == nil ? 1 : nil, nil)
