@@ -68,16 +68,30 @@ public struct StripPlan {
   /// Output rows `rows` of every channel of `strip`, which holds input rows `inputRows` (at least
   /// `inputRows(for: rows)`), combined as the filter's `apply` combines them.
   public func apply(_ strip: Tensor, inputRows: Range<Int>, rows: Range<Int>) throws -> Tensor {
+    var output = Tensor(channels: 0, height: 0, width: 0)
+    try apply(strip, inputRows: inputRows, rows: rows, into: &output)
+    return output
+  }
+
+  /// `apply` into `output`, reshaped over its own storage when it can be (`Tensor.reshapeReusingStorage`).
+  public func apply(_ strip: Tensor, inputRows: Range<Int>, rows: Range<Int>, into output: inout Tensor) throws {
     precondition(strip.height == inputRows.count && strip.width == width, "the strip does not hold inputRows")
-    let results = kernels.map { full, plan -> Tensor in
+    func run(_ kernel: Int, into out: inout Tensor) {
+      let (full, plan) = kernels[kernel]
       let g = ConvolutionGeometry(strip: full, rows: rows, inputRows: inputRows)
       switch plan {
-      case .direct(let k): return DirectPlan(kernel: k, geometry: g).run(strip)
-      case .separable(let column, let row): return SeparablePlan(column: column, row: row, geometry: g).run(strip)
-      case .box(let weight, let k): return BoxPlan(weight: weight, kernel: k, geometry: g).run(strip)
+      case .direct(let k): DirectPlan(kernel: k, geometry: g).run(strip, into: &out)
+      case .separable(let column, let row): SeparablePlan(column: column, row: row, geometry: g).run(strip, into: &out)
+      case .box(let weight, let k): BoxPlan(weight: weight, kernel: k, geometry: g).run(strip, into: &out)
       }
     }
-    return try filter.combined(results)
+    run(0, into: &output)
+    let rest = kernels.indices.dropFirst().map { kernel -> Tensor in
+      var out = Tensor(channels: 0, height: 0, width: 0)
+      run(kernel, into: &out)
+      return out
+    }
+    try filter.combine(into: &output, rest[...])
   }
 }
 
@@ -123,12 +137,24 @@ public struct PhotoStrips {
   /// The mapped output rows `rows` (with alpha, as `applyToPhoto`'s `mapped`) from `window`, the photo's input
   /// rows `inputRows` (at least `plan.inputRows(for: rows)`).
   public func apply(_ window: Tensor, inputRows: Range<Int>, rows: Range<Int>) throws -> Tensor {
+    var output = Tensor(channels: 0, height: 0, width: 0)
+    try apply(window, inputRows: inputRows, rows: rows, into: &output)
+    return output
+  }
+
+  /// `apply` into `output`: a plain filter (no alpha, tone curve or output mapping) writes over `output`'s storage
+  /// (`Tensor.reshapeReusingStorage`), so a buffer reused strip after strip touches no fresh memory.
+  public func apply(_ window: Tensor, inputRows: Range<Int>, rows: Range<Int>, into output: inout Tensor) throws {
     let first = rows.lowerBound - inputRows.lowerBound
-    return try plan.filter.photoPass(
+    let mapped = try plan.filter.photoPass(
       window, premultiply: premultiply, outputRange: outputRange, settings: settings,
       alphaFor: { alpha, _ in alpha.rows(first ..< first + rows.count) },
-      convolve: { try plan.apply($0, inputRows: inputRows, rows: rows) }
+      convolve: { color in
+        try plan.apply(color, inputRows: inputRows, rows: rows, into: &output)
+        return output
+      }
     ).mapped
+    output = mapped
   }
 }
 
