@@ -15,6 +15,9 @@ public struct StripPlan {
 
   enum Plan {
     case direct(Kernel), separable(Kernel, Kernel), box(Float, Kernel)
+    /// A 1x1 kernel of weight 1: the input rows as they are. The direct plan's `0 + 1 · x` differs only for -0
+    /// (it gives +0), which a decoded photo never holds and every output mapping writes alike.
+    case identity
   }
 
   /// The plan for `channels` maps at a time, or the reason the whole image is needed: a wrap border, an output
@@ -35,6 +38,10 @@ public struct StripPlan {
       let g = try ConvolutionGeometry(options, height: height, width: width, kernel: k)
       guard g.outH == height, g.outW == width, g.sy == 1 else {
         return .failure(StripRefusal("the output is \(g.outW)x\(g.outH), not the input's size (mode, padding or stride)"))
+      }
+      if k.height == 1 && k.width == 1 && k.weights[0] == 1 {
+        kernels.append((g, .identity))
+        continue
       }
       let factors = k.separableFactors
       let path = convolutionPath(
@@ -83,6 +90,7 @@ public struct StripPlan {
       case .direct(let k): DirectPlan(kernel: k, geometry: g).run(strip, into: &out)
       case .separable(let column, let row): SeparablePlan(column: column, row: row, geometry: g).run(strip, into: &out)
       case .box(let weight, let k): BoxPlan(weight: weight, kernel: k, geometry: g).run(strip, into: &out)
+      case .identity: strip.copyRows(rows.lowerBound - inputRows.lowerBound ..< rows.upperBound - inputRows.lowerBound, into: &out)
       }
     }
     run(0, into: &output)
@@ -109,6 +117,9 @@ public struct PhotoStrips {
   let settings: PhotoFilterOptions
   /// Whether the photo's alpha is anything but opaque (`applyToPhoto` decides on the whole alpha channel).
   let premultiply: Bool
+  /// Whether `apply` gives the window itself: a 1x1 identity kernel on a photo without alpha, with no tone curve,
+  /// offset or output mapping around it.
+  public let passesWindowThrough: Bool
 
   /// The strips for a photo of `channels x height x width`; `alphaIsOpaque` is whether every alpha value is 1
   /// (read ahead by the caller; nil when unknown, which refuses with `--alpha premultiply`).
@@ -130,7 +141,15 @@ public struct PhotoStrips {
     switch try StripPlan.make(filter: filter, options: options, channels: convolved, height: height, width: width) {
     case .failure(let refusal): return .failure(refusal)
     case .success(let plan):
-      return .success(PhotoStrips(plan: plan, outputRange: outputRange, settings: settings, premultiply: premultiply))
+      let identity: Bool
+      if case .identity = plan.kernels[0].plan { identity = true } else { identity = false }
+      let passes =
+        identity && filter.combine == .single && filter.offset == 0 && (outputRange ?? filter.output) == .clip
+        && settings.linear == nil && !hasAlpha
+      return .success(
+        PhotoStrips(
+          plan: plan, outputRange: outputRange, settings: settings, premultiply: premultiply,
+          passesWindowThrough: passes))
     }
   }
 
@@ -143,7 +162,8 @@ public struct PhotoStrips {
   }
 
   /// `apply` into `output`: a plain filter (no alpha, tone curve or output mapping) writes over `output`'s storage
-  /// (`Tensor.reshapeReusingStorage`), so a buffer reused strip after strip touches no fresh memory.
+  /// (`Tensor.reshapeReusingStorage`), so a buffer reused strip after strip touches no fresh memory; the identity
+  /// on a window of just `rows` gives `output` the window's storage.
   public func apply(_ window: Tensor, inputRows: Range<Int>, rows: Range<Int>, into output: inout Tensor) throws {
     let first = rows.lowerBound - inputRows.lowerBound
     let mapped = try plan.filter.photoPass(
@@ -159,10 +179,14 @@ public struct PhotoStrips {
 }
 
 extension Tensor {
-  /// Rows `rows` of every channel.
-  func rows(_ rows: Range<Int>) -> Tensor {
-    if rows == 0 ..< height { return self }
-    var out = Tensor.uninitialized(channels: channels, height: rows.count, width: width)
+  /// Rows `rows` of every channel into `out`, reshaped over its own storage (`reshapeReusingStorage`); all rows
+  /// give `out` this tensor's storage, no copy.
+  func copyRows(_ rows: Range<Int>, into out: inout Tensor) {
+    if rows == 0 ..< height {
+      out = self
+      return
+    }
+    out.reshapeReusingStorage(channels: channels, height: rows.count, width: width)
     let n = rows.count * width
     data.withUnsafeBufferPointer { src in
       out.data.withUnsafeMutableBufferPointer { dst in
@@ -171,6 +195,12 @@ extension Tensor {
         }
       }
     }
+  }
+
+  /// Rows `rows` of every channel.
+  func rows(_ rows: Range<Int>) -> Tensor {
+    var out = Tensor(channels: 0, height: 0, width: 0)
+    copyRows(rows, into: &out)
     return out
   }
 }

@@ -252,15 +252,14 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
       channels: written, bitDepth: output.bitDepth, quality: output.quality, pngCompression: output.pngCompression,
       metadata: output.metadata)
     let windows = StripQueue<Tensor>(capacity: 1), mapped = StripQueue<Tensor>(capacity: 1)
-    // Windows and results go back to the thread that fills them once used: after the first few strips, no
-    // fresh memory is touched.
-    let spareWindows = SpareBuffers(channels: info.channels, height: largestWindow, width: info.width)
-    let spareResults = SpareBuffers(channels: info.channels, height: largestStrip, width: info.width)
+    // Windows and results come back once used (a result can be its window), for the next strips: after the first
+    // few, no fresh memory is touched.
+    let spare = SpareBuffers(channels: info.channels, height: max(largestWindow, largestStrip), width: info.width)
     let decoder = Thread {
       windows.run {
         var skipped = Tensor.uninitialized(channels: info.channels, height: 1, width: info.width)
         // `window` holds the rows of the current step's input that the previous window held.
-        var window = spareWindows.take(height: schedule.first?.inputRows.count ?? 0)
+        var window = spare.take(height: schedule.first?.inputRows.count ?? 0)
         var filled = 0 ..< 0
         for (i, (_, inputRows)) in schedule.enumerated() {
           let fresh = max(inputRows.lowerBound, filled.upperBound) ..< inputRows.upperBound
@@ -271,7 +270,7 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
           var next = Tensor(channels: 0, height: 0, width: 0)
           if i + 1 < schedule.count {
             let nextRows = schedule[i + 1].inputRows
-            next = spareWindows.take(height: nextRows.count)
+            next = spare.take(height: nextRows.count)
             let kept = nextRows.clamped(to: inputRows)
             if !kept.isEmpty {
               copyRows(from: window, rows: kept.lowerBound - inputRows.lowerBound, count: kept.count, into: &next,
@@ -287,7 +286,7 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
       }
     }
     let encoder = Thread {
-      mapped.drain({ try writer.write($0) }, then: spareResults.put)
+      mapped.drain({ try writer.write($0) }, then: spare.put)
     }
     (decoder.stackSize, encoder.stackSize) = (4 << 20, 4 << 20)
     decoder.start()
@@ -303,9 +302,13 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
     do {
       for (rows, inputRows) in schedule {
         guard let window = try windows.take() else { break }
-        var result = spareResults.take(height: rows.count)
+        var result = strips.passesWindowThrough ? Tensor(channels: 0, height: 0, width: 0) : spare.take(height: rows.count)
         try strips.apply(window, inputRows: inputRows, rows: rows, into: &result)
-        spareWindows.put(consume window)
+        if sharesStorage(window, result) {
+          _ = consume window
+        } else {
+          spare.put(consume window)
+        }
         guard mapped.put(consume result) else { break }
       }
       _ = try windows.take()  // the decoder's end: its error, if any
@@ -439,6 +442,11 @@ private final class SpareBuffers: @unchecked Sendable {
     spare.append(consume tensor)
     lock.unlock()
   }
+}
+
+/// Whether `a` and `b` hold the same storage.
+private func sharesStorage(_ a: Tensor, _ b: Tensor) -> Bool {
+  a.data.withUnsafeBufferPointer { x in b.data.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
 }
 
 /// Copies `count` rows of every channel of `source`, from row `first`, into `destination` from row `at`.
