@@ -258,7 +258,7 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
     let decoder = Thread {
       windows.run {
         var skipped = Tensor.uninitialized(channels: info.channels, height: 1, width: info.width)
-        // `window` holds the rows of the current step's input that the previous window held.
+        // `window` is the current step's, already holding the rows it shares with the previous one.
         var window = spare.take(height: schedule.first?.inputRows.count ?? 0)
         var filled = 0 ..< 0
         for (i, (_, inputRows)) in schedule.enumerated() {
@@ -302,10 +302,11 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
     do {
       for (rows, inputRows) in schedule {
         guard let window = try windows.take() else { break }
-        var result = strips.passesWindowThrough ? Tensor(channels: 0, height: 0, width: 0) : spare.take(height: rows.count)
+        var result =
+          strips.passesWindowThrough ? Tensor(channels: 0, height: 0, width: 0) : spare.take(height: rows.count)
         try strips.apply(window, inputRows: inputRows, rows: rows, into: &result)
         if sharesStorage(window, result) {
-          _ = consume window
+          _ = consume window  // before the result goes on, so that its storage comes back with one holder
         } else {
           spare.put(consume window)
         }
