@@ -25,9 +25,16 @@ struct BoxPlan {
   }
 
   func run(_ input: Tensor) -> Tensor {
+    var output = geometry.output(channels: input.channels)
+    run(input, into: &output)
+    return output
+  }
+
+  /// `run` into `output`, reshaped over its own storage when it can be (`Tensor.reshapeReusingStorage`).
+  func run(_ input: Tensor, into output: inout Tensor) {
     let g = geometry, padded = g.padded, inW = g.inW, outW = g.outW
     let (kh, kw, weight) = (self.kh, self.kw, self.weight)
-    var output = g.output(channels: input.channels)
+    output.reshapeReusingStorage(channels: input.channels, height: g.outH, width: g.outW)
     forEachRowBand(of: input, into: &output, rows: g.outH, bandRows: 64, scratchFloats: padded.paddedWidth) { band in
       let line = band.floats, sums = line + padded.left
       /// Adds (`sign` 1) or subtracts input row `r` (-1: zeros) to the column sums.
@@ -59,6 +66,5 @@ struct BoxPlan {
         }
       }
     }
-    return output
   }
 }

@@ -24,8 +24,15 @@ struct DirectPlan {
   }
 
   func run(_ input: Tensor) -> Tensor {
+    var output = geometry.output(channels: input.channels)
+    run(input, into: &output)
+    return output
+  }
+
+  /// `run` into `output`, reshaped over its own storage when it can be (`Tensor.reshapeReusingStorage`).
+  func run(_ input: Tensor, into output: inout Tensor) {
     let g = geometry, padded = g.padded, paddedW = padded.paddedWidth
-    var output = g.output(channels: input.channels)
+    output.reshapeReusingStorage(channels: input.channels, height: g.outH, width: g.outW)
     // About 64K floats of output per band keeps a band's padded rows in L2 while leaving enough bands to balance.
     let bandRows = max(1, min(g.outH, 65536 / max(1, g.outW)))
     offsets.withUnsafeBufferPointer { offsets in
@@ -50,7 +57,6 @@ struct DirectPlan {
         }
       }
     }
-    return output
   }
 }
 

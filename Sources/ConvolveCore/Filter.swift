@@ -138,28 +138,43 @@ public struct ResolvedFilter: Equatable, Sendable {
 
   /// The results of every kernel combined as `combine` says, with the offset added.
   func combined(_ results: [Tensor]) throws -> Tensor {
-    guard combine == .magnitude else { return withOffset(results[0]) }
     var total = results[0]
-    guard results.allSatisfy({ $0.height == total.height && $0.width == total.width }) else {
-      throw ConvolveError.shapeMismatch(
-        "the kernels of '\(name)' give results of different sizes; they cannot be combined")
+    try combine(into: &total, results.dropFirst())
+    return total
+  }
+
+  /// `combined` in place: `total` holds the first kernel's result and gets the combination; `rest` are the others'.
+  func combine(into total: inout Tensor, _ rest: ArraySlice<Tensor>) throws {
+    if combine == .magnitude {
+      guard rest.allSatisfy({ $0.height == total.height && $0.width == total.width }) else {
+        throw ConvolveError.shapeMismatch(
+          "the kernels of '\(name)' give results of different sizes; they cannot be combined")
+      }
+      total.data.withUnsafeMutableBufferPointer { values in
+        for i in values.indices { values[i] = values[i] * values[i] }
+        for r in rest {
+          r.data.withUnsafeBufferPointer { other in
+            for i in values.indices { values[i] += other[i] * other[i] }
+          }
+        }
+        for i in values.indices { values[i] = values[i].squareRoot() }
+      }
     }
-    total.data = total.data.map { $0 * $0 }
-    for r in results.dropFirst() {
-      for i in total.data.indices { total.data[i] += r.data[i] * r.data[i] }
-    }
-    total.data = total.data.map { $0.squareRoot() }
-    return withOffset(total)
+    addOffset(&total)
   }
 
   private func withOffset(_ result: Tensor) -> Tensor {
-    guard offset != 0 else { return result }
     var shifted = result
+    addOffset(&shifted)
+    return shifted
+  }
+
+  private func addOffset(_ result: inout Tensor) {
+    guard offset != 0 else { return }
     let offset = self.offset
-    shifted.data.withUnsafeMutableBufferPointer { values in
+    result.data.withUnsafeMutableBufferPointer { values in
       for i in values.indices { values[i] += offset }
     }
-    return shifted
   }
 
   /// A multi-line text form: name, parameters, and each kernel's weights.

@@ -15,6 +15,9 @@ public struct StripPlan {
 
   enum Plan {
     case direct(Kernel), separable(Kernel, Kernel), box(Float, Kernel)
+    /// A 1x1 kernel of weight 1: the input rows as they are. The direct plan's `0 + 1 · x` differs only for -0
+    /// (it gives +0), which a decoded photo never holds and every output mapping writes alike.
+    case identity
   }
 
   /// The plan for `channels` maps at a time, or the reason the whole image is needed: a wrap border, an output
@@ -35,6 +38,10 @@ public struct StripPlan {
       let g = try ConvolutionGeometry(options, height: height, width: width, kernel: k)
       guard g.outH == height, g.outW == width, g.sy == 1 else {
         return .failure(StripRefusal("the output is \(g.outW)x\(g.outH), not the input's size (mode, padding or stride)"))
+      }
+      if k.height == 1 && k.width == 1 && k.weights[0] == 1 {
+        kernels.append((g, .identity))
+        continue
       }
       let factors = k.separableFactors
       let path = convolutionPath(
@@ -68,16 +75,31 @@ public struct StripPlan {
   /// Output rows `rows` of every channel of `strip`, which holds input rows `inputRows` (at least
   /// `inputRows(for: rows)`), combined as the filter's `apply` combines them.
   public func apply(_ strip: Tensor, inputRows: Range<Int>, rows: Range<Int>) throws -> Tensor {
+    var output = Tensor(channels: 0, height: 0, width: 0)
+    try apply(strip, inputRows: inputRows, rows: rows, into: &output)
+    return output
+  }
+
+  /// `apply` into `output`, reshaped over its own storage when it can be (`Tensor.reshapeReusingStorage`).
+  public func apply(_ strip: Tensor, inputRows: Range<Int>, rows: Range<Int>, into output: inout Tensor) throws {
     precondition(strip.height == inputRows.count && strip.width == width, "the strip does not hold inputRows")
-    let results = kernels.map { full, plan -> Tensor in
+    func run(_ kernel: Int, into out: inout Tensor) {
+      let (full, plan) = kernels[kernel]
       let g = ConvolutionGeometry(strip: full, rows: rows, inputRows: inputRows)
       switch plan {
-      case .direct(let k): return DirectPlan(kernel: k, geometry: g).run(strip)
-      case .separable(let column, let row): return SeparablePlan(column: column, row: row, geometry: g).run(strip)
-      case .box(let weight, let k): return BoxPlan(weight: weight, kernel: k, geometry: g).run(strip)
+      case .direct(let k): DirectPlan(kernel: k, geometry: g).run(strip, into: &out)
+      case .separable(let column, let row): SeparablePlan(column: column, row: row, geometry: g).run(strip, into: &out)
+      case .box(let weight, let k): BoxPlan(weight: weight, kernel: k, geometry: g).run(strip, into: &out)
+      case .identity: strip.copyRows(rows.lowerBound - inputRows.lowerBound ..< rows.upperBound - inputRows.lowerBound, into: &out)
       }
     }
-    return try filter.combined(results)
+    run(0, into: &output)
+    let rest = kernels.indices.dropFirst().map { kernel -> Tensor in
+      var out = Tensor(channels: 0, height: 0, width: 0)
+      run(kernel, into: &out)
+      return out
+    }
+    try filter.combine(into: &output, rest[...])
   }
 }
 
@@ -95,6 +117,9 @@ public struct PhotoStrips {
   let settings: PhotoFilterOptions
   /// Whether the photo's alpha is anything but opaque (`applyToPhoto` decides on the whole alpha channel).
   let premultiply: Bool
+  /// Whether `apply` gives the window itself: a 1x1 identity kernel on a photo without alpha, with no tone curve,
+  /// offset or output mapping around it.
+  public let passesWindowThrough: Bool
 
   /// The strips for a photo of `channels x height x width`; `alphaIsOpaque` is whether every alpha value is 1
   /// (read ahead by the caller; nil when unknown, which refuses with `--alpha premultiply`).
@@ -116,27 +141,52 @@ public struct PhotoStrips {
     switch try StripPlan.make(filter: filter, options: options, channels: convolved, height: height, width: width) {
     case .failure(let refusal): return .failure(refusal)
     case .success(let plan):
-      return .success(PhotoStrips(plan: plan, outputRange: outputRange, settings: settings, premultiply: premultiply))
+      let identity: Bool
+      if case .identity = plan.kernels[0].plan { identity = true } else { identity = false }
+      let passes =
+        identity && filter.combine == .single && filter.offset == 0 && (outputRange ?? filter.output) == .clip
+        && settings.linear == nil && !hasAlpha
+      return .success(
+        PhotoStrips(
+          plan: plan, outputRange: outputRange, settings: settings, premultiply: premultiply,
+          passesWindowThrough: passes))
     }
   }
 
   /// The mapped output rows `rows` (with alpha, as `applyToPhoto`'s `mapped`) from `window`, the photo's input
   /// rows `inputRows` (at least `plan.inputRows(for: rows)`).
   public func apply(_ window: Tensor, inputRows: Range<Int>, rows: Range<Int>) throws -> Tensor {
+    var output = Tensor(channels: 0, height: 0, width: 0)
+    try apply(window, inputRows: inputRows, rows: rows, into: &output)
+    return output
+  }
+
+  /// `apply` into `output`: a plain filter (no alpha, tone curve or output mapping) writes over `output`'s storage
+  /// (`Tensor.reshapeReusingStorage`), so a buffer reused strip after strip touches no fresh memory; the identity
+  /// on a window of just `rows` gives `output` the window's storage.
+  public func apply(_ window: Tensor, inputRows: Range<Int>, rows: Range<Int>, into output: inout Tensor) throws {
     let first = rows.lowerBound - inputRows.lowerBound
-    return try plan.filter.photoPass(
+    let mapped = try plan.filter.photoPass(
       window, premultiply: premultiply, outputRange: outputRange, settings: settings,
       alphaFor: { alpha, _ in alpha.rows(first ..< first + rows.count) },
-      convolve: { try plan.apply($0, inputRows: inputRows, rows: rows) }
+      convolve: { color in
+        try plan.apply(color, inputRows: inputRows, rows: rows, into: &output)
+        return output
+      }
     ).mapped
+    output = mapped
   }
 }
 
 extension Tensor {
-  /// Rows `rows` of every channel.
-  func rows(_ rows: Range<Int>) -> Tensor {
-    if rows == 0 ..< height { return self }
-    var out = Tensor.uninitialized(channels: channels, height: rows.count, width: width)
+  /// Rows `rows` of every channel into `out`, reshaped over its own storage (`reshapeReusingStorage`); all rows
+  /// give `out` this tensor's storage, no copy.
+  func copyRows(_ rows: Range<Int>, into out: inout Tensor) {
+    if rows == 0 ..< height {
+      out = self
+      return
+    }
+    out.reshapeReusingStorage(channels: channels, height: rows.count, width: width)
     let n = rows.count * width
     data.withUnsafeBufferPointer { src in
       out.data.withUnsafeMutableBufferPointer { dst in
@@ -145,6 +195,12 @@ extension Tensor {
         }
       }
     }
+  }
+
+  /// Rows `rows` of every channel.
+  func rows(_ rows: Range<Int>) -> Tensor {
+    var out = Tensor(channels: 0, height: 0, width: 0)
+    copyRows(rows, into: &out)
     return out
   }
 }

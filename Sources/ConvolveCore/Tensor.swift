@@ -96,6 +96,23 @@ public struct Tensor: Equatable, Sendable {
     return Tensor(channels: channels, height: height, width: width, data: data)
   }
 
+  /// Gives the tensor the shape `channels × height × width` over its own storage when that is held by this
+  /// tensor alone and large enough (else over fresh storage, as `uninitialized`): a buffer reused strip after
+  /// strip touches no fresh memory. The values are unspecified; callers write every sample.
+  public mutating func reshapeReusingStorage(channels: Int, height: Int, width: Int) {
+    let count = Tensor.elementCount(channels, height, width)
+    if count > data.capacity {
+      self = .uninitialized(channels: channels, height: height, width: width)
+      return
+    }
+    if count < data.count {
+      data.removeLast(data.count - count)
+    } else if count > data.count {
+      data.append(contentsOf: repeatElement(0, count: count - data.count))
+    }
+    (self.channels, self.height, self.width) = (channels, height, width)
+  }
+
   /// `uninitialized`, after checking the size with `CheckedSize.count` (overflow, `limit` elements): the
   /// allocation every output sized from parameters goes through. `what` names it in the error.
   public static func checkedUninitialized(

@@ -244,31 +244,41 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
     readUpTo = inputRows.upperBound
   }
   let schedule = steps
+  let largestWindow = schedule.map(\.inputRows.count).max() ?? 0, largestStrip = schedule.map(\.rows.count).max() ?? 0
+  _ = try CheckedSize.count([info.channels, largestStrip, info.width], what: "a strip of the result")
   func run(_ path: String?) throws -> Data? {
     let writer = try ImageRowWriter(
       path: path, name: output.name, format: output.format, width: info.width, height: info.height,
       channels: written, bitDepth: output.bitDepth, quality: output.quality, pngCompression: output.pngCompression,
       metadata: output.metadata)
     let windows = StripQueue<Tensor>(capacity: 1), mapped = StripQueue<Tensor>(capacity: 1)
+    // Windows and results come back once used (a result can be its window), for the next strips: after the first
+    // few, no fresh memory is touched.
+    let spare = SpareBuffers(channels: info.channels, height: max(largestWindow, largestStrip), width: info.width)
     let decoder = Thread {
       windows.run {
-        var window = Tensor(channels: info.channels, height: 0, width: info.width)
-        var windowRows = 0 ..< 0
         var skipped = Tensor.uninitialized(channels: info.channels, height: 1, width: info.width)
-        for (_, inputRows) in schedule {
-          var next = Tensor.uninitialized(channels: info.channels, height: inputRows.count, width: info.width)
-          let kept = inputRows.clamped(to: windowRows)
-          if !kept.isEmpty {
-            copyRows(from: window, rows: kept.lowerBound - windowRows.lowerBound, count: kept.count, into: &next,
-                     at: kept.lowerBound - inputRows.lowerBound)
-          }
-          let fresh = max(inputRows.lowerBound, windowRows.upperBound) ..< inputRows.upperBound
+        // `window` is the current step's, already holding the rows it shares with the previous one.
+        var window = spare.take(height: schedule.first?.inputRows.count ?? 0)
+        var filled = 0 ..< 0
+        for (i, (_, inputRows)) in schedule.enumerated() {
+          let fresh = max(inputRows.lowerBound, filled.upperBound) ..< inputRows.upperBound
           if !fresh.isEmpty {
             while reader.row < fresh.lowerBound { try reader.read(1, into: &skipped, at: 0) }  // rows no output reads
-            try reader.read(fresh.count, into: &next, at: fresh.lowerBound - inputRows.lowerBound)
+            try reader.read(fresh.count, into: &window, at: fresh.lowerBound - inputRows.lowerBound)
           }
-          (window, windowRows) = (next, inputRows)
-          guard windows.put(window) else { return }
+          var next = Tensor(channels: 0, height: 0, width: 0)
+          if i + 1 < schedule.count {
+            let nextRows = schedule[i + 1].inputRows
+            next = spare.take(height: nextRows.count)
+            let kept = nextRows.clamped(to: inputRows)
+            if !kept.isEmpty {
+              copyRows(from: window, rows: kept.lowerBound - inputRows.lowerBound, count: kept.count, into: &next,
+                       at: kept.lowerBound - nextRows.lowerBound)
+            }
+          }
+          guard windows.put(consume window) else { return }
+          (window, filled) = (next, inputRows)
         }
         // Rows past the last the filter reads (none for a `same` filter) are read so the end can be checked.
         while reader.row < info.height { try reader.read(1, into: &skipped, at: 0) }
@@ -276,7 +286,7 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
       }
     }
     let encoder = Thread {
-      mapped.drain { try writer.write($0) }
+      mapped.drain({ try writer.write($0) }, then: spare.put)
     }
     (decoder.stackSize, encoder.stackSize) = (4 << 20, 4 << 20)
     decoder.start()
@@ -292,7 +302,15 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
     do {
       for (rows, inputRows) in schedule {
         guard let window = try windows.take() else { break }
-        guard mapped.put(try strips.apply(window, inputRows: inputRows, rows: rows)) else { break }
+        var result =
+          strips.passesWindowThrough ? Tensor(channels: 0, height: 0, width: 0) : spare.take(height: rows.count)
+        try strips.apply(window, inputRows: inputRows, rows: rows, into: &result)
+        if sharesStorage(window, result) {
+          _ = consume window  // before the result goes on, so that its storage comes back with one holder
+        } else {
+          spare.put(consume window)
+        }
+        guard mapped.put(consume result) else { break }
       }
       _ = try windows.take()  // the decoder's end: its error, if any
       mapped.close()
@@ -323,10 +341,13 @@ private final class StripQueue<T>: @unchecked Sendable {
     markFinished()
   }
 
-  /// Consumer on its own thread: hands every item to `body` until the queue is closed and empty.
-  func drain(_ body: (T) throws -> Void) {
+  /// Consumer on its own thread: hands every item to `body`, then to `recycle`, until the queue is closed and empty.
+  func drain(_ body: (T) throws -> Void, then recycle: (consuming T) -> Void) {
     do {
-      while let item = try take() { try body(item) }
+      while let item = try take() {
+        try body(item)
+        recycle(consume item)
+      }
     } catch {
       fail(error)
     }
@@ -334,12 +355,12 @@ private final class StripQueue<T>: @unchecked Sendable {
   }
 
   /// Adds an item, waiting for room; false when the queue was cancelled or the consumer failed.
-  func put(_ item: T) -> Bool {
+  func put(_ item: consuming T) -> Bool {
     condition.lock()
     defer { condition.unlock() }
     while items.count >= capacity && !cancelled && error == nil { condition.wait() }
     guard !cancelled && error == nil else { return false }
-    items.append(item)
+    items.append(consume item)
     condition.broadcast()
     return true
   }
@@ -397,6 +418,36 @@ private final class StripQueue<T>: @unchecked Sendable {
     condition.broadcast()
     condition.unlock()
   }
+}
+
+/// Tensors of one channel count and width handed back by the thread that last used them, for the next strip.
+/// Callers put a tensor back once nothing else holds its storage (else reusing it copies it).
+private final class SpareBuffers: @unchecked Sendable {
+  private let lock = NSLock()
+  private var spare: [Tensor] = []
+  private let channels: Int, height: Int, width: Int
+
+  /// Buffers of `channels x height x width` samples at most (the size `filterInStrips` checked).
+  init(channels: Int, height: Int, width: Int) { (self.channels, self.height, self.width) = (channels, height, width) }
+
+  /// A spare tensor (a fresh one of the full size when none is left) shaped `channels x rows x width`.
+  func take(height rows: Int) -> Tensor {
+    var tensor =
+      lock.withLock { spare.popLast() } ?? .uninitialized(channels: channels, height: max(rows, height), width: width)
+    tensor.reshapeReusingStorage(channels: channels, height: rows, width: width)
+    return tensor
+  }
+
+  func put(_ tensor: consuming Tensor) {
+    lock.lock()
+    spare.append(consume tensor)
+    lock.unlock()
+  }
+}
+
+/// Whether `a` and `b` hold the same storage.
+private func sharesStorage(_ a: Tensor, _ b: Tensor) -> Bool {
+  a.data.withUnsafeBufferPointer { x in b.data.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
 }
 
 /// Copies `count` rows of every channel of `source`, from row `first`, into `destination` from row `at`.

@@ -42,6 +42,9 @@ import Testing
       ResolvedFilter(name: "box3", kernels: [try .box(size: 3)]),
       ResolvedFilter(name: "box11", kernels: [try .box(size: 11)]),
       ResolvedFilter(name: "sobel", kernels: [sobelX, try Kernel(rows: [[-1, -2, -1], [0, 0, 0], [1, 2, 1]])], combine: .magnitude, output: .abs),
+      // The identity plan: the window itself, and rows copied out of a window with another kernel's halo.
+      ResolvedFilter(name: "identity1", kernels: [try Kernel(rows: [[1]])]),
+      ResolvedFilter(name: "identity1+sobel", kernels: [try Kernel(rows: [[1]]), sobelX], combine: .magnitude),
     ]
   }
 

@@ -36,6 +36,7 @@ import Testing
       ResolvedFilter(name: "gauss10", kernels: [try .gaussian(sigma: 10)]),
       ResolvedFilter(name: "box5", kernels: [try .box(size: 5)]),
       ResolvedFilter(name: "box11", kernels: [try .box(size: 11)]),
+      ResolvedFilter(name: "identity1", kernels: [try Kernel(rows: [[1]])]),  // the window passed through
     ]
   }
 
