@@ -28,16 +28,15 @@ let package = Package(
       cSettings: [.unsafeFlags(["-O2"])],
       linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
     ),
-    // OpenBLAS's CBLAS interface, for the im2col + SGEMM convolution layer.
-    .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     // Convolution kernels in C for AVX-512, AVX2+FMA and portable code, the level chosen at start-up from the CPU.
-    // No FMA contraction beyond the explicit intrinsics, so fused activations round as the Swift ones do.
+    // No FMA contraction beyond the explicit intrinsics, so fused activations round as the Swift ones do. Also
+    // the SGEMM entry (`blas.c`): OpenBLAS opened on first use, not linked.
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
     // The tensor and 2-D filtering: kernels, borders, the convolution plans, named filters, value mapping. No I/O.
     .target(name: "ConvolveCore", dependencies: ["CKernels"], swiftSettings: hotLoops),
     // CNN layers (conv, activation, pooling, transposed conv, resize), the graph IR, shape inference, load-time
-    // folding, the executor and one file per ONNX operator; the only module that links BLAS.
-    .target(name: "ConvolveCNN", dependencies: ["ConvolveCore", "CBLAS", "CKernels"], swiftSettings: hotLoops),
+    // folding, the executor and one file per ONNX operator; the only module that multiplies through BLAS.
+    .target(name: "ConvolveCNN", dependencies: ["ConvolveCore", "CKernels"], swiftSettings: hotLoops),
     // Files: PNG/JPEG, .npy, filter and pipeline files, ONNX models (swift-protobuf), atomic writes.
     .target(
       name: "ConvolveFormats",

@@ -369,25 +369,3 @@ void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *
     out[c] = (float)(sum / (double)plane);
   }
 }
-
-#if defined(__linux__) && defined(__GLIBC__)
-// OpenBLAS starts a thread per core from its constructor (about 6 ms of every process's start, and more to stop
-// them again), before main can call ck_quiet_openblas. An executable's .preinit_array runs before any shared
-// library's constructor: one thread unless the environment already says otherwise.
-static void ck_preinit(int argc, char **argv, char **envp) {
-  (void)argc, (void)argv, (void)envp;
-  setenv("OPENBLAS_NUM_THREADS", "1", 0);
-}
-__attribute__((section(".preinit_array"), used)) static void (*const ck_preinit_entry)(int, char **, char **) =
-  ck_preinit;
-#endif
-
-// OpenBLAS's thread control, when it is linked (weak: no OpenBLAS, no calls).
-extern void openblas_set_num_threads(int) __attribute__((weak));
-extern int blas_thread_shutdown_(void) __attribute__((weak));
-
-void ck_quiet_openblas(void) {
-  if (getenv("OPENBLAS_NUM_THREADS") || getenv("OMP_NUM_THREADS") || !openblas_set_num_threads) return;
-  openblas_set_num_threads(1);
-  if (blas_thread_shutdown_) blas_thread_shutdown_();
-}

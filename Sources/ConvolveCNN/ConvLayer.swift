@@ -1,5 +1,5 @@
+import CKernels
 import ConvolveCore
-import CBLAS
 
 /// The weights of a convolution layer: `outChannels` filters, each `inChannelsPerGroup × kernelHeight × kernelWidth`.
 ///
@@ -289,13 +289,13 @@ struct SlidingPlan {
       }
       let beta: Float = bias == nil ? 0 : 1
       if direct {
-        cblas_sgemm(
-          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(p), Int32(k), 1, weights, Int32(k),
+        ck_sgemm(
+          0, 0, Int32(filters), Int32(p), Int32(k), 1, weights, Int32(k),
           src + y0 * outW, Int32(inH * inW), beta, dst + y0 * outW, Int32(outPlane))
       } else {
         im2col(src: src, channels: channels, rows: y0 ..< y0 + rows, into: col)
-        cblas_sgemm(
-          CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(filters), Int32(p), Int32(k), 1, weights, Int32(k),
+        ck_sgemm(
+          0, 0, Int32(filters), Int32(p), Int32(k), 1, weights, Int32(k),
           col, Int32(p), beta, dst + y0 * outW, Int32(outPlane))
       }
       y0 += rows

@@ -1,5 +1,5 @@
+import CKernels
 import ConvolveCore
-import CBLAS
 
 /// Stride, padding, output padding, dilation and grouping of a transposed convolution, as PyTorch's
 /// `conv_transpose2d`: `padding` is that of the convolution being transposed, so it crops the output.
@@ -90,8 +90,8 @@ public func transposedConvolution(
           while y0 < inH {
             let rows = Swift.min(bandRows, inH - y0)
             let p = rows * inW
-            cblas_sgemm(
-              CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(p), Int32(cinG), 1,
+            ck_sgemm(
+              1, 0, Int32(k), Int32(p), Int32(cinG), 1,
               w.baseAddress! + group * cinG * k, Int32(k), src.baseAddress! + group * cinG * inPlane + y0 * inW,
               Int32(inPlane), 0, col, Int32(p))
             parallelFor(coutG) { co in

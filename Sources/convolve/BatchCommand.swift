@@ -123,7 +123,6 @@ struct BatchCommand: ParsableCommand {
   }
 
   func run() throws {
-    if pipeline == nil && model == nil { stopIdleBLASThreads() }
     let started = Date()
     let work: Work
     let plan: BatchPlan

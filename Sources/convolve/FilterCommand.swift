@@ -94,7 +94,6 @@ struct FilterCommand: ParsableCommand {
   }
 
   func run() throws {
-    stopIdleBLASThreads()
     if let input { return try runOnMatrix(input, output: inputFile) }
     guard let inputFile else { return }
     if let output { try checkOutput(output, input: inputFile, inPlace: inPlace) }

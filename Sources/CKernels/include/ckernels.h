@@ -128,10 +128,16 @@ void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *
 /// nothing on other C libraries.
 void ck_tune_allocator(void);
 
-/// OpenBLAS (when the process has it) to one thread with its worker threads stopped: they spin (sched_yield)
-/// for about 0.1 s of a core after the library loads and after every call, against the kernels' own threads;
-/// graphs use BLAS only in Gemm, MatMul and rare layers. Nothing when OPENBLAS_NUM_THREADS or OMP_NUM_THREADS
-/// is set (the user decides) or the library lacks the calls. Call before any other thread uses BLAS.
-void ck_quiet_openblas(void);
+/// Row-major `C = alpha · op(A) · op(B) + beta · C` (op: transposed when `trans_a` / `trans_b`), `C` m × n and
+/// `op(A)` m × k: OpenBLAS's cblas_sgemm, loaded on the first call (with one thread unless OPENBLAS_NUM_THREADS or
+/// OMP_NUM_THREADS says otherwise), or `ck_sgemm_reference` where no CBLAS library is installed.
+/// `CONVOLVE_BLAS=none` takes the reference.
+void ck_sgemm(int trans_a, int trans_b, int32_t m, int32_t n, int32_t k, float alpha, const float *a, int32_t lda,
+              const float *b, int32_t ldb, float beta, float *c, int32_t ldc);
+/// The plain triple loop of `ck_sgemm` (sums in float, in k order), for tests and machines without CBLAS.
+void ck_sgemm_reference(int trans_a, int trans_b, int32_t m, int32_t n, int32_t k, float alpha, const float *a,
+                        int32_t lda, const float *b, int32_t ldb, float beta, float *c, int32_t ldc);
+/// The library `ck_sgemm` runs: "openblas" (or the CBLAS file loaded), or "reference".
+const char *ck_sgemm_library(void);
 
 #endif

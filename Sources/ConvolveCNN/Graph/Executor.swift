@@ -3,12 +3,8 @@ import ConvolveCore
 import Dispatch
 
 /// Intermediate tensors come and go on every run: keep freed ones in the C heap, and fault fresh heap in
-/// huge pages (`ck_tune_allocator`). And OpenBLAS, which graphs use only in Gemm, MatMul and rare layers, keeps
-/// to the calling thread (`ck_quiet_openblas`). Once per process.
-private let allocatorTuned: Void = {
-  ck_tune_allocator()
-  ck_quiet_openblas()
-}()
+/// huge pages (`ck_tune_allocator`). Once per process.
+private let allocatorTuned: Void = { ck_tune_allocator() }()
 
 /// Prepares the process's allocator for graphs (see `ck_tune_allocator`): loaders call it before they read a
 /// model, plans and executors do too. Idempotent.

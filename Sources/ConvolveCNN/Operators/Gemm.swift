@@ -1,4 +1,4 @@
-import CBLAS
+import CKernels
 import ConvolveCore
 
 /// Checks that a matrix dimension fits the Int32 that CBLAS takes.
@@ -7,7 +7,7 @@ func blasDimension(_ n: Int) throws -> Int32 {
   return Int32(n)
 }
 
-/// ONNX Gemm: `alpha · A' · B' + beta · C` (A', B' optionally transposed; C broadcast to M × N), through cblas_sgemm.
+/// ONNX Gemm: `alpha · A' · B' + beta · C` (A', B' optionally transposed; C broadcast to M × N), through `ck_sgemm` (OpenBLAS).
 struct GemmOperator: GraphOperator {
   let alpha: Float, beta: Float
   let transA: Bool, transB: Bool
@@ -68,8 +68,8 @@ struct GemmOperator: GraphOperator {
       av.withUnsafeBufferPointer { pa in
         bv.withUnsafeBufferPointer { pb in
           out.withUnsafeMutableBufferPointer { po in
-            cblas_sgemm(
-              CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K, alpha,
+            ck_sgemm(
+              transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha,
               pa.baseAddress!, transA ? M : K, pb.baseAddress!, transB ? K : N, 1, po.baseAddress!, N)
           }
         }
@@ -80,7 +80,7 @@ struct GemmOperator: GraphOperator {
 }
 
 /// ONNX MatMul with NumPy semantics: rank-1 operands promoted and the added axis dropped, batch
-/// dimensions broadcast; one cblas_sgemm per batch matrix (one in all when B is a plain matrix).
+/// dimensions broadcast; one `ck_sgemm` per batch matrix (one in all when B is a plain matrix).
 struct MatMulOperator: GraphOperator {
   struct Plan {
     var batch: [Int], m: Int, n: Int, k: Int
@@ -132,7 +132,7 @@ struct MatMulOperator: GraphOperator {
       bv.withUnsafeBufferPointer { pb in
         out.withUnsafeMutableBufferPointer { po in
           if shared {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, pa.baseAddress!, K, pb.baseAddress!, N, 0, po.baseAddress!, N)
+            ck_sgemm(0, 0, M, N, K, 1, pa.baseAddress!, K, pb.baseAddress!, N, 0, po.baseAddress!, N)
             return
           }
           var index = [Int](repeating: 0, count: rank)
@@ -142,8 +142,8 @@ struct MatMulOperator: GraphOperator {
               ao += index[d] * aStrides[d]
               bo += index[d] * bStrides[d]
             }
-            cblas_sgemm(
-              CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, pa.baseAddress! + ao * p.m * p.k, K,
+            ck_sgemm(
+              0, 0, M, N, K, 1, pa.baseAddress! + ao * p.m * p.k, K,
               pb.baseAddress! + bo * p.k * p.n, N, 0, po.baseAddress! + t * p.m * p.n, N)
             var d = rank - 1
             while d >= 0 {
