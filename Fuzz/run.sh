@@ -30,8 +30,10 @@ ckernels() {
   mkdir -p "$dir"
   printf 'module CKernels {\n  header "%s"\n  export *\n}\n' "$root/Sources/CKernels/include/ckernels.h" \
     >"$dir/module.modulemap"
-  "${CC:-clang}" -O3 -ffp-contract=off -g -fsanitize=fuzzer-no-link,address -I"$root/Sources/CKernels/include" \
-    -c "$root/Sources/CKernels/kernels.c" -o "$dir/kernels.o"
+  for c in "$root"/Sources/CKernels/*.c; do
+    "${CC:-clang}" -O3 -ffp-contract=off -g -fsanitize=fuzzer-no-link,address -I"$root/Sources/CKernels/include" \
+      -c "$c" -o "$dir/$(basename "${c%.c}").o"
+  done
 }
 
 if [[ $target == parsers ]]; then
@@ -51,7 +53,7 @@ if [[ $target == parsers ]]; then
         >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
     done
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
-      -I "$root/Sources/CBLAS" -I "$out/ckernels" -lopenblas "$out/ckernels/kernels.o" \
+      -I "$out/ckernels" "$out"/ckernels/*.o \
       "$here/fuzz_parsers.swift" "$out"/src/*.swift -o "$bin" \
       2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
   fi
@@ -76,8 +78,8 @@ elif [[ $target == onnx ]]; then
         >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
     done
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
-      -I "$root/Sources/CBLAS" -I "$out/ckernels" -I "$out/lib" -L "$out/lib" -lSwiftProtobuf -lopenblas \
-      "$out/ckernels/kernels.o" "$here/fuzz_onnx.swift" "$out"/src/*.swift -o "$bin" \
+      -I "$out/ckernels" -I "$out/lib" -L "$out/lib" -lSwiftProtobuf \
+      "$out"/ckernels/*.o "$here/fuzz_onnx.swift" "$out"/src/*.swift -o "$bin" \
       2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
   fi
 else
