@@ -260,7 +260,6 @@ extension ExecutionPlan {
     case .asymmetric: (step, offset) = (1 / scale, 0)
     case .tfHalfPixelForNN: (step, offset) = (1 / scale, 0.5 / scale)
     case .halfPixel, .pytorchHalfPixel: (step, offset) = (1 / scale, 0.5 / scale - 0.5)
-    default: (step, offset) = (1 / scale, 0.5 / scale - 0.5)
     }
     guard options.mode == .nearest else { return axis.resized(offset: offset, step: step, shift: 0, taps: 2, outputs: m) }
     let shift: Double
