@@ -29,6 +29,7 @@ struct Convolve: ParsableCommand {
 
   /// Parses and runs the command, with one error contract for all of them (`ErrorContract`).
   static func main() {
+    prepareAllocator()
     let arguments = Array(CommandLine.arguments.dropFirst())
     if let (error, command) = ErrorContract.unknownSubcommand(in: arguments) {
       ErrorContract.exitForUsage(error.message, command: command)

@@ -2,13 +2,6 @@ import CKernels
 import ConvolveCore
 import Dispatch
 
-/// Intermediate tensors come and go on every run: keep freed ones in the C heap, and fault fresh heap in
-/// huge pages (`ck_tune_allocator`). Once per process.
-private let allocatorTuned: Void = { ck_tune_allocator() }()
-
-/// Prepares the process's allocator for graphs (see `ck_tune_allocator`): loaders call it before they read a
-/// model, plans and executors do too. Idempotent.
-public func prepareAllocatorForGraphs() { _ = allocatorTuned }
 
 /// What the executor reports after each node: the node, its outputs and how long it took.
 public struct NodeEvent {
@@ -30,7 +23,7 @@ public struct Executor: Sendable {
 
   public init(plan: ExecutionPlan) {
     self.plan = plan
-    prepareAllocatorForGraphs()
+    prepareAllocator()
   }
 
   /// Runs the graph on `inputs` (by input name; shapes as planned) and returns every graph output. The

@@ -88,7 +88,7 @@ public struct ExecutionPlan: Sendable {
     graph source: Graph, inputShapes: [String: [Int]] = [:], limits: GraphLimits = .default,
     options: PlanOptions = PlanOptions()
   ) throws {
-    prepareAllocatorForGraphs()
+    prepareAllocator()
     try source.checkSupported()
     var graph = source
     var batchNorms = graph.foldBatchNormalization(keeping: options.keep)
