@@ -122,8 +122,8 @@ void ck_sigmoid(int32_t level, float *p, ptrdiff_t n);
 /// The mean of each of `channels` planes of `plane` values, summed in double (eight partial sums each).
 void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *out);
 
-/// Asks glibc's malloc to keep freed blocks of every size in its heaps (up to 1 GB free at a heap's top) instead
-/// of unmapping them, so that the next tensor reuses their pages: fresh pages are zeroed by the kernel first,
+/// Asks glibc's malloc to keep freed blocks of every size in one heap for all threads (up to 1 GB free at its
+/// top) instead of unmapping them, so that the next tensor reuses their pages: fresh pages are zeroed by the kernel first,
 /// which cost a third to a half of a 3x3 filter on 12 MP and a quarter of the detector's first run. Also reserves
 /// 60 MB of heap in transparent huge pages. `CONVOLVE_KEEP_MEMORY=0` leaves malloc alone. Once per process;
 /// nothing on other C libraries.
