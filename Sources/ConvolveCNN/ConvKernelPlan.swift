@@ -6,6 +6,10 @@ import Foundation
 /// `CONVOLVE_SIMD=avx2|portable` chooses a lower one).
 public var convolutionKernelLevel: String { String(cString: ck_level_name(ck_level())) }
 
+/// The CBLAS library the layers that need a matrix product open (grouped and general transposed convolutions,
+/// Gemm, MatMul): its file name, e.g. "libopenblas.so.0", or "reference" (a plain loop) where none is installed.
+public var matrixLibrary: String { String(cString: ck_sgemm_library()) }
+
 /// The best level this CPU runs (0 portable, 1 AVX2+FMA, 2 AVX-512), for tests that cover each.
 var bestConvolutionKernelLevel: Int { Int(ck_best_level()) }
 

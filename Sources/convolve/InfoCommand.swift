@@ -17,10 +17,10 @@ struct InfoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "info",
     abstract: "Print an image's size, channels, bit depth and orientation without decoding it.",
-    discussion: "--cpu prints the SIMD path the hot loops take on this CPU and the cores they use.")
+    discussion: "--cpu prints the SIMD path the hot loops take on this CPU, the cores they use and the BLAS library found.")
 
   @Argument(help: "Images (PNG or JPEG).", completion: imageFileCompletion) var images: [String] = []
-  @Flag(help: "Print the SIMD path (portable, avx2, avx512) and the cores used.") var cpu = false
+  @Flag(help: "Print the SIMD path (portable, avx2, avx512), the cores used and the BLAS library.") var cpu = false
 
   func validate() throws {
     guard cpu || !images.isEmpty else { throw ValidationError("Give one or more images, or --cpu.") }
@@ -31,6 +31,8 @@ struct InfoCommand: ParsableCommand {
       let chosen = SIMDLevel.current, best = SIMDLevel.best
       let lowered = chosen < best ? " (lowered by CONVOLVE_SIMD; this CPU runs \(SIMDLevel.name(best)))" : ""
       print("SIMD: \(SIMDLevel.name(chosen))\(lowered), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+      let blas = matrixLibrary
+      print("BLAS: \(blas == "reference" ? "a plain loop (no CBLAS library found, or CONVOLVE_BLAS=none)" : blas) for grouped and transposed layers, Gemm, MatMul")
     }
     var failed = false
     for path in images {

@@ -81,6 +81,7 @@ import Testing
     let cpu = try runConvolve(["info", "--cpu"])
     #expect(cpu.status == 0 && cpu.stdout.hasPrefix("SIMD: "), "\(cpu.stdout)\(cpu.stderr)")
     #expect(["portable", "avx2", "avx512"].contains { cpu.stdout.hasPrefix("SIMD: \($0)") }, "\(cpu.stdout)")
+    #expect(cpu.stdout.split(separator: "\n").dropFirst().first?.hasPrefix("BLAS: ") == true, "\(cpu.stdout)")
     let lowered = try runConvolve(["info", "--cpu"], environment: ["CONVOLVE_SIMD": "portable"])
     #expect(lowered.stdout.hasPrefix("SIMD: portable"), "\(lowered.stdout)")
   }
