@@ -293,7 +293,7 @@ for r in rows:
 # What bounds each row, as measured on the development machine (perf counters are not available there: the
 # reasoning is from bytes moved and FLOPs against the machine's ~38 GB/s copy and the kernels' CPU time).
 bounds = {
-    "box9": "serial Double running sums along each row (the latency of one add a sample), not SIMD; cost flat in the kernel size",
+    "box9": "memory and the column sums; the row pass runs eight rows' Double running sums in one vector (8x8 transposes); cost flat in the kernel size",
     "box21": "as box9",
     "box61": "as box9",
     "conv3x3": "memory: 144 MB read, 144 MB written; freed outputs' pages are reused (a fresh page costs the kernel a zeroing pass: 35 ms with it, as OpenCV's fresh numpy output pays); a plain 144 MB copy takes 9-10 ms here",

@@ -63,6 +63,7 @@ static inline float ck_pow2_1(float n) {
 #define MRMAX 4
 #define NV 8
 #define DWNV 8
+#define BOX_AVX 0
 #include "level.h"
 #include "level_end.h"
 
@@ -100,6 +101,7 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define MRMAX 4
 #define NV 3
 #define DWNV 2
+#define BOX_AVX 1
 #include "level.h"
 #include "level_end.h"
 
@@ -137,6 +139,7 @@ static const int32_t ck_avx2_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 
 #define MRMAX 12
 #define NV 2
 #define DWNV 2
+#define BOX_AVX 1
 #include "level.h"
 #endif
 
@@ -250,6 +253,17 @@ void ck_correlate_row(int32_t level, float *out, const float *base, const ptrdif
   case 1: correlate_row_avx2(out, base, off, w, n, count); break;
 #endif
   default: correlate_row_portable(out, base, off, w, n, count); break;
+  }
+}
+
+void ck_box_rows(int32_t level, const float *lines, ptrdiff_t line_stride, int32_t rows, int32_t kw, ptrdiff_t out_w,
+                 float weight, float *out, ptrdiff_t out_stride, float *scratch) {
+  switch (level) {
+#ifdef CK_X86
+  case 2: box_rows_avx512(lines, line_stride, rows, kw, out_w, weight, out, out_stride, scratch); break;
+  case 1: box_rows_avx2(lines, line_stride, rows, kw, out_w, weight, out, out_stride, scratch); break;
+#endif
+  default: box_rows_portable(lines, line_stride, rows, kw, out_w, weight, out, out_stride, scratch); break;
   }
 }
 

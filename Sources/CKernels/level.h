@@ -149,6 +149,7 @@ static CK_TARGET void CK_CAT(gemm_run, SUFFIX)(const ck_gemm *g, const float *sr
 #include "fill.h"
 
 #include "rows.h"
+#include "box.h"
 #include "pool.h"
 
 #define DW_FN CK_CAT(depthwise, SUFFIX)

@@ -28,3 +28,4 @@
 #undef MRMAX
 #undef NV
 #undef DWNV
+#undef BOX_AVX

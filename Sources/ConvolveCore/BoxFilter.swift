@@ -1,10 +1,12 @@
+import CKernels
+
 /// Box (constant-weight) kernels at stride 1 by running sums: a column sum per input column slides down
 /// the rows (one add and one subtract per sample), then a row sum slides along each row, so the cost does
 /// not grow with the kernel size. Column sums restart every band of rows so Float rounding cannot drift;
 /// row sums accumulate in Double.
 ///
-/// The column sums live in the input part of one padded row; `PaddedRows` extends its edges once per
-/// output row, so the row pass reads a plain padded row.
+/// The column sums are copied into the input part of a padded row per output row; `PaddedRows` extends its
+/// edges, and the row pass (CKernels' `ck_box_rows`) runs eight such rows at once, one running sum a lane.
 struct BoxPlan {
   let weight: Float
   let geometry: ConvolutionGeometry
@@ -35,8 +37,11 @@ struct BoxPlan {
     let g = geometry, padded = g.padded, inW = g.inW, outW = g.outW
     let (kh, kw, weight) = (self.kh, self.kw, self.weight)
     output.reshapeReusingStorage(channels: input.channels, height: g.outH, width: g.outW)
-    forEachRowBand(of: input, into: &output, rows: g.outH, bandRows: 64, scratchFloats: padded.paddedWidth) { band in
-      let line = band.floats, sums = line + padded.left
+    let paddedW = padded.paddedWidth, level = Int32(SIMDLevel.current)
+    // Scratch: the column sums, eight padded rows of them, then the row pass's transposed rows (`ck_box_rows`).
+    let scratchFloats = inW + 8 * paddedW + (2 * outW + kw - 1) * 8
+    forEachRowBand(of: input, into: &output, rows: g.outH, bandRows: 64, scratchFloats: scratchFloats) { band in
+      let sums = band.floats, lines = band.floats + inW, rowScratch = lines + 8 * paddedW
       /// Adds (`sign` 1) or subtracts input row `r` (-1: zeros) to the column sums.
       func add(row r: Int, sign: Float) {
         guard r >= 0 else { return }
@@ -50,20 +55,21 @@ struct BoxPlan {
       let y0 = band.rows.lowerBound
       sums.initialize(repeating: 0, count: inW)
       for i in 0 ..< kh { add(row: padded.sourceRow(y0 + i), sign: 1) }
-      for y in band.rows {
-        if y > y0 {
-          add(row: padded.sourceRow(y - 1), sign: -1)
-          add(row: padded.sourceRow(y + kh - 1), sign: 1)
+      // Eight output rows at a time: each one's column sums as a padded row, then one row pass for all eight.
+      var y = y0
+      while y < band.rows.upperBound {
+        let count = min(8, band.rows.upperBound - y)
+        for k in 0 ..< count {
+          if y + k > y0 {
+            add(row: padded.sourceRow(y + k - 1), sign: -1)
+            add(row: padded.sourceRow(y + k + kh - 1), sign: 1)
+          }
+          let line = lines + k * paddedW
+          (line + padded.left).update(from: sums, count: inW)
+          padded.extendEdges(line)
         }
-        padded.extendEdges(line)
-        let out = band.output + y * outW
-        var s: Double = 0
-        for j in 0 ..< kw { s += Double(line[j]) }
-        out[0] = Float(s) * weight
-        for x in 1 ..< max(1, outW) {
-          s += Double(line[x + kw - 1]) - Double(line[x - 1])
-          out[x] = Float(s) * weight
-        }
+        ck_box_rows(level, lines, paddedW, Int32(count), Int32(kw), outW, weight, band.output + y * outW, outW, rowScratch)
+        y += count
       }
     }
   }

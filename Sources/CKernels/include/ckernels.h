@@ -110,6 +110,12 @@ void ck_winograd_band(const ck_winograd *p, const float *phases, int32_t t0, int
 void ck_correlate_row(int32_t level, float *out, const float *base, const ptrdiff_t *off, const float *w, int32_t n,
                       ptrdiff_t count);
 
+/// The row pass of a box filter for `rows` (1-8) padded rows `line_stride` floats apart:
+/// `out[r · out_stride + x] = weight · Σ_{j < kw} lines[r · line_stride + x + j]` for `x < out_w`, summed in double
+/// as a running sum (the scalar loop's bits on every level). `scratch` holds `(2 · out_w + kw - 1) · 8` floats.
+void ck_box_rows(int32_t level, const float *lines, ptrdiff_t line_stride, int32_t rows, int32_t kw, ptrdiff_t out_w,
+                 float weight, float *out, ptrdiff_t out_stride, float *scratch);
+
 /// One row of max pooling with every window inside the input: `out[x]` is the largest of `src[r · stride + x · sx + j]`
 /// for `r < kh`, `j < kw` (NaN samples skipped), `x < count`; no read at or past `readable` floats into a row.
 void ck_max_pool_row(int32_t level, float *out, const float *src, ptrdiff_t stride, int32_t kh, int32_t kw, int32_t sx,
