@@ -36,21 +36,34 @@ func convolve(_ input: Tensor, with kernel: Kernel, options: ConvolutionOptions,
   let k = options.correlate ? kernel : kernel.flipped
   let geometry = try ConvolutionGeometry(options, height: input.height, width: input.width, kernel: k)
   _ = try CheckedSize.count([input.channels, geometry.outH, geometry.outW], what: "convolution output")
-  let factors = k.separableFactors
-  let path =
-    forced
-    ?? convolutionPath(
-      kernel: k, separable: factors != nil, channels: input.channels, output: (geometry.outH, geometry.outW),
-      stride: geometry.stride, dilation: geometry.dilation)
-  switch path {
-  case .box where geometry.stride == (1, 1) && geometry.dilation == (1, 1) && BoxPlan.constantWeight(k) != nil:
-    return BoxPlan(weight: BoxPlan.constantWeight(k)!, kernel: k, geometry: geometry).run(input)
-  case .separable where factors != nil:
-    return SeparablePlan(column: factors!.column, row: factors!.row, geometry: geometry).run(input)
-  case .fft:
-    return FFTPlan(kernel: k, channels: input.channels, geometry: geometry).run(input)
-  default:
-    return DirectPlan(kernel: k, geometry: geometry).run(input)
+  switch KernelPlan(k, geometry: geometry, channels: input.channels, path: forced) {
+  case .box(let weight): return BoxPlan(weight: weight, kernel: k, geometry: geometry).run(input)
+  case .separable(let column, let row): return SeparablePlan(column: column, row: row, geometry: geometry).run(input)
+  case .fft: return FFTPlan(kernel: k, channels: input.channels, geometry: geometry).run(input)
+  case .direct: return DirectPlan(kernel: k, geometry: geometry).run(input)
+  }
+}
+
+/// The plan that computes a (flipped) kernel on a geometry: `path`, or `convolutionPath`'s choice when nil; box
+/// and separable only where they apply (constant weights at stride and dilation 1, a rank-1 kernel), else direct.
+/// `convolve` and the strip plans choose through it alike.
+enum KernelPlan {
+  case direct, box(weight: Float), separable(column: Kernel, row: Kernel), fft
+
+  init(_ k: Kernel, geometry g: ConvolutionGeometry, channels: Int, path forced: ConvolutionPath? = nil) {
+    let factors = k.separableFactors
+    let path =
+      forced
+      ?? convolutionPath(
+        kernel: k, separable: factors != nil, channels: channels, output: (g.outH, g.outW), stride: g.stride,
+        dilation: g.dilation)
+    switch path {
+    case .box where g.stride == (1, 1) && g.dilation == (1, 1) && BoxPlan.constantWeight(k) != nil:
+      self = .box(weight: BoxPlan.constantWeight(k)!)
+    case .separable where factors != nil: self = .separable(column: factors!.column, row: factors!.row)
+    case .fft: self = .fft
+    default: self = .direct
+    }
   }
 }
 

@@ -43,17 +43,13 @@ public struct StripPlan {
         kernels.append((g, .identity))
         continue
       }
-      let factors = k.separableFactors
-      let path = convolutionPath(
-        kernel: k, separable: factors != nil, channels: channels, output: (g.outH, g.outW), stride: g.stride,
-        dilation: g.dilation)
-      switch path {
-      case .box where g.stride == (1, 1) && g.dilation == (1, 1) && BoxPlan.constantWeight(k) != nil:
-        kernels.append((g, .box(BoxPlan.constantWeight(k)!, k)))
+      switch KernelPlan(k, geometry: g, channels: channels) {
+      case .box(let weight):
+        kernels.append((g, .box(weight, k)))
         alignment = 64
-      case .separable where factors != nil: kernels.append((g, .separable(factors!.column, factors!.row)))
+      case .separable(let column, let row): kernels.append((g, .separable(column, row)))
       case .fft: return .failure(StripRefusal("a \(k.width)x\(k.height) kernel runs on the FFT path, whose tiles span the image"))
-      default: kernels.append((g, .direct(k)))
+      case .direct: kernels.append((g, .direct(k)))
       }
     }
     return .success(StripPlan(height: height, width: width, rowAlignment: alignment, filter: filter, kernels: kernels))
