@@ -13,9 +13,11 @@ let package = Package(
     .library(name: "ConvolveCore", targets: ["ConvolveCore"]),
     .library(name: "ConvolveCNN", targets: ["ConvolveCNN"]),
     .library(name: "ConvolveFormats", targets: ["ConvolveFormats"]),
+    .library(name: "ConvolveONNX", targets: ["ConvolveONNX"]),
     .library(name: "ConvolveRender", targets: ["ConvolveRender"]),
     .library(name: "ConvolveLecture", targets: ["ConvolveLecture"]),
     .library(name: "ConvolveBatch", targets: ["ConvolveBatch"]),
+    .library(name: "ConvolveJobs", targets: ["ConvolveJobs"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),  // 1.6: custom completions get the word
@@ -37,44 +39,55 @@ let package = Package(
     // CNN layers (conv, activation, pooling, transposed conv, resize), the graph IR, shape inference, load-time
     // folding, the executor and one file per ONNX operator; the only module that multiplies through BLAS.
     .target(name: "ConvolveCNN", dependencies: ["ConvolveCore", "CKernels"], swiftSettings: hotLoops),
-    // Files: PNG/JPEG, .npy, filter and pipeline files, ONNX models (swift-protobuf), atomic writes.
+    // Files of pixels and numbers: PNG/JPEG, .npy arrays, filter files and the filter library, atomic writes.
+    .target(name: "ConvolveFormats", dependencies: ["ConvolveCore", "CCodecs"]),
+    // ONNX model files (swift-protobuf, generated `onnx.pb.swift`) read into the CNN module's graph.
     .target(
-      name: "ConvolveFormats",
-      dependencies: ["ConvolveCore", "ConvolveCNN", "CCodecs", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+      name: "ConvolveONNX",
+      dependencies: ["ConvolveCore", "ConvolveCNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
     ),
-    // Pictures for people: colormaps, montages, overlays, the HTML report.
+    // Pictures for people: colormaps, montages, overlays, the HTML report. Draws; runs nothing.
     .target(name: "ConvolveRender", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats"]),
     // The lecture's teaching tools: `explain` (worked convolutions, Toeplitz) and `shape` (layer sizes).
     .target(name: "ConvolveLecture", dependencies: ["ConvolveCore", "ConvolveCNN"]),
     // Folders of photos: scan, shard, output names, workers, progress, signals, the JSON report.
     .target(name: "ConvolveBatch", dependencies: ["ConvolveCore", "ConvolveFormats"]),
+    // The engine: runs work for every command. Pipeline and weight files into layers, model and pipeline
+    // runners, layer probes and top-patch collection, pixel limits; the CLI calls one function of it per command.
+    .target(
+      name: "ConvolveJobs",
+      dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveONNX", "ConvolveRender", "ConvolveBatch"]
+    ),
     // The command-line tool: one file per command.
     .executableTarget(
       name: "convolve",
       dependencies: [
-        "ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveRender", "ConvolveLecture", "ConvolveBatch",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveONNX", "ConvolveRender", "ConvolveLecture",
+        "ConvolveBatch", "ConvolveJobs", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // In-process timings for Benchmarks/run.sh; not a product.
     .executableTarget(
-      name: "ConvolveBench", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveTestSupport"],
+      name: "ConvolveBench",
+      dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveONNX", "ConvolveTestSupport"],
       path: "Benchmarks/ConvolveBench", swiftSettings: hotLoops
     ),
     // Shared by every test target and the bench: random numbers, approximate equality, fixtures, temp folders.
     .target(
-      name: "ConvolveTestSupport", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats"],
+      name: "ConvolveTestSupport", dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveJobs"],
       path: "Tests/ConvolveTestSupport"),
     .testTarget(name: "ConvolveCoreTests", dependencies: ["ConvolveCore", "CKernels", "ConvolveTestSupport"]),
     .testTarget(name: "ConvolveCNNTests", dependencies: ["ConvolveCNN", "CKernels", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveFormatsTests", dependencies: ["ConvolveFormats", "ConvolveTestSupport"]),
     .testTarget(
-      name: "ConvolveFormatsTests",
-      dependencies: ["ConvolveFormats", "ConvolveTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+      name: "ConvolveONNXTests",
+      dependencies: ["ConvolveONNX", "ConvolveTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
     ),
     .testTarget(name: "ConvolveRenderTests", dependencies: ["ConvolveRender", "ConvolveTestSupport"]),
     .testTarget(name: "ConvolveLectureTests", dependencies: ["ConvolveLecture", "ConvolveTestSupport"]),
     .testTarget(name: "ConvolveBatchTests", dependencies: ["ConvolveBatch", "ConvolveTestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats", "ConvolveTestSupport"]),
+    .testTarget(name: "ConvolveJobsTests", dependencies: ["ConvolveJobs", "ConvolveTestSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats", "ConvolveJobs", "ConvolveTestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

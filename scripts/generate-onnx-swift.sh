@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates Sources/ConvolveFormats/ONNX/onnx.pb.swift, the Swift types for ONNX's
+# Regenerates Sources/ConvolveONNX/onnx.pb.swift, the Swift types for ONNX's
 # protobuf schema (onnx.proto), with protoc + swift-protobuf's protoc-gen-swift plugin.
 #
 # The generated file is committed; neither CI nor a normal build runs this script.
@@ -57,7 +57,7 @@ EXPECTED_PLUGIN_VERSION="protoc-gen-swift 1.39.0"
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/.." && pwd)"
 out_root="${OUT_ROOT:-$repo_root}"
-out_rel="Sources/ConvolveFormats/ONNX/onnx.pb.swift"
+out_rel="Sources/ConvolveONNX/onnx.pb.swift"
 out_file="$out_root/$out_rel"
 
 plugin="${1:-${PROTOC_GEN_SWIFT:-}}"

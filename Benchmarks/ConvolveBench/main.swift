@@ -1,3 +1,5 @@
+import ConvolveONNX
+import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats

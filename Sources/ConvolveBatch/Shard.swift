@@ -9,9 +9,12 @@ import Foundation
 #endif
 
 /// FNV-1a, 64 bits, of the UTF-8 bytes of `text`: a hash that never changes between runs or machines.
-public func fnv1a64(_ text: String) -> UInt64 {
+public func fnv1a64(_ text: String) -> UInt64 { fnv1a64(bytes: text.utf8) }
+
+/// FNV-1a, 64 bits, of `bytes`.
+public func fnv1a64<Bytes: Sequence<UInt8>>(bytes: Bytes) -> UInt64 {
   var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-  for byte in text.utf8 {
+  for byte in bytes {
     hash ^= UInt64(byte)
     hash = hash &* 0x100_0000_01b3
   }

@@ -1,4 +1,5 @@
 import ConvolveCore
+import ConvolveFormats
 import Foundation
 
 /// `index.html` of a top-patches folder: what was run, then every channel's grid, sortable by channel or by

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConvolveONNX
+import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats

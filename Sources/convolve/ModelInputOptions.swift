@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats

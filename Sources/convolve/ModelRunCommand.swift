@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConvolveONNX
+import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
@@ -80,32 +82,14 @@ func runOptions(layers: [String], report: Bool, labels: String?, top: Int, maps:
 }
 
 /// The model's input from a photo (prepared as `preprocessing` says; returned too, for overlays) or from a
-/// `.npy` tensor (NCHW, or CHW with a batch of one added), with notes on what was done.
+/// `.npy` tensor, with notes on what was done.
 func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, load: ImageInputOptions) throws
   -> (GraphTensor, Tensor?, [String])
 {
   if path.lowercased().hasSuffix(".npy") {
-    let array = try NPYArray.read(path: path)
-    switch array.shape.count {
-    case 4: return (GraphTensor(shape: array.shape, floats: array.data), nil, [])
-    case 3: return (GraphTensor(shape: [1] + array.shape, floats: array.data), nil, ["\(lastComponent(path)): CHW tensor given a batch of 1"])
-    default:
-      throw ConvolveError.file(path: path, reason: "the model input must be NCHW or CHW; this array is \(array.shape)")
-    }
+    let (tensor, notes) = try modelInput(npy: path)
+    return (tensor, nil, notes)
   }
   return try modelInput(
     path, runner: runner, preprocessing: preprocessing, image: try load.load(path), maxPixels: load.maxPixels)
-}
-
-/// The model's input from a loaded photo.
-func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, image: LoadedImage, maxPixels: Int)
-  throws -> (GraphTensor, Tensor?, [String])
-{
-  let declared = try runner.input.shape
-  let photo = image.tensor
-  let (h, w) = preprocessing.modelSize(photoHeight: photo.height, photoWidth: photo.width, declared: declared)
-  try checkPixels("the model input", height: h, width: w, maxPixels: maxPixels, fix: "lower --size")
-  let (tensor, notes) = try preprocessing.tensor(
-    from: photo, channels: ModelInput.channels(declared: declared), height: h, width: w)
-  return (tensor, photo, notes)
 }

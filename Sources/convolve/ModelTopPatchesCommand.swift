@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConvolveONNX
+import ConvolveJobs
 import ConvolveBatch
 import ConvolveCNN
 import ConvolveCore

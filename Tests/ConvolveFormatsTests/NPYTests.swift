@@ -1,3 +1,4 @@
+import ConvolveJobs
 import ConvolveTestSupport
 import ConvolveCore
 import Foundation

@@ -1,3 +1,4 @@
+import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats

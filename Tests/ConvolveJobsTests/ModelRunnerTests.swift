@@ -1,3 +1,5 @@
+import ConvolveONNX
+@testable import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
@@ -5,7 +7,7 @@ import ConvolveTestSupport
 import Foundation
 import Testing
 
-@testable import ConvolveRender
+import ConvolveRender
 
 @Suite struct ModelOutputsTests {
   /// The tiny U-Net fixture: its two-channel output becomes a montage, the chosen layers montages, every

@@ -1,10 +1,12 @@
+import ConvolveJobs
 import ConvolveTestSupport
 import ConvolveCNN
 import ConvolveCore
 import Foundation
 import SwiftProtobuf
 import Testing
-@testable import ConvolveFormats
+@testable import ConvolveONNX
+import ConvolveFormats
 
 /// Builds small models with the generated protobuf types, to check what the loader accepts and rejects.
 struct ModelBuilder {

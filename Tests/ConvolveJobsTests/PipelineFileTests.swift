@@ -1,3 +1,4 @@
+@testable import ConvolveJobs
 import ConvolveTestSupport
 import ConvolveCore
 import Foundation

@@ -1,8 +1,10 @@
+import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import Foundation
 import Testing
-@testable import ConvolveFormats
+@testable import ConvolveONNX
+import ConvolveFormats
 
 /// The package root, from this file's path.
 private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

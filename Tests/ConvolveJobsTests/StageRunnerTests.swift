@@ -1,3 +1,4 @@
+@testable import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
@@ -5,7 +6,7 @@ import ConvolveTestSupport
 import Foundation
 import Testing
 
-@testable import ConvolveRender
+import ConvolveRender
 
 @Suite struct StageOutputsTests {
   /// The edges pipeline on the synthetic photo, in-process: one file per saved stage, the report, the overlay,

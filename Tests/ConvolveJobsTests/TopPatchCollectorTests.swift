@@ -1,10 +1,12 @@
+@testable import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
+import ConvolveFormats
 import ConvolveTestSupport
 import Foundation
 import Testing
 
-@testable import ConvolveRender
+import ConvolveRender
 
 /// The running top-k, the peaks of a map, merging partial files and cutting patches.
 @Suite struct TopActivationsTests {

@@ -1,4 +1,5 @@
 import ConvolveCNN
+import ConvolveFormats
 import ConvolveCore
 import Foundation
 

@@ -1,8 +1,10 @@
+import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import Foundation
 import Testing
-@testable import ConvolveFormats
+@testable import ConvolveONNX
+import ConvolveFormats
 
 /// Cases written by Tests/Fixtures/generate_onnx_fixtures.py: small random-weight ONNX graphs, one per
 /// operator variant, with onnxruntime's outputs. Each must match to 1e-4 of its largest reference value.

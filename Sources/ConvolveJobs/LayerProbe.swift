@@ -1,32 +1,32 @@
-import ArgumentParser
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
+import ConvolveBatch
 import ConvolveRender
 import Foundation
 
 /// One layer of a model or pipeline, run on photos: the layer's output for a photo, its receptive field, and
 /// how the photo was scaled for the model. The graph runs only up to the layer; plans are made once per input
 /// shape and shared by every thread.
-final class LayerProbe: @unchecked Sendable {
-  enum Source {
+public final class LayerProbe: @unchecked Sendable {
+  public enum Source {
     case model(ModelRunner, ModelInput, value: String)
     case pipeline(Pipeline, stage: Int)
   }
 
-  let source: Source
-  let path: String
+  public let source: Source
+  public let path: String
   private let lock = NSLock()
   private var plans: [[Int]: (plan: ExecutionPlan, input: String, value: String, field: ReceptiveField)] = [:]
 
   /// `layer` names a node or one of its outputs (a model), or a stage (a pipeline); an unknown name is a usage
   /// error suggesting the closest.
-  init(model path: String, graph: Graph, layer: String, preprocessing: ModelInput) throws {
+  public init(model path: String, graph: Graph, layer: String, preprocessing: ModelInput) throws {
     let node = graph.nodes.first { $0.name == layer } ?? graph.nodes.first { $0.outputs.contains(layer) }
     guard let node, let value = node.name == layer ? node.outputs.first(where: { !$0.isEmpty }) : layer else {
       let names = graph.nodes.map(\.name).filter { !$0.isEmpty } + graph.nodes.flatMap(\.outputs)
       let hint = closestName(to: layer, in: names).map { "; did you mean '\($0)'?" } ?? ""
-      throw ValidationError(
+      throw ConvolveError.invalidArgument(
         "--layer \(layer): \(lastComponent(path)) has no node or value of that name\(hint) (`convolve model info` lists them)")
     }
     var options = ModelRunOptions()
@@ -35,12 +35,12 @@ final class LayerProbe: @unchecked Sendable {
     (self.source, self.path) = (.model(runner, preprocessing, value: value), path)
   }
 
-  init(pipeline path: String, chain: Pipeline, layer: String) throws {
+  public init(pipeline path: String, chain: Pipeline, layer: String) throws {
     let names = chain.stages.map(\.name)
     guard let stage = names.firstIndex(of: layer) ?? Int(layer).flatMap({ (1 ... names.count).contains($0) ? $0 - 1 : nil })
     else {
       let hint = closestName(to: layer, in: names).map { "; did you mean '\($0)'?" } ?? ""
-      throw ValidationError(
+      throw ConvolveError.invalidArgument(
         "--layer \(layer): \(lastComponent(path)) has no stage of that name\(hint) (its stages: \(names.joined(separator: ", ")))")
     }
     (self.source, self.path) = (.pipeline(chain, stage: stage), path)
@@ -48,7 +48,7 @@ final class LayerProbe: @unchecked Sendable {
 
   /// The layer's output for a loaded photo, its receptive field in model-input pixels, and photo pixels per
   /// model pixel.
-  func run(_ image: LoadedImage, path photoPath: String, maxPixels: Int) throws
+  public func run(_ image: LoadedImage, path photoPath: String, maxPixels: Int) throws
     -> (map: GraphTensor, field: ReceptiveField, scale: (y: Double, x: Double))
   {
     let photo = image.tensor
@@ -78,7 +78,7 @@ final class LayerProbe: @unchecked Sendable {
   }
 
   /// The layer's channel count and receptive field for a photo of the given size (without running it).
-  func describe(photoHeight: Int, photoWidth: Int, channels: Int) throws -> (channels: Int, field: ReceptiveField) {
+  public func describe(photoHeight: Int, photoWidth: Int, channels: Int) throws -> (channels: Int, field: ReceptiveField) {
     let shape: [Int]
     switch source {
     case .model(let runner, let preprocessing, _):
@@ -90,7 +90,7 @@ final class LayerProbe: @unchecked Sendable {
     }
     let planned = try plan(for: shape)
     guard let type = planned.plan.type(of: planned.value), type.shape.count == 4 else {
-      throw ValidationError(
+      throw ConvolveError.invalidArgument(
         "--layer: the value '\(planned.value)' is not a 1 x C x H x W map (\(planned.plan.type(of: planned.value)?.description ?? "unknown")); choose a convolution or pooling layer")
     }
     return (type.shape[1], planned.field)
@@ -112,7 +112,7 @@ final class LayerProbe: @unchecked Sendable {
       made = (plan, graph.input, graph.stageOutputs[stage])
     }
     guard let field = made.plan.receptiveFields()[made.value] else {
-      throw ValidationError(
+      throw ConvolveError.invalidArgument(
         "--layer: the value '\(made.value)' has no receptive field in the input (it is not computed from the photo by spatial layers); choose a convolution or pooling layer")
     }
     let entry = (made.plan, made.input, made.value, field)
@@ -125,14 +125,9 @@ final class LayerProbe: @unchecked Sendable {
 private struct StopAtLayer: Error {}
 
 /// FNV-1a 64 of a file's bytes in hex, or an error naming the file.
-func fileFingerprint(_ path: String) throws -> String {
+public func fileFingerprint(_ path: String) throws -> String {
   guard let data = FileManager.default.contents(atPath: path) else {
     throw ConvolveError.file(path: path, reason: "cannot read it")
   }
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-  for byte in data {
-    hash ^= UInt64(byte)
-    hash = hash &* 0x100_0000_01b3
-  }
-  return String(hash, radix: 16)
+  return String(fnv1a64(bytes: data), radix: 16)
 }

@@ -1,6 +1,7 @@
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
+import ConvolveRender
 import Foundation
 
 /// Runs the stages on the photo, writing each saved stage's output (montages titled with the stage's name, tiles
