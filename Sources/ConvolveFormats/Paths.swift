@@ -50,3 +50,12 @@ public func makeFolders(_ path: String) throws {
     throw ConvolveError.file(path: path, reason: "cannot create the folder: \(String(cString: strerror(errno)))")
   }
 }
+
+/// Creates the output directory if needed.
+public func prepareDirectory(_ path: String) throws {
+  do {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  } catch {
+    throw ConvolveError.file(path: path, reason: "cannot create the output folder")
+  }
+}

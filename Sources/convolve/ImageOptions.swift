@@ -212,15 +212,6 @@ func writeOutputFolder(_ path: String, _ body: (_ temporary: String, _ log: @esc
   }
 }
 
-/// Creates the output directory if needed.
-func prepareDirectory(_ path: String) throws {
-  do {
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  } catch {
-    throw ConvolveError.file(path: path, reason: "cannot create the output folder")
-  }
-}
-
 /// The file name without folder and extension.
 func stem(of path: String) -> String {
   URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent

@@ -94,7 +94,9 @@ struct ModelTopPatchesCommand: ParsableCommand {
     guard perPhoto >= 1 else { throw ValidationError("--per-photo is \(perPhoto); use at least 1") }
     guard (8 ... 1024).contains(tile) else { throw ValidationError("--tile is \(tile); use 8 to 1024") }
     if let jobs, jobs < 1 { throw ValidationError("--jobs is \(jobs); use at least 1") }
-    if let channels { _ = try parseChannelList(channels, count: nil) }
+    if let channels {
+      do { _ = try parseChannelList(channels, count: nil) } catch let error as ConvolveError { throw ValidationError(error.description) }
+    }
     if pipeline != nil && (size != nil || preprocessing.bgr || preprocessing.mean != "0" || preprocessing.std != "1"
       || preprocessing.scale != "1/255" || preprocessing.fitMultiple != nil)
     {
@@ -108,102 +110,34 @@ struct ModelTopPatchesCommand: ParsableCommand {
 
   func run() throws {
     let started = Date()
-    var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: inputDirectory, isDirectory: &isFolder), isFolder.boolValue else {
-      throw ConvolveError.file(path: inputDirectory, reason: "no such folder; give the folder of photos to read")
-    }
+    try TopPatchesJob.checkInputFolder(inputDirectory)
     let input = try preprocessing.modelInput(size: size, option: "--size")
     let probe: LayerProbe
-    let settingsSource: (kind: String, path: String)
+    let source: (kind: String, path: String)
     if let pipeline {
       let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
       probe = try LayerProbe(pipeline: pipeline, chain: chain, layer: layer)
-      settingsSource = ("pipeline", pipeline)
+      source = ("pipeline", pipeline)
     } else {
       let model = modelPath!
       probe = try LayerProbe(model: model, graph: try ONNXModel.load(path: model), layer: layer, preprocessing: input)
-      settingsSource = ("model", model)
+      source = ("model", model)
     }
-    let shardChosen: Shard?
-    let plan: BatchPlan
-    do {
-      shardChosen = try shardChoice(shard: shard, index: shardIndex, count: shardCount)
-      // Outputs as folders under OUTDIR: nothing is written there, but OUTDIR is left out of a recursive walk.
-      var layout = BatchLayout(inputDirectory: inputDirectory, outputDirectory: outputDirectory)
-      layout.outputIsFolder = true
-      layout.recursive = recursive
-      (layout.include, layout.exclude) = (include, exclude)
-      layout.shard = shardChosen
-      plan = try layout.plan(workName: "top-patches")
-    } catch let error as BatchUsageError {
+    var layout = BatchLayout(inputDirectory: inputDirectory, outputDirectory: outputDirectory)
+    layout.recursive = recursive
+    (layout.include, layout.exclude) = (include, exclude)
+    do { layout.shard = try shardChoice(shard: shard, index: shardIndex, count: shardCount) } catch let error as BatchUsageError {
       throw ValidationError(error.message)
     }
-
-    // The layer's channels, from the first photo's size (read from its header).
-    // The layer's channels, for the first photo's size (read from its header; 640x640 for an empty shard).
-    let info = try plan.items.first.map { try imageInfo(path: $0.input) }
-    let channelCount = try probe.describe(
-      photoHeight: info?.height ?? 640, photoWidth: info?.width ?? 640, channels: info?.channels ?? 3
-    ).channels
-    let selected = try channels.map { try parseChannelList($0, count: channelCount) } ?? Array(0 ..< channelCount)
-    let settings = TopPatchSettings(
-      kind: settingsSource.kind, source: lastComponent(settingsSource.path), fingerprint: try fileFingerprint(settingsSource.path),
-      layer: layer, k: k, perPhoto: perPhoto, channels: selected,
-      preprocessing: pipeline == nil ? describe(input) : "the photo as it is", tile: tile)
-
-    try prepareDirectory(outputDirectory)
-    let partialPath = join(outputDirectory, TopPatchesFile.fileName)
-    var resumed: TopPatchesFile?
-    if skipExisting, FileManager.default.fileExists(atPath: partialPath) {
-      let file = try TopPatchesFile.read(path: partialPath)
-      if let difference = file.settings.difference(from: settings) {
-        throw ConvolveError.file(
-          path: partialPath, reason: "made with other settings (\(difference)); remove it or run without --skip-existing")
-      }
-      guard canonicalPath(file.inputDirectory) == canonicalPath(inputDirectory) else {
-        throw ConvolveError.file(
-          path: partialPath, reason: "made from the photos in \(file.inputDirectory), not \(inputDirectory); remove it or run without --skip-existing")
-      }
-      resumed = file
-    }
-    let done = Set(resumed?.photos ?? [])
-    let items = plan.items.map { item -> BatchItem in
-      var item = item
-      item.skip = done.contains(item.relative)
-      item.output = partialPath
-      return item
-    }
-    let collector = TopPatchCollector(settings: settings, resuming: resumed)
-    let saver = PeriodicSaver(every: 30) {
-      try collector.file(inputDirectory: inputDirectory, shard: shardChosen?.description).write(to: partialPath)
-    }
-    let batch = BatchRunner(
-      plan: BatchPlan(items: items, shard: plan.shard), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: false,
-      mode: quiet ? .quiet : standardErrorIsTerminal ? .bar : .lines, started: started)
-    let maxPixels = load.maxPixels
-    batch.process { item in
-      let image = try self.load.load(item.input)
-      let (map, field, scale) = try probe.run(image, path: item.input, maxPixels: maxPixels)
-      try collector.add(photo: item.relative, map: map, field: field, scale: scale)
-      try saver.tick()
-      return []
-    }
-    let code = batch.finish()
-    let file = collector.file(inputDirectory: inputDirectory, shard: shardChosen?.description)
-    try file.write(to: partialPath)
-    if let code, code >= 128 { throw ExitCode(code) }
-    if let shardChosen {
-      if !quiet {
-        writeStandardError(
-          "shard \(shardChosen.description): wrote \(partialPath); when every shard is done: convolve model merge-top OUTDIR <each shard's folder>\n")
-      }
-    } else {
-      let written = try writeTopPatchGrids(
-        file, inputDirectory: inputDirectory, directory: outputDirectory,
-        title: "What each channel of \(layer) looks for", load: { try self.load.load($0).tensor })
-      if !quiet { writeStandardError("wrote \(written.count - 1) grids and \(written.last!)\n") }
-    }
-    if let code { throw ExitCode(code) }
+    let load = self.load
+    var job = TopPatchesJob(
+      probe: probe, source: source, layer: layer,
+      preprocessing: pipeline == nil ? describe(input) : "the photo as it is", layout: layout,
+      maxPixels: load.maxPixels, load: { try load.load($0) })
+    (job.k, job.perPhoto, job.channels, job.tile) = (k, perPhoto, channels, tile)
+    (job.skipExisting, job.quiet) = (skipExisting, quiet)
+    if let jobs { job.jobs = jobs }
+    if let code = try job.run(started: started) { throw ExitCode(code) }
   }
 
   /// The model input options as one line for the page and the settings check.
@@ -215,49 +149,5 @@ struct ModelTopPatchesCommand: ParsableCommand {
     parts.append("std \(input.std.map { "\($0)" }.joined(separator: ","))")
     if input.bgr { parts.append("bgr") }
     return parts.joined(separator: ", ")
-  }
-}
-
-/// `0-63`, `0,4,8-11`: sorted distinct channel numbers, each below `count` when it is known.
-func parseChannelList(_ text: String, count: Int?) throws -> [Int] {
-  var out = Set<Int>()
-  for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-    let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard (1 ... 2).contains(ends.count), let a = ends[0], let b = ends.last!, a >= 0, a <= b, b < 1 << 20 else {
-      throw ValidationError("--channels \(text): write channel numbers from 0 and ranges, e.g. 0-63 or 0,4,8-11")
-    }
-    if let count, b >= count {
-      throw ValidationError("--channels \(text): the layer has \(count) channels, 0-\(count - 1)")
-    }
-    out.formUnion(a ... b)
-  }
-  return out.sorted()
-}
-
-
-/// Runs `save` at most every `seconds`, from any thread (one save at a time; the others skip).
-final class PeriodicSaver: @unchecked Sendable {
-  private let lock = NSLock()
-  private let seconds: Double
-  private var last = Date()
-  private var saving = false
-  private let save: () throws -> Void
-
-  init(every seconds: Double, _ save: @escaping () throws -> Void) { (self.seconds, self.save) = (seconds, save) }
-
-  func tick() throws {
-    lock.lock()
-    guard !saving, Date().timeIntervalSince(last) >= seconds else {
-      lock.unlock()
-      return
-    }
-    saving = true
-    lock.unlock()
-    defer {
-      lock.lock()
-      (saving, last) = (false, Date())
-      lock.unlock()
-    }
-    try save()
   }
 }
