@@ -14,31 +14,11 @@ let convolveBinary: URL = {
   return packageRoot.appendingPathComponent(".build/debug/convolve")
 }()
 
-struct RunResult {
-  var status: Int32
-  var stdout: String
-  var stderr: String
-}
+typealias RunResult = ProcessResult
 
 /// Runs `convolve` with the arguments and returns its exit status and output.
 func runConvolve(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
   -> RunResult
 {
-  let process = Process()
-  process.executableURL = convolveBinary
-  process.arguments = arguments
-  if let directory { process.currentDirectoryURL = directory }
-  if !environment.isEmpty {
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  }
-  let out = Pipe(), err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  let errData = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return RunResult(
-    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
+  try runProcess(convolveBinary.path, arguments, in: directory, extraEnvironment: environment)
 }

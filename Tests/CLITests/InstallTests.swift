@@ -18,18 +18,8 @@ import Testing
 
   /// Runs `command` with `arguments` in `directory`, with exactly `environment`; stdout and stderr together.
   func run(_ command: String, _ arguments: [String], in directory: URL, environment: [String: String]) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: command)
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    let result = try runProcess(command, arguments, in: directory, environment: environment, mergeOutput: true)
+    return Result(status: result.status, output: result.stdout)
   }
 
   @Test(.enabled(if: enabled, "set CONVOLVE_INSTALL_TEST=1: builds a static release (minutes)"), .timeLimit(.minutes(30)))

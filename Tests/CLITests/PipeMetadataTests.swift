@@ -13,21 +13,7 @@ import Testing
 
   /// Runs a shell pipeline (bash -o pipefail) with `$C` set to the convolve binary.
   func pipeline(_ script: String, in dir: URL) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-o", "pipefail", "-c", script]
-    process.currentDirectoryURL = dir
-    var environment = ProcessInfo.processInfo.environment
-    environment["C"] = convolveBinary.path
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return RunResult(
-      status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    try runProcess("/bin/bash", ["-o", "pipefail", "-c", script], in: dir, extraEnvironment: ["C": convolveBinary.path])
   }
 
   @Test func anAdobeRGBPhotoKeepsItsProfileAndExifUnlessStripped() throws {

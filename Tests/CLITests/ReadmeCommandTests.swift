@@ -170,26 +170,14 @@ private let gnuParallelOnPath = (ProcessInfo.processInfo.environment["PATH"] ?? 
       defer { try? FileManager.default.removeItem(at: folder) }
       try ReadmeSubstitutions.prepare(folder, photo: photo)
       let text = ReadmeSubstitutions.apply(command.text, photo: photo)
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/bin/sh")
-      process.arguments = ["-c", text]
-      process.currentDirectoryURL = folder
       var environment = ProcessInfo.processInfo.environment
       environment["PATH"] = convolveBinary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-      environment.merge(ReadmeSubstitutions.environment) { $1 }
-      process.environment = environment
-      let err = Pipe(), out = Pipe()
-      process.standardError = err
-      process.standardOutput = out
-      try process.run()
-      let outData = out.fileHandleForReading.readDataToEndOfFile()
-      let errData = err.fileHandleForReading.readDataToEndOfFile()
-      process.waitUntilExit()
-      let stderr = String(decoding: errData, as: UTF8.self)
+      let result = try runProcess(
+        "/bin/sh", ["-c", text], in: folder, environment: environment, extraEnvironment: ReadmeSubstitutions.environment)
       #expect(
-        process.terminationStatus == 0,
-        "README.md:\(command.line) on \(lastComponent(photo)): \(text)\n\(stderr)\(String(decoding: outData.suffix(2000), as: UTF8.self))")
-      #expect(!stderr.contains("Fatal error"))
+        result.status == 0,
+        "README.md:\(command.line) on \(lastComponent(photo)): \(text)\n\(result.stderr)\(String(result.stdout.suffix(2000)))")
+      #expect(!result.stderr.contains("Fatal error"))
     }
   }
 }

@@ -121,20 +121,9 @@ private let chromiumOnPath: Bool = {
       try Data("<html><body><p>x</p></body></html>".utf8).write(to: stand.appendingPathComponent("report.html"))
       target = stand.path
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = [packageRoot.appendingPathComponent("scripts/browser-check.sh").path, target]
-    if let path {
-      var environment = ProcessInfo.processInfo.environment
-      environment["PATH"] = path
-      process.environment = environment
-    }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try runProcess(
+      "/bin/bash", [packageRoot.appendingPathComponent("scripts/browser-check.sh").path, target],
+      extraEnvironment: path.map { ["PATH": $0] } ?? [:], mergeOutput: true)
+    return (result.status, result.stdout)
   }
 }

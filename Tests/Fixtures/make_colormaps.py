@@ -1,4 +1,4 @@
-"""Regenerates the colormap control points in Sources/ConvolveFormats/Colormap.swift and the test
+"""Regenerates the colormap control points in Sources/ConvolveRender/Colormap.swift and the test
 fixture Tests/ConvolveRenderTests/ColormapFixture.swift from matplotlib.
 
 Run from the package root: `python3 Tests/Fixtures/make_colormaps.py` (needs `pip install matplotlib`).
@@ -14,7 +14,7 @@ import numpy as np
 NAMES = ["viridis", "magma", "inferno", "jet", "coolwarm", "seismic"]
 TOLERANCE = 0.6 / 255
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "Sources/ConvolveFormats/Colormap.swift"
+SOURCE = ROOT / "Sources/ConvolveRender/Colormap.swift"
 FIXTURE = ROOT / "Tests/ConvolveRenderTests/ColormapFixture.swift"
 BEGIN, END = "  // make_colormaps.py: begin\n", "  // make_colormaps.py: end\n"
 # Centres of matplotlib's 256-entry lookup table near 0, 0.1, ..., 1: there cmap(x) is lut[i] exactly,
