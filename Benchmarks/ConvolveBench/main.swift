@@ -14,7 +14,7 @@ import Foundation
 // in [-1, 1]); its line has a fourth column, the process's peak resident memory in MB (run it alone for a
 // clean number: no other case's data is made then). `--model-reference Y.npy` prints the first output's
 // largest error against it, `--profile` the CPU time per run, the time per operator type and every step of
-// the plan (all to standard error).
+// the plan (all to standard error). Measuring switches: `--no-winograd`, `--copy-tiles N`, `--no-huge-heap`.
 
 var rng = SplitMix64(seed: 7)
 func randomTensor(_ c: Int, _ h: Int, _ w: Int) -> Tensor {
@@ -46,6 +46,7 @@ var jpegPath: String?
 var modelPath: String?, modelInput: String?, modelReference: String?, modelCase = "model"
 var modelSize = (640, 640)
 var profile = false
+var hugeHeap = true
 var names: [String] = []
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
@@ -60,9 +61,14 @@ while let a = args.popFirst() {
     let hw = (args.popFirst() ?? "").split(separator: "x").compactMap { Int($0) }
     if hw.count == 2 { modelSize = (hw[0], hw[1]) }
   case "--profile": profile = true
+  case "--no-winograd": ConvTuning.winograd = false
+  case "--copy-tiles": ConvTuning.copyTiles = Int(args.popFirst() ?? "")
+  case "--no-huge-heap": hugeHeap = false
   default: names.append(a)
   }
 }
+// As the command line does: freed tensors' memory kept for the next.
+prepareAllocator(hugeHeap: hugeHeap)
 
 /// The 4000x3000 test image, made on first use.
 enum TestImage { static let rgb = randomTensor(3, 3000, 4000) }

@@ -354,7 +354,7 @@ void ck_depthwise(int32_t level, const float *phases, int32_t rows, int32_t wq, 
   }
 }
 
-void ck_tune_allocator(void) {
+void ck_tune_allocator(int huge_heap) {
 #ifdef __GLIBC__
   const char *keep = getenv("CONVOLVE_KEEP_MEMORY");  // "0": glibc's defaults (to compare, or to give memory back)
   if (keep && !strcmp(keep, "0")) return;
@@ -367,8 +367,7 @@ void ck_tune_allocator(void) {
   // Grow the main heap by 64 MB of address space (nothing is touched, so nothing is resident) and ask for
   // transparent huge pages there: the first run of a graph then touches its tens of MB of fresh tensors in
   // 2 MB faults instead of 4 KB ones, as glibc.malloc.hugetlb=1 would. Freed, the block stays the heap's top.
-  const char *reserve = getenv("CONVOLVE_HUGE_HEAP");  // "0": leave the heap alone (to compare)
-  if (reserve && !strcmp(reserve, "0")) return;
+  if (!huge_heap) return;
   void *a = malloc(30 << 20), *b = a ? malloc(30 << 20) : NULL;
   uintptr_t start = ((uintptr_t)a + 4095) & ~(uintptr_t)4095, end = (uintptr_t)sbrk(0);
   if (b && end > start && end - start < ((uintptr_t)1 << 30)) madvise((void *)start, end - start, MADV_HUGEPAGE);

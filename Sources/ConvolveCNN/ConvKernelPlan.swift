@@ -16,6 +16,16 @@ var bestConvolutionKernelLevel: Int { Int(ck_best_level()) }
 /// The logistic function of `n` values in place on a given level, for tests.
 func sigmoidValues(level: Int, _ p: UnsafeMutablePointer<Float>, _ n: Int) { ck_sigmoid(Int32(level), p, n) }
 
+/// Switches for measuring the convolution kernels against each other (the bench and tests set them; plans made
+/// afterwards follow them). Not user settings.
+public enum ConvTuning {
+  /// Whether 3x3 stride-1 layers may take the Winograd path.
+  nonisolated(unsafe) public static var winograd = true
+  /// gemm and pointwise: tiles whose taps are copied side by side before the filter panels run (nil: chosen
+  /// from the layer's size).
+  nonisolated(unsafe) public static var copyTiles: Int?
+}
+
 /// A convolution layer prepared once for one input size, run by the C kernels in `CKernels`: weights packed
 /// into the kernel's panels, the tap offsets computed, the path chosen.
 ///
@@ -31,8 +41,6 @@ func sigmoidValues(level: Int, _ p: UnsafeMutablePointer<Float>, _ n: Int) { ck_
 struct ConvKernelPlan: @unchecked Sendable {
   enum Path { case pointwise, gemm, winograd, depthwise }
 
-  /// Whether 3x3 stride-1 layers may take the Winograd path (`CONVOLVE_WINOGRAD=0` turns it off, to compare).
-  static let winogradAllowed = getenv("CONVOLVE_WINOGRAD").map { String(cString: $0) != "0" } ?? true
 
   let path: Path
   let level: Int32
@@ -50,7 +58,6 @@ struct ConvKernelPlan: @unchecked Sendable {
   /// gemm and pointwise: how many tiles' taps are copied side by side before the filter panels run over them
   /// (0: the panels read the input in place).
   let copyTiles: Int
-  static let copyTilesSetting = getenv("CONVOLVE_COPY_TILES").flatMap { Int(String(cString: $0)) }
   /// gemm/pointwise: packed panels; depthwise: the weights `[channels][kh·kw]` as given.
   let weights: [Float]
   let bias: [Float]
@@ -81,7 +88,7 @@ struct ConvKernelPlan: @unchecked Sendable {
     let pointwise = !depthwise && kh == 1 && kw == 1 && sy == 1 && sx == 1 && pad == .zero
     // Winograd F(2x2, 3x3): 2.25 times fewer multiply-adds; worth its transforms from 16 channels and 8 filters.
     let winograd = !depthwise && kh == 3 && kw == 3 && sy == 1 && sx == 1 && dy == 1 && dx == 1
-      && out.height >= 2 && out.width >= 2 && (winograd ?? (Self.winogradAllowed && c >= 16 && m >= 8))
+      && out.height >= 2 && out.width >= 2 && (winograd ?? (ConvTuning.winograd && c >= 16 && m >= 8))
     let phases = winograd ? 2 : sx
     let hp = h + pad.top + pad.bottom, wp = w + pad.left + pad.right
     let wq = (wp + phases - 1) / phases
@@ -107,7 +114,7 @@ struct ConvKernelPlan: @unchecked Sendable {
     (bandHeight, bandRows) = (band, rowsFor(band))
     let nr = Int(ck_tile_pixels(level))
     // Tiles whose copies stay within about 256 KB (the core's L2 holds them while each filter panel passes).
-    self.copyTiles = copyTiles ?? Self.copyTilesSetting
+    self.copyTiles = copyTiles ?? ConvTuning.copyTiles
       ?? Swift.max(1, Swift.min((out.width + nr - 1) / nr, (1 << 16) / Swift.max(1, k * nr)))
     tilesW = (out.width + 1) / 2
     // Tiles per band: a multiple of every level's tile, and the band's transformed input (16 · c floats per

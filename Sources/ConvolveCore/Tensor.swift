@@ -82,7 +82,6 @@ public struct Tensor: Equatable, Sendable {
   /// of a 3x3 filter's time on a 4000x3000 RGB image.
   public static func uninitialized(channels: Int, height: Int, width: Int) -> Tensor {
     let count = elementCount(channels, height, width)
-    if count >= 8 << 20 { prepareAllocator() }
     let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
       #if os(Linux)
         let huge: UInt = 2 << 20

@@ -58,7 +58,7 @@ public func parseImageMagickKernel(_ text: String) throws -> Kernel {
         values.append(.nan)
         continue
       }
-      guard let value = parseKernelNumber(String(token)) else {
+      guard let value = parseNumber(String(token)) else {
         throw fail("value \(values.count + 1), \"\(token)\", is not a number (write values like 2, -0.5 or 1/16, or nan or - for a position outside the kernel)")
       }
       guard value.isFinite else { throw fail("value \(values.count + 1), \"\(token)\", is not finite (division by zero?)") }

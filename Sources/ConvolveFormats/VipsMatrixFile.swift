@@ -34,7 +34,7 @@ public struct VipsMatrix: Equatable, Sendable {
           + "whole numbers; \(form)")
     }
     func number(_ field: String, _ what: String, line: Int) throws -> Float {
-      guard let v = parseKernelNumber(field), v.isFinite else {
+      guard let v = parseNumber(field), v.isFinite else {
         throw fail("line \(line): the \(what) \"\(field)\" is not a finite number")
       }
       return v

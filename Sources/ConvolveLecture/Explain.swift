@@ -50,34 +50,20 @@ public func parseMatrix(_ text: String) throws -> Tensor {
   var planes: [[[Float]]] = []
   for (c, channelText) in channelTexts.enumerated() {
     let place = channelTexts.count > 1 ? "channel \(c + 1), " : ""
-    var rowTexts = channelText.split(omittingEmptySubsequences: false) { $0 == ";" || $0 == "\n" }
-      .map { $0.trimmingCharacters(in: .whitespaces) }
-    if rowTexts.count > 1, rowTexts.last == "" { rowTexts.removeLast() }
-    var rows: [[Float]] = []
-    for (r, rowText) in rowTexts.enumerated() {
-      guard !rowText.isEmpty else {
-        throw ConvolveError.invalidArgument("matrix \(place)row \(r + 1) is empty in '\(text)'")
-      }
-      var row: [Float] = []
-      for piece in rowText.split(separator: ",", omittingEmptySubsequences: false) {
-        let tokens = piece.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard !tokens.isEmpty else {
-          throw ConvolveError.invalidArgument("matrix \(place)row \(r + 1) has an empty value between commas: '\(rowText)'")
-        }
-        for token in tokens {
-          let cleaned = token.replacingOccurrences(of: "−", with: "-")
-          guard let v = Float(cleaned), v.isFinite else {
-            throw ConvolveError.invalidArgument(
-              "matrix \(place)row \(r + 1), column \(row.count + 1): '\(token)' is not a finite number")
-          }
-          row.append(v)
-        }
-      }
-      if let first = rows.first, first.count != row.count {
+    let rows: [[Float]]
+    switch parseNumberRows(channelText, newlineRows: true) {
+    case .success(let parsed): rows = parsed
+    case .failure(let error):
+      switch error {
+      case .emptyRow(let r): throw ConvolveError.invalidArgument("matrix \(place)row \(r) is empty in '\(text)'")
+      case .emptyValue(let r, _, _, let rowText):
         throw ConvolveError.invalidArgument(
-          "matrix \(place)row \(r + 1) has \(row.count) values, row 1 has \(first.count)")
+          "matrix \(place)row \(r) has an empty value between commas: '\(rowText.trimmingCharacters(in: .whitespaces))'")
+      case .notANumber(let token, let r, let column, _):
+        throw ConvolveError.invalidArgument("matrix \(place)row \(r), column \(column): '\(token)' is not a finite number")
+      case .ragged(let r, let count, let first):
+        throw ConvolveError.invalidArgument("matrix \(place)row \(r) has \(count) values, row 1 has \(first)")
       }
-      rows.append(row)
     }
     if let first = planes.first, first.count != rows.count || first[0].count != rows[0].count {
       throw ConvolveError.invalidArgument(

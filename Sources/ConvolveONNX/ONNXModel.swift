@@ -23,7 +23,6 @@ public enum ONNXModel {
     if let size = attributes[.size] as? NSNumber, size.intValue > maxFileSize {
       throw ConvolveError.file(path: path, reason: "is \(size.intValue) bytes, larger than an ONNX file can be (2 GiB)")
     }
-    prepareAllocator()
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ConvolveError.file(path: path, reason: "cannot be read")
     }

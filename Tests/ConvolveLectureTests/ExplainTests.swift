@@ -48,6 +48,15 @@ private let lectureRGB: (input: Tensor, bank: [Kernel]) = (
     #expect(two.rows(channel: 1) == [[5, 6], [7, 8]])
   }
 
+  /// One rows syntax for kernels and matrices: what `--kernel` accepts, `explain --input` accepts too.
+  @Test func parseMatrixTakesTheKernelSyntax() throws {
+    #expect(try parseMatrix("1/2,1") == Tensor(rows: [[0.5, 1]]))
+    #expect(try parseMatrix("1/16 2/16;1e-1,-0.5") == Tensor(rows: [[0.0625, 0.125], [0.1, -0.5]]))
+    #expect(try parseMatrix("1\n2") == Tensor(rows: [[1], [2]]))
+    #expect(throws: ConvolveError.self) { try parseMatrix("1/0") }
+    #expect(throws: ConvolveError.self) { try parseMatrix("0x10") }
+  }
+
   @Test func parseMatrixErrorsNameTheBadToken() {
     func message(_ text: String) -> String {
       do {

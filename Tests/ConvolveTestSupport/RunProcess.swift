@@ -28,20 +28,26 @@ public func runProcess(
   process.standardOutput = out
   process.standardError = err ?? out
   try process.run()
+  // A thread of its own, not a dispatch queue: the test runner's threads may all be blocked in calls like this.
   let errText = ErrorText()
-  let group = DispatchGroup()
+  let finished = DispatchSemaphore(value: 0)
   if let err {
-    DispatchQueue.global().async(group: group) { errText.data = err.fileHandleForReading.readDataToEndOfFile() }
+    Thread {
+      errText.data = err.fileHandleForReading.readDataToEndOfFile()
+      finished.signal()
+    }.start()
+  } else {
+    finished.signal()
   }
   let outData = out.fileHandleForReading.readDataToEndOfFile()
-  group.wait()
+  finished.wait()
   process.waitUntilExit()
   return ProcessResult(
     status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
     stderr: String(decoding: errText.data, as: UTF8.self))
 }
 
-/// Standard error's bytes, written by the reading thread before `group.wait()` returns.
+/// Standard error's bytes, written by the reading thread before it signals.
 private final class ErrorText: @unchecked Sendable {
   var data = Data()
 }

@@ -133,7 +133,7 @@ void ck_channel_means(const float *x, int32_t channels, ptrdiff_t plane, float *
 /// which cost a third to a half of a 3x3 filter on 12 MP and a quarter of the detector's first run. Also reserves
 /// 60 MB of heap in transparent huge pages. `CONVOLVE_KEEP_MEMORY=0` leaves malloc alone. Once per process;
 /// nothing on other C libraries.
-void ck_tune_allocator(void);
+void ck_tune_allocator(int huge_heap);
 
 /// Row-major `C = alpha · op(A) · op(B) + beta · C` (op: transposed when `trans_a` / `trans_b`), `C` m × n and
 /// `op(A)` m × k: OpenBLAS's cblas_sgemm, loaded on the first call (with one thread unless OPENBLAS_NUM_THREADS or

@@ -23,7 +23,6 @@ public struct Executor: Sendable {
 
   public init(plan: ExecutionPlan) {
     self.plan = plan
-    prepareAllocator()
   }
 
   /// Runs the graph on `inputs` (by input name; shapes as planned) and returns every graph output. The

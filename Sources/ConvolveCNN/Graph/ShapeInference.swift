@@ -88,7 +88,6 @@ public struct ExecutionPlan: Sendable {
     graph source: Graph, inputShapes: [String: [Int]] = [:], limits: GraphLimits = .default,
     options: PlanOptions = PlanOptions()
   ) throws {
-    prepareAllocator()
     try source.checkSupported()
     var graph = source
     var batchNorms = graph.foldBatchNormalization(keeping: options.keep)
