@@ -67,7 +67,7 @@ public struct LayerGeometry: Equatable, Sendable {
   /// Input and output channels split into this many groups, each convolved only with its own;
   /// `groups == channels` is a depthwise convolution.
   public var groups: Int
-  /// Where a stride does not land on the last sample: round down (the default, as PyTorch), refuse (`.exact`,
+  /// Where a stride does not land on the last sample: round down (the default, as PyTorch), refuse (`.strict`,
   /// the lecture's rule) or round up (`.ceil`; pipelines and ONNX allow it for pools only).
   public var rounding: SizeRounding
 
@@ -143,7 +143,7 @@ public struct LayerGeometry: Equatable, Sendable {
 ///
 /// This is CROSS-CORRELATION: the kernel is not flipped, so weights trained in PyTorch or TensorFlow
 /// apply as they are. Padding is zero. Output `N × H' × W'` with
-/// `H' = floor((H + pad - d(k-1) - 1) / s) + 1` (`geometry.rounding`: `.exact` refuses a stride that does
+/// `H' = floor((H + pad - d(k-1) - 1) / s) + 1` (`geometry.rounding`: `.strict` refuses a stride that does
 /// not fit, `.ceil` rounds up). One group and depthwise layers run on the C kernels (`ConvKernelPlan`: an implicit
 /// matrix product over a zero-padded copy of the input, no im2col buffer); other groupings as im2col + SGEMM per
 /// group (the lecture's Toeplitz view).

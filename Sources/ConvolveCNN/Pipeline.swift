@@ -83,7 +83,7 @@ public struct Pipeline: Sendable {
   }
 
   /// The pipeline with every conv and pool stage that rounds `from` rounding `to` instead: `--strict` turns the
-  /// default `.floor` into `.exact`. `.ceil` changes pool stages only (conv stages round down or refuse).
+  /// default `.floor` into `.strict`. `.ceil` changes pool stages only (conv stages round down or refuse).
   public func rounding(_ from: SizeRounding, to: SizeRounding) -> Pipeline {
     var copy = self
     for i in copy.stages.indices {

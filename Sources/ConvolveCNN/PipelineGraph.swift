@@ -13,7 +13,7 @@ import ConvolveCore
 /// | `upsample` | `Resize` (nearest: asymmetric/floor; bilinear: linear/half_pixel) with the stage's scales; `convolve.Resize` where ONNX's float size would differ from the stage's |
 /// | `flatten` | `Reshape` to `1 × C·H·W × 1 × 1` |
 ///
-/// The stage rules ONNX does not have (the lecture's exact stride where a stage asks for `.exact` rounding,
+/// The stage rules ONNX does not have (the lecture's exact stride where a stage asks for `.strict` rounding,
 /// `same` padding only at stride 1, pool padding at most half the kernel, `.ceil` only for pools) are checked
 /// when the graph is built, with the stages' own messages. Input rows and columns a stride leaves unused are
 /// listed in `notes`.

@@ -18,7 +18,7 @@ public struct ConvolutionOptions: Equatable, Sendable {
   public var dilationY = 1, dilationX = 1
   /// Slide the kernel as it is (correlation) instead of flipped (convolution).
   public var correlate = false
-  /// Where a stride does not land on the last sample: round down (the default, as PyTorch), refuse (`.exact`,
+  /// Where a stride does not land on the last sample: round down (the default, as PyTorch), refuse (`.strict`,
   /// the lecture's rule) or round up (`.ceil`).
   public var rounding = SizeRounding.floor
 

@@ -2,7 +2,7 @@
 public enum ConvolveError: Error, Equatable, CustomStringConvertible {
   /// A parameter outside what is allowed, e.g. a negative stride or an empty kernel.
   case invalidArgument(String)
-  /// Sizes that do not fit together, e.g. a stride that leaves part of the input unused under `.exact` rounding.
+  /// Sizes that do not fit together, e.g. a stride that leaves part of the input unused under `.strict` rounding.
   case shapeMismatch(String)
   /// A file that could not be read, decoded or written.
   case file(path: String, reason: String)

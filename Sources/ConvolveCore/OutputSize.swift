@@ -21,7 +21,7 @@ public struct Padding: Equatable, Sendable {
 /// end of the padded input, i.e. when `(n + pads - extent) / s + 1` is not a whole number.
 public enum SizeRounding: String, CaseIterable, Sendable {
   /// An error naming the fractional size, as in the lecture (7x7 input, 3x3 filter, stride 3: 2.33).
-  case exact
+  case strict
   /// Round down: the trailing input samples no window reaches are unused. PyTorch's rule, and the lecture's
   /// last formula, `floor((n + 2p - k) / s) + 1`; the default.
   case floor
@@ -80,12 +80,12 @@ public func slidingWindow(
   let floor = span / s + 1
   let leftover = span % s
   switch rounding {
-  case .exact where leftover != 0:
+  case .strict where leftover != 0:
     throw ConvolveError.shapeMismatch(
       "stride \(s) does not fit: (\(padded) - \(extent)) / \(s) + 1 = \(String(format: "%.2f", exact)) along the "
         + "\(axis); the last \(leftover) input samples would be unused (floor rounding gives \(floor); or change "
         + "padding or stride)")
-  case .exact, .floor:
+  case .strict, .floor:
     return SlidingSize(size: floor, unusedInput: Swift.max(0, leftover - padAfter), exact: exact)
   case .ceil:
     // PyTorch: ceil((n + pads - extent) / s) + 1 windows, less the last one when it would start past the input

@@ -16,7 +16,7 @@ public func shapeReport(
 /// A stride that does not fit (the lecture's 7x7 input, 3x3 filter, stride 3: `(7 - 3)/3 + 1 = 2.33`) is
 /// rounded down as PyTorch does (`rounding` `.floor`, the default): the report prints the lecture's "doesn't
 /// fit" explanation as a note, naming the rows and columns left unused and the padding that would fit, and
-/// continues with the floored size. `.exact` throws `ConvolveError.shapeMismatch` with that explanation
+/// continues with the floored size. `.strict` throws `ConvolveError.shapeMismatch` with that explanation
 /// instead; `.ceil` rounds pools up (PyTorch's `ceil_mode`). Sizes come from the executors' geometry.
 public func shapeReport(input: ShapeInput, stages: [String], rounding: SizeRounding = .floor) throws -> String {
   guard input.height > 0, input.width > 0, input.channels > 0 else {
@@ -41,7 +41,7 @@ public func shapeReport(input: ShapeInput, stages: [String], rounding: SizeRound
     do {
       next = try stage.output(channels: c, height: h, width: w, rounding: rounding)
     } catch let error as ConvolveError {
-      // Under .exact the lecture's explanation below is the message; other errors name the stage.
+      // Under .strict the lecture's explanation below is the message; other errors name the stage.
       if case .shapeMismatch(let m) = error, m.contains("does not fit") {
         next = try stage.output(channels: c, height: h, width: w, rounding: .floor)
       } else {
@@ -88,7 +88,7 @@ public func shapeReport(input: ShapeInput, stages: [String], rounding: SizeRound
           let filterText = "\(kh)x\(kw) " + (filters == nil ? "window" : "filter")
           let why = "\(a.formula) = \(a.exactText) doesn't fit: cannot apply a \(filterText) on a \(h)x\(w) input"
             + " with stride \(s)" + (h == w && kh == kw && stage.stride == stage.strideWidth ? "" : " along the \(axis)")
-          guard stageRounding != .exact else {
+          guard stageRounding != .strict else {
             throw ConvolveError.shapeMismatch(
               "stage \(label): \(why); \(a.suggestion) (or round down, as PyTorch, to get \(a.value))")
           }

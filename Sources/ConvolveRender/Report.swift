@@ -231,7 +231,7 @@ extension Pipeline.Operation {
       let kind = p.kind == .average ? "avg" : p.kind.rawValue
       var text = "pool \(kind) \(p.kernelHeight)x\(p.kernelWidth) stride \(pair(p.strideY, p.strideX))"
       if p.padding != .zero { text += " padding \(padding(p.padding))" }
-      if p.rounding != .exact { text += " \(p.rounding.rawValue)" }
+      if p.rounding != .strict { text += " \(p.rounding.rawValue)" }
       return text
     case .globalAveragePool: return "global average pool"
     case .upsample(let scale, let method): return "upsample x\(String(format: "%g", scale)) \(method.rawValue)"

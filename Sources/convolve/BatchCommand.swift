@@ -178,7 +178,7 @@ struct BatchCommand: ParsableCommand {
     do {
       if let pipeline {
         let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
-        return .pipeline(geometry.rounding == .strict ? chain.rounding(.floor, to: .exact) : chain)
+        return .pipeline(geometry.rounding == .strict ? chain.rounding(.floor, to: .strict) : chain)
       }
       if let model {
         let options = try runOptions(layers: layers, report: modelReport, labels: nil, top: 5, maps: mapOptions)

@@ -74,7 +74,7 @@ struct LayerCommand: ParsableCommand {
     }
     let geometry = LayerGeometry(
       stride: (stride.y, stride.x), padding: padding, dilation: (dilation.y, dilation.x), groups: groups,
-      rounding: rounding == .strict ? .exact : .floor)
+      rounding: rounding == .strict ? .strict : .floor)
     var stages: [Pipeline.Stage] = [.init(name: "conv", operation: .conv(bank, geometry), save: true, mapNames: names)]
     if let activation { stages.append(.init(name: "act", operation: .activation(try Activation(parsing: activation)), save: true)) }
     if let pool {

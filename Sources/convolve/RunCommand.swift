@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     var chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
-    if rounding == .strict { chain = chain.rounding(.floor, to: .exact) }
+    if rounding == .strict { chain = chain.rounding(.floor, to: .strict) }
     let image = try load.load(input)
     let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
     let notes = try fileContent(pipeline) {

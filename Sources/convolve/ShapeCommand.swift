@@ -71,7 +71,7 @@ struct ShapeCommand: ParsableCommand {
   /// The shape after every stage of a pipeline file, as `run` would give them.
   private func printPipeline(_ path: String, _ size: ShapeInput) throws {
     var chain = try Pipeline.load(path: path, kernelNamed: libraryKernel(named:))
-    if rounding == .strict { chain = chain.rounding(.floor, to: .exact) }
+    if rounding == .strict { chain = chain.rounding(.floor, to: .strict) }
     if rounding == .ceil { chain = chain.rounding(.floor, to: .ceil) }
     // HxW alone is a photo: the channels the first layer expects.
     let channels = input.lowercased().split(whereSeparator: { "x×, ".contains($0) }).count == 2

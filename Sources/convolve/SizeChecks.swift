@@ -17,7 +17,7 @@ enum StrideRounding: String, EnumerableFlag {
     }
   }
 
-  var rounding: SizeRounding { self == .strict ? .exact : .floor }
+  var rounding: SizeRounding { self == .strict ? .strict : .floor }
 }
 
 /// `--floor` (the default), `--strict`, `--ceil`: the same for pooling, with PyTorch's `ceil_mode`.
@@ -36,7 +36,7 @@ enum PoolRounding: String, EnumerableFlag {
   var rounding: SizeRounding {
     switch self {
     case .floor: return .floor
-    case .strict: return .exact
+    case .strict: return .strict
     case .ceil: return .ceil
     }
   }

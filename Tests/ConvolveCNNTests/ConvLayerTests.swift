@@ -48,7 +48,7 @@ import ConvolveCore
     let three = try bank(1, 1, 3)
     #expect(try convolutionLayer(seven, three, LayerGeometry(stride: 1)).width == 5)
     #expect(try convolutionLayer(seven, three, LayerGeometry(stride: 2)).width == 3)
-    let message = thrownMessage { try convolutionLayer(seven, three, LayerGeometry(stride: 3, rounding: .exact)) }
+    let message = thrownMessage { try convolutionLayer(seven, three, LayerGeometry(stride: 3, rounding: .strict)) }
     #expect(message?.contains("2.33") == true, "\(message ?? "no error")")
     #expect(try convolutionLayer(seven, three, LayerGeometry(stride: 3)).width == 2)
     #expect(try LayerGeometry(stride: 3).unusedSamples(inputHeight: 7, inputWidth: 9, kernelHeight: 3, kernelWidth: 3) == (1, 0))
@@ -148,7 +148,7 @@ import ConvolveCore
       let g = LayerGeometry(
         stride: (c.stride[0], c.stride[1]),
         padding: .explicit(Padding(top: p[0], bottom: p[1], left: p[2], right: p[3])),
-        dilation: (c.dilation[0], c.dilation[1]), groups: c.groups, rounding: .exact)
+        dilation: (c.dilation[0], c.dilation[1]), groups: c.groups, rounding: .strict)
       let y = try convolutionLayer(c.input.tensor, bank, g)
       #expect([y.channels, y.height, y.width] == c.expected.shape, "case \(i)")
       #expect(maxRelativeDifference(y.data, c.expected.data) < 1e-4, "case \(i)")

@@ -164,14 +164,14 @@ import Testing
       }
     }
     let relu = Pipeline.Stage(name: "relu", operation: .activation(.relu))
-    let pool = try #require(message([relu, .init(name: "pool", operation: .pool(Pooling(.max, kernel: 2, rounding: .exact)))]))
+    let pool = try #require(message([relu, .init(name: "pool", operation: .pool(Pooling(.max, kernel: 2, rounding: .strict)))]))
     #expect(pool.hasPrefix("stage 2 'pool': stride 2 does not fit: (7 - 2) / 2 + 1 = 3.50 along the height"), "\(pool)")
     #expect(calls == 0)
     #expect(message([relu, .init(name: "pool", operation: .pool(Pooling(.max, kernel: 2, rounding: .floor)))]) == nil)
     #expect(calls == 2)
     calls = 0
     let bank = try FilterBank(outChannels: 1, inChannelsPerGroup: 3, kernelHeight: 3, kernelWidth: 3, weights: [Float](repeating: 1, count: 27))
-    let conv = try #require(message([.init(name: "c", operation: .conv(bank, LayerGeometry(stride: 3, rounding: .exact)))]))
+    let conv = try #require(message([.init(name: "c", operation: .conv(bank, LayerGeometry(stride: 3, rounding: .strict)))]))
     #expect(conv.hasPrefix("stage 1 'c': stride 3 does not fit: (7 - 3) / 3 + 1 = 2.33"), "\(conv)")
     let same = try #require(message([.init(name: "c", operation: .conv(bank, LayerGeometry(stride: 2, padding: .same)))]))
     #expect(same == "stage 1 'c': same padding needs stride 1; the stride is 2x2")

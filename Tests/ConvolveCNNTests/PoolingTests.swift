@@ -26,7 +26,7 @@ import ConvolveCore
 
   @Test func roundingRules() throws {
     let x = Tensor(channels: 1, height: 5, width: 5, data: (0 ..< 25).map(Float.init))
-    let message = thrownMessage { try Pooling(.max, kernel: 2, rounding: .exact).apply(to: x) }
+    let message = thrownMessage { try Pooling(.max, kernel: 2, rounding: .strict).apply(to: x) }
     #expect(message?.contains("2.50") == true, "\(message ?? "no error")")
     #expect(try Pooling(.max, kernel: 2, rounding: .floor).apply(to: x).rows() == [[6, 8], [16, 18]])
     #expect(try Pooling(.max, kernel: 2).apply(to: x).rows() == [[6, 8], [16, 18]])  // floor is the default

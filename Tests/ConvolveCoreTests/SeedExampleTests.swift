@@ -70,9 +70,9 @@ import Testing
   @Test func strideTable() throws {
     #expect(try slidingOutputSize(input: 7, kernel: 3, stride: 1) == 5)
     #expect(try slidingOutputSize(input: 7, kernel: 3, stride: 2) == 3)
-    // The lecture's "doesn't fit" is the `.exact` rule; the default rounds down as its last formula and PyTorch.
+    // The lecture's "doesn't fit" is the `.strict` rule; the default rounds down as its last formula and PyTorch.
     let error = #expect(throws: ConvolveError.self) {
-      try slidingOutputSize(input: 7, kernel: 3, stride: 3, rounding: .exact)
+      try slidingOutputSize(input: 7, kernel: 3, stride: 3, rounding: .strict)
     }
     #expect(error?.description.contains("2.33") == true)
     #expect(error?.description.contains("stride 3 does not fit") == true)
@@ -83,7 +83,7 @@ import Testing
     let image = Tensor(channels: 1, height: 7, width: 7, repeating: 1)
     let box = try Kernel(rows: [[Float]](repeating: [1, 1, 1], count: 3))
     #expect(throws: ConvolveError.self) {
-      try convolve(image, with: box, options: .init(mode: .valid, stride: 3, rounding: .exact))
+      try convolve(image, with: box, options: .init(mode: .valid, stride: 3, rounding: .strict))
     }
     let floored = try convolve(image, with: box, options: .init(mode: .valid, stride: 3))
     #expect(floored.height == 2 && floored.width == 2 && floored.data.allSatisfy { $0 == 9 })

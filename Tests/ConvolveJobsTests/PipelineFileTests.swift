@@ -272,7 +272,7 @@ import ConvolveCNN
     let strict = try load(#", "strict": true"#)
     #expect(thrownMessage { try strict.run(x) { _, _, _ in } }?.hasPrefix("stage 1 'pool': stride 2 does not fit: (7 - 2) / 2 + 1 = 3.50 along the height") == true)
     // run --strict: the default floor becomes exact.
-    #expect(throws: ConvolveError.self) { try load("").rounding(.floor, to: .exact).run(x) { _, _, _ in } }
+    #expect(throws: ConvolveError.self) { try load("").rounding(.floor, to: .strict).run(x) { _, _, _ in } }
     _ = FileManager.default.createFile(
       atPath: path, contents: Data(#"{"stages": [{"op": "pool", "size": 2, "ceil": true, "strict": true}]}"#.utf8))
     #expect(try #require(s.loadError(path: path)).contains("sets more than one of \"floor\", \"strict\" and \"ceil\""))

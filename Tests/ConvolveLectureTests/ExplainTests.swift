@@ -186,7 +186,7 @@ private let lectureRGB: (input: Tensor, bank: [Kernel]) = (
   @Test func explainRejectsAStrideThatDoesNotFitUnderExactRounding() throws {
     let x = Tensor(channels: 1, height: 7, width: 7, repeating: 1), h = try Kernel(rows: [[1, 1, 1]])
     let error = #expect(throws: ConvolveError.self) {
-      try explainConvolution(input: x, kernel: h, options: .init(mode: .valid, stride: 3, rounding: .exact))
+      try explainConvolution(input: x, kernel: h, options: .init(mode: .valid, stride: 3, rounding: .strict))
     }
     #expect(error?.description.contains("2.33") == true)
     // By default it rounds down and says so in the formula.

@@ -86,7 +86,7 @@ import ConvolveCNN
     #expect(two.contains("   H, W: (N + 2P - F)/S + 1 = (7 - 3)/2 + 1 = 3"))
     #expect(two.contains("Output: 3x3x1"))
     let error = #expect(throws: ConvolveError.self) {
-      try shapeReport(input: (7, 7, 1), stages: ["conv:1:3:s=3"], rounding: .exact)
+      try shapeReport(input: (7, 7, 1), stages: ["conv:1:3:s=3"], rounding: .strict)
     }
     #expect(error == .shapeMismatch(
       "stage 1 conv:1:3:s=3: (N + 2P - F)/S + 1 = (7 - 3)/3 + 1 = 2.33 doesn't fit: cannot apply a 3x3 filter on a "
@@ -143,7 +143,7 @@ import ConvolveCNN
 
   @Test func evenStrideSuggestsAsymmetricPadding() {
     let error = #expect(throws: ConvolveError.self) {
-      try shapeReport(input: (8, 7, 2), stages: ["pool:avg:2"], rounding: .exact)
+      try shapeReport(input: (8, 7, 2), stages: ["pool:avg:2"], rounding: .strict)
     }
     #expect(error?.description.contains("(7 - 2)/2 + 1 = 3.5 doesn't fit") == true)
     #expect(error?.description.contains("along the width") == true)

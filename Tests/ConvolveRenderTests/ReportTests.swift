@@ -92,7 +92,7 @@ import ConvolveFormats
       Pipeline.Operation.conv(bank, LayerGeometry(stride: 2, padding: .uniform(4), dilation: 2)).summary
         == "conv 10 filters 9x9x3, stride 2, padding 4, dilation 2, floor")  // strides round down by default
     #expect(Pipeline.Operation.pool(Pooling(.max, kernel: 2)).summary == "pool max 2x2 stride 2 floor")
-    #expect(Pipeline.Operation.pool(Pooling(.max, kernel: 2, rounding: .exact)).summary == "pool max 2x2 stride 2")
+    #expect(Pipeline.Operation.pool(Pooling(.max, kernel: 2, rounding: .strict)).summary == "pool max 2x2 stride 2")
     #expect(Pipeline.Operation.pool(Pooling(.average, kernel: 3, stride: 1, rounding: .ceil)).summary == "pool avg 3x3 stride 1 ceil")
     #expect(Pipeline.Operation.activation(.relu).summary == "activation relu")
     #expect(Pipeline.Operation.activation(.leakyReLU(slope: 0.1)).summary == "activation leaky-relu:0.1")

@@ -128,7 +128,7 @@ extension Pipeline {
     guard [floor, strict, ceil].filter({ $0 }).count <= 1 else {
       throw PipelineError("\(label) sets more than one of \"floor\", \"strict\" and \"ceil\"; choose one")
     }
-    return strict ? .exact : ceil ? .ceil : .floor
+    return strict ? .strict : ceil ? .ceil : .floor
   }
 
   /// Weights from `.npy` files (`weights`, optional `bias` file or list), or a bank built from library filters.
