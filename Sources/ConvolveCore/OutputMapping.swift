@@ -18,7 +18,7 @@ public enum OutputMapping: String, CaseIterable, Sendable {
 ///   - clipPercentile: for `.normalize`, a percentage `p` in [0, 50): the range runs from the `p`-th to
 ///     the `(100 − p)`-th percentile (linear between ranks, as numpy's default) and values beyond it clip,
 ///     so a few outliers do not flatten the rest (like captum's `outlier_perc`). Other mappings ignore it.
-public func map(_ t: Tensor, _ m: OutputMapping, perChannel: Bool = false, clipPercentile: Float? = nil) -> Tensor {
+public func mapOutput(_ t: Tensor, _ m: OutputMapping, perChannel: Bool = false, clipPercentile: Float? = nil) -> Tensor {
   switch m {
   case .clip: return affine(t, scale: [1], shift: [0], absolute: false)
   case .abs: return affine(t, scale: [1], shift: [0], absolute: true)
@@ -38,7 +38,7 @@ public func map(_ t: Tensor, _ m: OutputMapping, perChannel: Bool = false, clipP
 
 /// The ranges `.normalize` stretches to [0, 1]: one per channel with `perChannel`, else one for all; each from
 /// the smallest to the largest value, or between the percentiles `clipPercentile` and `100 − clipPercentile`
-/// (see `map(_:_:perChannel:clipPercentile:)`). NaN is left out; a channel of NaN only gives (0, 0).
+/// (see `mapOutput(_:_:perChannel:clipPercentile:)`). NaN is left out; a channel of NaN only gives (0, 0).
 public func normalizationRanges(_ t: Tensor, perChannel: Bool = false, clipPercentile: Float? = nil)
   -> [(low: Float, high: Float)]
 {

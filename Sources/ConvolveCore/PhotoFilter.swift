@@ -62,7 +62,7 @@ extension ResolvedFilter {
     if let curve = settings.linear { result = result.encoded(curve) }
     let mapping = outputRange ?? output
     // saveImage clamps to [0, 1] (NaN to 0), which is `.clip`: skip a pass over, and a copy of, the result.
-    var mapped = mapping == .clip ? result : ConvolveCore.map(result, mapping)
+    var mapped = mapping == .clip ? result : mapOutput(result, mapping)
     if let alpha {
       mapped.data += alpha.data
       mapped.channels += 1

@@ -83,9 +83,9 @@ public final class ModelRunner: @unchecked Sendable {
     var written: [String] = []
     var page: RunReport?
     if options.report {
-      let shown = photo ?? (try? displayTensor(tensor)).map { map($0, .normalize) } ?? Tensor(channels: 1, height: 1, width: 1)
+      let shown = photo ?? (try? displayTensor(tensor)).map { mapOutput($0, .normalize) } ?? Tensor(channels: 1, height: 1, width: 1)
       let preview = join(directory, "00-input.png")
-      try saveImage(map(shown.channels == 2 || shown.channels > 4 ? shown.firstChannels(1) : shown, .clip), path: preview)
+      try saveImage(mapOutput(shown.channels == 2 || shown.channels > 4 ? shown.firstChannels(1) : shown, .clip), path: preview)
       written.append(preview)
       var report = RunReport(
         title: graph.name.isEmpty ? lastComponent(graph.source) : graph.name,
@@ -134,10 +134,10 @@ public final class ModelRunner: @unchecked Sendable {
     if t.height > 1 && t.width > 1 {
       if t.channels == 1 {
         let stats = ValueStats(t)
-        let heat = stats.min >= 0 && stats.max <= 1 ? t : map(t, .normalize)
+        let heat = stats.min >= 0 && stats.max <= 1 ? t : mapOutput(t, .normalize)
         let colormap = options.maps.colormap
         let path = join(directory, stem + ".png")
-        try saveImage(colormap == .gray ? map(heat, .clip) : try colormap.apply(heat), path: path)
+        try saveImage(colormap == .gray ? mapOutput(heat, .clip) : try colormap.apply(heat), path: path)
         files.append(path)
         if let photo {
           let over = join(directory, stem + "-overlay.png")

@@ -21,7 +21,7 @@ public func runStages(
   if report {
     let preview = (outputDirectory as NSString).appendingPathComponent("00-input.png")
     let shown = image.channels == 2 ? image.firstChannels(1) : image
-    try saveImage(ConvolveCore.map(shown, .clip), path: preview)
+    try saveImage(mapOutput(shown, .clip), path: preview)
     page = RunReport(
       pipeline: pipeline, inputName: (input as NSString).lastPathComponent, input: image,
       inputImage: "00-input.png")
@@ -62,7 +62,7 @@ public func runStages(
     for c in 0 ..< last.channels {
       for i in 0 ..< last.planeSize { mean.data[i] += last.data[c * last.planeSize + i] / Float(last.channels) }
     }
-    let heat = ConvolveCore.map(mean, .normalize)
+    let heat = mapOutput(mean, .normalize)
     let path = (outputDirectory as NSString).appendingPathComponent("\(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent)-overlay.png")
     let photo = image.channels >= 3 ? image.firstChannels(3) : image.firstChannels(1)
     try saveImage(try ConvolveRender.overlay(heat, on: photo, colormap: maps.overlayColormap), path: path)

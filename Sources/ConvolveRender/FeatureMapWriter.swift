@@ -53,7 +53,7 @@ public struct FeatureMapWriter: Sendable {
     }
     guard t.height > 1 || t.width > 1 else { return written }
     if imageLike && (1 ... 4).contains(t.channels) {
-      try saveImage(ConvolveCore.map(t, .clip), path: base + ".png")
+      try saveImage(mapOutput(t, .clip), path: base + ".png")
       return written + [base + ".png"]
     }
     let (tiles, ranges) = try colouredTiles(t)
@@ -74,7 +74,7 @@ public struct FeatureMapWriter: Sendable {
     let clip = clipPercentile > 0 ? clipPercentile : nil
     var ranges = normalizationRanges(t, perChannel: range == .each, clipPercentile: clip)
     if range == .shared { ranges = Array(repeating: ranges[0], count: t.channels) }
-    let normalized = ConvolveCore.map(t, .normalize, perChannel: range == .each, clipPercentile: clip)
+    let normalized = mapOutput(t, .normalize, perChannel: range == .each, clipPercentile: clip)
     let tiles = try (0 ..< t.channels).map { c -> Tensor in
       let plane = normalized.plane(c)
       return colormap == .gray ? plane : try colormap.apply(plane)

@@ -5,7 +5,7 @@ import ConvolveFormats
 /// `heat` as a colour overlay on `photo`: resized to the photo's size (bilinear, `ResizeMethod.bilinear`),
 /// coloured by `colormap`, and blended as `(1 − alpha)·photo + alpha·colour`.
 /// - Parameters:
-///   - heat: one channel with values in [0, 1], e.g. an activation map after `map(_:_:)` with `.normalize`.
+///   - heat: one channel with values in [0, 1], e.g. an activation map after `mapOutput(_:_:)` with `.normalize`.
 ///   - photo: three-channel RGB, or one channel drawn as grey.
 /// - Returns: three channels at the photo's size.
 /// - Throws: `ConvolveError.shapeMismatch` for a `heat` without exactly one channel or empty beside a

@@ -146,7 +146,7 @@ struct FilterCommand: ParsableCommand {
     if output.hasSuffix(".npy") {
       try NPYArray(result).write(path: output)
     } else {
-      try out.save(ConvolveCore.map(result, out.outputRange ?? filter.output), to: output, input: nil, format: format)
+      try out.save(mapOutput(result, out.outputRange ?? filter.output), to: output, input: nil, format: format)
     }
   }
 

@@ -52,6 +52,6 @@ struct PoolCommand: ParsableCommand {
       printNote("\(text): the output is \(outH)x\(outW) (\(roundingHint(pools: true)))")
     }
     let pooled = try pooling.apply(to: image.tensor)
-    try out.save(ConvolveCore.map(pooled, out.outputRange ?? .clip), to: output, input: image, format: format)
+    try out.save(mapOutput(pooled, out.outputRange ?? .clip), to: output, input: image, format: format)
   }
 }

@@ -47,6 +47,6 @@ struct UpsampleCommand: ParsableCommand {
     let size = try upsampledSize(height: image.tensor.height, width: image.tensor.width, scaleY: scale, scaleX: scale)
     try checkPixels("the output", height: size.height, width: size.width, maxPixels: load.maxPixels, fix: "lower --scale")
     let result = try ConvolveCNN.upsample(image.tensor, scale: scale, method: method)
-    try out.save(ConvolveCore.map(result, out.outputRange ?? .clip), to: output, input: image, format: format)
+    try out.save(mapOutput(result, out.outputRange ?? .clip), to: output, input: image, format: format)
   }
 }

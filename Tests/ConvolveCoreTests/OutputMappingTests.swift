@@ -6,23 +6,23 @@ import Testing
 @Suite struct OutputMappingTests {
   @Test func clipAbsOffset() {
     let t = Tensor(rows: [[-0.5, 0.25, 1.5, .nan, -1.5, 0.75]])
-    #expect(map(t, .clip).data == [0, 0.25, 1, 0, 0, 0.75])
-    #expect(map(t, .abs).data == [0.5, 0.25, 1, 0, 1, 0.75])
-    #expect(map(t, .offset).data == [0, 0.75, 1, 0, 0, 1])
+    #expect(mapOutput(t, .clip).data == [0, 0.25, 1, 0, 0, 0.75])
+    #expect(mapOutput(t, .abs).data == [0.5, 0.25, 1, 0, 1, 0.75])
+    #expect(mapOutput(t, .offset).data == [0, 0.75, 1, 0, 0, 1])
     #expect(OutputMapping.allCases.map(\.rawValue) == ["clip", "abs", "normalize", "offset"])
   }
 
   @Test func normalizeGlobalKeepsChannelRatios() {
     let t = Tensor(planes: [[[0, 2]], [[4, 8]]])
-    #expect(map(t, .normalize).data == [0, 0.25, 0.5, 1])
-    #expect(map(t, .normalize, perChannel: true).data == [0, 1, 0, 1])
+    #expect(mapOutput(t, .normalize).data == [0, 0.25, 0.5, 1])
+    #expect(mapOutput(t, .normalize, perChannel: true).data == [0, 1, 0, 1])
   }
 
   @Test func normalizeConstantIsZero() {
     let t = Tensor(planes: [[[3, 3], [3, 3]], [[-1, 1], [0, 1]]])
-    #expect(map(Tensor(channels: 2, height: 3, width: 3, repeating: 7), .normalize).data == [Float](repeating: 0, count: 18))
-    #expect(map(t, .normalize, perChannel: true).data == [0, 0, 0, 0, 0, 1, 0.5, 1])
-    #expect(map(t, .normalize, perChannel: true, clipPercentile: 10).data.prefix(4) == [0, 0, 0, 0])
+    #expect(mapOutput(Tensor(channels: 2, height: 3, width: 3, repeating: 7), .normalize).data == [Float](repeating: 0, count: 18))
+    #expect(mapOutput(t, .normalize, perChannel: true).data == [0, 0, 0, 0, 0, 1, 0.5, 1])
+    #expect(mapOutput(t, .normalize, perChannel: true, clipPercentile: 10).data.prefix(4) == [0, 0, 0, 0])
   }
 
   @Test func percentileClippingIgnoresOutliers() {
@@ -30,14 +30,14 @@ import Testing
     var values = (0 ..< 100).map(Float.init) + [1e6]
     values.swapAt(3, 100)
     let t = Tensor(rows: [values])
-    let clipped = map(t, .normalize, clipPercentile: 2)
+    let clipped = mapOutput(t, .normalize, clipPercentile: 2)
     #expect(isApproximatelyEqual([clipped[0, 0, 50], clipped[0, 0, 26]], [0.5, 0.25], tolerance: 1e-6))
     #expect(clipped[0, 0, 1] == 0 && clipped[0, 0, 0] == 0)
     #expect(clipped[0, 0, 99] == 1 && clipped[0, 0, 3] == 1)
-    #expect(map(t, .normalize)[0, 0, 50] == 50 / 1e6)
+    #expect(mapOutput(t, .normalize)[0, 0, 50] == 50 / 1e6)
     // Between ranks the percentile interpolates: 25th of 0, 10, 20, 30, 40 is 10, of 0, 10, 20, 30 is 7.5.
-    #expect(isApproximatelyEqual(map(Tensor(rows: [[0, 10, 20, 30, 40]]), .normalize, clipPercentile: 25).data, [0, 0, 0.5, 1, 1], tolerance: 1e-6))
-    #expect(isApproximatelyEqual(map(Tensor(rows: [[0, 10, 20, 30]]), .normalize, clipPercentile: 25).data, [0, 0.1666667, 0.8333333, 1], tolerance: 1e-6))
+    #expect(isApproximatelyEqual(mapOutput(Tensor(rows: [[0, 10, 20, 30, 40]]), .normalize, clipPercentile: 25).data, [0, 0, 0.5, 1, 1], tolerance: 1e-6))
+    #expect(isApproximatelyEqual(mapOutput(Tensor(rows: [[0, 10, 20, 30]]), .normalize, clipPercentile: 25).data, [0, 0.1666667, 0.8333333, 1], tolerance: 1e-6))
   }
 
   @Test func valueStats() {

@@ -97,7 +97,7 @@ import Testing
       overlays[colormap] = try loadImage(path: try #require(written.first { $0.hasSuffix("-overlay.png") })).tensor
     }
     let gray = try #require(overlays[.gray]), jet = try #require(overlays[.jet])
-    let heat = map(photo, .normalize)
+    let heat = mapOutput(photo, .normalize)
     for c in 0 ..< 3 {
       let expected = (0 ..< 36).map { 0.5 * photo.data[$0] + 0.5 * heat.data[$0] }
       #expect(isApproximatelyEqual(gray.plane(c).data, expected, tolerance: 0.5 / 255 + 1e-6))

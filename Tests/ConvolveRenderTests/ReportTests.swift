@@ -13,13 +13,13 @@ import ConvolveFormats
   static func generate(_ pipeline: Pipeline, _ input: Tensor) throws -> (URL, String) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("convolve-report-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    try saveImage(map(input, .clip), path: dir.appendingPathComponent("00-input.png").path)
+    try saveImage(mapOutput(input, .clip), path: dir.appendingPathComponent("00-input.png").path)
     var report = RunReport(pipeline: pipeline, inputName: "synthetic <edges>.png", input: input, inputImage: "00-input.png")
     try pipeline.run(input) { i, stage, output in
       var files: [String] = []
       if stage.save && (output.height > 1 || output.width > 1) {
         let path = dir.appendingPathComponent(String(format: "%02d-", i + 1) + stage.name + ".png").path
-        try saveImage(montage(map(output, .normalize, perChannel: true)), path: path)
+        try saveImage(montage(mapOutput(output, .normalize, perChannel: true)), path: path)
         files.append(path)
       }
       report.add(stage, output: output, milliseconds: Double(i) * 1.5, files: files)
