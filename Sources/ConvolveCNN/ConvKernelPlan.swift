@@ -2,10 +2,6 @@ import CKernels
 import ConvolveCore
 import Foundation
 
-/// The SIMD level the convolution kernels use: "avx512", "avx2" or "portable" (chosen at start-up from the CPU;
-/// `CONVOLVE_SIMD=avx2|portable` chooses a lower one).
-public var convolutionKernelLevel: String { String(cString: ck_level_name(ck_level())) }
-
 /// The CBLAS library the layers that need a matrix product open (grouped and general transposed convolutions,
 /// Gemm, MatMul): its file name, e.g. "libopenblas.so.0", or "reference" (a plain loop) where none is installed.
 public var matrixLibrary: String { String(cString: ck_sgemm_library()) }
