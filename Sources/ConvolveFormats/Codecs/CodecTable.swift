@@ -4,12 +4,9 @@ import ConvolveCore
 /// `imageInfo`, `loadImage`, `saveImage`, the strip reader and writer, the output extensions and `--format`
 /// values and batch's default files all come from here; adding a format adds its line.
 let codecTable: [CodecEntry] = [
-  CodecEntry(.png, PNGCodec(), CodecCapabilities(
-    label: "PNG", extensions: ["png"], readDepths: [1, 2, 4, 8, 16], writeDepths: [8, 16], alpha: true, icc: true,
-    exif: true, exifLimit: nil, rowStreaming: true, writing: true)),
-  CodecEntry(.jpeg, JPEGCodec(), CodecCapabilities(
-    label: "JPEG", extensions: ["jpg", "jpeg"], readDepths: [8], writeDepths: [8], alpha: false, icc: true,
-    exif: true, exifLimit: 65527, rowStreaming: true, writing: true)),
+  //    format codec        label   extensions       read depths        write    alpha  ICC   EXIF  EXIF max rows  writes
+  .init(.png,  PNGCodec(),  "PNG",  ["png"],         [1, 2, 4, 8, 16],  [8, 16], true,  true, true, nil,     true, true),
+  .init(.jpeg, JPEGCodec(), "JPEG", ["jpg", "jpeg"], [8],               [8],     false, true, true, 65527,   true, true),
 ]
 
 /// What one image format can do: its line in the codec table.
@@ -41,8 +38,14 @@ struct CodecEntry: Sendable {
   let codec: any ImageCodec
   let capabilities: CodecCapabilities
 
-  init(_ format: ImageFormat, _ codec: any ImageCodec, _ capabilities: CodecCapabilities) {
-    (self.format, self.codec, self.capabilities) = (format, codec, capabilities)
+  /// A line of the table: the columns of `CodecCapabilities` in order after the format and its codec.
+  init(_ format: ImageFormat, _ codec: any ImageCodec, _ label: String, _ extensions: [String], _ readDepths: [Int],
+       _ writeDepths: [Int], _ alpha: Bool, _ icc: Bool, _ exif: Bool, _ exifLimit: Int?, _ rowStreaming: Bool,
+       _ writing: Bool) {
+    (self.format, self.codec) = (format, codec)
+    capabilities = CodecCapabilities(
+      label: label, extensions: extensions, readDepths: readDepths, writeDepths: writeDepths, alpha: alpha, icc: icc,
+      exif: exif, exifLimit: exifLimit, rowStreaming: rowStreaming, writing: writing)
   }
 }
 
