@@ -254,7 +254,7 @@ static uint32_t be32(const unsigned char *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Whether an eXIf chunk follows the image data (the whole-image read picks it up at the end, too late for a
+/* Whether an eXIf chunk follows the image data (the reader's finish picks it up at the end, too late for a
  * writer that puts the EXIF before the image data): walks the chunk headers, skipping their data. */
 static int has_late_exif(const ccodecs_input *in) {
   FILE *fp = ccodecs_open_input(in, NULL, 0);
