@@ -13,7 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ccodecs.h"
+#include "ccodecs_jpeg.h"
+#include "ccodecs_png.h"
 
 /* Small enough that a hostile header cannot make one input take seconds or gigabytes,
  * large enough to reach every decode path. */
@@ -37,14 +38,50 @@ static const char *fuzz_path(const uint8_t *data, size_t size) {
   return path;
 }
 
-typedef int (*fuzz_info_fn)(const char *, ccodecs_info *, char *, size_t);
-typedef int (*fuzz_read_fn)(const char *, int64_t, ccodecs_info *, float *, size_t, char *, size_t);
-typedef int (*fuzz_read_input_fn)(const ccodecs_input *, int64_t, ccodecs_info *, float *, size_t, ccodecs_metadata *,
-                                  char *, size_t);
+/* The whole-image read and write the Swift loader and saver do, for one format FMT (png, jpeg): the row reader
+ * over all rows (dst NULL: only open it, which checks the header and the pixel limit), and the row writer over all
+ * rows. A failure leaves nothing allocated. */
+#define FUZZ_CODEC(FMT)                                                                                           \
+  static int fuzz_read_##FMT(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst,         \
+                             size_t count, ccodecs_metadata *meta, char *msg, size_t cap) {                       \
+    ccodecs_##FMT##_reader *r;                                                                                    \
+    int status = ccodecs_##FMT##_reader_open(in, max_pixels, &r, info, meta, NULL, msg, cap);                     \
+    if (status == 0 && dst) {                                                                                     \
+      if (count != (size_t)info->width * info->height * info->channels) abort();                                  \
+      ccodecs_metadata late;                                                                                      \
+      status = ccodecs_##FMT##_reader_read(r, dst, (size_t)info->width * info->height, info->height, msg, cap);  \
+      if (status == 0) status = ccodecs_##FMT##_reader_finish(r, meta ? &late : NULL, msg, cap);                 \
+      if (status == 0 && meta) {                                                                                  \
+        if (!meta->exif) meta->exif = late.exif, meta->exif_size = late.exif_size, late.exif = NULL;              \
+        ccodecs_metadata_free(&late);                                                                             \
+      }                                                                                                           \
+      if (status != 0) ccodecs_metadata_free(meta);                                                               \
+    }                                                                                                             \
+    ccodecs_##FMT##_reader_close(r);                                                                              \
+    return status;                                                                                                \
+  }                                                                                                               \
+  static int fuzz_write_##FMT(ccodecs_output *out, const float *planes, int32_t width, int32_t height,           \
+                              int32_t channels, const ccodecs_write_options *options, const ccodecs_metadata *meta, \
+                              char *msg, size_t cap) {                                                            \
+    ccodecs_##FMT##_writer *w;                                                                                    \
+    if (ccodecs_##FMT##_writer_open(out, width, height, channels, options, meta, &w, msg, cap) != 0) return -1;  \
+    if (ccodecs_##FMT##_writer_write(w, planes, (size_t)width * height, height, msg, cap) != 0) {                 \
+      ccodecs_##FMT##_writer_discard(w);                                                                          \
+      return -1;                                                                                                  \
+    }                                                                                                             \
+    return ccodecs_##FMT##_writer_finish(w, msg, cap);                                                            \
+  }
+
+FUZZ_CODEC(png)
+FUZZ_CODEC(jpeg)
+
+typedef int (*fuzz_info_fn)(const ccodecs_input *, ccodecs_info *, ccodecs_metadata *, char *, size_t);
+typedef int (*fuzz_read_fn)(const ccodecs_input *, int64_t, ccodecs_info *, float *, size_t, ccodecs_metadata *,
+                            char *, size_t);
 
 /* What `-` input and metadata keeping do: decode from memory collecting the ICC profile and EXIF, read and
  * rewrite the EXIF orientation, and encode the image back to memory (PNG and JPEG) with that metadata. */
-static void fuzz_metadata(const uint8_t *data, size_t size, fuzz_read_input_fn read_fn) {
+static void fuzz_metadata(const uint8_t *data, size_t size, fuzz_read_fn read_fn) {
   ccodecs_input in = {.path = NULL, .data = data, .size = size};
   ccodecs_info info;
   char msg[512];
@@ -69,14 +106,15 @@ static void fuzz_metadata(const uint8_t *data, size_t size, fuzz_read_input_fn r
   if (ccodecs_exif_set_orientation(meta.exif, meta.exif_size, 1) && ccodecs_exif_orientation(meta.exif, meta.exif_size) != 1)
     abort();
   ccodecs_output out = {.path = NULL};
-  if (ccodecs_png_write(&out, dst, info.width, info.height, info.channels, 8, -1, &meta, msg, sizeof msg) == 0) {
+  ccodecs_write_options png = {.bit_depth = 8, .compression = -1}, jpeg = {.quality = 90};
+  if (fuzz_write_png(&out, dst, info.width, info.height, info.channels, &png, &meta, msg, sizeof msg) == 0) {
     if (!out.data || out.size < 8) abort();
   }
   ccodecs_free(out.data);
   out = (ccodecs_output){.path = NULL};
   int jpeg_channels = info.channels <= 2 ? 1 : 3;
   if (info.width <= 65500 && info.height <= 65500 &&
-      ccodecs_jpeg_write(&out, dst, info.width, info.height, jpeg_channels, 90, &meta, msg, sizeof msg) == 0) {
+      fuzz_write_jpeg(&out, dst, info.width, info.height, jpeg_channels, &jpeg, &meta, msg, sizeof msg) == 0) {
     if (!out.data || out.size < 4) abort();
   }
   ccodecs_free(out.data);
@@ -84,21 +122,22 @@ static void fuzz_metadata(const uint8_t *data, size_t size, fuzz_read_input_fn r
   free(dst);
 }
 
-/* What the Swift loader does with one file: sniff, header-only info, the limit check, then a full
- * planar decode into a buffer sized from the header. Every failure must explain itself, and a
- * success must fill exactly the promised floats (ASan catches a write past the end). */
+/* What the Swift loader does with one file: read its first bytes, header-only info, the limit check, then a full
+ * planar decode into a buffer sized from the header. Every failure must explain itself, and a success must fill
+ * exactly the promised floats (ASan catches a write past the end). */
 static void fuzz_decode(const uint8_t *data, size_t size, fuzz_info_fn info_fn, fuzz_read_fn read_fn) {
-  const char *path = fuzz_path(data, size);
+  ccodecs_input in = {.path = fuzz_path(data, size)};
   char msg[512];
-  int format;
-  if (ccodecs_sniff(path, &format, msg, sizeof msg) != 0) abort();
+  uint8_t head[16];
+  size_t head_size;
+  if (ccodecs_read_head(&in, head, sizeof head, &head_size, msg, sizeof msg) != 0) abort();
   ccodecs_info info;
   memset(&info, 0, sizeof info);
   msg[0] = 0;
-  if (info_fn(path, &info, msg, sizeof msg) != 0 && msg[0] == 0) abort();
+  if (info_fn(&in, &info, NULL, msg, sizeof msg) != 0 && msg[0] == 0) abort();
   memset(&info, 0, sizeof info);
   msg[0] = 0;
-  if (read_fn(path, FUZZ_MAX_PIXELS, &info, NULL, 0, msg, sizeof msg) != 0) {
+  if (read_fn(&in, FUZZ_MAX_PIXELS, &info, NULL, 0, NULL, msg, sizeof msg) != 0) {
     if (msg[0] == 0) abort();
     return;
   }
@@ -109,7 +148,7 @@ static void fuzz_decode(const uint8_t *data, size_t size, fuzz_info_fn info_fn, 
   float *dst = malloc(count * sizeof(float));
   if (!dst) abort();
   msg[0] = 0;
-  if (read_fn(path, FUZZ_MAX_PIXELS, &info, dst, count, msg, sizeof msg) == 0) {
+  if (read_fn(&in, FUZZ_MAX_PIXELS, &info, dst, count, NULL, msg, sizeof msg) == 0) {
     for (size_t i = 0; i < count; i += count - 1 ? count - 1 : 1)
       if (!(dst[i] >= 0 && dst[i] <= 1)) abort(); /* samples are v / 255 or v / 65535 */
   } else if (msg[0] == 0) {

@@ -1,4 +1,4 @@
-/* libFuzzer target for the PNG loader: sniff, header-only info, then a full decode.
+/* libFuzzer target for the PNG loader: first bytes, header-only info, then a full decode (the row reader over all rows).
  *
  * Each input is decoded twice: as is, which exercises the CRC checks, and with every complete
  * chunk's CRC recomputed, so that mutated chunk contents reach libpng's decoding instead of
@@ -10,8 +10,8 @@
 #include <zlib.h>
 
 static void decode(const uint8_t *data, size_t size) {
-  fuzz_decode(data, size, ccodecs_png_info, ccodecs_png_read_planar);
-  fuzz_metadata(data, size, ccodecs_png_read);
+  fuzz_decode(data, size, ccodecs_png_info, fuzz_read_png);
+  fuzz_metadata(data, size, fuzz_read_png);
 }
 
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }

@@ -71,33 +71,22 @@ void ccodecs_metadata_free(ccodecs_metadata *meta) {
 
 void ccodecs_free(void *p) { free(p); }
 
-static void sniff_bytes(const unsigned char *head, size_t n, int *format) {
-  static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  /* A damaged signature tail (e.g. ASCII-mode transfer) is left to libpng to diagnose. */
-  if (n >= 4 && memcmp(head, png_sig, 4) == 0) *format = CCODECS_PNG;
-  else if (n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff) *format = CCODECS_JPEG;
-}
-
-int ccodecs_sniff(const char *path, int *format, char *msg, size_t msg_cap) {
-  unsigned char head[8];
-  *format = CCODECS_UNKNOWN;
-  FILE *fp = ccodecs_open(path, "rb", msg, msg_cap);
+int ccodecs_read_head(const ccodecs_input *in, uint8_t *head, size_t cap, size_t *n, char *msg, size_t msg_cap) {
+  *n = 0;
+  if (!in->path) {
+    if (in->data) *n = in->size < cap ? in->size : cap;
+    if (*n) memcpy(head, in->data, *n);
+    return 0;
+  }
+  FILE *fp = ccodecs_open(in->path, "rb", msg, msg_cap);
   if (!fp) return -1;
-  size_t n = fread(head, 1, sizeof head, fp);
+  *n = fread(head, 1, cap, fp);
   int failed = ferror(fp), read_errno = errno;
   fclose(fp);
   if (failed) {
     ccodecs_set_msg(msg, msg_cap, "cannot read: %s", strerror(read_errno));
     return -1;
   }
-  sniff_bytes(head, n, format);
-  return 0;
-}
-
-int ccodecs_sniff_input(const ccodecs_input *in, int *format, char *msg, size_t msg_cap) {
-  if (in->path) return ccodecs_sniff(in->path, format, msg, msg_cap);
-  *format = CCODECS_UNKNOWN;
-  if (in->data) sniff_bytes(in->data, in->size < 8 ? in->size : 8, format);
   return 0;
 }
 

@@ -1,4 +1,4 @@
-#include "ccodecs.h"
+#include "ccodecs_jpeg.h"
 #include "shim.h"
 
 #include <errno.h>
@@ -130,169 +130,85 @@ static void cmyk_to_rgb(const JSAMPLE *src, unsigned char *dst, JDIMENSION width
   }
 }
 
-/* decode: 0 header only, 1 into planar floats (dst). */
-static int jpeg_decode(const ccodecs_input *in, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
-                       size_t dst_count, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+/* Reads the header (APP1 segments kept, APP2 too with meta), chooses the colour space the rows come in (*cmyk:
+ * CMYK samples, turned into RGB per row), refuses more than max_pixels pixels and fills out and *meta. */
+static void read_header(j_decompress_ptr d, jpeg_err *e, int64_t max_pixels, ccodecs_info *out, ccodecs_metadata *meta,
+                        int *cmyk) {
+  jpeg_save_markers(d, JPEG_APP0 + 1, 0xffff);
+  if (meta) jpeg_save_markers(d, JPEG_APP0 + 2, 0xffff);
+  jpeg_read_header(d, TRUE);
+  if (d->data_precision != 8) {
+    ccodecs_set_msg(e->msg, e->msg_cap, "%d-bit JPEG is not supported", d->data_precision);
+    longjmp(e->jb, 1);
+  }
+  int channels;
+  *cmyk = 0;
+  switch (d->jpeg_color_space) {
+  case JCS_GRAYSCALE:
+    channels = 1;
+    d->out_color_space = JCS_GRAYSCALE;
+    break;
+  case JCS_YCbCr:
+  case JCS_RGB:
+    channels = 3;
+    d->out_color_space = JCS_RGB;
+    break;
+  case JCS_CMYK:
+  case JCS_YCCK:
+    channels = 3;
+    *cmyk = 1;
+    d->out_color_space = JCS_CMYK;
+    break;
+  default:
+    ccodecs_set_msg(e->msg, e->msg_cap, "unsupported JPEG colour space with %d components", d->num_components);
+    longjmp(e->jb, 1);
+  }
+  if ((uint64_t)d->image_width * d->image_height > (uint64_t)max_pixels) {
+    ccodecs_set_msg(e->msg, e->msg_cap, "JPEG claims %ux%u pixels, more than the limit of %lld", d->image_width,
+                    d->image_height, (long long)max_pixels);
+    longjmp(e->jb, CCODECS_OVER_LIMIT);
+  }
+  out->width = (int32_t)d->image_width;
+  out->height = (int32_t)d->image_height;
+  out->channels = channels;
+  out->bit_depth = 8;
+  out->orientation = exif_orientation(d);
+  if (meta) collect_metadata(d, meta, e);
+}
+
+int ccodecs_jpeg_info(const ccodecs_input *in, ccodecs_info *out, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
   if (meta) memset(meta, 0, sizeof *meta);
   FILE *fp = ccodecs_open_input(in, msg, msg_cap);
-  if (!fp) return -1;
+  if (!fp) return CCODECS_FAILED;
   struct jpeg_decompress_struct d;
+  struct jpeg_progress_mgr progress = {.progress_monitor = limit_scans};
   jpeg_err e;
   memset(&d, 0, sizeof d);
   init_err(&e, msg, msg_cap);
   d.err = &e.pub;
-  unsigned char *volatile buf = NULL;
-  JSAMPLE *volatile cmyk_row = NULL;
   int status = setjmp(e.jb);
   if (status) {
     jpeg_destroy_decompress(&d);
-    free(buf);
-    free(cmyk_row);
     ccodecs_metadata_free(meta);
     fclose(fp);
     return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
   }
   jpeg_create_decompress(&d);
-  struct jpeg_progress_mgr progress = {.progress_monitor = limit_scans};
   d.progress = &progress;
   jpeg_stdio_src(&d, fp);
-  jpeg_save_markers(&d, JPEG_APP0 + 1, 0xffff);
-  if (meta) jpeg_save_markers(&d, JPEG_APP0 + 2, 0xffff);
-  jpeg_read_header(&d, TRUE);
-  if (d.data_precision != 8) {
-    ccodecs_set_msg(msg, msg_cap, "%d-bit JPEG is not supported", d.data_precision);
-    longjmp(e.jb, 1);
-  }
-  int channels, cmyk = 0;
-  switch (d.jpeg_color_space) {
-  case JCS_GRAYSCALE:
-    channels = 1;
-    d.out_color_space = JCS_GRAYSCALE;
-    break;
-  case JCS_YCbCr:
-  case JCS_RGB:
-    channels = 3;
-    d.out_color_space = JCS_RGB;
-    break;
-  case JCS_CMYK:
-  case JCS_YCCK:
-    channels = 3;
-    cmyk = 1;
-    d.out_color_space = JCS_CMYK;
-    break;
-  default:
-    ccodecs_set_msg(msg, msg_cap, "unsupported JPEG colour space with %d components", d.num_components);
-    longjmp(e.jb, 1);
-  }
-  if ((uint64_t)d.image_width * d.image_height > (uint64_t)max_pixels) {
-    ccodecs_set_msg(msg, msg_cap, "JPEG claims %ux%u pixels, more than the limit of %lld",
-                    d.image_width, d.image_height, (long long)max_pixels);
-    longjmp(e.jb, CCODECS_OVER_LIMIT);
-  }
-  out->width = (int32_t)d.image_width;
-  out->height = (int32_t)d.image_height;
-  out->channels = channels;
-  out->bit_depth = 8;
-  out->orientation = exif_orientation(&d);
-  if (meta) collect_metadata(&d, meta, &e);
-  if (!decode) {
-    jpeg_destroy_decompress(&d);
-    fclose(fp);
-    return 0;
-  }
-
-  jpeg_start_decompress(&d);
-  if (d.output_components != (cmyk ? 4 : channels) || d.output_width != d.image_width ||
-      d.output_height != d.image_height) {
-    ccodecs_set_msg(msg, msg_cap, "unexpected JPEG output layout (%d components)", d.output_components);
-    longjmp(e.jb, 1);
-  }
-  size_t stride = (size_t)d.output_width * channels;
-  size_t plane = (size_t)d.output_width * d.output_height;
-  if (dst_count != plane * channels) {
-    ccodecs_set_msg(msg, msg_cap, "JPEG changed while reading (%ux%u, %d channels)", d.output_width,
-                    d.output_height, channels);
-    longjmp(e.jb, 1);
-  }
-  /* Rows come CCODECS_STRIP_ROWS per jpeg_read_scanlines call where libjpeg has them (one call
-   * returns at most one iMCU row; a one-row call makes the h2v2 upsampler copy through a spare row).
-   * They go through a strip that stays in cache. */
-  size_t strip_rows = CCODECS_STRIP_ROWS;
-  buf = malloc(stride * strip_rows);
-  if (cmyk) cmyk_row = malloc((size_t)d.output_width * 4 * strip_rows);
-  if (!buf || (cmyk && !cmyk_row)) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory for %ux%u pixels", d.output_width, d.output_height);
-    longjmp(e.jb, 1);
-  }
-  while (d.output_scanline < d.output_height) {
-    JDIMENSION first = d.output_scanline;
-    size_t want = d.output_height - first < strip_rows ? d.output_height - first : strip_rows;
-    JSAMPROW rows[CCODECS_STRIP_ROWS];
-    for (size_t r = 0; r < want; r++)
-      rows[r] = cmyk ? cmyk_row + r * d.output_width * 4 : buf + r * stride;
-    size_t got = 0;
-    while (got < want) {
-      JDIMENSION n = jpeg_read_scanlines(&d, rows + got, (JDIMENSION)(want - got));
-      if (n == 0) {
-        ccodecs_set_msg(msg, msg_cap, "truncated JPEG data");
-        longjmp(e.jb, 1);
-      }
-      got += n;
-    }
-    if (cmyk)
-      for (size_t r = 0; r < want; r++)
-        cmyk_to_rgb(cmyk_row + r * d.output_width * 4, buf + r * stride, d.output_width, d.saw_Adobe_marker);
-    ccodecs_u8_to_planar(buf, want * d.output_width, channels, dst + (size_t)first * d.output_width, plane);
-  }
-  jpeg_finish_decompress(&d);
+  int cmyk;
+  read_header(&d, &e, INT64_MAX, out, meta, &cmyk);
   jpeg_destroy_decompress(&d);
-  free(cmyk_row);
   fclose(fp);
-  free(buf);
   return 0;
-}
-
-int ccodecs_jpeg_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
-  ccodecs_input in = {.path = path};
-  return jpeg_decode(&in, 0, INT64_MAX, info, NULL, 0, NULL, msg, msg_cap);
-}
-
-int ccodecs_jpeg_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst,
-                             size_t dst_count, char *msg, size_t msg_cap) {
-  ccodecs_input in = {.path = path};
-  return jpeg_decode(&in, dst != NULL, max_pixels, info, dst, dst_count, NULL, msg, msg_cap);
-}
-
-int ccodecs_jpeg_read(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
-                      ccodecs_metadata *meta, char *msg, size_t msg_cap) {
-  return jpeg_decode(in, dst != NULL, max_pixels, info, dst, dst_count, meta, msg, msg_cap);
 }
 
 /* The largest APP1 payload: a segment length is 16 bits and counts its own 2 bytes. */
 enum { MAX_SEGMENT_DATA = 65533 };
 
-int ccodecs_jpeg_write(ccodecs_output *out, const float *planes, int32_t width, int32_t height, int32_t channels,
-                       int32_t quality, const ccodecs_metadata *meta, char *msg, size_t msg_cap) {
-  jpeg_writer *w;
-  if (ccodecs_jpeg_writer_open(out, width, height, channels, quality, meta, &w, msg, msg_cap) != 0)
-    return CCODECS_FAILED;
-  if (ccodecs_jpeg_writer_write(w, planes, (size_t)width * (size_t)height, height, msg, msg_cap) != 0) {
-    ccodecs_jpeg_writer_discard(w);
-    return CCODECS_FAILED;
-  }
-  return ccodecs_jpeg_writer_finish(w, msg, msg_cap);
-}
+/* The reader and writer. Each call sets its own setjmp in the error manager (CCODECS_PRELUDE). */
 
-int ccodecs_jpeg_write_planar(const char *path, const float *planes, int32_t width, int32_t height,
-                              int32_t channels, int32_t quality, char *msg, size_t msg_cap) {
-  ccodecs_output out = {.path = path};
-  return ccodecs_jpeg_write(&out, planes, width, height, channels, quality, NULL, msg, msg_cap);
-}
-
-/* Streaming: the reader and writer behind ccodecs_reader / ccodecs_writer (stream.c). Each call sets its
- * own setjmp in the error manager. */
-
-struct jpeg_reader {
+struct ccodecs_jpeg_reader {
   struct jpeg_decompress_struct d;
   jpeg_err e;
   struct jpeg_progress_mgr progress;
@@ -302,7 +218,7 @@ struct jpeg_reader {
   JSAMPLE *cmyk_row;
 };
 
-void ccodecs_jpeg_reader_close(jpeg_reader *r) {
+void ccodecs_jpeg_reader_close(ccodecs_jpeg_reader *r) {
   if (!r) return;
   jpeg_destroy_decompress(&r->d);
   if (r->fp) fclose(r->fp);
@@ -311,11 +227,12 @@ void ccodecs_jpeg_reader_close(jpeg_reader *r) {
   free(r);
 }
 
-int ccodecs_jpeg_reader_open(const ccodecs_input *in, int64_t max_pixels, jpeg_reader **reader, ccodecs_info *out,
-                             ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+int ccodecs_jpeg_reader_open(const ccodecs_input *in, int64_t max_pixels, ccodecs_jpeg_reader **reader,
+                             ccodecs_info *out, ccodecs_metadata *meta, int *strips, char *msg, size_t msg_cap) {
   *reader = NULL;
+  if (strips) *strips = CCODECS_STRIPS_OK;
   if (meta) memset(meta, 0, sizeof *meta);
-  jpeg_reader *r = calloc(1, sizeof *r);
+  ccodecs_jpeg_reader *r = calloc(1, sizeof *r);
   if (!r) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     return CCODECS_FAILED;
@@ -338,44 +255,8 @@ int ccodecs_jpeg_reader_open(const ccodecs_input *in, int64_t max_pixels, jpeg_r
   r->progress.progress_monitor = limit_scans;
   d->progress = &r->progress;
   jpeg_stdio_src(d, r->fp);
-  jpeg_save_markers(d, JPEG_APP0 + 1, 0xffff);
-  if (meta) jpeg_save_markers(d, JPEG_APP0 + 2, 0xffff);
-  jpeg_read_header(d, TRUE);
-  if (d->data_precision != 8) {
-    ccodecs_set_msg(msg, msg_cap, "%d-bit JPEG is not supported", d->data_precision);
-    longjmp(r->e.jb, 1);
-  }
-  switch (d->jpeg_color_space) {
-  case JCS_GRAYSCALE:
-    r->channels = 1;
-    d->out_color_space = JCS_GRAYSCALE;
-    break;
-  case JCS_YCbCr:
-  case JCS_RGB:
-    r->channels = 3;
-    d->out_color_space = JCS_RGB;
-    break;
-  case JCS_CMYK:
-  case JCS_YCCK:
-    r->channels = 3;
-    r->cmyk = 1;
-    d->out_color_space = JCS_CMYK;
-    break;
-  default:
-    ccodecs_set_msg(msg, msg_cap, "unsupported JPEG colour space with %d components", d->num_components);
-    longjmp(r->e.jb, 1);
-  }
-  if ((uint64_t)d->image_width * d->image_height > (uint64_t)max_pixels) {
-    ccodecs_set_msg(msg, msg_cap, "JPEG claims %ux%u pixels, more than the limit of %lld", d->image_width,
-                    d->image_height, (long long)max_pixels);
-    longjmp(r->e.jb, CCODECS_OVER_LIMIT);
-  }
-  out->width = (int32_t)d->image_width;
-  out->height = (int32_t)d->image_height;
-  out->channels = r->channels;
-  out->bit_depth = 8;
-  out->orientation = exif_orientation(d);
-  if (meta) collect_metadata(d, meta, &r->e);
+  read_header(d, &r->e, max_pixels, out, meta, &r->cmyk);
+  r->channels = out->channels;
   jpeg_start_decompress(d);
   if (d->output_components != (r->cmyk ? 4 : r->channels) || d->output_width != d->image_width ||
       d->output_height != d->image_height) {
@@ -392,17 +273,9 @@ int ccodecs_jpeg_reader_open(const ccodecs_input *in, int64_t max_pixels, jpeg_r
   return 0;
 }
 
-int ccodecs_jpeg_reader_read(jpeg_reader *r, float *dst, size_t plane, int32_t rows, char *msg, size_t msg_cap) {
-  if (r->failed) {
-    ccodecs_set_msg(msg, msg_cap, "JPEG reader used after a failure");
-    return CCODECS_FAILED;
-  }
-  r->e.msg = msg;
-  r->e.msg_cap = msg_cap;
-  if (setjmp(r->e.jb)) {
-    r->failed = 1;
-    return CCODECS_FAILED;
-  }
+int ccodecs_jpeg_reader_read(ccodecs_jpeg_reader *r, float *dst, size_t plane, int32_t rows, char *msg,
+                             size_t msg_cap) {
+  CCODECS_PRELUDE(r, r->e, "JPEG reader", (void)0);
   j_decompress_ptr d = &r->d;
   size_t width = d->output_width, stride = width * r->channels;
   for (int32_t y = 0; y < rows;) {
@@ -431,22 +304,14 @@ int ccodecs_jpeg_reader_read(jpeg_reader *r, float *dst, size_t plane, int32_t r
   return 0;
 }
 
-int ccodecs_jpeg_reader_finish(jpeg_reader *r, char *msg, size_t msg_cap) {
-  if (r->failed) {
-    ccodecs_set_msg(msg, msg_cap, "JPEG reader used after a failure");
-    return CCODECS_FAILED;
-  }
-  r->e.msg = msg;
-  r->e.msg_cap = msg_cap;
-  if (setjmp(r->e.jb)) {
-    r->failed = 1;
-    return CCODECS_FAILED;
-  }
+int ccodecs_jpeg_reader_finish(ccodecs_jpeg_reader *r, ccodecs_metadata *late, char *msg, size_t msg_cap) {
+  if (late) memset(late, 0, sizeof *late);
+  CCODECS_PRELUDE(r, r->e, "JPEG reader", (void)0);
   jpeg_finish_decompress(&r->d);
   return 0;
 }
 
-struct jpeg_writer {
+struct ccodecs_jpeg_writer {
   struct jpeg_compress_struct c;
   jpeg_err e;
   ccodecs_output *out;
@@ -455,7 +320,7 @@ struct jpeg_writer {
   uint8_t *strip;
 };
 
-void ccodecs_jpeg_writer_discard(jpeg_writer *w) {
+void ccodecs_jpeg_writer_discard(ccodecs_jpeg_writer *w) {
   if (!w) return;
   jpeg_destroy_compress(&w->c);
   ccodecs_discard_output(w->out, w->fp);
@@ -463,8 +328,10 @@ void ccodecs_jpeg_writer_discard(jpeg_writer *w) {
   free(w);
 }
 
-int ccodecs_jpeg_writer_open(ccodecs_output *out, int32_t width, int32_t height, int32_t channels, int32_t quality,
-                             const ccodecs_metadata *meta, jpeg_writer **writer, char *msg, size_t msg_cap) {
+int ccodecs_jpeg_writer_open(ccodecs_output *out, int32_t width, int32_t height, int32_t channels,
+                             const ccodecs_write_options *options, const ccodecs_metadata *meta,
+                             ccodecs_jpeg_writer **writer, char *msg, size_t msg_cap) {
+  int32_t quality = options->quality;
   *writer = NULL;
   if ((channels != 1 && channels != 3) || quality < 1 || quality > 100 || width < 1 || height < 1 ||
       width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) {
@@ -472,7 +339,7 @@ int ccodecs_jpeg_writer_open(ccodecs_output *out, int32_t width, int32_t height,
                     channels, quality);
     return CCODECS_FAILED;
   }
-  jpeg_writer *w = calloc(1, sizeof *w);
+  ccodecs_jpeg_writer *w = calloc(1, sizeof *w);
   if (!w) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     return CCODECS_FAILED;
@@ -523,18 +390,9 @@ int ccodecs_jpeg_writer_open(ccodecs_output *out, int32_t width, int32_t height,
   return 0;
 }
 
-int ccodecs_jpeg_writer_write(jpeg_writer *w, const float *planes, size_t plane, int32_t rows, char *msg,
+int ccodecs_jpeg_writer_write(ccodecs_jpeg_writer *w, const float *planes, size_t plane, int32_t rows, char *msg,
                               size_t msg_cap) {
-  if (w->failed) {
-    ccodecs_set_msg(msg, msg_cap, "JPEG writer used after a failure");
-    return CCODECS_FAILED;
-  }
-  w->e.msg = msg;
-  w->e.msg_cap = msg_cap;
-  if (setjmp(w->e.jb)) {
-    w->failed = 1;
-    return CCODECS_FAILED;
-  }
+  CCODECS_PRELUDE(w, w->e, "JPEG writer", (void)0);
   j_compress_ptr c = &w->c;
   size_t width = c->image_width, stride = width * w->channels;
   for (int32_t y = 0; y < rows;) {
@@ -555,18 +413,8 @@ int ccodecs_jpeg_writer_write(jpeg_writer *w, const float *planes, size_t plane,
   return 0;
 }
 
-int ccodecs_jpeg_writer_finish(jpeg_writer *w, char *msg, size_t msg_cap) {
-  if (w->failed) {
-    ccodecs_set_msg(msg, msg_cap, "JPEG writer used after a failure");
-    ccodecs_jpeg_writer_discard(w);
-    return CCODECS_FAILED;
-  }
-  w->e.msg = msg;
-  w->e.msg_cap = msg_cap;
-  if (setjmp(w->e.jb)) {
-    ccodecs_jpeg_writer_discard(w);
-    return CCODECS_FAILED;
-  }
+int ccodecs_jpeg_writer_finish(ccodecs_jpeg_writer *w, char *msg, size_t msg_cap) {
+  CCODECS_PRELUDE(w, w->e, "JPEG writer", ccodecs_jpeg_writer_discard(w));
   jpeg_finish_compress(&w->c);
   jpeg_destroy_compress(&w->c);
   FILE *fp = w->fp;

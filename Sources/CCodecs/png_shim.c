@@ -1,4 +1,4 @@
-#include "ccodecs.h"
+#include "ccodecs_png.h"
 #include "shim.h"
 
 #include <errno.h>
@@ -167,100 +167,34 @@ static int expand_samples(png_structp png, png_infop info, png_ctx *ctx, const c
   return passes;
 }
 
-/* decode: 0 header only, 1 into planar floats (dst). */
-static int png_decode(const ccodecs_input *in, int decode, int64_t max_pixels, ccodecs_info *out, float *dst,
-                      size_t dst_count, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
+int ccodecs_png_info(const ccodecs_input *in, ccodecs_info *out, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
   if (meta) memset(meta, 0, sizeof *meta);
   png_ctx ctx;
   ctx.warning[0] = 0;
   ctx.msg = msg;
   ctx.msg_cap = msg_cap;
   ctx.fp = ccodecs_open_input(in, msg, msg_cap);
-  if (!ctx.fp) return -1;
+  if (!ctx.fp) return CCODECS_FAILED;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
   if (!info) {
     png_destroy_read_struct(&png, NULL, NULL);
     fclose(ctx.fp);
     ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return -1;
+    return CCODECS_FAILED;
   }
-  unsigned char *volatile buf = NULL;
-  png_bytep *volatile rows = NULL;
   int status = setjmp(ctx.jb);
   if (status) {
     png_destroy_read_struct(&png, &info, NULL);
-    free(rows);
-    free(buf);
     ccodecs_metadata_free(meta);
     fclose(ctx.fp);
     return status == CCODECS_OVER_LIMIT ? CCODECS_OVER_LIMIT : CCODECS_FAILED;
   }
-  read_header(png, info, &ctx, max_pixels, out);
+  read_header(png, info, &ctx, INT64_MAX, out);
   if (meta) collect_metadata(png, info, &ctx, meta);
-  if (!decode) {
-    png_destroy_read_struct(&png, &info, NULL);
-    fclose(ctx.fp);
-    return 0;
-  }
-  size_t rowbytes;
-  int passes = expand_samples(png, info, &ctx, out, &rowbytes);
-  png_uint_32 width = (png_uint_32)out->width, height = (png_uint_32)out->height;
-  if (height > SIZE_MAX / rowbytes) {
-    ccodecs_set_msg(msg, msg_cap, "PNG too large for memory");
-    longjmp(ctx.jb, 1);
-  }
-  size_t plane = (size_t)width * height;
-  if (dst_count != plane * out->channels) {
-    ccodecs_set_msg(msg, msg_cap, "PNG changed while reading (%ux%u, %d channels)", width, height, out->channels);
-    longjmp(ctx.jb, 1);
-  }
-  /* A non-interlaced image goes through a strip of rows that stays in cache; an interlaced one is
-   * decoded whole first. */
-  int strips = passes == 1;
-  size_t buffered = strips ? (height < CCODECS_STRIP_ROWS ? height : CCODECS_STRIP_ROWS) : height;
-  buf = malloc(rowbytes * buffered);
-  rows = malloc(sizeof(png_bytep) * buffered);
-  if (!buf || !rows) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory for %ux%u pixels", width, height);
-    longjmp(ctx.jb, 1);
-  }
-  for (size_t y = 0; y < buffered; y++) rows[y] = buf + y * rowbytes;
-  if (strips) {
-    for (png_uint_32 y = 0; y < height; y += (png_uint_32)buffered) {
-      png_uint_32 n = height - y < buffered ? height - y : (png_uint_32)buffered;
-      png_read_rows(png, rows, NULL, n);
-      to_planar(buf, (size_t)y * width, (size_t)n * width, out, dst, plane);
-    }
-  } else {
-    png_read_image(png, rows);
-    to_planar(buf, 0, plane, out, dst, plane);
-  }
-  /* Chunks after the image data go into `info` only when metadata is wanted (an eXIf may come there). */
-  png_read_end(png, meta ? info : NULL);
-  if (meta) collect_metadata(png, info, &ctx, meta);
-
   png_destroy_read_struct(&png, &info, NULL);
-  free(rows);
   fclose(ctx.fp);
-  free(buf);
   return 0;
-}
-
-int ccodecs_png_info(const char *path, ccodecs_info *info, char *msg, size_t msg_cap) {
-  ccodecs_input in = {.path = path};
-  return png_decode(&in, 0, INT64_MAX, info, NULL, 0, NULL, msg, msg_cap);
-}
-
-int ccodecs_png_read_planar(const char *path, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
-                            char *msg, size_t msg_cap) {
-  ccodecs_input in = {.path = path};
-  return png_decode(&in, dst != NULL, max_pixels, info, dst, dst_count, NULL, msg, msg_cap);
-}
-
-int ccodecs_png_read(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst, size_t dst_count,
-                     ccodecs_metadata *meta, char *msg, size_t msg_cap) {
-  return png_decode(in, dst != NULL, max_pixels, info, dst, dst_count, meta, msg, msg_cap);
 }
 
 /* Row filter and zlib settings when no compression level is asked for. Timed with libpng 1.6.39 and
@@ -297,36 +231,22 @@ static void set_compression(png_structp png, int compression) {
   }
 }
 
-int ccodecs_png_write_planar(const char *path, const float *planes, int32_t width, int32_t height, int32_t channels,
-                             int32_t bit_depth, int32_t compression, char *msg, size_t msg_cap) {
-  ccodecs_output out = {.path = path};
-  return ccodecs_png_write(&out, planes, width, height, channels, bit_depth, compression, NULL, msg, msg_cap);
-}
+/* The reader and writer. Each call sets its own setjmp (CCODECS_PRELUDE); libpng's errors come back to it
+ * through ctx.jb. */
 
-int ccodecs_png_write(ccodecs_output *out, const float *planes, int32_t width, int32_t height, int32_t channels,
-                      int32_t bit_depth, int32_t compression, const ccodecs_metadata *meta, char *msg, size_t msg_cap) {
-  png_writer *w;
-  if (ccodecs_png_writer_open(out, width, height, channels, bit_depth, compression, meta, &w, msg, msg_cap) != 0)
-    return CCODECS_FAILED;
-  if (ccodecs_png_writer_write(w, planes, (size_t)width * (size_t)height, height, msg, msg_cap) != 0) {
-    ccodecs_png_writer_discard(w);
-    return CCODECS_FAILED;
-  }
-  return ccodecs_png_writer_finish(w, msg, msg_cap);
-}
-
-/* Streaming: the reader and writer behind ccodecs_reader / ccodecs_writer (stream.c). Each call sets its
- * own setjmp; libpng's errors come back to it through ctx.jb. */
-
-struct png_reader {
+struct ccodecs_png_reader {
   png_ctx ctx;
   png_structp png;
   png_infop info;
   ccodecs_info out;
-  int with_meta;
   size_t rowbytes;
+  /* 1, or 7 for an interlaced (Adam7) image: then the first read decodes the whole image into buf. */
+  int passes;
+  /* Rows handed out so far. */
+  int32_t next;
+  /* A strip of CCODECS_STRIP_ROWS rows, or the whole interlaced image, and its row pointers. */
   unsigned char *buf;
-  png_bytep rows[CCODECS_STRIP_ROWS];
+  png_bytep *rows;
   int failed;
 };
 
@@ -334,7 +254,7 @@ static uint32_t be32(const unsigned char *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Whether an eXIf chunk follows the image data (the whole-image read picks it up at the end, too late for a
+/* Whether an eXIf chunk follows the image data (the reader's finish picks it up at the end, too late for a
  * writer that puts the EXIF before the image data): walks the chunk headers, skipping their data. */
 static int has_late_exif(const ccodecs_input *in) {
   FILE *fp = ccodecs_open_input(in, NULL, 0);
@@ -357,26 +277,41 @@ static int has_late_exif(const ccodecs_input *in) {
   return found;
 }
 
-void ccodecs_png_reader_close(png_reader *r) {
+void ccodecs_png_reader_close(ccodecs_png_reader *r) {
   if (!r) return;
   png_destroy_read_struct(&r->png, r->info ? &r->info : NULL, NULL);
   if (r->ctx.fp) fclose(r->ctx.fp);
   free(r->buf);
+  free(r->rows);
   free(r);
 }
 
-int ccodecs_png_reader_open(const ccodecs_input *in, int64_t max_pixels, png_reader **reader, ccodecs_info *out,
-                            ccodecs_metadata *meta, int *strips, char *msg, size_t msg_cap) {
+/* buf and rows for `count` rows; longjmps when they do not fit in memory. */
+static void alloc_rows(ccodecs_png_reader *r, size_t count) {
+  if (count > SIZE_MAX / r->rowbytes || count > SIZE_MAX / sizeof(png_bytep)) {
+    ccodecs_set_msg(r->ctx.msg, r->ctx.msg_cap, "PNG too large for memory");
+    longjmp(r->ctx.jb, 1);
+  }
+  r->buf = malloc(r->rowbytes * count);
+  r->rows = malloc(sizeof(png_bytep) * count);
+  if (!r->buf || !r->rows) {
+    ccodecs_set_msg(r->ctx.msg, r->ctx.msg_cap, "out of memory for %zu rows of %d pixels", count, r->out.width);
+    longjmp(r->ctx.jb, 1);
+  }
+  for (size_t y = 0; y < count; y++) r->rows[y] = r->buf + y * r->rowbytes;
+}
+
+int ccodecs_png_reader_open(const ccodecs_input *in, int64_t max_pixels, ccodecs_png_reader **reader,
+                            ccodecs_info *out, ccodecs_metadata *meta, int *strips, char *msg, size_t msg_cap) {
   *reader = NULL;
   if (meta) memset(meta, 0, sizeof *meta);
-  png_reader *r = calloc(1, sizeof *r);
+  ccodecs_png_reader *r = calloc(1, sizeof *r);
   if (!r) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     return CCODECS_FAILED;
   }
   r->ctx.msg = msg;
   r->ctx.msg_cap = msg_cap;
-  r->with_meta = meta != NULL;
   r->ctx.fp = ccodecs_open_input(in, msg, msg_cap);
   if (!r->ctx.fp) {
     free(r);
@@ -400,64 +335,52 @@ int ccodecs_png_reader_open(const ccodecs_input *in, int64_t max_pixels, png_rea
   read_header(png, info, &r->ctx, max_pixels, out);
   r->out = *out;
   if (meta) collect_metadata(png, info, &r->ctx, meta);
-  int passes = expand_samples(png, info, &r->ctx, out, &r->rowbytes);
-  png_uint_32 width = (png_uint_32)out->width;
-  if (CCODECS_STRIP_ROWS > SIZE_MAX / r->rowbytes) {
-    ccodecs_set_msg(msg, msg_cap, "PNG too large for memory");
-    longjmp(r->ctx.jb, 1);
-  }
-  *strips = passes != 1 ? CCODECS_STRIPS_INTERLACED
-            : meta && !meta->exif && has_late_exif(in) ? CCODECS_STRIPS_LATE_EXIF
-                                                        : CCODECS_STRIPS_OK;
-  if (*strips == CCODECS_STRIPS_OK) {
-    r->buf = malloc(r->rowbytes * CCODECS_STRIP_ROWS);
-    if (!r->buf) {
-      ccodecs_set_msg(msg, msg_cap, "out of memory for a strip of %u pixels wide", width);
-      longjmp(r->ctx.jb, 1);
-    }
-    for (size_t y = 0; y < CCODECS_STRIP_ROWS; y++) r->rows[y] = r->buf + y * r->rowbytes;
-  }
+  r->passes = expand_samples(png, info, &r->ctx, out, &r->rowbytes);
+  if (strips)
+    *strips = r->passes != 1                           ? CCODECS_STRIPS_INTERLACED
+              : meta && !meta->exif && has_late_exif(in) ? CCODECS_STRIPS_LATE_EXIF
+                                                         : CCODECS_STRIPS_OK;
+  if (r->passes == 1) alloc_rows(r, CCODECS_STRIP_ROWS);
   *reader = r;
   return 0;
 }
 
-int ccodecs_png_reader_read(png_reader *r, float *dst, size_t plane, int32_t rows, char *msg, size_t msg_cap) {
-  if (r->failed || !r->buf) {
-    ccodecs_set_msg(msg, msg_cap, "PNG reader used after a failure");
-    return CCODECS_FAILED;
-  }
-  r->ctx.msg = msg;
-  r->ctx.msg_cap = msg_cap;
-  if (setjmp(r->ctx.jb)) {
-    r->failed = 1;
-    return CCODECS_FAILED;
+int ccodecs_png_reader_read(ccodecs_png_reader *r, float *dst, size_t plane, int32_t rows, char *msg, size_t msg_cap) {
+  CCODECS_PRELUDE(r, r->ctx, "PNG reader", (void)0);
+  if (rows < 0 || rows > r->out.height - r->next) {
+    ccodecs_set_msg(msg, msg_cap, "PNG has only %d rows", r->out.height);
+    longjmp(r->ctx.jb, 1);
   }
   size_t width = (size_t)r->out.width;
-  for (int32_t y = 0; y < rows;) {
-    int32_t n = rows - y < CCODECS_STRIP_ROWS ? rows - y : CCODECS_STRIP_ROWS;
-    png_read_rows(r->png, r->rows, NULL, (png_uint_32)n);
-    to_planar(r->buf, (size_t)y * width, (size_t)n * width, &r->out, dst, plane);
-    y += n;
+  if (r->passes != 1) {
+    /* Every pass covers the whole image: it is decoded whole at the first read. */
+    if (!r->buf) {
+      alloc_rows(r, (size_t)r->out.height);
+      png_read_image(r->png, r->rows);
+    }
+    to_planar(r->rows[r->next], 0, (size_t)rows * width, &r->out, dst, plane);
+  } else {
+    for (int32_t y = 0; y < rows;) {
+      int32_t n = rows - y < CCODECS_STRIP_ROWS ? rows - y : CCODECS_STRIP_ROWS;
+      png_read_rows(r->png, r->rows, NULL, (png_uint_32)n);
+      to_planar(r->buf, (size_t)y * width, (size_t)n * width, &r->out, dst, plane);
+      y += n;
+    }
   }
+  r->next += rows;
   return 0;
 }
 
-int ccodecs_png_reader_finish(png_reader *r, char *msg, size_t msg_cap) {
-  if (r->failed) {
-    ccodecs_set_msg(msg, msg_cap, "PNG reader used after a failure");
-    return CCODECS_FAILED;
-  }
-  r->ctx.msg = msg;
-  r->ctx.msg_cap = msg_cap;
-  if (setjmp(r->ctx.jb)) {
-    r->failed = 1;
-    return CCODECS_FAILED;
-  }
-  png_read_end(r->png, r->with_meta ? r->info : NULL);
+int ccodecs_png_reader_finish(ccodecs_png_reader *r, ccodecs_metadata *late, char *msg, size_t msg_cap) {
+  if (late) memset(late, 0, sizeof *late);
+  CCODECS_PRELUDE(r, r->ctx, "PNG reader", ccodecs_metadata_free(late));
+  /* Chunks after the image data go into `info` only when metadata is wanted (an eXIf may come there). */
+  png_read_end(r->png, late ? r->info : NULL);
+  if (late) collect_metadata(r->png, r->info, &r->ctx, late);
   return 0;
 }
 
-struct png_writer {
+struct ccodecs_png_writer {
   png_ctx ctx;
   ccodecs_output *out;
   png_structp png;
@@ -470,7 +393,7 @@ struct png_writer {
   int failed;
 };
 
-void ccodecs_png_writer_discard(png_writer *w) {
+void ccodecs_png_writer_discard(ccodecs_png_writer *w) {
   if (!w) return;
   png_destroy_write_struct(&w->png, w->info ? &w->info : NULL);
   ccodecs_discard_output(w->out, w->ctx.fp);
@@ -479,9 +402,10 @@ void ccodecs_png_writer_discard(png_writer *w) {
   free(w);
 }
 
-int ccodecs_png_writer_open(ccodecs_output *out, int32_t width, int32_t height, int32_t channels, int32_t bit_depth,
-                            int32_t compression, const ccodecs_metadata *meta, png_writer **writer, char *msg,
-                            size_t msg_cap) {
+int ccodecs_png_writer_open(ccodecs_output *out, int32_t width, int32_t height, int32_t channels,
+                            const ccodecs_write_options *options, const ccodecs_metadata *meta,
+                            ccodecs_png_writer **writer, char *msg, size_t msg_cap) {
+  int32_t bit_depth = options->bit_depth, compression = options->compression;
   static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
                                      PNG_COLOR_TYPE_RGB_ALPHA};
   *writer = NULL;
@@ -490,7 +414,7 @@ int ccodecs_png_writer_open(ccodecs_output *out, int32_t width, int32_t height, 
                     bit_depth);
     return CCODECS_FAILED;
   }
-  png_writer *w = calloc(1, sizeof *w);
+  ccodecs_png_writer *w = calloc(1, sizeof *w);
   if (!w) {
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     return CCODECS_FAILED;
@@ -543,18 +467,9 @@ int ccodecs_png_writer_open(ccodecs_output *out, int32_t width, int32_t height, 
   return 0;
 }
 
-int ccodecs_png_writer_write(png_writer *w, const float *planes, size_t plane, int32_t rows, char *msg,
+int ccodecs_png_writer_write(ccodecs_png_writer *w, const float *planes, size_t plane, int32_t rows, char *msg,
                              size_t msg_cap) {
-  if (w->failed) {
-    ccodecs_set_msg(msg, msg_cap, "PNG writer used after a failure");
-    return CCODECS_FAILED;
-  }
-  w->ctx.msg = msg;
-  w->ctx.msg_cap = msg_cap;
-  if (setjmp(w->ctx.jb)) {
-    w->failed = 1;
-    return CCODECS_FAILED;
-  }
+  CCODECS_PRELUDE(w, w->ctx, "PNG writer", (void)0);
   size_t width = (size_t)w->width;
   for (int32_t y = 0; y < rows;) {
     int32_t n = rows - y < CCODECS_STRIP_ROWS ? rows - y : CCODECS_STRIP_ROWS;
@@ -568,18 +483,8 @@ int ccodecs_png_writer_write(png_writer *w, const float *planes, size_t plane, i
   return 0;
 }
 
-int ccodecs_png_writer_finish(png_writer *w, char *msg, size_t msg_cap) {
-  if (w->failed) {
-    ccodecs_set_msg(msg, msg_cap, "PNG writer used after a failure");
-    ccodecs_png_writer_discard(w);
-    return CCODECS_FAILED;
-  }
-  w->ctx.msg = msg;
-  w->ctx.msg_cap = msg_cap;
-  if (setjmp(w->ctx.jb)) {
-    ccodecs_png_writer_discard(w);
-    return CCODECS_FAILED;
-  }
+int ccodecs_png_writer_finish(ccodecs_png_writer *w, char *msg, size_t msg_cap) {
+  CCODECS_PRELUDE(w, w->ctx, "PNG writer", ccodecs_png_writer_discard(w));
   /* NULL: nothing after the image data (libpng 1.6 would write the eXIf chunk a second time from info). */
   if (!w->idat) png_write_end(w->png, NULL);
   else if (ccodecs_idat_finish(w->idat) != 0) write_failed(&w->ctx);

@@ -1,6 +1,7 @@
 #ifndef CCODECS_SHIM_H
 #define CCODECS_SHIM_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -34,32 +35,25 @@ void ccodecs_planar_to_u16(const float *planes, size_t plane, size_t n, int chan
 /* Rows handed to libpng / libjpeg per call. */
 enum { CCODECS_STRIP_ROWS = 16 };
 
-/* The per-format halves of ccodecs_reader / ccodecs_writer (stream.c dispatches): opaque states. */
-typedef struct png_reader png_reader;
-typedef struct jpeg_reader jpeg_reader;
-typedef struct png_writer png_writer;
-typedef struct jpeg_writer jpeg_writer;
-int ccodecs_png_reader_open(const ccodecs_input *in, int64_t max_pixels, png_reader **reader, ccodecs_info *info,
-                            ccodecs_metadata *meta, int *strips, char *msg, size_t msg_cap);
-int ccodecs_png_reader_read(png_reader *r, float *dst, size_t plane, int32_t rows, char *msg, size_t msg_cap);
-int ccodecs_png_reader_finish(png_reader *r, char *msg, size_t msg_cap);
-void ccodecs_png_reader_close(png_reader *r);
-int ccodecs_jpeg_reader_open(const ccodecs_input *in, int64_t max_pixels, jpeg_reader **reader, ccodecs_info *info,
-                             ccodecs_metadata *meta, char *msg, size_t msg_cap);
-int ccodecs_jpeg_reader_read(jpeg_reader *r, float *dst, size_t plane, int32_t rows, char *msg, size_t msg_cap);
-int ccodecs_jpeg_reader_finish(jpeg_reader *r, char *msg, size_t msg_cap);
-void ccodecs_jpeg_reader_close(jpeg_reader *r);
-int ccodecs_png_writer_open(ccodecs_output *out, int32_t width, int32_t height, int32_t channels, int32_t bit_depth,
-                            int32_t compression, const ccodecs_metadata *meta, png_writer **writer, char *msg,
-                            size_t msg_cap);
-int ccodecs_png_writer_write(png_writer *w, const float *planes, size_t plane, int32_t rows, char *msg, size_t msg_cap);
-int ccodecs_png_writer_finish(png_writer *w, char *msg, size_t msg_cap);
-void ccodecs_png_writer_discard(png_writer *w);
-int ccodecs_jpeg_writer_open(ccodecs_output *out, int32_t width, int32_t height, int32_t channels, int32_t quality,
-                             const ccodecs_metadata *meta, jpeg_writer **writer, char *msg, size_t msg_cap);
-int ccodecs_jpeg_writer_write(jpeg_writer *w, const float *planes, size_t plane, int32_t rows, char *msg,
-                              size_t msg_cap);
-int ccodecs_jpeg_writer_finish(jpeg_writer *w, char *msg, size_t msg_cap);
-void ccodecs_jpeg_writer_discard(jpeg_writer *w);
+/* The prelude of every call on an open reader or writer `state` (a struct with an int `failed`) whose error
+ * handler `err` has jb, msg and msg_cap. A macro because setjmp must run in the frame that libpng or libjpeg
+ * jumps back to: refuses a reader or writer that failed before ("<what> used after a failure"), points the
+ * error messages at this call's msg, and on a longjmp marks it failed, runs `cleanup` and returns
+ * CCODECS_FAILED. Expects the call's parameters to be named msg and msg_cap. */
+#define CCODECS_PRELUDE(state, err, what, cleanup)                                                            \
+  do {                                                                                                        \
+    if ((state)->failed) {                                                                                    \
+      ccodecs_set_msg(msg, msg_cap, "%s used after a failure", what);                                         \
+      cleanup;                                                                                                \
+      return CCODECS_FAILED;                                                                                  \
+    }                                                                                                         \
+    (err).msg = msg;                                                                                          \
+    (err).msg_cap = msg_cap;                                                                                  \
+    if (setjmp((err).jb)) {                                                                                   \
+      (state)->failed = 1;                                                                                    \
+      cleanup;                                                                                                \
+      return CCODECS_FAILED;                                                                                  \
+    }                                                                                                         \
+  } while (0)
 
 #endif

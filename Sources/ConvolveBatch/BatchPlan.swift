@@ -64,7 +64,7 @@ public struct BatchLayout: Sendable {
     let outputRoot = canonicalPath(outputDirectory)
     let inputRoot = canonicalPath(inputDirectory)
     let all = scanFolder(inputDirectory, recursive: recursive, skipping: outputRoot == inputRoot ? nil : outputRoot)
-    let includes = (include.isEmpty ? ["*.png", "*.jpg", "*.jpeg"] : include).map { $0.lowercased() }
+    let includes = (include.isEmpty ? ImageFormat.readableGlobs : include).map { $0.lowercased() }
     let excludes = exclude.map { $0.lowercased() }
     func matches(_ patterns: [String], _ relative: String) -> Bool {
       let path = relative.lowercased()

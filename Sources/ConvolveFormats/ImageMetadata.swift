@@ -2,7 +2,7 @@ import CCodecs
 import ConvolveCore
 import Foundation
 
-/// What a photo carries besides its pixels and is written back to a PNG or JPEG output: the ICC colour
+/// What a photo carries besides its pixels and is written back to an output that keeps it: the ICC colour
 /// profile and the EXIF data (as the TIFF structure inside a JPEG APP1 "Exif" segment or a PNG eXIf chunk).
 public struct ImageMetadata: Equatable, Sendable {
   /// The ICC profile, as stored.
@@ -43,12 +43,16 @@ public struct ImageMetadata: Equatable, Sendable {
 
   /// What can be written with an image of `channels` channels in `format`, and a note for each part left out:
   /// a profile whose colour space is not the output's (a CMYK JPEG's profile on the RGB it decodes to, an RGB
-  /// profile on a gray result), EXIF too large for a JPEG segment.
+  /// profile on a gray result), EXIF too large for the format (a JPEG segment), a part the format does not keep.
   public func fitted(channels: Int, format: ImageFormat) -> (metadata: ImageMetadata, notes: [String]) {
+    let can = format.capabilities
     var kept = self
     var notes: [String] = []
-    if iccProfile != nil {
-      let written = format == .jpeg ? (channels <= 2 ? 1 : 3) : channels
+    if iccProfile != nil && !can.icc {
+      kept.iccProfile = nil
+      notes.append("\(can.label) keeps no ICC profile; written without the input's")
+    } else if iccProfile != nil {
+      let written = can.writtenChannels(channels)
       let wanted = written <= 2 ? "GRAY" : "RGB"
       if let space = iccColorSpace, space != wanted {
         kept.iccProfile = nil
@@ -58,9 +62,12 @@ public struct ImageMetadata: Equatable, Sendable {
         notes.append("the input's ICC profile is too short to be valid; written without it")
       }
     }
-    if let exif, format == .jpeg, exif.count + 6 > 65533 {
+    if exif != nil && !can.exif {
       kept.exif = nil
-      notes.append("the input's EXIF (\(exif.count) bytes) does not fit in a JPEG segment (65527 bytes at most); written without it")
+      notes.append("\(can.label) keeps no EXIF; written without the input's")
+    } else if let exif, let limit = can.exifLimit, exif.count > limit {
+      kept.exif = nil
+      notes.append("the input's EXIF (\(exif.count) bytes) does not fit in a \(can.label) segment (\(limit) bytes at most); written without it")
     }
     return (kept, notes)
   }

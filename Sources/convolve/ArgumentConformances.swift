@@ -89,6 +89,6 @@ extension MapRange: ExpressibleByArgument {}
 
 extension ImageFormat: ExpressibleByArgument {
   public init?(argument: String) { self.init(name: argument) }
-  public static var allValueStrings: [String] { ["png", "jpg"] }
+  public static var allValueStrings: [String] { writable.map(\.fileExtension) }
   public var defaultValueDescription: String { fileExtension }
 }

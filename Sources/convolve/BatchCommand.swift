@@ -77,7 +77,7 @@ struct BatchCommand: ParsableCommand {
 
   @Flag(name: [.short, .long], help: "Also process the subfolders.") var recursive = false
   @Option(help: ArgumentHelp(
-    "Process only files whose relative path or name matches this glob (repeatable; default *.png, *.jpg, *.jpeg).",
+    "Process only files whose relative path or name matches this glob (repeatable; default \(ImageFormat.readableGlobs.joined(separator: ", "))).",
     discussion: "Globs are matched case-insensitively by fnmatch; in a relative path * also matches '/'.",
     valueName: "glob"))
   var include: [String] = []

@@ -56,7 +56,7 @@ struct FilterCommand: ParsableCommand {
   @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion)
   var inputFile: String?
   @Argument(
-    help: "Output image; the format follows the extension (.png, .jpg, .jpeg); - writes standard output (with --format).",
+    help: "Output image; the format follows the extension (\(ImageFormat.writable.flatMap(\.capabilities.extensions).map { "." + $0 }.joined(separator: ", "))); - writes standard output (with --format).",
     completion: .file())
   var output: String?
   @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))

@@ -132,9 +132,9 @@ extension ImageOutputOptions {
   ) throws -> (format: ImageFormat, bitDepth: Int, metadata: ImageMetadata) {
     let toStream = path == standardStream
     guard let kind = toStream ? format : try ImageFormat(path: path) else {
-      throw ValidationError("the output is '-' (standard output); give its format with --format png or --format jpg")
+      throw ValidationError("the output is '-' (standard output); give its format with \(formatChoices)")
     }
-    let bits = depth ?? ((input?.info.bitDepth == 16 && kind == .png) ? 16 : 8)
+    let bits = depth ?? ((input?.info.bitDepth == 16 && kind.capabilities.writeDepths.contains(16)) ? 16 : 8)
     var metadata = ImageMetadata.none
     if let input, !strip {
       let (fitted, notes) = input.metadata.fitted(channels: channels, format: kind)
@@ -148,12 +148,15 @@ extension ImageOutputOptions {
 /// `-` as an input or output: standard input or standard output.
 let standardStream = "-"
 
+/// "--format png or --format jpg": one for each format written.
+let formatChoices = ImageFormat.orList(ImageFormat.writable.map { "--format \($0.fileExtension)" })
+
 /// The format of an output: `--format` for `-` (required there), else the extension, which `--format` must match.
 func checkStreamFormat(output: String?, format: ImageFormat?) throws {
   guard let output else { return }
   if output == standardStream {
     guard format != nil else {
-      throw ValidationError("the output is '-' (standard output); give its format with --format png or --format jpg")
+      throw ValidationError("the output is '-' (standard output); give its format with \(formatChoices)")
     }
     if isatty(STDOUT_FILENO) != 0 {
       throw ValidationError("standard output is a terminal; redirect it (> out.png) or pipe it into another program")

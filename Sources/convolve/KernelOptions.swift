@@ -118,7 +118,8 @@ struct GeometryOptions: ParsableArguments {
 let standardLibrary = Result { try FilterLibrary.standard() }
 
 /// Shell completion of image files.
-let imageFileCompletion = CompletionKind.file(extensions: ["png", "jpg", "jpeg", "PNG", "JPG", "JPEG"])
+let imageFileCompletion = CompletionKind.file(
+  extensions: ImageFormat.readableExtensions + ImageFormat.readableExtensions.map { $0.uppercased() })
 
 /// Shell completion of library filter names (the completion scripts call the binary back for these).
 let filterNameCompletion = CompletionKind.custom { _, _, prefix in

@@ -64,7 +64,7 @@ struct ModelTopPatchesCommand: ParsableCommand {
   @OptionGroup(title: "Photo") var load: ImageInputOptions
 
   @Flag(name: [.short, .long], help: "Also read the subfolders.") var recursive = false
-  @Option(help: ArgumentHelp("Read only files whose relative path or name matches this glob (repeatable; default *.png, *.jpg, *.jpeg).", valueName: "glob"))
+  @Option(help: ArgumentHelp("Read only files whose relative path or name matches this glob (repeatable; default \(ImageFormat.readableGlobs.joined(separator: ", "))).", valueName: "glob"))
   var include: [String] = []
   @Option(help: ArgumentHelp("Leave out files matching this glob (repeatable; default: none).", valueName: "glob"))
   var exclude: [String] = []
