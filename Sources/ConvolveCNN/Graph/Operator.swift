@@ -41,6 +41,9 @@ protocol GraphOperator: Sendable {
   /// The operator with element-wise stages applied to its single output as it is written, or nil when it cannot
   /// take them.
   func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)?
+  /// The receptive field of the node's outputs from its fed inputs' fields, or nil when it has none; the
+  /// default is `FieldContext.merged()` (same size: the union; smaller: the whole covered input).
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField?
 }
 
 extension GraphOperator {
@@ -48,6 +51,7 @@ extension GraphOperator {
   func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)? { nil }
   func prepared(_ inputs: [KnownValue?]) -> any GraphOperator { self }
   func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)? { nil }
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? { context.merged() }
 }
 
 /// The value of a constant Float32 input holding one number, or nil.

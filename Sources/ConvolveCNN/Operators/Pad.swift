@@ -120,3 +120,16 @@ struct PadOperator: GraphOperator {
     }
   }
 }
+
+extension PadOperator {
+  /// The field shifted by the padding before.
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? {
+    guard context.spatial else { return context.merged() }
+    let pads = try context.node.ints("pads") ?? context.constant(1)?.ints
+    guard let pads, pads.count == 8 else { return nil }
+    var field = context.field
+    field.y.start -= Double(pads[2]) * field.y.jump
+    field.x.start -= Double(pads[3]) * field.x.jump
+    return field
+  }
+}
