@@ -67,6 +67,11 @@ import Testing
       }
     }
     #expect(try nodeError("MaxPool", [.value(GradientCheck.distinct([1, 2, 9], seed: 4))], ["kernel_shape": .ints([3]), "strides": .ints([2])]) < tolerance)
+    let maxout = Graph(
+      nodes: [Node(name: "n", opType: "Maxout", domain: "convolve", inputs: ["x"], outputs: ["y"], attributes: ["group_size": .int(3)])],
+      initializers: [:], inputs: [ValueInfo(name: "x", shape: [.fixed(2), .fixed(6), .fixed(3), .fixed(4)])],
+      outputs: [ValueInfo(name: "y", shape: nil)])
+    #expect(try GradientCheck.worstError(maxout, ["x": GradientCheck.distinct([2, 6, 3, 4], seed: 5)], wrt: ["x"]) < tolerance)
   }
 
   @Test func matrixProducts() throws {

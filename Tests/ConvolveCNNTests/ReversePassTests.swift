@@ -193,6 +193,7 @@ func nodeError(_ op: String, _ operands: [Operand], _ attributes: [String: Attri
     #expect(try nodeError("Unsqueeze", [.value(x), ints([0, 3])]) < tolerance)
     #expect(try nodeError("Identity", [.value(x)]) < tolerance)
     #expect(try nodeError("Dropout", [.value(x)]) < tolerance)
+    #expect(try nodeError("Cast", [.value(x)], ["to": .int(1)]) < tolerance)
     for mode in ["constant", "reflect", "edge", "wrap"] {
       let error = try nodeError("Pad", [.value(x), ints([0, 0, 1, 2, 0, 1, 2, 1])], ["mode": .string(mode)], opset: 13)
       #expect(error < tolerance, "\(mode): \(error)")
