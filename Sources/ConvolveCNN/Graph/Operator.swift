@@ -41,6 +41,14 @@ protocol GraphOperator: Sendable {
   /// The operator with element-wise stages applied to its single output as it is written, or nil when it cannot
   /// take them.
   func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)?
+  /// The receptive field of the node's outputs from its fed inputs' fields, or nil when it has none; the
+  /// default is `FieldContext.merged()` (same size: the union; smaller: the whole covered input).
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField?
+  /// What the reverse rule reads of the forward pass; nil when the operator has none (the default).
+  var reverseReads: ReverseReads? { get }
+  /// The vector-Jacobian product: the gradients of the inputs from those of the outputs, nil for an input
+  /// that is not `wanted` (constant, integer, or not on the way to what the gradient is taken of).
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?]
 }
 
 extension GraphOperator {
@@ -48,6 +56,11 @@ extension GraphOperator {
   func elementwiseStage(_ inputs: [KnownValue?]) -> (input: Int, stage: ElementwiseStage)? { nil }
   func prepared(_ inputs: [KnownValue?]) -> any GraphOperator { self }
   func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)? { nil }
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? { context.merged() }
+  var reverseReads: ReverseReads? { nil }
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    throw ConvolveError.invalidArgument("the operator has no reverse rule")
+  }
 }
 
 /// The value of a constant Float32 input holding one number, or nil.

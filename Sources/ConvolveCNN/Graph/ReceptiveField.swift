@@ -149,7 +149,7 @@ extension ExecutionPlan {
   /// The receptive field of every value that an `N×C×H×W` graph input reaches through spatial operators, by
   /// value name; values with no field (shape arithmetic, vectors after a reshape of unknown meaning) are absent.
   ///
-  /// Conv, MaxPool and AveragePool (dilation, auto_pad, ceil mode) are windows; ConvTranspose and
+  /// Each operator's `receptiveField(_:)` gives its rule. Conv, MaxPool and AveragePool (dilation, auto_pad, ceil mode) are windows; ConvTranspose and
   /// Resize/Upsample (every coordinate mode, nearest and linear) as `FieldAxis` says; Pad shifts the field;
   /// global pools, Flatten, Gemm and other operators that change the spatial size otherwise make the field the
   /// whole covered input; everything else keeps its spatial size and takes the union of its inputs' fields
@@ -165,75 +165,57 @@ extension ExecutionPlan {
       let node = graph.nodes[index]
       guard let output = node.outputs.first, !output.isEmpty, let outShape = types[output]?.shape else { continue }
       let fed = node.inputs.compactMap { name in fields[name].map { (name: name, field: $0) } }
-      guard !fed.isEmpty else { continue }
-      if let field = receptiveField(of: node, inputs: fed, outShape: outShape) {
+      guard !fed.isEmpty, let inShape = types[fed[0].name]?.shape else { continue }
+      let context = FieldContext(
+        node: node, opset: graph.opsetVersion, fed: fed, inShape: inShape, outShape: outShape, types: types,
+        constants: constants)
+      let field: ReceptiveField?
+      if OperatorRegistry.isSupported(node) {
+        field = try? OperatorRegistry.make(node, opset: graph.opsetVersion).receptiveField(context)
+      } else {
+        field = context.merged()
+      }
+      if let field {
         for name in node.outputs where !name.isEmpty && types[name]?.shape.count == outShape.count { fields[name] = field }
       }
     }
     return fields
   }
+}
 
-  private func receptiveField(
-    of node: Node, inputs fed: [(name: String, field: ReceptiveField)], outShape: [Int]
-  ) -> ReceptiveField? {
-    let first = fed[0]
-    guard let inShape = types[first.name]?.shape else { return nil }
-    var field = first.field
-    let spatial = outShape.count == 4 && inShape.count == 4
-    let (oh, ow) = spatial ? (outShape[2], outShape[3]) : (1, 1)
+/// What an operator's receptive-field rule sees of one node: the fields of the inputs the graph input reaches
+/// (`fed`, in input order), the shapes around it and the plan's constants.
+struct FieldContext {
+  let node: Node
+  let opset: Int
+  let fed: [(name: String, field: ReceptiveField)]
+  /// The shape of the first fed input.
+  let inShape: [Int]
+  let outShape: [Int]
+  let types: [String: ValueType]
+  let constants: [String: GraphTensor]
+
+  /// Both the fed input and the output are `N×C×H×W`: a spatial rule applies.
+  var spatial: Bool { outShape.count == 4 && inShape.count == 4 }
+  var outSize: (h: Int, w: Int) { spatial ? (outShape[2], outShape[3]) : (1, 1) }
+  /// The first fed input's field, which spatial rules transform.
+  var field: ReceptiveField { fed[0].field }
+
+  func shape(ofInput i: Int) -> [Int]? { i < node.inputs.count ? types[node.inputs[i]]?.shape : nil }
+  func constant(_ i: Int) -> GraphTensor? { i < node.inputs.count ? constants[node.inputs[i]] : nil }
+
+  /// The rule of every operator without its own: the same spatial size takes the union of the inputs' fields
+  /// (a 1×1 input broadcast over a larger map is global context, left out); a smaller one (global pools,
+  /// Flatten, Gemm) the whole covered input.
+  func merged() -> ReceptiveField {
+    let (oh, ow) = outSize
     let sameSize = spatial && inShape[2] == oh && inShape[3] == ow
-    let domainOK = node.domain.isEmpty || node.domain == "ai.onnx" || node.domain == "convolve"
-    do {
-      switch (domainOK ? node.opType : "", spatial) {
-      case ("Conv", true):
-        guard node.inputs.count > 1, let w = types[node.inputs[1]]?.shape else { return nil }
-        let g = try ConvOperator(node, opset: graph.opsetVersion).geometry(x: inShape, w: w, bias: nil).layer
-        let pad = try g.resolvedPadding(kernelHeight: w[2], kernelWidth: w[3])
-        field.y = field.y.window(kernel: w[2], stride: g.strideY, padBefore: pad.top, dilation: g.dilationY, outputs: oh)
-        field.x = field.x.window(kernel: w[3], stride: g.strideX, padBefore: pad.left, dilation: g.dilationX, outputs: ow)
-        return field
-      case ("MaxPool", true), ("AveragePool", true), ("LpPool", true):
-        let (p, _) = try PoolAttributes(node).pooling(.max, input: inShape, countIncludesPadding: true)
-        field.y = field.y.window(kernel: p.kernelHeight, stride: p.strideY, padBefore: p.padding.top, dilation: p.dilationY, outputs: oh)
-        field.x = field.x.window(kernel: p.kernelWidth, stride: p.strideX, padBefore: p.padding.left, dilation: p.dilationX, outputs: ow)
-        return field
-      case ("ConvTranspose", true):
-        guard node.inputs.count > 1, let w = types[node.inputs[1]]?.shape else { return nil }
-        let g = try ConvTransposeOperator(node, opset: graph.opsetVersion).geometry(x: inShape, w: w, bias: nil)
-        field.y = field.y.transposed(kernel: g.y.kernel, stride: g.y.stride, padBefore: g.y.begin, dilation: g.y.dilation, outputs: oh)
-        field.x = field.x.transposed(kernel: g.x.kernel, stride: g.x.stride, padBefore: g.x.begin, dilation: g.x.dilation, outputs: ow)
-        return field
-      case ("Resize", true), ("Upsample", true):
-        let op =
-          node.opType == "Upsample" ? try ResizeOperator(upsample: node, opset: graph.opsetVersion)
-          : node.domain == "convolve" ? try ResizeOperator(scaleFactor: node, opset: graph.opsetVersion)
-          : try ResizeOperator(node, opset: graph.opsetVersion)
-        let (scales, sizes) = (try? op.scalesAndSizes { i in i < node.inputs.count ? constants[node.inputs[i]] : nil }) ?? (nil, nil)
-        let used = (try? op.resolve(input: inShape, scales: scales, sizes: sizes).scales)
-          ?? [1, 1, Float(oh) / Float(inShape[2]), Float(ow) / Float(inShape[3])]
-        field.y = resizedAxis(field.y, n: inShape[2], m: oh, scale: Double(used[2]), options: op.options)
-        field.x = resizedAxis(field.x, n: inShape[3], m: ow, scale: Double(used[3]), options: op.options)
-        return field
-      case ("Pad", true):
-        let pads = try node.ints("pads") ?? (node.inputs.count > 1 ? constants[node.inputs[1]]?.ints : nil)
-        guard let pads, pads.count == 8 else { return nil }
-        field.y.start -= Double(pads[2]) * field.y.jump
-        field.x.start -= Double(pads[3]) * field.x.jump
-        return field
-      default:
-        break
-      }
-    } catch {
-      return nil
-    }
-    // Everything else: the same spatial size takes the union of the inputs' fields; a smaller one (global
-    // pools, Flatten, Gemm) the whole covered input.
     var local = fed.filter { item in
       guard let s = types[item.name]?.shape else { return false }
       return !(spatial && s.count == 4 && s[2] * s[3] == 1 && oh * ow > 1)
     }
     if local.isEmpty { local = fed }
-    field = local[0].field
+    var field = local[0].field
     field.globalContext = fed.contains { $0.field.globalContext } || local.count < fed.count
     for item in local.dropFirst() {
       field.y = field.y.union(item.field.y, outputs: oh)
@@ -250,25 +232,5 @@ extension ExecutionPlan {
       field.isGlobal = true
     }
     return field
-  }
-
-  /// A Resize axis from `n` to `m` samples (see `FieldAxis`): output `o` reads input coordinate `a + o·b`.
-  private func resizedAxis(_ axis: FieldAxis, n: Int, m: Int, scale: Double, options: ResizeOptions) -> FieldAxis {
-    let step: Double, offset: Double
-    switch options.coordinates {
-    case .alignCorners: (step, offset) = (m > 1 ? Double(n - 1) / Double(m - 1) : 0, 0)
-    case .asymmetric: (step, offset) = (1 / scale, 0)
-    case .tfHalfPixelForNN: (step, offset) = (1 / scale, 0.5 / scale)
-    case .halfPixel, .pytorchHalfPixel: (step, offset) = (1 / scale, 0.5 / scale - 0.5)
-    }
-    guard options.mode == .nearest else { return axis.resized(offset: offset, step: step, shift: 0, taps: 2, outputs: m) }
-    let shift: Double
-    switch options.nearest {
-    case .floor: shift = -0.5
-    case .ceil: shift = 0.5
-    case .simple: shift = m < n ? 0.5 : -0.5
-    default: shift = 0
-    }
-    return axis.resized(offset: offset, step: step, shift: shift, taps: 1, outputs: m)
   }
 }

@@ -24,3 +24,7 @@ struct AveragePoolOperator: GraphOperator {
     [try attributes.run(.average, try inputs.take(0, "X"), countIncludesPadding: countIncludePad)]
   }
 }
+
+extension AveragePoolOperator {
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? { try attributes.receptiveField(context) }
+}

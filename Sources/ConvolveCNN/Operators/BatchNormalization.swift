@@ -63,3 +63,22 @@ struct BatchNormalizationOperator: GraphOperator {
     return [GraphTensor(shape: shape, floats: v)]
   }
 }
+
+extension BatchNormalizationOperator {
+  var reverseReads: ReverseReads? { .inputs }
+
+  /// Inference mode is a per-channel affine map: `dx = a_c · dy`. The parameters get no gradient.
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let shape = try context.inputShape(0)
+    let (a, _) = Self.coefficients(
+      scale: try requireFloat(context.input(1), "scale"), bias: try requireFloat(context.input(2), "B"),
+      mean: try requireFloat(context.input(3), "mean"), variance: try requireFloat(context.input(4), "var"), epsilon: epsilon)
+    let channels = shape[1], plane = shape.dropFirst(2).reduce(1, *)
+    var g = context.gradient(0)
+    for task in 0 ..< shape[0] * channels {
+      let ac = a[task % channels]
+      for i in task * plane ..< (task + 1) * plane { g[i] *= ac }
+    }
+    return context.only(shape, g)
+  }
+}

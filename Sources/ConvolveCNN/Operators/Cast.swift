@@ -55,3 +55,14 @@ struct CastOperator: GraphOperator {
     }
   }
 }
+
+extension CastOperator {
+  var reverseReads: ReverseReads? { .nothing }
+
+  /// A cast between floating-point types passes the gradient unchanged (the rounding to Float16 or
+  /// BFloat16 counted as the identity); integer targets carry none.
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    guard [.float, .double, .float16, .bfloat16].contains(target) else { return [nil] }
+    return try shapeOnlyReverse(context)
+  }
+}

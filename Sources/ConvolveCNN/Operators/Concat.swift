@@ -77,3 +77,27 @@ struct ConcatOperator: GraphOperator {
     return [GraphTensor(shape: shape, int64s: join(parts.map(\.int64s)))]
   }
 }
+
+extension ConcatOperator {
+  var reverseReads: ReverseReads? { .nothing }
+
+  /// Each input's block of the output's gradient.
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let shape = context.outputTypes[0].shape
+    let a = try normalizedAxis(axis, rank: shape.count)
+    let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
+    let g = context.gradient(0)
+    var start = 0
+    return context.inputTypes.enumerated().map { k, type -> GraphTensor? in
+      guard let s = type?.shape else { return nil }
+      let block = s[a] * inner, offset = start
+      start += block
+      guard context.wants(k) else { return nil }
+      var part = [Float](repeating: 0, count: outer * block)
+      for r in 0 ..< outer where block > 0 {
+        for i in 0 ..< block { part[r * block + i] = g[r * shape[a] * inner + offset + i] }
+      }
+      return GraphTensor(shape: s, floats: part)
+    }
+  }
+}

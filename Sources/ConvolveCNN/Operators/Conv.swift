@@ -145,3 +145,18 @@ func perImage(
   }
   return GraphTensor(shape: outShape, floats: result)
 }
+
+extension ConvOperator {
+  /// A window over the input (see `FieldAxis.window`).
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? {
+    guard context.spatial else { return context.merged() }
+    guard let w = context.shape(ofInput: 1) else { return nil }
+    let g = try geometry(x: context.inShape, w: w, bias: nil).layer
+    let pad = try g.resolvedPadding(kernelHeight: w[2], kernelWidth: w[3])
+    var field = context.field
+    let (oh, ow) = context.outSize
+    field.y = field.y.window(kernel: w[2], stride: g.strideY, padBefore: pad.top, dilation: g.dilationY, outputs: oh)
+    field.x = field.x.window(kernel: w[3], stride: g.strideX, padBefore: pad.left, dilation: g.dilationX, outputs: ow)
+    return field
+  }
+}

@@ -200,3 +200,17 @@ struct ConvTransposeOperator: GraphOperator {
     return out
   }
 }
+
+extension ConvTransposeOperator {
+  /// See `FieldAxis.transposed`.
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? {
+    guard context.spatial else { return context.merged() }
+    guard let w = context.shape(ofInput: 1) else { return nil }
+    let g = try geometry(x: context.inShape, w: w, bias: nil)
+    var field = context.field
+    let (oh, ow) = context.outSize
+    field.y = field.y.transposed(kernel: g.y.kernel, stride: g.y.stride, padBefore: g.y.begin, dilation: g.y.dilation, outputs: oh)
+    field.x = field.x.transposed(kernel: g.x.kernel, stride: g.x.stride, padBefore: g.x.begin, dilation: g.x.dilation, outputs: ow)
+    return field
+  }
+}

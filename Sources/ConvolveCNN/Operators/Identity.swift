@@ -45,3 +45,9 @@ struct ConstantOperator: GraphOperator {
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] { [ValueType(value.shape, value.elementType)] }
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] { [value] }
 }
+
+extension IdentityOperator {
+  var reverseReads: ReverseReads? { .nothing }
+
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] { try shapeOnlyReverse(context) }
+}

@@ -24,3 +24,7 @@ struct MaxPoolOperator: GraphOperator {
     [try attributes.run(.max, try inputs.take(0, "X"), countIncludesPadding: true)]
   }
 }
+
+extension MaxPoolOperator {
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? { try attributes.receptiveField(context) }
+}

@@ -34,3 +34,27 @@ struct MaxoutOperator: GraphOperator {
     ]
   }
 }
+
+extension MaxoutOperator {
+  var reverseReads: ReverseReads? { .inputs }
+
+  /// Each output's gradient goes to the first channel of its group holding the maximum.
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let x = try context.input(0)
+    let (n, c, h, w) = try spatialDims(x.shape)
+    let xs = try requireFloat(x, "X"), g = context.gradient(0)
+    let groups = try activation.outputChannels(c), k = c / max(1, groups), plane = h * w
+    var dx = [Float](repeating: 0, count: xs.count)
+    for image in 0 ..< n {
+      for group in 0 ..< groups {
+        let first = (image * c + group * k) * plane, out = (image * groups + group) * plane
+        for i in 0 ..< plane {
+          var best = first + i
+          for j in 1 ..< max(1, k) where xs[first + j * plane + i] > xs[best] { best = first + j * plane + i }
+          dx[best] += g[out + i]
+        }
+      }
+    }
+    return [GraphTensor(shape: x.shape, floats: dx)]
+  }
+}

@@ -66,24 +66,7 @@ struct PadOperator: GraphOperator {
     if shape.contains(0) {
       return [x.elementType == .float32 ? GraphTensor(shape: shape, floats: []) : GraphTensor(shape: shape, int64s: [])]
     }
-    // Per axis: the source index of each output index, or -1 for the constant.
-    let maps: [[Int]] = x.shape.indices.map { d in
-      let n = x.shape[d], begin = pads[d].0
-      return (0 ..< shape[d]).map { o in
-        var i = o - begin
-        if i >= 0 && i < n { return i }
-        switch mode {
-        case .constant: return -1
-        case .edge: return Swift.max(0, Swift.min(n - 1, i))
-        case .wrap: return ((i % n) + n) % n
-        case .reflect:
-          if n == 1 { return 0 }
-          let period = 2 * (n - 1)
-          i = ((i % period) + period) % period
-          return i < n ? i : period - i
-        }
-      }
-    }
+    let maps = sourceMaps(input: x.shape, output: shape, pads: pads)
     let strides = stridesOf(x.shape)
     func pad<T>(_ src: [T], _ fill: T) -> [T] {
       let count = shape.reduce(1, *)
@@ -118,5 +101,81 @@ struct PadOperator: GraphOperator {
     case .float(let v): return [GraphTensor(shape: shape, floats: pad(v, value))]
     case .int64(let v): return [GraphTensor(shape: shape, int64s: pad(v, Int64(value)))]
     }
+  }
+}
+
+extension PadOperator {
+  /// Per axis, the input index each output index copies, or -1 for the constant.
+  func sourceMaps(input: [Int], output shape: [Int], pads: [(Int, Int)]) -> [[Int]] {
+    input.indices.map { d in
+      let n = input[d], begin = pads[d].0
+      return (0 ..< shape[d]).map { o in
+        var i = o - begin
+        if i >= 0 && i < n { return i }
+        switch mode {
+        case .constant: return -1
+        case .edge: return Swift.max(0, Swift.min(n - 1, i))
+        case .wrap: return ((i % n) + n) % n
+        case .reflect:
+          if n == 1 { return 0 }
+          let period = 2 * (n - 1)
+          i = ((i % period) + period) % period
+          return i < n ? i : period - i
+        }
+      }
+    }
+  }
+
+  var reverseReads: ReverseReads? { .inputs }
+
+  /// Each output's gradient added to the input sample it copies (every mode); the constant gets none.
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let s = try context.inputShape(0)
+    let pads = try resolve(
+      rank: s.count, pads: attributePads ?? context.optional(1)?.ints,
+      axes: context.optional(3)?.ints)
+    let shape = context.outputTypes[0].shape
+    let g = context.gradient(0)
+    var dx = [Float](repeating: 0, count: s.reduce(1, *))
+    guard !g.isEmpty, !dx.isEmpty else { return context.only(s, dx) }
+    if shape.isEmpty { return context.only(s, g) }
+    let maps = sourceMaps(input: s, output: shape, pads: pads)
+    let strides = stridesOf(s)
+    let rank = shape.count, n = shape[rank - 1], inner = maps[rank - 1]
+    var index = [Int](repeating: 0, count: rank)
+    var read = 0
+    while read < g.count {
+      var offset = 0, constantRow = false
+      for d in 0 ..< rank - 1 {
+        let m = maps[d][index[d]]
+        if m < 0 { constantRow = true; break }
+        offset += m * strides[d]
+      }
+      if !constantRow {
+        for i in 0 ..< n where inner[i] >= 0 { dx[offset + inner[i]] += g[read + i] }
+      }
+      read += n
+      var d = rank - 2
+      while d >= 0 {
+        index[d] += 1
+        if index[d] < shape[d] { break }
+        index[d] = 0
+        d -= 1
+      }
+    }
+    return context.only(s, dx)
+  }
+}
+
+extension PadOperator {
+  /// The field shifted by the padding before.
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? {
+    guard context.spatial else { return context.merged() }
+    let pads = try context.node.ints("pads") ?? context.constant(1)?.ints
+    guard let pads, pads.count == 8 else { return nil }
+    var field = context.field
+    field.y.start -= Double(pads[2]) * field.y.jump
+    field.x.start -= Double(pads[3]) * field.x.jump
+    return field
   }
 }

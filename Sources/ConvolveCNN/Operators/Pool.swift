@@ -46,3 +46,16 @@ struct PoolAttributes {
     return GraphTensor(shape: outShape, floats: try pooling.apply(to: image).data)
   }
 }
+
+extension PoolAttributes {
+  /// The window's receptive field (see `FieldAxis.window`), the same for MaxPool and AveragePool.
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? {
+    guard context.spatial else { return context.merged() }
+    let (p, _) = try pooling(.max, input: context.inShape, countIncludesPadding: true)
+    var field = context.field
+    let (oh, ow) = context.outSize
+    field.y = field.y.window(kernel: p.kernelHeight, stride: p.strideY, padBefore: p.padding.top, dilation: p.dilationY, outputs: oh)
+    field.x = field.x.window(kernel: p.kernelWidth, stride: p.strideX, padBefore: p.padding.left, dilation: p.dilationX, outputs: ow)
+    return field
+  }
+}

@@ -83,3 +83,28 @@ struct ReduceOperator: GraphOperator {
     return [GraphTensor(shape: shape, floats: result)]
   }
 }
+
+extension ReduceOperator {
+  var reverseReads: ReverseReads? { kind == .max || kind == .min ? [.inputs, .outputs] : .inputs }
+
+  /// The output's gradient broadcast back over the reduced axes (divided by their size for the mean; for
+  /// the max and min, to every sample equal to the result).
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let s = try context.inputShape(0)
+    let axes = axesFromInput ? context.optional(1)?.ints : attributeAxes
+    let (reduced, _) = try plan(s, axes: axes)
+    var g = context.gradient(0)
+    guard let reduced else { return context.only(s, g) }
+    let kept = s.indices.map { reduced.contains($0) ? 1 : s[$0] }
+    if kind == .mean {
+      let count = Float(max(1, s.reduce(1, *) / max(1, kept.reduce(1, *))))
+      for i in g.indices { g[i] /= count }
+    }
+    var dx = expand(g, kept, to: s)
+    if kind == .max || kind == .min {
+      let xs = try context.input(0).floats, ys = expand(try context.output(0).floats, kept, to: s)
+      for i in dx.indices where xs[i] != ys[i] { dx[i] = 0 }
+    }
+    return context.only(s, dx)
+  }
+}

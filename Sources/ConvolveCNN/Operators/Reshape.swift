@@ -135,3 +135,28 @@ struct UnsqueezeOperator: GraphOperator {
     return [x.reshaped(try outputShape(x.shape, axes: axes))]
   }
 }
+
+/// The reverse of an operator that only changes the shape: the output's gradient under the input's shape.
+func shapeOnlyReverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+  context.only(try context.inputShape(0), context.gradient(0))
+}
+
+extension ReshapeOperator {
+  var reverseReads: ReverseReads? { .nothing }
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] { try shapeOnlyReverse(context) }
+}
+
+extension FlattenOperator {
+  var reverseReads: ReverseReads? { .nothing }
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] { try shapeOnlyReverse(context) }
+}
+
+extension SqueezeOperator {
+  var reverseReads: ReverseReads? { .nothing }
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] { try shapeOnlyReverse(context) }
+}
+
+extension UnsqueezeOperator {
+  var reverseReads: ReverseReads? { .nothing }
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] { try shapeOnlyReverse(context) }
+}

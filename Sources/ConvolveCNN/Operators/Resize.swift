@@ -133,3 +133,38 @@ struct ResizeOperator: GraphOperator {
     return [GraphTensor(shape: outShape, floats: resized.data)]
   }
 }
+
+extension ResizeOperator {
+  /// Each axis as `FieldAxis.resized` says for the coordinate mode and interpolation.
+  func receptiveField(_ context: FieldContext) throws -> ReceptiveField? {
+    guard context.spatial else { return context.merged() }
+    let inShape = context.inShape, (oh, ow) = context.outSize
+    let (scales, sizes) = (try? scalesAndSizes { context.constant($0) }) ?? (nil, nil)
+    let used = (try? resolve(input: inShape, scales: scales, sizes: sizes).scales)
+      ?? [1, 1, Float(oh) / Float(inShape[2]), Float(ow) / Float(inShape[3])]
+    var field = context.field
+    field.y = resizedAxis(field.y, n: inShape[2], m: oh, scale: Double(used[2]))
+    field.x = resizedAxis(field.x, n: inShape[3], m: ow, scale: Double(used[3]))
+    return field
+  }
+
+  /// An axis from `n` to `m` samples (see `FieldAxis`): output `o` reads input coordinate `a + o·b`.
+  private func resizedAxis(_ axis: FieldAxis, n: Int, m: Int, scale: Double) -> FieldAxis {
+    let step: Double, offset: Double
+    switch options.coordinates {
+    case .alignCorners: (step, offset) = (m > 1 ? Double(n - 1) / Double(m - 1) : 0, 0)
+    case .asymmetric: (step, offset) = (1 / scale, 0)
+    case .tfHalfPixelForNN: (step, offset) = (1 / scale, 0.5 / scale)
+    case .halfPixel, .pytorchHalfPixel: (step, offset) = (1 / scale, 0.5 / scale - 0.5)
+    }
+    guard options.mode == .nearest else { return axis.resized(offset: offset, step: step, shift: 0, taps: 2, outputs: m) }
+    let shift: Double
+    switch options.nearest {
+    case .floor: shift = -0.5
+    case .ceil: shift = 0.5
+    case .simple: shift = m < n ? 0.5 : -0.5
+    default: shift = 0
+    }
+    return axis.resized(offset: offset, step: step, shift: shift, taps: 1, outputs: m)
+  }
+}

@@ -78,3 +78,17 @@ struct SliceOperator: GraphOperator {
     return [x.strided(offset: p.offset, shape: p.shape, strides: p.strides)]
   }
 }
+
+extension SliceOperator {
+  var reverseReads: ReverseReads? { .inputs }
+
+  /// The output's gradient put back where the slice took it from; zero elsewhere.
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let shape = try context.inputShape(0)
+    let (starts, ends, axes, steps) = try arguments { i, _ in context.optional(i) }
+    let p = try Self.plan(shape, starts: starts, ends: ends, axes: axes, steps: steps)
+    var dx = [Float](repeating: 0, count: shape.reduce(1, *))
+    stridedScatterAdd(context.gradient(0), into: &dx, offset: p.offset, shape: p.shape, strides: p.strides)
+    return context.only(shape, dx)
+  }
+}

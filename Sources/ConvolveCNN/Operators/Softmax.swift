@@ -54,3 +54,24 @@ struct SoftmaxOperator: GraphOperator {
     return [GraphTensor(shape: shape, floats: v)]
   }
 }
+
+extension SoftmaxOperator {
+  var reverseReads: ReverseReads? { .outputs }
+
+  /// `dx = y · (dy − Σ dy·y)` along each softmax run.
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let y = try context.output(0)
+    let (outer, n, inner) = try layout(y.shape)
+    let ys = try requireFloat(y, "output")
+    var g = context.gradient(0)
+    for o in 0 ..< outer {
+      for i in 0 ..< inner {
+        let base = o * n * inner + i
+        var dot: Float = 0
+        for j in 0 ..< n { dot += g[base + j * inner] * ys[base + j * inner] }
+        for j in 0 ..< n { g[base + j * inner] = ys[base + j * inner] * (g[base + j * inner] - dot) }
+      }
+    }
+    return [GraphTensor(shape: y.shape, floats: g)]
+  }
+}

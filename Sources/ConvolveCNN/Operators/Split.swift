@@ -53,3 +53,26 @@ struct SplitOperator: GraphOperator {
     }
   }
 }
+
+extension SplitOperator {
+  var reverseReads: ReverseReads? { .inputs }
+
+  /// The parts' gradients put back in place (zero for a part none reached).
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let shape = try context.inputShape(0)
+    let split = attributeSplit ?? context.optional(1)?.ints
+    let (a, sizes) = try sizes(shape, split: split)
+    let strides = stridesOf(shape)
+    var dx = [Float](repeating: 0, count: shape.reduce(1, *))
+    var start = 0
+    for (k, n) in sizes.enumerated() {
+      var s = shape
+      s[a] = n
+      if k < context.gradients.count, let g = context.gradients[k] {
+        stridedScatterAdd(g.floats, into: &dx, offset: start * strides[a], shape: s, strides: strides)
+      }
+      start += n
+    }
+    return context.only(shape, dx)
+  }
+}

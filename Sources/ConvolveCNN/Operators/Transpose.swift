@@ -27,3 +27,16 @@ struct TransposeOperator: GraphOperator {
     return [x.strided(offset: 0, shape: p.map { x.shape[$0] }, strides: p.map { strides[$0] })]
   }
 }
+
+extension TransposeOperator {
+  var reverseReads: ReverseReads? { .nothing }
+
+  func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    let shape = try context.inputShape(0)
+    let p = try permutation(rank: shape.count)
+    let strides = stridesOf(shape)
+    var dx = [Float](repeating: 0, count: shape.reduce(1, *))
+    stridedScatterAdd(context.gradient(0), into: &dx, offset: 0, shape: p.map { shape[$0] }, strides: p.map { strides[$0] })
+    return [GraphTensor(shape: shape, floats: dx)]
+  }
+}
