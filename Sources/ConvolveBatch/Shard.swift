@@ -66,3 +66,18 @@ public struct BatchUsageError: Error, CustomStringConvertible {
   public init(_ message: String) { self.message = message }
   public var description: String { message }
 }
+
+/// The shard asked for by `--shard I/N` or `--shard-index` with `--shard-count`, if any.
+public func shardChoice(shard: String?, index: Int?, count: Int?) throws -> Shard? {
+  if let shard {
+    if index != nil || count != nil {
+      throw BatchUsageError("give either --shard I/N or --shard-index with --shard-count, not both")
+    }
+    return try Shard(parsing: shard)
+  }
+  switch (index, count) {
+  case (nil, nil): return nil
+  case (.some, nil), (nil, .some): throw BatchUsageError("--shard-index and --shard-count go together")
+  case (let i?, let n?): return try Shard(index: i, count: n)
+  }
+}

@@ -145,34 +145,18 @@ struct BatchCommand: ParsableCommand {
       }
       return
     }
-    try prepareDirectory(outputDirectory)
-    let batch = BatchRunner(
-      plan: plan, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: failFast,
-      mode: quiet ? .quiet : standardErrorIsTerminal ? .bar : .lines, started: started)
-    batch.report = report
-    let notes = BatchNotes()
-    batch.process { item in try self.process(item, work: work, notes: notes) }
-    let code = batch.finish()
-    if let note = notes.summary(files: plan.items.count), !quiet { printNote(note) }
+    var job = BatchJob(work: work)
+    (job.outputRange, job.light, job.writing, job.loading) = (out.outputRange, photo.light, out.writing, load.loading)
+    (job.stripRows, job.maps, job.overlay) = (strips.stripRows, mapOptions.writer, overlay)
+    let code = try job.run(
+      plan, into: outputDirectory, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: failFast,
+      quiet: quiet, report: report, started: started)
     if let code { throw ExitCode(code) }
   }
 
   // MARK: Planning
 
-  /// What is applied to every photo.
-  enum Work {
-    case filter(ResolvedFilter, ConvolutionOptions)
-    case pipeline(Pipeline)
-    case model(ModelRunner, ModelInput)
-
-    var name: String {
-      switch self {
-      case .filter(let f, _): return f.name
-      case .pipeline(let p): return p.name
-      case .model(let runner, _): return stem(of: runner.graph.source)
-      }
-    }
-  }
+  typealias Work = BatchJob.Work
 
   private func makeWork() throws -> Work {
     do {
@@ -207,84 +191,5 @@ struct BatchCommand: ParsableCommand {
     layout.outputIsFolder = pipeline != nil || model != nil
     layout.skipExisting = skipExisting
     return layout
-  }
-
-
-  // MARK: One file
-
-  /// Processes one photo, returning the files written.
-  private func process(_ item: BatchItem, work: Work, notes: BatchNotes) throws -> [String] {
-    if case .filter(let filter, let options) = work {
-      try makeFolders(parentPath(item.output))
-      let route = try filterInStripsIfPossible(
-        input: item.input, standardInput: nil, output: item.output, format: nil, filter: filter, options: options,
-        out: out, photo: photo, load: load, strips: strips, note: { notes.add(item.input, $0) }, curveNote: false)
-      if case .strips = route { return [item.output] }
-    }
-    let image = try load.load(item.input)
-    let (c, h, w) = (image.tensor.channels, image.tensor.height, image.tensor.width)
-    switch work {
-    case .filter(let filter, let options):
-      notes.add(item.input, try checkFilter(filter, options: options, height: h, width: w, maxPixels: load.maxPixels))
-      let (_, mapped) = try filter.applyToPhoto(
-        image.tensor, options: options, outputRange: out.outputRange, photoOptions: photo.options(for: image).options)
-      try makeFolders(parentPath(item.output))
-      try out.save(mapped, to: item.output, input: image)
-      return [item.output]
-    case .pipeline(let chain):
-      notes.add(item.input, try checkPipeline(chain, channels: c, height: h, width: w, maxPixels: load.maxPixels).first)
-      try makeFolders(parentPath(item.output))
-      return try AtomicFile.writeFolder(item.output) { folder in
-        try runStages(
-          chain, image: image.tensor, input: item.input, outputDirectory: folder, maps: mapOptions.writer, overlay: overlay,
-          prefix: { i, stage in String(format: "%02d-", i + 1) + stage.name }, log: { _ in })
-      }
-    case .model(let runner, let preprocessing):
-      let (tensor, photo, _) = try modelInput(
-        item.input, runner: runner, preprocessing: preprocessing, image: image, maxPixels: load.maxPixels)
-      try makeFolders(parentPath(item.output))
-      return try AtomicFile.writeFolder(item.output) { folder in
-        try runner.run(input: tensor, photo: photo, inputName: lastComponent(item.input), directory: folder)
-      }
-    }
-  }
-}
-
-/// The notes on unused rows and columns of a batch's files, summed up in one line at the end.
-final class BatchNotes: @unchecked Sendable {
-  private let lock = NSLock()
-  private var first: (file: String, note: String)?
-  private var count = 0
-
-  func add(_ file: String, _ note: String?) {
-    guard let note else { return }
-    lock.lock()
-    defer { lock.unlock() }
-    count += 1
-    if first == nil || file < first!.file { first = (file, note) }
-  }
-
-  /// `2 of 4 files ...: e.g. chelsea.jpg: ...`, or nil when no file had a note.
-  func summary(files: Int) -> String? {
-    lock.lock()
-    defer { lock.unlock() }
-    guard let first else { return nil }
-    return "\(count) of \(files) file\(files == 1 ? "" : "s") had input rows or columns a stride leaves unused, e.g. "
-      + "\(lastComponent(first.file)): \(first.note)"
-  }
-}
-
-/// The shard asked for by `--shard I/N` or `--shard-index` with `--shard-count`, if any.
-func shardChoice(shard: String?, index: Int?, count: Int?) throws -> Shard? {
-  if let shard {
-    if index != nil || count != nil {
-      throw BatchUsageError("give either --shard I/N or --shard-index with --shard-count, not both")
-    }
-    return try Shard(parsing: shard)
-  }
-  switch (index, count) {
-  case (nil, nil): return nil
-  case (.some, nil), (nil, .some): throw BatchUsageError("--shard-index and --shard-count go together")
-  case (let i?, let n?): return try Shard(index: i, count: n)
   }
 }

@@ -109,26 +109,11 @@ struct FilterCommand: ParsableCommand {
     }
     let options = geometry.options(correlate: kernel.correlate, defaultBorder: .replicate)
     let piped = inputFile == standardStream ? try load.readStandardInput() : nil
-    var route = FilterRoute.whole("--print needs the whole result")
-    if !print, let output {
-      route = try filterInStripsIfPossible(
-        input: inputFile, standardInput: piped, output: output, format: format, filter: filter, options: options,
-        out: out, photo: photo, load: load, strips: strips)
-    }
-    if verbose { writeStandardError("\(inputFile): \(route.description)\n") }
-    if case .strips = route { return }
-    let image = try load.load(inputFile, data: piped)
-    if let note = try checkFilter(
-      filter, options: options, height: image.tensor.height, width: image.tensor.width, maxPixels: load.maxPixels)
-    {
-      printNote(note)
-    }
-    let (photoOptions, note) = photo.options(for: image)
-    if let note { writeStandardError("note: \(note)\n") }
-    let (result, mapped) = try filter.applyToPhoto(
-      image.tensor, options: options, outputRange: out.outputRange, photoOptions: photoOptions)
-    if print { printChannels(result) }
-    if let output { try out.save(mapped, to: output, input: image, format: format) }
+    let job = PhotoFilterJob(filter: filter, options: options, out: out, photo: photo, load: load, strips: strips)
+    let result = try job.run(
+      input: inputFile, standardInput: piped, output: output, format: format, keepResult: print,
+      route: { if verbose { writeStandardError("\(inputFile): \($0.description)\n") } })
+    if print, let result { printChannels(result) }
   }
 
   /// Filters a small matrix, printing the raw result and writing it as .npy (or an image) if asked.

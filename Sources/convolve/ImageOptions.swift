@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvolveBatch
+import ConvolveJobs
 import ConvolveCNN
 import ConvolveCore
 import ConvolveFormats
@@ -34,12 +35,14 @@ struct ImageInputOptions: ParsableArguments {
     }
   }
 
+  var loading: ImageLoading {
+    ImageLoading(autoOrient: !noAutoOrient, maxPixels: maxPixels, streamedMaxPixels: streamedMaxPixels)
+  }
+
   /// Loads `path`, or standard input when it is `-` (the format is recognised from the bytes; `data` when
   /// standard input was read already).
   func load(_ path: String, data: Data? = nil) throws -> LoadedImage {
-    guard path == standardStream else { return try loadImage(path: path, autoOrient: !noAutoOrient, maxPixels: maxPixels) }
-    let data = try data ?? readStandardInput()
-    return try loadImage(data: data, name: "standard input", autoOrient: !noAutoOrient, maxPixels: maxPixels)
+    try loading.load(path, data: path == standardStream ? try data ?? readStandardInput() : nil)
   }
 
   /// The bytes piped into standard input.
@@ -65,15 +68,10 @@ struct PhotoFilterFlags: ParsableArguments {
       valueName: "rule"))
   var alpha: AlphaHandling = .premultiply
 
-  /// The options for `image`, with a note when its profile's tone curve could not be used.
-  func options(for image: LoadedImage) -> (options: PhotoFilterOptions, note: String?) { options(for: image.metadata) }
+  var light: PhotoLight { PhotoLight(linear: linear, alpha: alpha) }
 
-  /// The options for a photo with `metadata`, with a note when its profile's tone curve could not be used.
-  func options(for metadata: ImageMetadata) -> (options: PhotoFilterOptions, note: String?) {
-    guard linear else { return (PhotoFilterOptions(alpha: alpha), nil) }
-    let (curve, note) = metadata.linearLightCurve
-    return (PhotoFilterOptions(linear: curve, alpha: alpha), note)
-  }
+  /// The options for `image`, with a note when its profile's tone curve could not be used.
+  func options(for image: LoadedImage) -> (options: PhotoFilterOptions, note: String?) { light.options(for: image.metadata) }
 }
 
 /// How a float result becomes an image file.
@@ -108,48 +106,16 @@ struct ImageOutputOptions: ParsableArguments {
     }
   }
 
+  var writing: ImageWriteSettings {
+    ImageWriteSettings(depth: depth, quality: quality, pngCompression: pngCompression, strip: strip)
+  }
+
   /// Writes `tensor` to `path`, or to standard output in `format` when `path` is `-`, with the ICC profile and
   /// EXIF of `input` unless --strip.
   func save(_ tensor: Tensor, to path: String, input: LoadedImage?, format: ImageFormat? = nil) throws {
-    let toStream = path == standardStream
-    let (kind, bits, metadata) = try settings(
-      for: path, channels: tensor.channels, input: input.map { ($0.info, $0.metadata) }, format: format)
-    if toStream {
-      let data = try encodeImage(
-        tensor, format: kind, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
-      FileHandle.standardOutput.write(data)
-    } else {
-      try saveImage(tensor, path: path, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
-    }
+    try writing.save(tensor, to: path, input: input, format: format)
   }
 }
-
-extension ImageOutputOptions {
-  /// The format, bit depth and metadata an output of `channels` channels is written with (the metadata's notes
-  /// printed), from the input's header and metadata.
-  func settings(
-    for path: String, channels: Int, input: (info: ImageInfo, metadata: ImageMetadata)?, format: ImageFormat?
-  ) throws -> (format: ImageFormat, bitDepth: Int, metadata: ImageMetadata) {
-    let toStream = path == standardStream
-    guard let kind = toStream ? format : try ImageFormat(path: path) else {
-      throw ValidationError("the output is '-' (standard output); give its format with \(formatChoices)")
-    }
-    let bits = depth ?? ((input?.info.bitDepth == 16 && kind.capabilities.writeDepths.contains(16)) ? 16 : 8)
-    var metadata = ImageMetadata.none
-    if let input, !strip {
-      let (fitted, notes) = input.metadata.fitted(channels: channels, format: kind)
-      metadata = fitted
-      for note in notes { FileHandle.standardError.write(Data("note: \(toStream ? "standard output" : path): \(note)\n".utf8)) }
-    }
-    return (kind, bits, metadata)
-  }
-}
-
-/// `-` as an input or output: standard input or standard output.
-let standardStream = "-"
-
-/// "--format png or --format jpg": one for each format written.
-let formatChoices = ImageFormat.orList(ImageFormat.writable.map { "--format \($0.fileExtension)" })
 
 /// The format of an output: `--format` for `-` (required there), else the extension, which `--format` must match.
 func checkStreamFormat(output: String?, format: ImageFormat?) throws {

@@ -113,7 +113,7 @@ public final class ImageRowReader {
 
 /// An image file written a strip of rows at a time through its format's codec, with the bytes `saveImage` /
 /// `encodeImage` write (they are this writer run over all rows).
-final class ImageRowWriter {
+public final class ImageRowWriter {
   private var writer: OpaquePointer?
   private let calls: CodecWriterCalls
   private let output: UnsafeMutablePointer<ccodecs_output>
@@ -123,7 +123,7 @@ final class ImageRowWriter {
 
   /// Starts `path` (nil: a buffer in memory, for `finish` to return) for `width x height` images of `channels`
   /// channels (as the format writes them: the caller drops alpha the format has not).
-  init(path: String?, name: String, format: ImageFormat, width: Int, height: Int, channels: Int, bitDepth: Int,
+  public init(path: String?, name: String, format: ImageFormat, width: Int, height: Int, channels: Int, bitDepth: Int,
        quality: Int, pngCompression: Int?, metadata: ImageMetadata) throws {
     self.name = name
     self.channels = channels
@@ -157,7 +157,7 @@ final class ImageRowWriter {
   }
 
   /// Writes every row of the first `channels` channels of `tensor`.
-  func write(_ tensor: Tensor) throws {
+  public func write(_ tensor: Tensor) throws {
     precondition(tensor.channels >= channels)
     let plane = tensor.planeSize
     try tensor.data.withUnsafeBufferPointer { values in
@@ -166,7 +166,7 @@ final class ImageRowWriter {
   }
 
   /// Completes the file; for a memory output, returns its bytes.
-  func finish() throws -> Data? {
+  public func finish() throws -> Data? {
     let w = writer
     writer = nil
     try callCodec(path: name) { calls.finish(w, $0, $1) }

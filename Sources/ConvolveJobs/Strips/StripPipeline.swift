@@ -1,4 +1,5 @@
 import ConvolveCore
+import ConvolveFormats
 import Foundation
 
 /// Where a streamed filter writes: a file (atomically, as `saveImage`) or standard output's bytes.

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import ConvolveFormats
+@testable import ConvolveJobs
 
 /// Issue 12 part 4: a photo read, filtered and written strip by strip (`filterInStrips`) is the same file, byte for
 /// byte, as the whole-image path writes (`loadImage`, `applyToPhoto`, `saveImage`); files that cannot be read in

@@ -1,0 +1,93 @@
+import ConvolveCore
+import ConvolveFormats
+import Foundation
+
+/// `-` as an input or output: standard input or standard output.
+public let standardStream = "-"
+
+/// "--format png or --format jpg": one for each format written.
+public let formatChoices = ImageFormat.orList(ImageFormat.writable.map { "--format \($0.fileExtension)" })
+
+/// How a result becomes an image file: bit depth, JPEG quality, PNG compression, and whether the input's ICC
+/// profile and EXIF go along.
+public struct ImageWriteSettings: Sendable {
+  /// 8 or 16 (nil: 16 when the input is 16-bit and the format writes 16 bits, else 8).
+  public var depth: Int?
+  public var quality = 92
+  /// zlib level 0-9 with libpng's adaptive filters (nil: the fast default).
+  public var pngCompression: Int?
+  /// Write no ICC profile and no EXIF.
+  public var strip = false
+
+  public init(depth: Int? = nil, quality: Int = 92, pngCompression: Int? = nil, strip: Bool = false) {
+    (self.depth, self.quality, self.pngCompression, self.strip) = (depth, quality, pngCompression, strip)
+  }
+
+  /// The format, bit depth and metadata an output of `channels` channels is written with (the metadata's notes
+  /// printed on standard error), from the input's header and metadata.
+  public func settings(
+    for path: String, channels: Int, input: (info: ImageInfo, metadata: ImageMetadata)?, format: ImageFormat?
+  ) throws -> (format: ImageFormat, bitDepth: Int, metadata: ImageMetadata) {
+    let toStream = path == standardStream
+    guard let kind = toStream ? format : try ImageFormat(path: path) else {
+      throw ConvolveError.invalidArgument("the output is '-' (standard output); give its format with \(formatChoices)")
+    }
+    let bits = depth ?? ((input?.info.bitDepth == 16 && kind.capabilities.writeDepths.contains(16)) ? 16 : 8)
+    var metadata = ImageMetadata.none
+    if let input, !strip {
+      let (fitted, notes) = input.metadata.fitted(channels: channels, format: kind)
+      metadata = fitted
+      for note in notes { FileHandle.standardError.write(Data("note: \(toStream ? "standard output" : path): \(note)\n".utf8)) }
+    }
+    return (kind, bits, metadata)
+  }
+
+  /// Writes `tensor` to `path`, or to standard output in `format` when `path` is `-`, with the ICC profile and
+  /// EXIF of `input` unless `strip`.
+  public func save(_ tensor: Tensor, to path: String, input: LoadedImage?, format: ImageFormat? = nil) throws {
+    let (kind, bits, metadata) = try settings(
+      for: path, channels: tensor.channels, input: input.map { ($0.info, $0.metadata) }, format: format)
+    if path == standardStream {
+      let data = try encodeImage(
+        tensor, format: kind, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
+      FileHandle.standardOutput.write(data)
+    } else {
+      try saveImage(tensor, path: path, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
+    }
+  }
+}
+
+/// In which light a photo is filtered and what happens to its alpha.
+public struct PhotoLight: Sendable {
+  /// Decode the tone curve (the profile's when sRGB-like, else sRGB's) before filtering, encode it after.
+  public var linear = false
+  public var alpha: AlphaHandling = .premultiply
+
+  public init(linear: Bool = false, alpha: AlphaHandling = .premultiply) { (self.linear, self.alpha) = (linear, alpha) }
+
+  /// The options for a photo with `metadata`, with a note when its profile's tone curve could not be used.
+  public func options(for metadata: ImageMetadata) -> (options: PhotoFilterOptions, note: String?) {
+    guard linear else { return (PhotoFilterOptions(alpha: alpha), nil) }
+    let (curve, note) = metadata.linearLightCurve
+    return (PhotoFilterOptions(linear: curve, alpha: alpha), note)
+  }
+}
+
+/// How photos are read: the EXIF orientation applied or not, and the pixel limits.
+public struct ImageLoading: Sendable {
+  public var autoOrient = true
+  /// The limit for whole images.
+  public var maxPixels = 100_000_000
+  /// The limit for a photo filtered in strips, whose memory does not grow with its height.
+  public var streamedMaxPixels = 4_000_000_000
+
+  public init(autoOrient: Bool = true, maxPixels: Int = 100_000_000, streamedMaxPixels: Int = 4_000_000_000) {
+    (self.autoOrient, self.maxPixels, self.streamedMaxPixels) = (autoOrient, maxPixels, streamedMaxPixels)
+  }
+
+  /// Loads `path`, or `data` (standard input's bytes) when `path` is `-`.
+  public func load(_ path: String, data: Data? = nil) throws -> LoadedImage {
+    guard path == standardStream, let data else { return try loadImage(path: path, autoOrient: autoOrient, maxPixels: maxPixels) }
+    return try loadImage(data: data, name: "standard input", autoOrient: autoOrient, maxPixels: maxPixels)
+  }
+}
