@@ -5,18 +5,14 @@ import ConvolveCore
 /// the element-wise nodes after it into it; otherwise `convolutionLayer` (im2col + SGEMM, depthwise directly).
 struct ConvOperator: GraphOperator {
   let kernelShape: [Int]?
-  let strides: [Int]?, dilations: [Int]?, pads: [Int]?
-  let autoPad: AutoPad
+  let window: WindowAttributes
   let group: Int
   /// Set when the plan is built, for the planned input shape.
   private(set) var kernel: ConvKernelPlan?
 
   init(_ node: Node, opset: Int) throws {
     kernelShape = try node.ints("kernel_shape")
-    strides = try node.ints("strides")
-    dilations = try node.ints("dilations")
-    pads = try node.ints("pads")
-    autoPad = try AutoPad(node)
+    window = try WindowAttributes(node)
     group = try node.int("group", default: 1)
     guard group >= 1 else { throw ConvolveError.invalidArgument("group is \(group); it must be at least 1") }
   }
@@ -50,14 +46,8 @@ struct ConvOperator: GraphOperator {
     if let bias, bias != [m] {
       throw ConvolveError.shapeMismatch("bias has shape \(shapeText(bias)); the layer has \(m) output channels")
     }
-    let (sy, sx) = try pair(strides, rank: spatial, default: 1, "strides")
-    let (dy, dx) = try pair(dilations, rank: spatial, default: 1, "dilations")
-    let explicit = try padding(pads, spatial: spatial)
-    let (top, bottom) = autoPad.pads(input: h, kernel: kh, stride: sy, dilation: dy, explicit: (explicit.top, explicit.bottom))
-    let (left, right) = autoPad.pads(input: width, kernel: kw, stride: sx, dilation: dx, explicit: (explicit.left, explicit.right))
-    let layer = LayerGeometry(
-      stride: (sy, sx), padding: .explicit(Padding(top: top, bottom: bottom, left: left, right: right)),
-      dilation: (dy, dx), groups: group, rounding: .floor)
+    let (stride, dilation, pad) = try window.resolve(spatial: spatial, height: h, width: width, kernel: (kh, kw))
+    let layer = LayerGeometry(stride: stride, padding: .explicit(pad), dilation: dilation, groups: group, rounding: .floor)
     let out = try layer.outputSize(inputHeight: h, inputWidth: width, kernelHeight: kh, kernelWidth: kw)
     return Geometry(bank: (m, cg, kh, kw), layer: layer, out: (out.height, out.width))
   }

@@ -5,20 +5,17 @@ import ConvolveCore
 /// kernel equals its stride (the usual 2x2 stride-2 upsampling) with constant weights runs on the C kernels.
 struct ConvTransposeOperator: GraphOperator {
   let kernelShape: [Int]?
-  let strides: [Int]?, dilations: [Int]?, pads: [Int]?, outputPadding: [Int]?, outputShape: [Int]?
-  let autoPad: AutoPad
+  let window: WindowAttributes
+  let outputPadding: [Int]?, outputShape: [Int]?
   let group: Int
   /// Set when the plan is built, for a kernel-equals-stride layer with constant weights (`ConvTransposeKernelPlan`).
   private(set) var kernel: ConvTransposeKernelPlan?
 
   init(_ node: Node, opset: Int) throws {
     kernelShape = try node.ints("kernel_shape")
-    strides = try node.ints("strides")
-    dilations = try node.ints("dilations")
-    pads = try node.ints("pads")
+    window = try WindowAttributes(node)
     outputPadding = try node.ints("output_padding")
     outputShape = try node.ints("output_shape")
-    autoPad = try AutoPad(node)
     group = try node.int("group", default: 1)
     guard group >= 1 else { throw ConvolveError.invalidArgument("group is \(group); it must be at least 1") }
   }
@@ -54,10 +51,10 @@ struct ConvTransposeOperator: GraphOperator {
       throw ConvolveError.shapeMismatch("bias has shape \(shapeText(bias)); the layer has \(cout) output channels")
     }
     let (kh, kw) = spatial == 1 ? (1, w[2]) : (w[2], w[3])
-    let (sy, sx) = try pair(strides, rank: spatial, default: 1, "strides")
-    let (dy, dx) = try pair(dilations, rank: spatial, default: 1, "dilations")
+    let (sy, sx) = try pair(window.strides, rank: spatial, default: 1, "strides")
+    let (dy, dx) = try pair(window.dilations, rank: spatial, default: 1, "dilations")
     let (ay, ax) = try pair(outputPadding, rank: spatial, default: 0, "output_padding")
-    let explicit = try padding(pads, spatial: spatial)
+    let explicit = try padding(window.pads, spatial: spatial)
     let shape = try outputShape.map { s -> (Int, Int) in
       // output_shape may include N and C.
       let spatialPart = s.count == spatial + 2 ? Array(s.dropFirst(2)) : s
@@ -74,11 +71,11 @@ struct ConvTransposeOperator: GraphOperator {
       var (begin, end) = pad
       if let wanted {
         let total = max(0, full + adj - wanted)
-        (begin, end) = autoPad == .sameUpper ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
-      } else if autoPad == .sameUpper || autoPad == .sameLower {
+        (begin, end) = window.autoPad == .sameUpper ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+      } else if window.autoPad == .sameUpper || window.autoPad == .sameLower {
         let total = max(0, full + adj - n * s)
-        (begin, end) = autoPad == .sameUpper ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
-      } else if autoPad == .valid {
+        (begin, end) = window.autoPad == .sameUpper ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+      } else if window.autoPad == .valid {
         (begin, end) = (0, 0)
       }
       let output = full + adj - begin - end

@@ -88,6 +88,32 @@ enum AutoPad: String {
   }
 }
 
+/// The sliding-window attributes Conv and the pools read alike: strides, dilations, pads and auto_pad.
+struct WindowAttributes: Sendable {
+  let strides: [Int]?, dilations: [Int]?, pads: [Int]?
+  let autoPad: AutoPad
+
+  init(_ node: Node) throws {
+    strides = try node.ints("strides")
+    dilations = try node.ints("dilations")
+    pads = try node.ints("pads")
+    autoPad = try AutoPad(node)
+  }
+
+  /// Strides, dilations and padding, as (y, x), for an input of `height x width` under a `kernel` window
+  /// (`spatial` 1: a 1-D input as height 1), auto_pad resolved.
+  func resolve(spatial: Int, height h: Int, width w: Int, kernel: (h: Int, w: Int)) throws
+    -> (stride: (Int, Int), dilation: (Int, Int), padding: Padding)
+  {
+    let (sy, sx) = try pair(strides, rank: spatial, default: 1, "strides")
+    let (dy, dx) = try pair(dilations, rank: spatial, default: 1, "dilations")
+    let explicit = try padding(pads, spatial: spatial)
+    let (top, bottom) = autoPad.pads(input: h, kernel: kernel.h, stride: sy, dilation: dy, explicit: (explicit.top, explicit.bottom))
+    let (left, right) = autoPad.pads(input: w, kernel: kernel.w, stride: sx, dilation: dx, explicit: (explicit.left, explicit.right))
+    return ((sy, sx), (dy, dx), Padding(top: top, bottom: bottom, left: left, right: right))
+  }
+}
+
 /// The element count of a shape inferred or read from a file, checked against overflow and the limit.
 func checkedCount(_ shape: [Int], _ what: String = "output") throws -> Int {
   try elementCount(shape, limit: Int.max, what: what)

@@ -3,18 +3,14 @@ import ConvolveCore
 /// The window geometry ONNX's MaxPool and AveragePool share, resolved to a ConvolveCore `Pooling` for one input shape.
 struct PoolAttributes {
   let kernelShape: [Int]
-  let strides: [Int]?, dilations: [Int]?, pads: [Int]?
-  let autoPad: AutoPad
+  let window: WindowAttributes
   let ceilMode: Bool
 
   init(_ node: Node) throws {
     guard let kernel = try node.ints("kernel_shape") else { throw ConvolveError.invalidArgument("kernel_shape is missing") }
     guard kernel.allSatisfy({ $0 >= 1 }) else { throw ConvolveError.invalidArgument("kernel_shape \(kernel) must be positive") }
     kernelShape = kernel
-    strides = try node.ints("strides")
-    dilations = try node.ints("dilations")
-    pads = try node.ints("pads")
-    autoPad = try AutoPad(node)
+    window = try WindowAttributes(node)
     ceilMode = try node.int("ceil_mode", default: 0) != 0
   }
 
@@ -23,14 +19,9 @@ struct PoolAttributes {
     let (n, c, h, w) = try spatialDims(shape)
     let spatial = shape.count - 2
     let (kh, kw) = try pair(kernelShape, rank: spatial, default: 1, "kernel_shape")
-    let (sy, sx) = try pair(strides, rank: spatial, default: 1, "strides")
-    let (dy, dx) = try pair(dilations, rank: spatial, default: 1, "dilations")
-    let explicit = try padding(pads, spatial: spatial)
-    let (top, bottom) = autoPad.pads(input: h, kernel: kh, stride: sy, dilation: dy, explicit: (explicit.top, explicit.bottom))
-    let (left, right) = autoPad.pads(input: w, kernel: kw, stride: sx, dilation: dx, explicit: (explicit.left, explicit.right))
+    let ((sy, sx), (dy, dx), pad) = try window.resolve(spatial: spatial, height: h, width: w, kernel: (kh, kw))
     var pooling = Pooling(
-      kind, kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx,
-      padding: Padding(top: top, bottom: bottom, left: left, right: right), rounding: ceilMode ? .ceil : .floor)
+      kind, kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx, padding: pad, rounding: ceilMode ? .ceil : .floor)
     (pooling.dilationY, pooling.dilationX) = (dy, dx)
     pooling.countIncludesPadding = countIncludesPadding
     pooling.allowsPaddingBelowKernel = true
