@@ -50,6 +50,38 @@ import ConvolveFormats
     }
   }
 
+  /// The shape arithmetic cases fold to constants when the plan is built (only the data's own nodes run); the
+  /// run-time cases run the same operators on computed values.
+  @Test func shapeArithmeticFoldsAndRunTimeOperatorsRun() throws {
+    func plan(_ name: String) throws -> (run: Set<String>, folded: Set<String>) {
+      let c = try #require(Self.cases.first { $0.name == name }, "no case \(name)")
+      let graph = try ONNXModel.load(path: Self.folder.appendingPathComponent(c.model).path)
+      let plan = try ExecutionPlan(
+        graph: graph, inputShapes: Dictionary(uniqueKeysWithValues: c.inputs.map { ($0.name, $0.shape) }), options: .none)
+      return (Set(plan.steps.map(\.node.opType)), Set(plan.foldedNodes.map(\.opType)))
+    }
+    let folded: [(String, Set<String>, Set<String>)] = [
+      ("tf_same_pad_from_shape", ["Pad", "Conv"], ["Shape", "Mod", "Equal", "Where", "ConstantOfShape", "Max", "Slice"]),
+      ("vit_cls_token_expand", ["Concat"], ["ConstantOfShape", "Equal", "Where", "Expand"]),
+      ("range_sin_cos_positions", ["Add"], ["Range", "Sin", "Cos", "ReduceProd"]),
+      ("float_range_tile_cumsum_folded", ["Add"], ["Range", "Tile", "CumSum", "ScatterND", "ArgMax"]),
+    ]
+    for (name, run, ops) in folded {
+      let (steps, foldedOps) = try plan(name)
+      #expect(steps == run, "\(name) runs \(steps.sorted())")
+      #expect(ops.isSubset(of: foldedOps), "\(name) folds \(foldedOps.sorted())")
+    }
+    let runTime: [(String, Set<String>)] = [
+      ("compare_logic_runtime", ["Greater", "Less", "Equal", "Not", "And", "Or", "Xor", "Where"]),
+      ("expand_tile_mod_runtime", ["Expand", "Tile", "Mod"]),
+      ("cumsum_argmax_scatter_runtime", ["CumSum", "ArgMax", "ArgMin", "ScatterND", "ReduceProd"]),
+    ]
+    for (name, ops) in runTime {
+      let steps = try plan(name).run
+      #expect(ops.isSubset(of: steps), "\(name) runs \(steps.sorted())")
+    }
+  }
+
   @Test(arguments: cases)
   func matchesOnnxRuntime(_ c: Case) throws {
     let path = Self.folder.appendingPathComponent(c.model).path
