@@ -65,6 +65,8 @@ import ConvolveFormats
       ("vit_cls_token_expand", ["Concat"], ["ConstantOfShape", "Equal", "Where", "Expand"]),
       ("range_sin_cos_positions", ["Add"], ["Range", "Sin", "Cos", "ReduceProd"]),
       ("float_range_tile_cumsum_folded", ["Add"], ["Range", "Tile", "CumSum", "ScatterND", "ArgMax"]),
+      ("if_constant_condition_then", ["Mul", "Identity"], ["Shape", "Equal", "If"]),
+      ("if_constant_condition_else", ["Where", "Identity"], ["If", "Range", "Greater", "Cast"]),
     ]
     for (name, run, ops) in folded {
       let (steps, foldedOps) = try plan(name)
@@ -80,6 +82,35 @@ import ConvolveFormats
       let steps = try plan(name).run
       #expect(ops.isSubset(of: steps), "\(name) runs \(steps.sorted())")
     }
+  }
+
+  /// What cannot be known when the plan is built is refused naming the node: an If on a computed condition, a
+  /// ConstantOfShape of a computed shape.
+  @Test func computedConditionsAndShapesAreRefusedNamingTheNode() throws {
+    let branch = Graph(
+      nodes: [Node(name: "neg", opType: "Neg", inputs: ["x"], outputs: ["b"])], inputs: [],
+      outputs: [ValueInfo(name: "b", shape: nil)])
+    let nodes = [
+      Node(name: "mean", opType: "ReduceMean", inputs: ["x"], outputs: ["m"], attributes: ["keepdims": .int(0)]),
+      Node(name: "positive", opType: "Greater", inputs: ["m", "zero"], outputs: ["c"]),
+      Node(name: "choose", opType: "If", inputs: ["c"], outputs: ["y"],
+           attributes: ["then_branch": .graph(branch), "else_branch": .graph(branch)]),
+    ]
+    let graph = Graph(
+      source: "m.onnx", nodes: nodes, initializers: ["zero": GraphTensor(scalar: 0)],
+      inputs: [ValueInfo(name: "x", shape: [.fixed(1), .fixed(2)])], outputs: [ValueInfo(name: "y", shape: nil)])
+    #expect(graph.unsupportedOperators().isEmpty)
+    let error = try #require(throws: ConvolveError.self) { _ = try ExecutionPlan(graph: graph) }
+    #expect("\(error)".hasPrefix("m.onnx: node 'choose' (If): the condition is computed at run time"), "\(error)")
+
+    let shape = Graph(
+      source: "m.onnx",
+      nodes: [
+        Node(name: "cast", opType: "Cast", inputs: ["x"], outputs: ["s"], attributes: ["to": .int(7)]),
+        Node(name: "fill", opType: "ConstantOfShape", inputs: ["s"], outputs: ["y"]),
+      ], inputs: [ValueInfo(name: "x", shape: [.fixed(2)])], outputs: [ValueInfo(name: "y", shape: nil)])
+    let refused = try #require(throws: ConvolveError.self) { _ = try ExecutionPlan(graph: shape) }
+    #expect("\(refused)".hasPrefix("m.onnx: node 'fill' (ConstantOfShape): shape (input 1) is computed at run time"), "\(refused)")
   }
 
   @Test(arguments: cases)

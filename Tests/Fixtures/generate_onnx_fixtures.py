@@ -1001,6 +1001,34 @@ def shape_arithmetic_cases():
              c.node("Identity", [amin], ["y2"]), c.node("Mul", [sc, prod], ["y3"]))
     c.finish()
 
+    for name, channels, desc in [
+            ("if_constant_condition_then", 3, "If on Equal(Shape(x)[1], 3) (true when planned): the then branch reads x from "
+             "the outer graph and multiplies it by its own initializer"),
+            ("if_constant_condition_else", 4, "If on Equal(Shape(x)[1], 3) (false when planned): the else branch's shape "
+             "arithmetic (Shape, Range, Greater, Where) runs in its place")]:
+        c = Case(name, 13, desc)
+        x = c.input("x", (1, channels, 2, 3))
+        size = c.node("Gather", [c.node("Shape", [x]), c.constant("one", np.array(1, np.int64))])
+        cond = c.node("Equal", [size, c.constant("three", np.array(3, np.int64))])
+        then_scale = numpy_helper.from_array(c.rand((1, 1, 2, 1)).astype(np.float32), "then_scale")
+        then_branch = helper.make_graph(
+            [helper.make_node("Mul", [x, "then_scale"], ["then_y"], name="then_mul")], "then", [],
+            [helper.make_tensor_value_info("then_y", F32, None)], [then_scale])
+        else_nodes = [
+            helper.make_node("Shape", [x], ["else_shape"], name="else_shape"),
+            helper.make_node("Gather", ["else_shape", "else_idx"], ["else_w"], name="else_gather"),
+            helper.make_node("Range", ["else_zero", "else_w", "else_step"], ["else_range"], name="else_range"),
+            helper.make_node("Greater", ["else_range", "else_zero"], ["else_mask"], name="else_greater"),
+            helper.make_node("Cast", ["else_mask"], ["else_maskf"], name="else_cast", to=F32),
+            helper.make_node("Where", ["else_mask", x, "else_maskf"], ["else_y"], name="else_where")]
+        else_branch = helper.make_graph(
+            else_nodes, "else", [], [helper.make_tensor_value_info("else_y", F32, None)],
+            [numpy_helper.from_array(np.array(3, np.int64), "else_idx"),
+             numpy_helper.from_array(np.array(0, np.int64), "else_zero"),
+             numpy_helper.from_array(np.array(1, np.int64), "else_step")])
+        c.output(c.node("If", [cond], ["y"], then_branch=then_branch, else_branch=else_branch))
+        c.finish()
+
 
 def compact_json(value, indent=""):
     """JSON with any object or array that fits in 110 characters on one line, the rest one item per line."""

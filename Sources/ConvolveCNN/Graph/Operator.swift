@@ -143,6 +143,7 @@ enum OperatorRegistry {
     f["Constant"] = { (node: Node, _: Int) throws -> any GraphOperator in try ConstantOperator(node) }
     f["ConstantOfShape"] = { (node: Node, _: Int) throws -> any GraphOperator in try ConstantOfShapeOperator(node) }
     for op in CompareOperator.Kind.allCases { f[op.rawValue] = { (_: Node, _: Int) throws -> any GraphOperator in CompareOperator(kind: op) } }
+    f["If"] = { (_: Node, _: Int) throws -> any GraphOperator in IfOperator() }
     f["Not"] = { (_: Node, _: Int) throws -> any GraphOperator in NotOperator() }
     f["Where"] = { (_: Node, _: Int) throws -> any GraphOperator in WhereOperator() }
     f["Mod"] = { (node: Node, _: Int) throws -> any GraphOperator in try ModOperator(node) }
