@@ -22,7 +22,7 @@ struct ScatterNDOperator: GraphOperator {
   /// The depth `k` of each index, after checking the three shapes agree.
   @discardableResult
   func check(_ data: [Int], _ indices: [Int], _ updates: [Int]) throws -> Int {
-    guard let k = indices.last, k <= data.count, indices.count >= 1,
+    guard let k = indices.last, k >= 0, k <= data.count,
       updates == Array(indices.dropLast()) + Array(data[k...])
     else {
       throw ConvolveError.shapeMismatch(
