@@ -50,37 +50,7 @@ public enum ONNXModel {
     let reader = TensorReader(path: path, directory: directory, limits: limits)
     let g = model.graph
 
-    var initializers: [String: GraphTensor] = [:]
-    for t in g.initializer {
-      do {
-        initializers[t.name] = try reader.tensor(t)
-      } catch {
-        throw fail("initializer '\(t.name)': \(reason(error))")
-      }
-    }
-    if let sparse = g.sparseInitializer.first {
-      throw fail("sparse initializer '\(sparse.values.name)' is not supported")
-    }
-    var nodes: [Node] = []
-    nodes.reserveCapacity(g.node.count)
-    for n in g.node {
-      let label = "node '\(n.name.isEmpty ? (n.output.first ?? "?") : n.name)' (\(n.opType))"
-      var attributes: [String: Attribute] = [:]
-      for a in n.attribute {
-        do {
-          if let value = try reader.attribute(a) { attributes[a.name] = value }
-        } catch {
-          throw fail("\(label): attribute '\(a.name)': \(reason(error))")
-        }
-      }
-      nodes.append(
-        Node(name: n.name, opType: n.opType, domain: n.domain, inputs: n.input, outputs: n.output, attributes: attributes))
-    }
-    let inputs = try g.input.map { try valueInfo($0, fail) }
-    let outputs = try g.output.map { try valueInfo($0, fail) }
-    var graph = Graph(
-      name: g.name, source: path, nodes: nodes, initializers: initializers, inputs: inputs, outputs: outputs,
-      opsetVersion: opset)
+    var graph = try reader.graph(g, opset: opset)
     try graph.inlineConstantNodes()
     return graph
   }
@@ -265,13 +235,53 @@ struct TensorReader {
     return data
   }
 
-  /// A node attribute; graph-valued and type-proto attributes are skipped (their operators are unsupported).
-  func attribute(_ a: Onnx_AttributeProto) throws -> Attribute? {
+  /// A graph (the model's, or an If's branch) with its initializers, nodes and declared inputs and outputs.
+  func graph(_ g: Onnx_GraphProto, opset: Int) throws -> Graph {
+    func fail(_ reason: String) -> ConvolveError { .file(path: path, reason: reason) }
+    var initializers: [String: GraphTensor] = [:]
+    for t in g.initializer {
+      do {
+        initializers[t.name] = try tensor(t)
+      } catch {
+        throw fail("initializer '\(t.name)': \(ONNXModel.reason(error))")
+      }
+    }
+    if let sparse = g.sparseInitializer.first {
+      throw fail("sparse initializer '\(sparse.values.name)' is not supported")
+    }
+    var nodes: [Node] = []
+    nodes.reserveCapacity(g.node.count)
+    for n in g.node {
+      let label = "node '\(n.name.isEmpty ? (n.output.first ?? "?") : n.name)' (\(n.opType))"
+      var attributes: [String: Attribute] = [:]
+      // Graphs are read for If's branches only (Loop and Scan are not run: their bodies stay unread).
+      for a in n.attribute where a.type != .graph || n.opType == "If" {
+        do {
+          if let value = try attribute(a, opset: opset) { attributes[a.name] = value }
+        } catch let error as ConvolveError {
+          if case .file = error { throw error }  // from inside a subgraph: already named
+          throw fail("\(label): attribute '\(a.name)': \(ONNXModel.reason(error))")
+        } catch {
+          throw fail("\(label): attribute '\(a.name)': \(ONNXModel.reason(error))")
+        }
+      }
+      nodes.append(
+        Node(name: n.name, opType: n.opType, domain: n.domain, inputs: n.input, outputs: n.output, attributes: attributes))
+    }
+    let inputs = try g.input.map { try ONNXModel.valueInfo($0, fail) }
+    let outputs = try g.output.map { try ONNXModel.valueInfo($0, fail) }
+    return Graph(
+      name: g.name, source: path, nodes: nodes, initializers: initializers, inputs: inputs, outputs: outputs,
+      opsetVersion: opset)
+  }
+
+  /// A node attribute; type-proto attributes and lists of graphs are skipped (their operators are unsupported).
+  func attribute(_ a: Onnx_AttributeProto, opset: Int) throws -> Attribute? {
     var type = a.type
     if type == .undefined {
       // Files from before IR version 0.0.2 leave the type out: take the field that is set.
       if a.hasF { type = .float } else if a.hasI { type = .int } else if a.hasS { type = .string }
-      else if a.hasT { type = .tensor } else if !a.floats.isEmpty { type = .floats }
+      else if a.hasT { type = .tensor } else if a.hasG { type = .graph } else if !a.floats.isEmpty { type = .floats }
       else if !a.ints.isEmpty { type = .ints } else if !a.strings.isEmpty { type = .strings }
     }
     switch type {
@@ -282,6 +292,10 @@ struct TensorReader {
     case .floats: return .floats(a.floats)
     case .ints: return .ints(a.ints.map { Int($0) })
     case .strings: return .strings(a.strings.map { String(decoding: $0, as: UTF8.self) })
+    case .graph:
+      var branch = try graph(a.g, opset: opset)
+      try branch.inlineConstantNodes()
+      return .graph(branch)
     default: return nil
     }
   }

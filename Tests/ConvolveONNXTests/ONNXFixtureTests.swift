@@ -50,6 +50,69 @@ import ConvolveFormats
     }
   }
 
+  /// The shape arithmetic cases fold to constants when the plan is built (only the data's own nodes run); the
+  /// run-time cases run the same operators on computed values.
+  @Test func shapeArithmeticFoldsAndRunTimeOperatorsRun() throws {
+    func plan(_ name: String) throws -> (run: Set<String>, folded: Set<String>) {
+      let c = try #require(Self.cases.first { $0.name == name }, "no case \(name)")
+      let graph = try ONNXModel.load(path: Self.folder.appendingPathComponent(c.model).path)
+      let plan = try ExecutionPlan(
+        graph: graph, inputShapes: Dictionary(uniqueKeysWithValues: c.inputs.map { ($0.name, $0.shape) }), options: .none)
+      return (Set(plan.steps.map(\.node.opType)), Set(plan.foldedNodes.map(\.opType)))
+    }
+    let folded: [(String, Set<String>, Set<String>)] = [
+      ("tf_same_pad_from_shape", ["Pad", "Conv"], ["Shape", "Mod", "Equal", "Where", "ConstantOfShape", "Max", "Slice"]),
+      ("vit_cls_token_expand", ["Concat"], ["ConstantOfShape", "Equal", "Where", "Expand"]),
+      ("range_sin_cos_positions", ["Add"], ["Range", "Sin", "Cos", "ReduceProd"]),
+      ("float_range_tile_cumsum_folded", ["Add"], ["Range", "Tile", "CumSum", "ScatterND", "ArgMax"]),
+      ("if_constant_condition_then", ["Mul", "Identity"], ["Shape", "Equal", "If"]),
+      ("if_constant_condition_else", ["Where", "Identity"], ["If", "Range", "Greater", "Cast"]),
+    ]
+    for (name, run, ops) in folded {
+      let (steps, foldedOps) = try plan(name)
+      #expect(steps == run, "\(name) runs \(steps.sorted())")
+      #expect(ops.isSubset(of: foldedOps), "\(name) folds \(foldedOps.sorted())")
+    }
+    let runTime: [(String, Set<String>)] = [
+      ("compare_logic_runtime", ["Greater", "Less", "Equal", "Not", "And", "Or", "Xor", "Where"]),
+      ("expand_tile_mod_runtime", ["Expand", "Tile", "Mod"]),
+      ("cumsum_argmax_scatter_runtime", ["CumSum", "ArgMax", "ArgMin", "ScatterND", "ReduceProd"]),
+    ]
+    for (name, ops) in runTime {
+      let steps = try plan(name).run
+      #expect(ops.isSubset(of: steps), "\(name) runs \(steps.sorted())")
+    }
+  }
+
+  /// What cannot be known when the plan is built is refused naming the node: an If on a computed condition, a
+  /// ConstantOfShape of a computed shape.
+  @Test func computedConditionsAndShapesAreRefusedNamingTheNode() throws {
+    let branch = Graph(
+      nodes: [Node(name: "neg", opType: "Neg", inputs: ["x"], outputs: ["b"])], inputs: [],
+      outputs: [ValueInfo(name: "b", shape: nil)])
+    let nodes = [
+      Node(name: "mean", opType: "ReduceMean", inputs: ["x"], outputs: ["m"], attributes: ["keepdims": .int(0)]),
+      Node(name: "positive", opType: "Greater", inputs: ["m", "zero"], outputs: ["c"]),
+      Node(name: "choose", opType: "If", inputs: ["c"], outputs: ["y"],
+           attributes: ["then_branch": .graph(branch), "else_branch": .graph(branch)]),
+    ]
+    let graph = Graph(
+      source: "m.onnx", nodes: nodes, initializers: ["zero": GraphTensor(scalar: 0)],
+      inputs: [ValueInfo(name: "x", shape: [.fixed(1), .fixed(2)])], outputs: [ValueInfo(name: "y", shape: nil)])
+    #expect(graph.unsupportedOperators().isEmpty)
+    let error = try #require(throws: ConvolveError.self) { _ = try ExecutionPlan(graph: graph) }
+    #expect("\(error)".hasPrefix("m.onnx: node 'choose' (If): the condition is computed at run time"), "\(error)")
+
+    let shape = Graph(
+      source: "m.onnx",
+      nodes: [
+        Node(name: "cast", opType: "Cast", inputs: ["x"], outputs: ["s"], attributes: ["to": .int(7)]),
+        Node(name: "fill", opType: "ConstantOfShape", inputs: ["s"], outputs: ["y"]),
+      ], inputs: [ValueInfo(name: "x", shape: [.fixed(2)])], outputs: [ValueInfo(name: "y", shape: nil)])
+    let refused = try #require(throws: ConvolveError.self) { _ = try ExecutionPlan(graph: shape) }
+    #expect("\(refused)".hasPrefix("m.onnx: node 'fill' (ConstantOfShape): shape (input 1) is computed at run time"), "\(refused)")
+  }
+
   @Test(arguments: cases)
   func matchesOnnxRuntime(_ c: Case) throws {
     let path = Self.folder.appendingPathComponent(c.model).path

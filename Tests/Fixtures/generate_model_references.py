@@ -38,12 +38,20 @@ def text_like(rng, height, width):
     return ((bgr - 0.5) / 0.5)[None].astype(np.float32)
 
 
-def run(model, name, x):
+def pattern(channels, height, width):
+    """A deterministic input made of integer arithmetic only, so the Swift test rebuilds it exactly instead of
+    reading a committed copy: x[0, c, h, w] = ((3h^2 + hw + 5w + 11c) mod 97) / 48.5 - 1."""
+    c, h, w = np.meshgrid(np.arange(channels), np.arange(height), np.arange(width), indexing="ij")
+    return (((3 * h * h + h * w + 5 * w + 11 * c) % 97) / 48.5 - 1)[None].astype(np.float32)
+
+
+def run(model, name, x, save_input=True):
     path = os.path.join(MODELS, model)
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     feed = {session.get_inputs()[0].name: x}
     outputs = session.run(None, feed)
-    np.save(os.path.join(OUT, f"{name}.input.npy"), x)
+    if save_input:
+        np.save(os.path.join(OUT, f"{name}.input.npy"), x)
     for i, y in enumerate(outputs):
         np.save(os.path.join(OUT, f"{name}.output{i}.npy"), y.astype(np.float32))
         print(f"{name}: input {x.shape}, output {i} {y.shape}, range [{y.min():.4g}, {y.max():.4g}]")
@@ -56,6 +64,8 @@ def main():
     rng = np.random.default_rng(20261130)
     run("ppocr/ch_PP-OCRv4_det_infer.onnx", "ppocr_det", text_like(rng, 64, 96))
     run("ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx", "ppocr_cls", text_like(rng, 48, 192))
+    # TensorFlow-style "same" padding exported as ConstantOfShape/Concat/Reshape/Slice/Transpose/Cast feeding Pad.
+    run("efficientnet-lite0/efficientnet-lite0.onnx", "efficientnet_lite0", pattern(3, 224, 224), save_input=False)
 
 
 if __name__ == "__main__":

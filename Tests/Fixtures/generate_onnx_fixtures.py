@@ -891,6 +891,145 @@ def network_cases():
     c.finish()
 
 
+def shape_arithmetic_cases():
+    """Shape arithmetic as exporters write it (folded when the plan is built), and the same operators on values
+    computed at run time. Integer and boolean results are cast to float for the comparison."""
+    c = Case("tf_same_pad_from_shape", 13, "TF-same padding from x.shape as PyTorch exports F.pad: Shape/Gather, "
+             "Div/Mul/Sub/Max for the total, Mod/Equal/Where for the odd half, ConstantOfShape/Concat/Reshape/Slice/"
+             "Transpose/Reshape/Cast into Pad, then Conv 3x3 stride 2")
+    x = c.input("x", (1, 3, 13, 16))
+    shape = c.node("Shape", [x])
+    pads = []
+    for axis in (2, 3):
+        size = c.node("Gather", [shape, c.constant(f"axis{axis}", np.array(axis, np.int64))])
+        stride, k = c.constant(f"s{axis}", np.array(2, np.int64)), c.constant(f"k{axis}", np.array(3, np.int64))
+        out = c.node("Div", [c.node("Add", [size, c.constant(f"one{axis}", np.array(1, np.int64))]), stride])
+        total = c.node("Sub", [c.node("Add", [c.node("Mul", [c.node("Sub", [out, c.constant(f"o{axis}", np.array(1, np.int64))]),
+                                                                 stride]), k]), size])
+        total = c.node("Max", [total, c.constant(f"z{axis}", np.array(0, np.int64))])
+        half = c.node("Div", [total, c.constant(f"two{axis}", np.array(2, np.int64))])
+        odd = c.node("Equal", [c.node("Mod", [total, c.constant(f"m{axis}", np.array(2, np.int64))]),
+                               c.constant(f"u{axis}", np.array(1, np.int64))])
+        end = c.node("Where", [odd, c.node("Add", [half, c.constant(f"e{axis}", np.array(1, np.int64))]), half])
+        pads += [c.node("Unsqueeze", [half, c.constant(f"ax{axis}", np.array([0], np.int64))]),
+                 c.node("Unsqueeze", [end, c.constant(f"bx{axis}", np.array([0], np.int64))])]
+    zeros = c.node("ConstantOfShape", [c.constant("four", np.array([4], np.int64))],
+                   value=numpy_helper.from_array(np.array([0], np.int64)))
+    p = c.node("Concat", [pads[2], pads[3], pads[0], pads[1], zeros], axis=0)  # [w0, w1, h0, h1, 0, 0, 0, 0]
+    p = c.node("Reshape", [p, c.constant("pairs", np.array([-1, 2], np.int64))])
+    p = c.node("Slice", [p, c.constant("start", np.array([-1], np.int64)), c.constant("stop", np.array([INT64_MIN], np.int64)),
+                         c.constant("axes", np.array([0], np.int64)), c.constant("step", np.array([-1], np.int64))])
+    p = c.node("Reshape", [c.node("Transpose", [p], perm=[1, 0]), c.constant("flat", np.array([-1], np.int64))])
+    y = c.node("Pad", [x, c.node("Cast", [p], to=TensorProto.INT64), c.constant("fill", np.array(0, np.float32))])
+    c.output(c.node("Conv", [y, c.weight("w", c.rand((4, 3, 3, 3), -0.4, 0.4))], ["y"], kernel_shape=[3, 3], strides=[2, 2]))
+    c.finish()
+
+    c = Case("vit_cls_token_expand", 13, "ViT class token as PyTorch exports cls.expand(B, -1, -1): Shape/Gather batch, "
+             "Concat [B,-1,-1], ConstantOfShape(1) * -1, Equal, Where, Expand; Concat with the tokens")
+    x = c.input("x", (2, 4, 6))
+    b = c.node("Unsqueeze", [c.node("Gather", [c.node("Shape", [x]), c.constant("zero", np.array(0, np.int64))]),
+                             c.constant("ax0", np.array([0], np.int64))])
+    target = c.node("Concat", [b, c.constant("rest", np.array([-1, -1], np.int64))], axis=0)
+    ones = c.node("ConstantOfShape", [c.node("Shape", [target])], value=numpy_helper.from_array(np.array([1], np.int64)))
+    minus = c.node("Mul", [ones, c.constant("neg", np.array(-1, np.int64))])
+    target = c.node("Where", [c.node("Equal", [target, minus]), ones, target])
+    cls = c.node("Expand", [c.weight("cls", c.rand((1, 1, 6))), target])
+    c.output(c.node("Concat", [cls, x], ["y"], axis=1))
+    c.finish()
+
+    c = Case("range_sin_cos_positions", 13, "positional encoding from the sequence length: Range(0, len, 1) -> Cast -> "
+             "Mul frequencies -> Sin, Cos -> Concat, added to the input; ReduceProd of the shape scales it")
+    x = c.input("x", (1, 5, 8))
+    length = c.node("Gather", [c.node("Shape", [x]), c.constant("one", np.array(1, np.int64))])
+    pos = c.node("Cast", [c.node("Range", [c.constant("start", np.array(0, np.int64)), length,
+                                           c.constant("delta", np.array(1, np.int64))])], to=F32)
+    angle = c.node("Mul", [c.node("Unsqueeze", [pos, c.constant("ax1", np.array([1], np.int64))]),
+                           c.weight("freq", np.array([[1.0, 0.5, 0.25, 0.125]]))])
+    enc = c.node("Concat", [c.node("Sin", [angle]), c.node("Cos", [angle])], axis=1)
+    count = c.node("Cast", [c.node("ReduceProd", [c.node("Shape", [x])], keepdims=0)], to=F32)
+    enc = c.node("Div", [c.node("Mul", [enc, count]), c.constant("forty", np.array(40, np.float32))])
+    c.output(c.node("Add", [x, enc], ["y"]))
+    c.finish()
+
+    c = Case("float_range_tile_cumsum_folded", 13, "float Range(0.5, 3.1, 0.4), Tile, CumSum, ArgMax, ScatterND on "
+             "constants: all folded; the result added to the input")
+    x = c.input("x", (2, 7))
+    r = c.node("Range", [c.constant("a", np.array(0.5, np.float32)), c.constant("b", np.array(3.1, np.float32)),
+                         c.constant("d", np.array(0.4, np.float32))])
+    r = c.node("Tile", [c.node("Unsqueeze", [r, c.constant("ax0", np.array([0], np.int64))]),
+                        c.constant("reps", np.array([2, 1], np.int64))])
+    r = c.node("CumSum", [r, c.constant("axis", np.array(1, np.int64))])
+    r = c.node("ScatterND", [r, c.constant("idx", np.array([[1, 3], [0, 0]], np.int64)),
+                             c.constant("upd", np.array([-1.0, 2.0], np.float32))])
+    arg = c.node("Cast", [c.node("ArgMax", [r], axis=1, keepdims=1)], to=F32)
+    c.output(c.node("Add", [c.node("Add", [x, r]), arg], ["y"]))
+    c.finish()
+
+    c = Case("compare_logic_runtime", 13, "Greater, Less, Equal, Not, And, Or, Xor on run-time values, Where picking "
+             "between x and -x, every mask also cast to float and concatenated")
+    x = c.input("x", (1, 2, 3, 4))
+    gt = c.node("Greater", [x, c.weight("hi", np.array(0.25))])
+    lt = c.node("Less", [x, c.weight("lo", np.array([-0.5, 0.0, 0.5, 1.0]))])
+    eq = c.node("Equal", [c.node("Floor", [c.node("Mul", [x, c.weight("two", np.array(2.0))])]), c.weight("zero", np.array(0.0))])
+    masks = [gt, lt, eq, c.node("Not", [gt]), c.node("And", [gt, c.node("Not", [lt])]), c.node("Or", [lt, eq]),
+             c.node("Xor", [gt, eq])]
+    picked = c.node("Where", [c.node("Or", [gt, eq]), x, c.node("Neg", [x])])
+    c.output(c.node("Concat", [picked] + [c.node("Cast", [m], to=F32) for m in masks], ["y"], axis=1))
+    c.finish()
+
+    c = Case("expand_tile_mod_runtime", 13, "Expand [1,3,1,4] -> [2,3,5,4], Tile [1,2,1,1] and float Mod (fmod 1) of "
+             "run-time values; integer Mod (fmod 0, Python's sign) of a shape feeding a Reshape")
+    x = c.input("x", (1, 3, 1, 4), -3.0, 3.0)
+    e = c.node("Expand", [x, c.ints("shape", [2, 3, 5, 4])])
+    t = c.node("Tile", [e, c.ints("reps", [1, 2, 1, 1])])
+    m = c.node("Mod", [t, c.weight("div", np.array([1.5, -1.25, 0.75, 2.0]))], fmod=1)
+    dims = c.node("Mod", [c.node("Shape", [m]), c.ints("mod", [-7, 4, 3, -3])])  # [2,6,5,4] -> [-5, 2, 2, -2]
+    last = c.node("Mul", [c.node("Abs", [c.node("Slice", [dims, c.ints("s0", [3]), c.ints("s1", [4])])]), c.ints("k", [2])])
+    c.output(c.node("Reshape", [m, c.node("Concat", [c.ints("minus", [-1]), last], axis=0)], ["y"]))  # [-1, 4]
+    c.finish()
+
+    c = Case("cumsum_argmax_scatter_runtime", 16, "CumSum (exclusive, reverse) along axis 2, ArgMax/ArgMin (keepdims 0, "
+             "select_last_index), ScatterND with add reduction, ReduceProd of run-time values")
+    x = c.input("x", (1, 3, 4, 5))
+    s = c.node("CumSum", [x, c.ints("axis", np.array(2))], exclusive=1, reverse=1)
+    amax = c.node("Cast", [c.node("ArgMax", [x], axis=-1, keepdims=0, select_last_index=1)], to=F32)
+    amin = c.node("Cast", [c.node("ArgMin", [x], axis=1, keepdims=0)], to=F32)
+    sc = c.node("ScatterND", [x, c.ints("idx", [[0, 1, 2], [0, 2, 0]]), c.weight("upd", c.rand((2, 5)))], reduction="add")
+    sc = c.node("ScatterND", [sc, c.ints("idx2", [[0, 0]]), c.weight("upd2", c.rand((1, 4, 5)))])
+    prod = c.node("ReduceProd", [x], axes=[3], keepdims=1)
+    c.output(c.node("CumSum", [s, c.ints("axis0", np.array(-1))], ["y0"]), c.node("Identity", [amax], ["y1"]),
+             c.node("Identity", [amin], ["y2"]), c.node("Mul", [sc, prod], ["y3"]))
+    c.finish()
+
+    for name, channels, desc in [
+            ("if_constant_condition_then", 3, "If on Equal(Shape(x)[1], 3) (true when planned): the then branch reads x from "
+             "the outer graph and multiplies it by its own initializer"),
+            ("if_constant_condition_else", 4, "If on Equal(Shape(x)[1], 3) (false when planned): the else branch's shape "
+             "arithmetic (Shape, Range, Greater, Where) runs in its place")]:
+        c = Case(name, 13, desc)
+        x = c.input("x", (1, channels, 2, 3))
+        size = c.node("Gather", [c.node("Shape", [x]), c.constant("one", np.array(1, np.int64))])
+        cond = c.node("Equal", [size, c.constant("three", np.array(3, np.int64))])
+        then_scale = numpy_helper.from_array(c.rand((1, 1, 2, 1)).astype(np.float32), "then_scale")
+        then_branch = helper.make_graph(
+            [helper.make_node("Mul", [x, "then_scale"], ["then_y"], name="then_mul")], "then", [],
+            [helper.make_tensor_value_info("then_y", F32, None)], [then_scale])
+        else_nodes = [
+            helper.make_node("Shape", [x], ["else_shape"], name="else_shape"),
+            helper.make_node("Gather", ["else_shape", "else_idx"], ["else_w"], name="else_gather"),
+            helper.make_node("Range", ["else_zero", "else_w", "else_step"], ["else_range"], name="else_range"),
+            helper.make_node("Greater", ["else_range", "else_zero"], ["else_mask"], name="else_greater"),
+            helper.make_node("Cast", ["else_mask"], ["else_maskf"], name="else_cast", to=F32),
+            helper.make_node("Where", ["else_mask", x, "else_maskf"], ["else_y"], name="else_where")]
+        else_branch = helper.make_graph(
+            else_nodes, "else", [], [helper.make_tensor_value_info("else_y", F32, None)],
+            [numpy_helper.from_array(np.array(3, np.int64), "else_idx"),
+             numpy_helper.from_array(np.array(0, np.int64), "else_zero"),
+             numpy_helper.from_array(np.array(1, np.int64), "else_step")])
+        c.output(c.node("If", [cond], ["y"], then_branch=then_branch, else_branch=else_branch))
+        c.finish()
+
+
 def compact_json(value, indent=""):
     """JSON with any object or array that fits in 110 characters on one line, the rest one item per line."""
     flat = json.dumps(value)
@@ -910,7 +1049,7 @@ def main():
             os.remove(os.path.join(OUT, f))
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, numpy {np.__version__}")
     for group in (conv_cases, conv_transpose_cases, batchnorm_cases, activation_cases, binary_cases, pooling_cases,
-                  resize_cases, shape_op_cases, math_cases, network_cases):
+                  resize_cases, shape_op_cases, math_cases, network_cases, shape_arithmetic_cases):
         group()
     names = [c["name"] for c in MANIFEST]
     assert len(names) == len(set(names)), "duplicate case names"

@@ -2,9 +2,11 @@ import ConvolveCore
 
 /// Constant folding, applied node by node while shapes are inferred: a Shape node whose input's shape is
 /// known, and any node whose inputs are all constants (initializers or folded values), is computed once
-/// when the plan is built and becomes a constant. This turns the shape arithmetic exporters emit
-/// (Shape → Gather → Concat → Reshape, Slice/Cast/Mul on shapes) into the constant inputs that shape
-/// inference needs, and removes those nodes from the run.
+/// when the plan is built and becomes a constant, whatever its operator and element types (integers and
+/// booleans are held as Int64). This turns the shape arithmetic exporters emit (Shape → Gather → Concat →
+/// Reshape, ConstantOfShape/Equal/Where/Expand/Range on shapes, TF-same padding feeding Pad) into the
+/// constant inputs that shape inference needs, and removes those nodes from the run; an If whose condition
+/// folds is replaced by its branch (`ExecutionPlan`).
 enum ConstantFolding {
   /// Outputs larger than this stay computed at run time (folding exists for small shape tensors and
   /// weight preprocessing, not to hold large activations for the plan's lifetime).

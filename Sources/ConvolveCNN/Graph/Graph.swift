@@ -1,7 +1,7 @@
 import ConvolveCore
 
-/// A node attribute, as ONNX defines them (graphs and sparse tensors are not supported).
-public enum Attribute: Equatable, Sendable {
+/// A node attribute, as ONNX defines them (sparse tensors are not supported; a graph is an If's branch).
+public indirect enum Attribute: Equatable, Sendable {
   case int(Int)
   case float(Float)
   case string(String)
@@ -9,6 +9,7 @@ public enum Attribute: Equatable, Sendable {
   case ints([Int])
   case floats([Float])
   case strings([String])
+  case graph(Graph)
 
   /// A short text for listings, e.g. `3`, `[1, 1]`, `"nearest"`.
   public var summary: String {
@@ -20,6 +21,7 @@ public enum Attribute: Equatable, Sendable {
     case .ints(let v): return "[" + v.map(String.init).joined(separator: ", ") + "]"
     case .floats(let v): return "[" + v.map { "\($0)" }.joined(separator: ", ") + "]"
     case .strings(let v): return "[" + v.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+    case .graph(let g): return "graph \(g.nodes.count) nodes"
     }
   }
 }
@@ -107,6 +109,30 @@ public struct Node: Equatable, Sendable {
   }
 
   public func string(_ key: String, default value: String) throws -> String { try string(key) ?? value }
+
+  public func graph(_ key: String) throws -> Graph? {
+    switch attributes[key] {
+    case nil: return nil
+    case .graph(let g): return g
+    case let other?: throw ConvolveError.invalidArgument("attribute '\(key)' should be a graph, got \(other.summary)")
+    }
+  }
+
+  /// Values the node's subgraphs (an If's branches) read from the enclosing graph: names their nodes read that
+  /// are neither produced inside nor their initializers.
+  public var implicitInputs: [String] {
+    var names: [String] = []
+    for key in attributes.keys.sorted() {
+      guard case .graph(let g) = attributes[key] else { continue }
+      var inside = Set(g.initializers.keys).union(g.inputs.map(\.name))
+      for node in g.nodes {
+        for name in node.inputs + node.implicitInputs where !name.isEmpty && !inside.contains(name) { names.append(name) }
+        inside.formUnion(node.outputs)
+      }
+      for output in g.outputs where !inside.contains(output.name) { names.append(output.name) }
+    }
+    return names
+  }
 }
 
 /// A dimension of a declared input or output: a number or a name (`batch`, `height`, ...).
@@ -145,7 +171,7 @@ public struct ValueInfo: Equatable, Sendable {
 /// A computation graph as ONNX describes one: nodes, constant tensors (initializers), declared inputs
 /// and outputs. Built by the ONNX loader (or by hand in tests); checked, optimised and run by
 /// `ExecutionPlan` and `Executor`.
-public struct Graph: Sendable {
+public struct Graph: Equatable, Sendable {
   public var name: String
   /// The file the graph came from, named in every error; empty when built in memory.
   public var source: String
@@ -210,6 +236,13 @@ public struct Graph: Sendable {
           consumers[p].append(i)
         } else if initializers[input] == nil && !known.contains(input) {
           throw fail("input '\(input)' is neither a graph input, an initializer nor a node output", node: node)
+        }
+      }
+      // What a branch reads from this graph is produced before the node (other names are left to the planner).
+      for input in Set(node.implicitInputs) {
+        if let p = producer[input], p != i {
+          pending[i] += 1
+          consumers[p].append(i)
         }
       }
     }

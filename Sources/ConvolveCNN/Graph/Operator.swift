@@ -141,6 +141,19 @@ enum OperatorRegistry {
       IdentityOperator(mask: node.outputs.count > 1 && !node.outputs[1].isEmpty)
     }
     f["Constant"] = { (node: Node, _: Int) throws -> any GraphOperator in try ConstantOperator(node) }
+    f["ConstantOfShape"] = { (node: Node, _: Int) throws -> any GraphOperator in try ConstantOfShapeOperator(node) }
+    for op in CompareOperator.Kind.allCases { f[op.rawValue] = { (_: Node, _: Int) throws -> any GraphOperator in CompareOperator(kind: op) } }
+    f["If"] = { (_: Node, _: Int) throws -> any GraphOperator in IfOperator() }
+    f["Not"] = { (_: Node, _: Int) throws -> any GraphOperator in NotOperator() }
+    f["Where"] = { (_: Node, _: Int) throws -> any GraphOperator in WhereOperator() }
+    f["Mod"] = { (node: Node, _: Int) throws -> any GraphOperator in try ModOperator(node) }
+    f["Expand"] = { (_: Node, _: Int) throws -> any GraphOperator in ExpandOperator() }
+    f["Tile"] = { (_: Node, _: Int) throws -> any GraphOperator in TileOperator() }
+    f["Range"] = { (_: Node, _: Int) throws -> any GraphOperator in RangeOperator() }
+    f["ScatterND"] = { (node: Node, _: Int) throws -> any GraphOperator in try ScatterNDOperator(node) }
+    f["CumSum"] = { (node: Node, _: Int) throws -> any GraphOperator in try CumSumOperator(node) }
+    f["ArgMax"] = { (node: Node, _: Int) throws -> any GraphOperator in try ArgMaxOperator(node, min: false) }
+    f["ArgMin"] = { (node: Node, _: Int) throws -> any GraphOperator in try ArgMaxOperator(node, min: true) }
     return f
   }
 

@@ -122,8 +122,32 @@ public struct ExecutionPlan: Sendable {
 
     var planned: [PendingStep] = []
     var folded: [Node] = []
-    for index in order {
-      let node = graph.nodes[index]
+    /// Infers one node's outputs, folds it when its inputs are constants, or plans it as a step.
+    func process(_ node: Node) throws {
+      if let branch = try Self.constantBranch(node, constants, graph: graph) {
+        // An If whose condition is known runs its branch in its place: the branch's nodes, then its outputs
+        // passed on under the If's output names.
+        for (name, t) in branch.initializers {
+          constants[name] = t
+          types[name] = ValueType(t.shape, t.elementType)
+        }
+        var scoped = branch
+        scoped.inputs = Array(Set(node.implicitInputs)).sorted().map { ValueInfo(name: $0, shape: nil) }
+        for inner in try scoped.topologicalOrder() { try process(branch.nodes[inner]) }
+        for (source, output) in zip(branch.outputs.map(\.name), node.outputs) where !output.isEmpty {
+          guard let type = types[source] else { throw graph.fail("branch output '\(source)' has no known shape", node: node) }
+          types[output] = type
+          if let value = constants[source] {
+            constants[output] = value
+          } else {
+            let pass = Node(name: node.name, opType: "Identity", inputs: [source], outputs: [output])
+            planned.append(
+              PendingStep(node: pass, op: IdentityOperator(mask: false), inputTypes: [type], outputTypes: [type], fusedNodes: [pass]))
+          }
+        }
+        folded.append(node)
+        return
+      }
       do {
         let op = try OperatorRegistry.make(node, opset: graph.opsetVersion)
         let known: [KnownValue?] = try node.inputs.map { name in
@@ -147,7 +171,7 @@ public struct ExecutionPlan: Sendable {
             types[name] = ValueType(value.shape, value.elementType)
           }
           folded.append(node)
-          continue
+          return
         }
         for (name, type) in zip(node.outputs, outputTypes) where !name.isEmpty { types[name] = type }
         planned.append(
@@ -158,6 +182,7 @@ public struct ExecutionPlan: Sendable {
         throw graph.error(error, node: node)
       }
     }
+    for index in order { try process(graph.nodes[index]) }
 
     let outputNames = Set(graph.outputs.map(\.name))
     if options.fuseElementwise {
@@ -202,6 +227,24 @@ public struct ExecutionPlan: Sendable {
     self.constants = constants.filter { needed.contains($0.key) }
     self.slots = slots
     self.inputSlots = inputs
+  }
+
+  /// For an If whose condition is a constant, the branch it takes (nil for other nodes).
+  static func constantBranch(_ node: Node, _ constants: [String: GraphTensor], graph: Graph) throws -> Graph? {
+    guard node.opType == "If", node.domain.isEmpty || node.domain == "ai.onnx", let name = node.input(0),
+      let condition = constants[name]
+    else { return nil }
+    do {
+      guard condition.count == 1 else { throw ConvolveError.invalidArgument("the condition has \(condition.count) values; it needs one") }
+      let key = condition.int64s[0] != 0 ? "then_branch" : "else_branch"
+      guard let branch = try node.graph(key) else { throw ConvolveError.invalidArgument("\(key) is missing") }
+      guard branch.outputs.count >= node.outputs.count else {
+        throw ConvolveError.invalidArgument("\(key) has \(branch.outputs.count) outputs; the node has \(node.outputs.count)")
+      }
+      return branch
+    } catch {
+      throw graph.error(error, node: node)
+    }
   }
 
   /// The shape and element type of a value (input, output, initializer or intermediate).

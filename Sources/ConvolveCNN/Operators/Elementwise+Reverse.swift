@@ -63,6 +63,8 @@ extension MathUnaryOperator {
     case .log: for i in g.indices { g[i] /= xs[i] }
     case .reciprocal: for i in g.indices { g[i] /= -(xs[i] * xs[i]) }
     case .floor, .ceil: for i in g.indices { g[i] = 0 }
+    case .sin: for i in g.indices { g[i] *= Foundation.cos(xs[i]) }
+    case .cos: for i in g.indices { g[i] *= -Foundation.sin(xs[i]) }
     case .erf:
       let c = Float(2 / Double.pi.squareRoot())
       for i in g.indices { g[i] *= c * Foundation.exp(-xs[i] * xs[i]) }

@@ -300,11 +300,11 @@ struct BinaryOperator: GraphOperator {
   }
 }
 
-/// Elementwise functions of one input: Sqrt, Neg, Abs, Exp, Log, Reciprocal, Floor, Ceil, Erf.
+/// Elementwise functions of one input: Sqrt, Neg, Abs, Exp, Log, Reciprocal, Floor, Ceil, Erf, Sin, Cos.
 struct MathUnaryOperator: GraphOperator {
   enum Kind: String, CaseIterable {
     case sqrt = "Sqrt", neg = "Neg", abs = "Abs", exp = "Exp", log = "Log", reciprocal = "Reciprocal"
-    case floor = "Floor", ceil = "Ceil", erf = "Erf"
+    case floor = "Floor", ceil = "Ceil", erf = "Erf", sin = "Sin", cos = "Cos"
   }
   let kind: Kind
 
@@ -346,6 +346,8 @@ struct MathUnaryOperator: GraphOperator {
     case .floor: for i in 0 ..< n { p[i] = p[i].rounded(.down) }
     case .ceil: for i in 0 ..< n { p[i] = p[i].rounded(.up) }
     case .erf: for i in 0 ..< n { p[i] = Foundation.erf(p[i]) }
+    case .sin: for i in 0 ..< n { p[i] = Foundation.sin(p[i]) }
+    case .cos: for i in 0 ..< n { p[i] = Foundation.cos(p[i]) }
     }
   }
 }

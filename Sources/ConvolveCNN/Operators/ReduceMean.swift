@@ -1,9 +1,9 @@
 import ConvolveCore
 
-/// ONNX ReduceMean (and ReduceSum, ReduceMax, ReduceMin): axes as an attribute (as an input from opset 18,
+/// ONNX ReduceMean (and ReduceSum, ReduceMax, ReduceMin, ReduceProd): axes as an attribute (as an input from opset 18,
 /// 13 for ReduceSum), keepdims, noop_with_empty_axes; no axes reduces everything.
 struct ReduceOperator: GraphOperator {
-  enum Kind: String, CaseIterable { case mean = "ReduceMean", sum = "ReduceSum", max = "ReduceMax", min = "ReduceMin" }
+  enum Kind: String, CaseIterable { case mean = "ReduceMean", sum = "ReduceSum", max = "ReduceMax", min = "ReduceMin", prod = "ReduceProd" }
   let kind: Kind
   let attributeAxes: [Int]?
   let axesFromInput: Bool
@@ -48,7 +48,7 @@ struct ReduceOperator: GraphOperator {
       outStrides[i] = stride
       stride *= s[i]
     }
-    let initial: Double = kind == .max ? -.infinity : kind == .min ? .infinity : 0
+    let initial: Double = kind == .max ? -.infinity : kind == .min ? .infinity : kind == .prod ? 1 : 0
     var acc = [Double](repeating: initial, count: outCount)
     if !v.isEmpty {
       var index = [Int](repeating: 0, count: s.count)
@@ -61,6 +61,7 @@ struct ReduceOperator: GraphOperator {
           let value = Double(v[i + j])
           switch kind {
           case .mean, .sum: acc[o + j * inner] += value
+          case .prod: acc[o + j * inner] *= value
           case .max: if value > acc[o + j * inner] || value.isNaN { acc[o + j * inner] = value }
           case .min: if value < acc[o + j * inner] || value.isNaN { acc[o + j * inner] = value }
           }
@@ -78,9 +79,10 @@ struct ReduceOperator: GraphOperator {
       }
     }
     let reducedCount = max(1, v.count / max(1, outCount))
-    let result = acc.map { kind == .mean ? Float($0 / Double(reducedCount)) : Float($0) }
-    if x.elementType == .int64 { return [GraphTensor(shape: shape, int64s: result.map { Int64($0) })] }
-    return [GraphTensor(shape: shape, floats: result)]
+    if x.elementType == .int64 {
+      return [GraphTensor(shape: shape, int64s: acc.map { kind == .mean ? Int64($0 / Double(reducedCount)) : Int64($0) })]
+    }
+    return [GraphTensor(shape: shape, floats: acc.map { kind == .mean ? Float($0 / Double(reducedCount)) : Float($0) })]
   }
 }
 
@@ -90,6 +92,7 @@ extension ReduceOperator {
   /// The output's gradient broadcast back over the reduced axes (divided by their size for the mean; for
   /// the max and min, to every sample equal to the result).
   func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    guard kind != .prod else { throw ConvolveError.invalidArgument("ReduceProd has no reverse rule") }
     let s = try context.inputShape(0)
     let axes = axesFromInput ? context.optional(1)?.ints : attributeAxes
     let (reduced, _) = try plan(s, axes: axes)
