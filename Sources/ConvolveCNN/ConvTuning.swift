@@ -1,0 +1,9 @@
+/// Switches for measuring the convolution kernels against each other (the bench and tests set them; plans made
+/// afterwards follow them). Not user settings.
+public enum ConvTuning {
+  /// Whether 3x3 stride-1 layers may take the Winograd path.
+  nonisolated(unsafe) public static var winograd = true
+  /// gemm and pointwise: tiles whose taps are copied side by side before the filter panels run (nil: chosen
+  /// from the layer's size).
+  nonisolated(unsafe) public static var copyTiles: Int?
+}
