@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConvolveJobs
 import ConvolveBatch
 import ConvolveCNN
 import ConvolveCore

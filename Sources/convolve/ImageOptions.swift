@@ -155,31 +155,6 @@ func checkOutput(_ output: String, input: String, inPlace: Bool) throws {
   }
 }
 
-/// Writes an output folder whole or not at all: `body` fills a temporary folder beside it (`AtomicFile.writeFolder`),
-/// renamed into place when complete; on a failure the temporary folder and any parent folders made for it are
-/// removed. `body` gets the temporary path and a log that prints its lines with the final path in place of it.
-@discardableResult
-func writeOutputFolder(_ path: String, _ body: (_ temporary: String, _ log: @escaping (String) -> Void) throws -> [String])
-  throws -> [String]
-{
-  var folder = path
-  while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
-  var missing: [String] = []
-  var ancestor = parentPath(folder)
-  while !ancestor.isEmpty && !FileManager.default.fileExists(atPath: ancestor) {
-    missing.append(ancestor)
-    ancestor = parentPath(ancestor)
-  }
-  do {
-    try makeFolders(parentPath(folder))
-    return try AtomicFile.writeFolder(folder) { temporary in
-      try body(temporary) { line in print(line.replacingOccurrences(of: temporary, with: folder)) }
-    }
-  } catch {
-    for made in missing { rmdir(made) }
-    throw error
-  }
-}
 
 /// The file name without folder and extension.
 func stem(of path: String) -> String {

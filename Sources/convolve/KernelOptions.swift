@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConvolveJobs
 import ConvolveBatch
 import ConvolveCNN
 import ConvolveCore
@@ -114,8 +115,6 @@ struct GeometryOptions: ParsableArguments {
   }
 }
 
-/// The filter library, read once per process.
-let standardLibrary = Result { try FilterLibrary.standard() }
 
 /// Shell completion of image files.
 let imageFileCompletion = CompletionKind.file(
@@ -124,14 +123,4 @@ let imageFileCompletion = CompletionKind.file(
 /// Shell completion of library filter names (the completion scripts call the binary back for these).
 let filterNameCompletion = CompletionKind.custom { _, _, prefix in
   ((try? standardLibrary.get())?.names ?? []).filter { $0.hasPrefix(prefix) }
-}
-
-/// Resolves a library filter name to its (first) kernel, for layers and pipelines.
-func libraryKernel(named name: String) throws -> Kernel {
-  let filter = try standardLibrary.get().resolve(name)
-  guard filter.kernels.count == 1 else {
-    throw ConvolveError.invalidArgument(
-      "filter '\(name)' combines \(filter.kernels.count) kernels; name its parts (e.g. \(name)-x, \(name)-y)")
-  }
-  return filter.kernels[0]
 }
