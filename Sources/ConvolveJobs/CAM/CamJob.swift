@@ -1,0 +1,194 @@
+import ConvolveCNN
+import ConvolveCore
+import ConvolveFormats
+import ConvolveRender
+import Foundation
+
+/// What `model cam` computes and writes.
+public struct CamOptions: Sendable {
+  /// The target layer (a node or value name); nil for `defaultCAMLayer`.
+  public var layer: String?
+  public var classChoice: CAMClassChoice = .top(1)
+  public var methods: [CAMMethod] = [.gradcam]
+  public var colormap: Colormap = .jet
+  /// The overlay's opacity where the map is 1.
+  public var maxOpacity: Float = 0.6
+  /// Also write each raw map (the layer's resolution, after ReLU) as `<method>.npy`.
+  public var saveNpy = false
+  /// Class names, one per class number.
+  public var labels: [String]?
+
+  public init() {}
+}
+
+/// The maps of one input: the scores, the explained classes and one map per method and class.
+public struct CamResult: Sendable {
+  public var layer: String
+  public var layerShape: [Int]
+  public var output: String
+  public var scores: [Float]
+  public var classes: [Int]
+  /// One entry per method and explained class (`classIndex` nil for a class-independent method).
+  public var maps: [(method: CAMMethod, classIndex: Int?, map: CAMMap)]
+  /// Seconds of the forward pass and of the reverse passes.
+  public var forwardSeconds: Double, reverseSeconds: Double
+}
+
+/// Runs a model on one input and explains its classification with class activation maps: one forward pass
+/// keeping the target layer, one reverse pass per explained class from its score (the output value as it
+/// is, a probability when the model ends in Softmax, as pytorch-grad-cam's `ClassifierOutputTarget`), and
+/// every method's map from the activation and the gradient.
+public final class CamJob {
+  public let graph: Graph
+  public let path: String
+  public let options: CamOptions
+
+  /// Checks the model's operators and the `--layer` name (an unknown one is a usage error).
+  public init(model path: String, graph: Graph, options: CamOptions) throws {
+    try fileContent(path) { try graph.checkSupported() }
+    if let layer = options.layer { _ = try camLayerValue(layer, in: graph, path: path) }
+    guard !options.methods.isEmpty else { throw ConvolveError.invalidArgument("--method: name at least one method") }
+    (self.graph, self.path, self.options) = (graph, path, options)
+  }
+
+  /// The graph's (first) input name.
+  public var inputName: String {
+    get throws {
+      guard let first = graph.inputs.first else { throw ConvolveError.file(path: path, reason: "the model declares no input") }
+      return first.name
+    }
+  }
+
+  /// The maps for `input` (1×C×H×W).
+  public func compute(input: GraphTensor) throws -> CamResult {
+    let inputName = try inputName
+    let shapes = [inputName: input.shape]
+    let layer: String
+    if let name = options.layer {
+      layer = try camLayerValue(name, in: graph, path: path)
+    } else {
+      let plan = try fileContent(path) { try ExecutionPlan(graph: graph, inputShapes: shapes, options: .none) }
+      guard let found = defaultCAMLayer(plan) else {
+        throw ConvolveError.file(path: path, reason: "no 1 x C x H x W layer to explain; name one with --layer")
+      }
+      layer = found
+    }
+    guard let output = graph.outputs.first?.name else { throw ConvolveError.file(path: path, reason: "the model declares no output") }
+    let saliency = options.methods.contains(.saliency)
+    let targets = [layer] + (saliency && layer != inputName ? [inputName] : [])
+    let pass = try fileContent(path) { try ReversePass(graph: graph, inputShapes: shapes, withRespectTo: targets) }
+    var clock = Date()
+    let values = try fileContent(path) { try pass.forward([inputName: input]) }
+    let forwardSeconds = Date().timeIntervalSince(clock)
+    guard let activation = values[layer], let scoresTensor = values[output] else {
+      throw ConvolveError.file(path: path, reason: "the layer '\(layer)' or the output '\(output)' was not computed")
+    }
+    let layerShape = activation.shape
+    if !(options.methods == [.saliency]) { _ = try ClassActivationMaps.layerShape(activation) }
+    let scores = scoresTensor.floats
+    guard scores.count >= 1, scores.count == scoresTensor.shape.last else {
+      throw ConvolveError.file(
+        path: path, reason: "the output '\(output)' is \(shapeText(scoresTensor.shape)); class activation maps need a vector of class scores")
+    }
+    let classes = try options.classChoice.classes(scores: scores, labels: options.labels)
+    var maps: [(method: CAMMethod, classIndex: Int?, map: CAMMap)] = []
+    if options.methods.contains(.eigencam) {
+      maps.append((.eigencam, nil, try ClassActivationMaps.eigenCAM(activation: activation)))
+    }
+    clock = Date()
+    let gradientMethods = options.methods.filter(\.needsGradient)
+    if !gradientMethods.isEmpty {
+      for c in classes {
+        var seed = [Float](repeating: 0, count: scores.count)
+        seed[c] = 1
+        let grads = try fileContent(path) {
+          try pass.gradients(of: output, seed: GraphTensor(shape: scoresTensor.shape, floats: seed))
+        }
+        for method in gradientMethods {
+          let g = method == .saliency ? grads[inputName] : grads[layer]
+          maps.append((method, c, try ClassActivationMaps.map(method, activation: method == .saliency ? input : activation, gradient: g)))
+        }
+      }
+    }
+    return CamResult(
+      layer: layer, layerShape: layerShape, output: output, scores: scores, classes: classes, maps: maps,
+      forwardSeconds: forwardSeconds, reverseSeconds: Date().timeIntervalSince(clock))
+  }
+
+  /// Computes the maps for `input` and writes them into `directory`: `<method>.png` (the map normalised to
+  /// [0, 1] by min-max, resized to the photo, in `colormap`), `<method>-overlay.png` (over the photo,
+  /// opacity following the map), `<method>.npy` with `saveNpy`, and `classes.txt`. With several classes
+  /// (`top3`) each class-dependent file is suffixed `-class<N>` (N the class number). Returns the files.
+  @discardableResult
+  public func run(input: GraphTensor, photo: Tensor?, directory: String, log: (String) -> Void = { _ in }) throws -> [String] {
+    let result = try compute(input: input)
+    var written: [String] = []
+    let size = photo.map { ($0.height, $0.width) } ?? (input.shape.count == 4 ? (input.shape[2], input.shape[3]) : (1, 1))
+    let base = photo.map { $0.channels >= 3 ? $0.firstChannels(3) : $0.firstChannels(1) }
+    let several = result.classes.count > 1
+    for (method, classIndex, map) in result.maps {
+      let stem = method.rawValue + (several && classIndex != nil ? "-class\(classIndex!)" : "")
+      var files: [String] = []
+      if options.saveNpy {
+        let npy = join(directory, stem + ".npy")
+        try NPYArray(shape: [map.height, map.width], data: map.values).write(path: npy)
+        files.append(npy)
+      }
+      let heat = try scaledMap(map).resized(height: size.0, width: size.1, options: ResizeMethod.bilinear.options)
+      let png = join(directory, stem + ".png")
+      try saveImage(options.colormap == .gray ? mapOutput(heat, .clip) : try options.colormap.apply(heat), path: png)
+      files.append(png)
+      if let base {
+        let over = join(directory, stem + "-overlay.png")
+        try saveImage(try followingOverlay(heat, on: base, colormap: options.colormap, maxOpacity: options.maxOpacity), path: over)
+        files.append(over)
+      }
+      let peak = map.values.max() ?? 0
+      let what = classIndex.map { " for \(className($0))" } ?? ""
+      log("\(method.rawValue)\(what): \(map.height)x\(map.width) map, peak \(format(peak)) -> \(files.map(lastComponent).joined(separator: ", "))")
+      written += files
+    }
+    let text = join(directory, "classes.txt")
+    let lines = classLines(result)
+    try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: text)
+    lines.forEach(log)
+    return written + [text]
+  }
+
+  /// pytorch-grad-cam's `scale_cam_image` before its resize: `(m − min) / (max − min + 1e-7)`, as a 1×H×W tensor.
+  public func scaledMap(_ map: CAMMap) -> Tensor {
+    let low = map.values.min() ?? 0
+    let high = (map.values.max() ?? 0) - low
+    var values = map.values
+    for i in values.indices { values[i] = (values[i] - low) / (high + 1e-7) }
+    return Tensor(channels: 1, height: map.height, width: map.width, data: values)
+  }
+
+  /// `classes.txt`: the five best classes (with softmax probabilities when the output is not already
+  /// normalised), the explained ones, the layer and the methods.
+  public func classLines(_ result: CamResult) -> [String] {
+    let scores = result.scores
+    let normalised = areProbabilities(scores)
+    let probabilities = normalised ? scores : softmax(scores)
+    var lines = ["\(result.output): \(scores.count) classes, " + (normalised ? "probabilities" : "scores (softmax beside them)")]
+    for (rank, i) in rankedClasses(scores).prefix(5).enumerated() {
+      lines.append("  \(rank + 1). \(className(i)) \(format(scores[i]))" + (normalised ? "" : " (softmax \(format(probabilities[i])))"))
+    }
+    let several = result.classes.count > 1
+    for c in result.classes {
+      lines.append(
+        "explained: \(className(c)), score \(format(scores[c])) (the output as it is)"
+          + (several ? ", files suffixed -class\(c)" : ""))
+    }
+    lines.append("layer: \(result.layer) \(shapeText(result.layerShape))")
+    lines.append("methods: " + options.methods.map(\.rawValue).joined(separator: ", "))
+    return lines
+  }
+
+  private func className(_ i: Int) -> String {
+    let label = options.labels.flatMap { i < $0.count && !$0[i].isEmpty ? $0[i] : nil }
+    return label.map { "\($0) (class \(i))" } ?? "class \(i)"
+  }
+}
+
+private func format(_ v: Float) -> String { String(format: "%.4g", Double(v)) }
