@@ -152,6 +152,7 @@ public final class CamJob {
     let lines = classLines(result)
     try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: text)
     lines.forEach(log)
+    log(String(format: "time: forward %.0f ms, reverse %.0f ms", result.forwardSeconds * 1000, result.reverseSeconds * 1000))
     return written + [text]
   }
 
