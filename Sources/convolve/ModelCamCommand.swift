@@ -29,6 +29,9 @@ struct ModelCamCommand: ParsableCommand {
         eigencam   EigenCAM: the centred activations projected on their first
                    principal component, ReLU'd; up to sign; no gradient, so it
                    passes operators with no reverse rule; one map for all classes
+        scorecam   Score-CAM: ReLU(sum_k w_k A_k), w = softmax over k of the class
+                   score of the input masked by A_k (upsampled, min-max): C more
+                   forward passes, 16 inputs at a time; no gradient
         saliency   max over channels of |d score / d input| (input resolution)
 
       Writes OUTDIR/<method>.png (the map normalised to [0, 1] by min-max and resized to the photo), \

@@ -50,7 +50,9 @@ struct SmallClassifier {
   var input: GraphTensor { GraphTensor(shape: [1, 3, 6, 6], floats: x) }
 
   /// The activation `act`, C×H×W, by the textbook sums.
-  func activation() -> [Double] {
+  func activation() -> [Double] { activation(x.map(Double.init)) }
+
+  func activation(_ x: [Double]) -> [Double] {
     var a = [Double](repeating: 0, count: c * h * w)
     for k in 0 ..< c {
       for i in 0 ..< h {
@@ -61,7 +63,7 @@ struct SmallClassifier {
               for dj in 0 ..< 3 {
                 let (y, xx) = (i + di - 1, j + dj - 1)
                 guard y >= 0, y < h, xx >= 0, xx < w else { continue }
-                s += Double(w1[((k * c0 + ci) * 3 + di) * 3 + dj]) * Double(x[(ci * h + y) * w + xx])
+                s += Double(w1[((k * c0 + ci) * 3 + di) * 3 + dj]) * x[(ci * h + y) * w + xx]
               }
             }
           }
@@ -140,8 +142,26 @@ enum NaiveCAM {
     case .gradcam, .gradcamPlusPlus, .xgradcam: return weighted(a, weights, n: n)
     case .hirescam, .layercam: return relu(perPosition)
     case .eigencam: return eigen(a, c: c, n: n)
-    case .saliency: return []
+    case .saliency, .scorecam: return []
     }
+  }
+
+  /// Bilinear resize with aligned corners (`UpsamplingBilinear2d`) of one h×w plane to H×W.
+  static func upsample(_ v: [Double], h: Int, w: Int, to hh: Int, _ ww: Int) -> [Double] {
+    var out = [Double](repeating: 0, count: hh * ww)
+    for i in 0 ..< hh {
+      for j in 0 ..< ww {
+        let y = hh == 1 ? 0 : Double(i) * Double(h - 1) / Double(hh - 1)
+        let x = ww == 1 ? 0 : Double(j) * Double(w - 1) / Double(ww - 1)
+        let (y0, x0) = (Int(y), Int(x))
+        let (y1, x1) = (min(y0 + 1, h - 1), min(x0 + 1, w - 1))
+        let (fy, fx) = (y - Double(y0), x - Double(x0))
+        let top = v[y0 * w + x0] * (1 - fx) + v[y0 * w + x1] * fx
+        let bottom = v[y1 * w + x0] * (1 - fx) + v[y1 * w + x1] * fx
+        out[i * ww + j] = top * (1 - fy) + bottom * fy
+      }
+    }
+    return out
   }
 
   /// `get_2d_projection`: the centred n×c matrix projected on the top eigenvector of its c×c covariance,
@@ -227,6 +247,46 @@ func relativeError(_ got: [Float], _ want: [Double]) -> Double {
       positive += want.max()! > 0 ? 1 : 0
     }
     #expect(positive >= 2, "the reference maps are all zero for most seeds")
+  }
+
+  /// Score-CAM: every channel's mask times the input, run through the naive network, softmax of the scores.
+  @Test func scoreCAMMatchesTheNaiveReference() throws {
+    for seed: UInt64 in [1, 2, 3] {
+      let model = SmallClassifier(seed: seed)
+      var options = CamOptions()
+      (options.methods, options.layer, options.classChoice) = ([.scorecam], "relu1", .top(1))
+      let result = try CamJob(model: "small.onnx", graph: model.graph, options: options).compute(input: model.input)
+      let cls = result.classes[0]
+      let a = model.activation(), n = model.h * model.w
+      var scores: [Double] = []
+      for k in 0 ..< model.c {
+        var mask = NaiveCAM.upsample(Array(a[(k * n) ..< (k * n + n)]), h: model.h, w: model.w, to: model.h, model.w)
+        let (low, high) = (mask.min()!, mask.max()!)
+        mask = mask.map { ($0 - low) / (high - low + 1e-8) }
+        var masked = model.x.map(Double.init)
+        for i in masked.indices { masked[i] *= mask[i % n] }
+        scores.append(model.scoresAndGradient(model.activation(masked), classIndex: cls).scores[cls])
+      }
+      let e = scores.map { exp($0 - scores.max()!) }
+      let weights = e.map { $0 / e.reduce(0, +) }
+      let want = NaiveCAM.weighted(a, weights, n: n)
+      let error = relativeError(result.maps[0].map.values, want)
+      print("cam scorecam seed \(seed): error \(error) of the map's maximum \(want.max()!)")
+      #expect(error < 1e-4)
+    }
+  }
+
+  /// Score-CAM's masks: aligned-corner bilinear upsampling, then min-max, against the naive resize.
+  @Test func scoreCAMMasksUpsampleWithAlignedCorners() throws {
+    var rng = SplitMix64(seed: 11)
+    let values = (0 ..< 2 * 3 * 4).map { _ in Float.random(in: 0 ... 2, using: &rng) }
+    let masks = try ClassActivationMaps.scoreCAMMasks(activation: GraphTensor(shape: [1, 2, 3, 4], floats: values), height: 7, width: 9)
+    for k in 0 ..< 2 {
+      var want = NaiveCAM.upsample(values[(k * 12) ..< (k * 12 + 12)].map(Double.init), h: 3, w: 4, to: 7, 9)
+      let (low, high) = (want.min()!, want.max()!)
+      want = want.map { ($0 - low) / (high - low + 1e-8) }
+      #expect(relativeError(masks[k], want) < 1e-5)
+    }
   }
 
   /// EigenCAM with more channels than positions takes the other Gram matrix; the same projection.

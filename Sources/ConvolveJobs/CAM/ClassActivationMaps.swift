@@ -6,10 +6,10 @@ import Foundation
 /// (github.com/jacobgil/pytorch-grad-cam, `pytorch_grad_cam/*.py`): a map over the target layer's H×W,
 /// ReLU'd as its `BaseCAM` does, before any normalising or resizing.
 public enum CAMMethod: String, CaseIterable, Sendable {
-  case gradcam, gradcamPlusPlus = "gradcam++", xgradcam, hirescam, layercam, eigencam, saliency
+  case gradcam, gradcamPlusPlus = "gradcam++", xgradcam, hirescam, layercam, eigencam, scorecam, saliency
 
   /// Whether the method reads the gradient of the class score at the target layer (or, for `saliency`, at the input).
-  public var needsGradient: Bool { self != .eigencam }
+  public var needsGradient: Bool { self != .eigencam && self != .scorecam }
   /// Whether the map depends on the explained class (EigenCAM's does not).
   public var dependsOnClass: Bool { self != .eigencam }
 
@@ -24,6 +24,8 @@ public enum CAMMethod: String, CaseIterable, Sendable {
     case .layercam: return "LayerCAM (Jiang et al. 2021; layer_cam.py): ReLU(sum_k ReLU(g_k) * A_k)"
     case .eigencam:
       return "EigenCAM (Muhammad and Yeasin 2020; eigen_cam.py, get_2d_projection): the centred activations projected on their first principal component, ReLU'd; class-independent, up to sign"
+    case .scorecam:
+      return "Score-CAM (Wang et al. 2020; score_cam.py): ReLU(sum_k w_k A_k), w = softmax over k of the class score of the input masked by upsampled, min-max A_k"
     case .saliency: return "Saliency (Simonyan et al. 2014): max over channels of |dS/dinput|, at the input's resolution"
     }
   }
@@ -194,6 +196,7 @@ public enum ClassActivationMaps {
     case .layercam: return try layerCAM(activation: a, gradient: g)
     case .saliency: return try saliency(inputGradient: g)
     case .eigencam: return try eigenCAM(activation: a)
+    case .scorecam: throw ConvolveError.invalidArgument("scorecam runs the model on masked inputs: use scoreCAM(activation:input:classes:scores:)")
     }
   }
 
