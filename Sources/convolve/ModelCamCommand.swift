@@ -32,6 +32,8 @@ struct ModelCamCommand: ParsableCommand {
         scorecam   Score-CAM: ReLU(sum_k w_k A_k), w = softmax over k of the class
                    score of the input masked by A_k (upsampled, min-max): C more
                    forward passes, 16 inputs at a time; no gradient
+        ablationcam  Ablation-CAM: ReLU(sum_k w_k A_k), w_k = (y - y_k) / y, y_k
+                   the class score with channel k zeroed: C more forward passes
         saliency   max over channels of |d score / d input| (input resolution)
 
       Writes OUTDIR/<method>.png (the map normalised to [0, 1] by min-max and resized to the photo), \

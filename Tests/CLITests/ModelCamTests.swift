@@ -17,10 +17,10 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
     defer { try? FileManager.default.removeItem(at: dir) }
     let r = try runConvolve([
       "model", "cam", net, fixtureURL("onnx/net_classifier.input.npy").path, dir.path, "--save-npy",
-      "--method", "gradcam,gradcam++,xgradcam,hirescam,layercam,eigencam,scorecam,saliency",
+      "--method", "gradcam,gradcam++,xgradcam,hirescam,layercam,eigencam,scorecam,ablationcam,saliency",
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    for method in ["gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "saliency"] {
+    for method in ["gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam", "scorecam", "ablationcam", "saliency"] {
       let png = dir.appendingPathComponent("\(method).png").path
       let info = try imageInfo(path: png)
       #expect(info.height == 16 && info.width == 16, "\(method)")

@@ -21,7 +21,7 @@ import Testing
     let graph = try ONNXModel.load(path: fixtureURL("cam/tiny_cnn.onnx").path)
     let (input, _) = try modelInput(npy: fixtureURL("cam/input.npy").path)
     var options = CamOptions()
-    options.methods = [.gradcam, .gradcamPlusPlus, .xgradcam, .hirescam, .layercam, .eigencam, .scorecam]
+    options.methods = [.gradcam, .gradcamPlusPlus, .xgradcam, .hirescam, .layercam, .eigencam, .scorecam, .ablationcam]
     (options.layer, options.classChoice) = (manifest.layer, .top(1))
     let result = try CamJob(model: "tiny_cnn.onnx", graph: graph, options: options).compute(input: input)
     #expect(result.classes == [manifest.class])

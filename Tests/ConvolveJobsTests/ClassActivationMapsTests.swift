@@ -142,7 +142,7 @@ enum NaiveCAM {
     case .gradcam, .gradcamPlusPlus, .xgradcam: return weighted(a, weights, n: n)
     case .hirescam, .layercam: return relu(perPosition)
     case .eigencam: return eigen(a, c: c, n: n)
-    case .saliency, .scorecam: return []
+    case .saliency, .scorecam, .ablationcam: return []
     }
   }
 
@@ -272,6 +272,29 @@ func relativeError(_ got: [Float], _ want: [Double]) -> Double {
       let want = NaiveCAM.weighted(a, weights, n: n)
       let error = relativeError(result.maps[0].map.values, want)
       print("cam scorecam seed \(seed): error \(error) of the map's maximum \(want.max()!)")
+      #expect(error < 1e-4)
+    }
+  }
+
+  /// Ablation-CAM: each channel of the layer zeroed in turn, the naive network's score again.
+  @Test func ablationCAMMatchesTheNaiveReference() throws {
+    for seed: UInt64 in [1, 2, 3] {
+      let model = SmallClassifier(seed: seed)
+      var options = CamOptions()
+      (options.methods, options.layer, options.classChoice) = ([.ablationcam], "relu1", .top(1))
+      let result = try CamJob(model: "small.onnx", graph: model.graph, options: options).compute(input: model.input)
+      let cls = result.classes[0]
+      let a = model.activation(), n = model.h * model.w
+      let fill = a.min()! == 0 ? 0 : a.min()! - 1e7
+      let y = model.scoresAndGradient(a, classIndex: cls).scores[cls]
+      let weights = (0 ..< model.c).map { k -> Double in
+        var ablated = a
+        for p in 0 ..< n { ablated[k * n + p] = fill }
+        return (y - model.scoresAndGradient(ablated, classIndex: cls).scores[cls]) / y
+      }
+      let want = NaiveCAM.weighted(a, weights, n: n)
+      let error = relativeError(result.maps[0].map.values, want)
+      print("cam ablationcam seed \(seed): error \(error) of the map's maximum \(want.max()!)")
       #expect(error < 1e-4)
     }
   }

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 import torch
-from pytorch_grad_cam import EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, ScoreCAM, XGradCAM
+from pytorch_grad_cam import AblationCAM, EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, ScoreCAM, XGradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from pytorch_grad_cam.utils.svd_on_activations import get_2d_projection
 
@@ -59,7 +59,8 @@ def make(seed):
     layer = model.relu2
     raws = {}
     methods = {"gradcam": GradCAM, "gradcam++": GradCAMPlusPlus, "xgradcam": XGradCAM, "hirescam": HiResCAM,
-               "layercam": LayerCAM, "eigencam": EigenCAM, "scorecam": ScoreCAM}
+               "layercam": LayerCAM, "eigencam": EigenCAM, "scorecam": ScoreCAM,
+               "ablationcam": AblationCAM}
     for name, kind in methods.items():
         cam = kind(model=model, target_layers=[layer])
         outputs = cam.activations_and_grads(x)

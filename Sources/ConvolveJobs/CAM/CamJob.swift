@@ -30,7 +30,7 @@ public struct CamResult: Sendable {
   public var classes: [Int]
   /// One entry per method and explained class (`classIndex` nil for a class-independent method).
   public var maps: [(method: CAMMethod, classIndex: Int?, map: CAMMap)]
-  /// Seconds of the forward pass, of the reverse passes and of Score-CAM's masked inputs.
+  /// Seconds of the forward pass, of the reverse passes and of Score-CAM's and Ablation-CAM's runs.
   public var forwardSeconds: Double, reverseSeconds: Double, maskedSeconds: Double = 0
 }
 
@@ -116,6 +116,12 @@ public final class CamJob {
       let found = try fileContent(path) { try scoreCAM(activation: activation, input: input, output: output, classes: classes) }
       maps += zip(classes, found).map { (.scorecam, $0, $1) }
     }
+    if options.methods.contains(.ablationcam) {
+      let found = try fileContent(path) {
+        try ablationCAM(activation: activation, input: input, layer: layer, output: output, scores: scores, classes: classes)
+      }
+      maps += zip(classes, found).map { (.ablationcam, $0, $1) }
+    }
     return CamResult(
       layer: layer, layerShape: layerShape, output: output, scores: scores, classes: classes, maps: maps,
       forwardSeconds: forwardSeconds, reverseSeconds: reverseSeconds, maskedSeconds: Date().timeIntervalSince(clock))
@@ -124,21 +130,41 @@ public final class CamJob {
   /// Score-CAM's masked inputs run 16 at a time through the model's fast plan (one at a time when the model
   /// does not take a batch of 16).
   private func scoreCAM(activation: GraphTensor, input: GraphTensor, output: String, classes: [Int]) throws -> [CAMMap] {
-    let name = try inputName
-    var plans: [[Int]: ExecutionPlan] = [:]
-    func scores(_ batch: GraphTensor) throws -> GraphTensor {
-      let plan = try plans[batch.shape] ?? ExecutionPlan(graph: graph, inputShapes: [name: batch.shape])
-      plans[batch.shape] = plan
-      guard let out = try Executor(plan: plan).run([name: batch])[output] else {
-        throw ConvolveError.invalidArgument("the output '\(output)' was not computed")
+    let run = BatchRun(graph: freeBatch(graph), input: try inputName, output: output)
+    do {
+      return try ClassActivationMaps.scoreCAM(activation: activation, input: input, classes: classes) { try run([run.input: $0]) }
+    } catch {
+      return try ClassActivationMaps.scoreCAM(activation: activation, input: input, classes: classes, batchSize: 1) {
+        try run([run.input: $0])
       }
-      return out
+    }
+  }
+
+  /// Ablation-CAM's ablated channels, 16 at a time (the input repeated), or one at a time.
+  private func ablationCAM(
+    activation: GraphTensor, input: GraphTensor, layer: String, output: String, scores: [Float], classes: [Int]
+  ) throws -> [CAMMap] {
+    let run = BatchRun(graph: ClassActivationMaps.ablationGraph(freeBatch(graph), layer: layer), input: try inputName, output: output)
+    func scoresFor(_ keep: GraphTensor, _ fill: GraphTensor) throws -> GraphTensor {
+      let b = keep.shape[0]
+      let repeated = GraphTensor(shape: [b] + input.shape.dropFirst(), floats: Array([[Float]](repeating: input.floats, count: b).joined()))
+      return try run([run.input: repeated, ClassActivationMaps.ablationKeep: keep, ClassActivationMaps.ablationFill: fill])
     }
     do {
-      return try ClassActivationMaps.scoreCAM(activation: activation, input: input, classes: classes, scores: scores)
+      return try ClassActivationMaps.ablationCAM(activation: activation, original: scores, classes: classes, scores: scoresFor)
     } catch {
-      return try ClassActivationMaps.scoreCAM(activation: activation, input: input, classes: classes, batchSize: 1, scores: scores)
+      return try ClassActivationMaps.ablationCAM(activation: activation, original: scores, classes: classes, batchSize: 1, scores: scoresFor)
     }
+  }
+
+  /// The graph with its first input's batch dimension left free, so that masked inputs can run as a batch.
+  private func freeBatch(_ graph: Graph) -> Graph {
+    var g = graph
+    if var first = g.inputs.first, let shape = first.shape, shape.count == 4 {
+      first.shape = [.symbolic("batch")] + shape.dropFirst()
+      g.inputs[0] = first
+    }
+    return g
   }
 
   /// Computes the maps for `input` and writes them into `directory`: `<method>.png` (the map normalised to
@@ -180,7 +206,8 @@ public final class CamJob {
     lines.forEach(log)
     log(
       String(format: "time: forward %.0f ms, reverse %.0f ms", result.forwardSeconds * 1000, result.reverseSeconds * 1000)
-        + (options.methods.contains(.scorecam) ? String(format: ", masked inputs %.0f ms", result.maskedSeconds * 1000) : ""))
+        + (options.methods.contains(.scorecam) || options.methods.contains(.ablationcam)
+          ? String(format: ", masked runs %.0f ms", result.maskedSeconds * 1000) : ""))
     return written + [text]
   }
 
@@ -217,6 +244,24 @@ public final class CamJob {
   private func className(_ i: Int) -> String {
     let label = options.labels.flatMap { i < $0.count && !$0[i].isEmpty ? $0[i] : nil }
     return label.map { "\($0) (class \(i))" } ?? "class \(i)"
+  }
+}
+
+/// A graph run on batches, one plan per set of input shapes.
+private final class BatchRun {
+  let graph: Graph, input: String, output: String
+  private var plans: [[String: [Int]]: ExecutionPlan] = [:]
+
+  init(graph: Graph, input: String, output: String) { (self.graph, self.input, self.output) = (graph, input, output) }
+
+  func callAsFunction(_ feeds: [String: GraphTensor]) throws -> GraphTensor {
+    let shapes = feeds.mapValues(\.shape)
+    let plan = try plans[shapes] ?? ExecutionPlan(graph: graph, inputShapes: shapes)
+    plans[shapes] = plan
+    guard let out = try Executor(plan: plan).run(feeds)[output] else {
+      throw ConvolveError.invalidArgument("the output '\(output)' was not computed")
+    }
+    return out
   }
 }
 

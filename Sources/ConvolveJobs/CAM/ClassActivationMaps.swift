@@ -6,10 +6,10 @@ import Foundation
 /// (github.com/jacobgil/pytorch-grad-cam, `pytorch_grad_cam/*.py`): a map over the target layer's H×W,
 /// ReLU'd as its `BaseCAM` does, before any normalising or resizing.
 public enum CAMMethod: String, CaseIterable, Sendable {
-  case gradcam, gradcamPlusPlus = "gradcam++", xgradcam, hirescam, layercam, eigencam, scorecam, saliency
+  case gradcam, gradcamPlusPlus = "gradcam++", xgradcam, hirescam, layercam, eigencam, scorecam, ablationcam, saliency
 
   /// Whether the method reads the gradient of the class score at the target layer (or, for `saliency`, at the input).
-  public var needsGradient: Bool { self != .eigencam && self != .scorecam }
+  public var needsGradient: Bool { ![.eigencam, .scorecam, .ablationcam].contains(self) }
   /// Whether the map depends on the explained class (EigenCAM's does not).
   public var dependsOnClass: Bool { self != .eigencam }
 
@@ -26,6 +26,8 @@ public enum CAMMethod: String, CaseIterable, Sendable {
       return "EigenCAM (Muhammad and Yeasin 2020; eigen_cam.py, get_2d_projection): the centred activations projected on their first principal component, ReLU'd; class-independent, up to sign"
     case .scorecam:
       return "Score-CAM (Wang et al. 2020; score_cam.py): ReLU(sum_k w_k A_k), w = softmax over k of the class score of the input masked by upsampled, min-max A_k"
+    case .ablationcam:
+      return "Ablation-CAM (Ramaswamy and Desai 2020; ablation_cam.py): ReLU(sum_k w_k A_k), w_k = (y - y_k)/y, y_k the class score with channel k zeroed"
     case .saliency: return "Saliency (Simonyan et al. 2014): max over channels of |dS/dinput|, at the input's resolution"
     }
   }
@@ -196,7 +198,7 @@ public enum ClassActivationMaps {
     case .layercam: return try layerCAM(activation: a, gradient: g)
     case .saliency: return try saliency(inputGradient: g)
     case .eigencam: return try eigenCAM(activation: a)
-    case .scorecam: throw ConvolveError.invalidArgument("scorecam runs the model on masked inputs: use scoreCAM(activation:input:classes:scores:)")
+    case .scorecam, .ablationcam: throw ConvolveError.invalidArgument("\(method.rawValue) runs the model again: use scoreCAM or ablationCAM")
     }
   }
 
