@@ -172,7 +172,7 @@ public enum ClassActivationMaps {
       agreement += total * projection[p]
     }
     let sign: Double = agreement < 0 ? -1 : 1
-    return CAMMap(height: h, width: w, values: projection.map { Float(max(0, sign * $0)) })
+    return rectified(projection, scale: sign, height: h, width: w)
   }
 
   /// Saliency (Simonyan et al. 2014): `max_c |∂S/∂x_c|` over the input's channels, at the input's resolution.
@@ -212,7 +212,7 @@ public enum ClassActivationMaps {
       if wk == 0 { continue }
       for p in 0 ..< n { sum[p] += wk * Double(av[k * n + p]) }
     }
-    return CAMMap(height: h, width: w, values: sum.map { Float(max(0, $0)) })
+    return rectified(sum, height: h, width: w)
   }
 
   /// `ReLU(Σ_k f(G_k) ⊙ A_k)` with `f` the identity or ReLU.
@@ -226,7 +226,14 @@ public enum ClassActivationMaps {
         sum[p] += Double(rectifyGradient ? max(x, 0) : x) * Double(av[k * n + p])
       }
     }
-    return CAMMap(height: h, width: w, values: sum.map { Float(max(0, $0)) })
+    return rectified(sum, height: h, width: w)
+  }
+
+  /// `ReLU(scale · v)` as a map.
+  static func rectified(_ v: [Double], scale: Double = 1, height: Int, width: Int) -> CAMMap {
+    var values = [Float](repeating: 0, count: v.count)
+    for i in 0 ..< v.count { values[i] = Float(max(0, scale * v[i])) }
+    return CAMMap(height: height, width: width, values: values)
   }
 
   /// The unit eigenvector of the largest eigenvalue of a symmetric positive semi-definite matrix, by power
