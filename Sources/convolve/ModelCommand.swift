@@ -16,6 +16,6 @@ struct ModelCommand: ParsableCommand {
         convolve model top-patches det.onnx photos/ top/ --layer p2o.Conv.12 \\
             --bgr --mean 0.5 --std 0.5
       """,
-    subcommands: [ModelInfoCommand.self, ModelRunCommand.self, ModelTopPatchesCommand.self, ModelMergeTopCommand.self]
+    subcommands: [ModelInfoCommand.self, ModelRunCommand.self, ModelTopPatchesCommand.self, ModelMergeTopCommand.self, ModelCamCommand.self]
   )
 }

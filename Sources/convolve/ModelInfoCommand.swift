@@ -88,6 +88,9 @@ struct ModelInfoCommand: ParsableCommand {
       "\ntotal: \(plan.steps.count) nodes run, \(parameters) parameters, \(String(format: "%.2f", Double(flops) / 1e9)) GFLOPs; "
         + "\(plan.foldedBatchNormalizations) BatchNormalization folded into convolutions, "
         + "\(plan.foldedNodes.count) nodes of shape arithmetic computed once")
+    if let layer = defaultCAMLayer(plan), let type = plan.types[layer] {
+      print("cam: `model cam` explains \(layer) (\(shapeText(type.shape))) unless --layer names another")
+    }
   }
 }
 
