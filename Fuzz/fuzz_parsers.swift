@@ -67,7 +67,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   default:
     let words = text.split(separator: " ").map(String.init)
     guard let first = words.first, let input = try? ShapeInput(parsing: first) else { return 0 }
-    _ = try? shapeReport(input: input, stages: Array(words.dropFirst()), rounding: [.floor, .exact, .ceil][Int(data[0] / 9) % 3])
+    _ = try? shapeReport(input: input, stages: Array(words.dropFirst()), rounding: [.floor, .strict, .ceil][Int(data[0] / 9) % 3])
   }
   return 0
 }

@@ -7,7 +7,7 @@
 #   with the ConvolveCore sources and the parser files of ConvolveFormats, as one module.
 # onnx: a Swift harness (fuzz_onnx.swift) for the ONNX loader, planner and executor: SwiftProtobuf (from
 #   .build/checkouts, so run `swift build` once first) as its own module, then ConvolveCore, ConvolveCNN
-#   and Sources/ConvolveFormats/ONNX as one module with the harness.
+#   and Sources/ConvolveONNX as one module with the harness.
 #
 # Everything goes to Fuzz/.build/TARGET/: the binary, new corpus entries (corpus/; the committed seeds
 # in Fuzz/corpus/TARGET are only read), crashers (artifacts/) and libFuzzer's log (fuzz-0.log).
@@ -42,14 +42,15 @@ if [[ $target == parsers ]]; then
   # what reads them; and the ONNX loader) and the lecture tools.
   mapfile -t sources < <(find "$root/Sources/ConvolveCore" "$root/Sources/ConvolveCNN" "$root/Sources/ConvolveLecture" \
     -name '*.swift' | sort; find "$root/Sources/ConvolveFormats" -maxdepth 1 -name '*.swift' | sort |
-    xargs grep -LE '^import CCodecs$|ImageMetadata|loadImage\(|saveImage\(')
+    xargs grep -LE '^import CCodecs$|ImageMetadata|loadImage\(|saveImage\('
+    ls "$root/Sources/ConvolveJobs/ModelFiles/PipelineFile.swift" "$root/Sources/ConvolveJobs/ModelFiles/FilterBankFile.swift")
   if [[ ! -x "$bin" || -n "$(find "$here/fuzz_parsers.swift" "${sources[@]}" "$root/Sources/CKernels" -newer "$bin" -print -quit)" ]]; then
     ckernels
     rm -rf "$out/src" && mkdir -p "$out/src"
     # One module named ConvolveCore (`ConvolveCNN.name` qualifications rewritten); file names prefixed with
     # their folder, as ConvolveCore and ConvolveCNN both have a Resize.swift.
     for f in "${sources[@]}"; do
-      sed -E '/^import Convolve(Core|CNN|Formats|Lecture)$/d; s/\bConvolve(CNN|Formats|Lecture)\./ConvolveCore./g' "$f" \
+      sed -E '/^import Convolve(Core|CNN|Formats|Lecture|Jobs)$/d; s/\bConvolve(CNN|Formats|Lecture|Jobs)\./ConvolveCore./g' "$f" \
         >"$out/src/$(basename "$(dirname "$f")")_$(basename "$f")"
     done
     swiftc -sanitize=fuzzer,address -parse-as-library -module-name ConvolveCore -O -g \
@@ -60,7 +61,7 @@ if [[ $target == parsers ]]; then
 elif [[ $target == onnx ]]; then
   protobuf="$root/.build/checkouts/swift-protobuf/Sources/SwiftProtobuf"
   [[ -d "$protobuf" ]] || { echo "no $protobuf: run 'swift build' once first" >&2; exit 1; }
-  mapfile -t sources < <(find "$root/Sources/ConvolveCore" "$root/Sources/ConvolveCNN" "$root/Sources/ConvolveFormats/ONNX" \
+  mapfile -t sources < <(find "$root/Sources/ConvolveCore" "$root/Sources/ConvolveCNN" "$root/Sources/ConvolveONNX" \
     -name '*.swift' | sort)
   if [[ ! -f "$out/lib/libSwiftProtobuf.a" ]]; then
     mkdir -p "$out/lib"
