@@ -35,13 +35,16 @@ enum ReadmeSubstitutions {
   /// PNG), `scan16.png` (the photo as 16-bit PNG), `my-kernel.json` (a copy of `Filters/emboss.json`),
   /// `photos/` and `in/` (folders holding the photo).
   static let madeFiles = ["small.png", "scan16.png", "my-kernel.json", "emboss.mat", "photos/", "in/"]
-  /// Trained models: PaddleOCR's detector and direction classifier in `../shared/models/ppocr`.
+  /// Trained models in `../shared/models`: PaddleOCR's detector and direction classifier, EfficientNet-Lite0
+  /// with its labels.
   static let models: [String: String] = [
-    "model.onnx": "ch_PP-OCRv4_det_infer.onnx",
-    "ch_PP-OCRv4_det_infer.onnx": "ch_PP-OCRv4_det_infer.onnx",
-    "ch_ppocr_mobile_v2.0_cls_infer.onnx": "ch_ppocr_mobile_v2.0_cls_infer.onnx",
+    "model.onnx": "ppocr/ch_PP-OCRv4_det_infer.onnx",
+    "ch_PP-OCRv4_det_infer.onnx": "ppocr/ch_PP-OCRv4_det_infer.onnx",
+    "ch_ppocr_mobile_v2.0_cls_infer.onnx": "ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+    "efficientnet-lite0.onnx": "efficientnet-lite0/efficientnet-lite0.onnx",
+    "imagenet-labels.txt": "efficientnet-lite0/imagenet-labels.txt",
   ]
-  static let modelsFolder = sharedFolder.appendingPathComponent("models/ppocr")
+  static let modelsFolder = sharedFolder.appendingPathComponent("models")
   /// Plain text replacements: the Slurm script's folders.
   static let paths = ["/scratch/in": "photos", "/scratch/out": "scratch-out"]
   /// The Slurm script's environment.
@@ -149,7 +152,7 @@ private let gnuParallelOnPath = (ProcessInfo.processInfo.environment["PATH"] ?? 
   }
 
   @Test(
-    .enabled(if: modelsPresent, "the PP-OCR models are not in ../shared/models/ppocr (see its README)"),
+    .enabled(if: modelsPresent, "the trained models are not in ../shared/models (see its README)"),
     arguments: readmeCommands.filter { $0.needs == .models })
   func runsAsWrittenWithTheModels(_ command: ReadmeCommand) throws {
     try run(command)
