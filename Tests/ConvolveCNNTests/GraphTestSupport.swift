@@ -23,13 +23,13 @@ enum Operand {
   case none
 }
 
-/// Builds a graph of one node (inputs `in0`, `in1`, ...; outputs `out0`, ...) and runs it.
-func runNode(
-  _ op: String, _ operands: [Operand], attributes: [String: Attribute] = [:], opset: Int = 17, outputs: Int = 1
-) throws -> [GraphTensor] {
-  var inputs: [ValueInfo] = []
-  var feeds: [String: GraphTensor] = [:]
-  var initializers: [String: GraphTensor] = [:]
+/// A graph of one node `n` whose operands are graph inputs `in0`, `in1`, ... (or initializers), with outputs
+/// `outputNames` (default `y`, `y1`, ...), and the feeds of its inputs.
+func oneNodeGraph(
+  _ op: String, _ operands: [Operand], _ attributes: [String: Attribute] = [:], opset: Int = 17, outputs: Int = 1,
+  outputNames: [String]? = nil
+) -> (Graph, [String: GraphTensor]) {
+  var inputs: [ValueInfo] = [], feeds: [String: GraphTensor] = [:], initializers: [String: GraphTensor] = [:]
   var names: [String] = []
   for (i, operand) in operands.enumerated() {
     let name = "in\(i)"
@@ -45,11 +45,19 @@ func runNode(
       names.append("")
     }
   }
-  let outNames = (0 ..< outputs).map { "out\($0)" }
+  let outs = outputNames ?? ["y"] + (1 ..< max(1, outputs)).map { "y\($0)" }
   let graph = Graph(
-    nodes: [Node(name: "n", opType: op, inputs: names, outputs: outNames, attributes: attributes)],
-    initializers: initializers, inputs: inputs, outputs: outNames.map { ValueInfo(name: $0, shape: nil) },
-    opsetVersion: opset)
+    nodes: [Node(name: "n", opType: op, inputs: names, outputs: outs, attributes: attributes)],
+    initializers: initializers, inputs: inputs, outputs: outs.map { ValueInfo(name: $0, shape: nil) }, opsetVersion: opset)
+  return (graph, feeds)
+}
+
+/// Builds a graph of one node (inputs `in0`, `in1`, ...; outputs `out0`, ...) and runs it.
+func runNode(
+  _ op: String, _ operands: [Operand], attributes: [String: Attribute] = [:], opset: Int = 17, outputs: Int = 1
+) throws -> [GraphTensor] {
+  let outNames = (0 ..< outputs).map { "out\($0)" }
+  let (graph, feeds) = oneNodeGraph(op, operands, attributes, opset: opset, outputNames: outNames)
   let result = try graph.run(feeds)
   return outNames.map { result[$0]! }
 }

@@ -72,33 +72,6 @@ enum GradientCheck {
   }
 }
 
-/// A graph of one node `n` whose operands are graph inputs `in0`, `in1`, ... (or initializers), output `y`.
-func oneNodeGraph(
-  _ op: String, _ operands: [Operand], _ attributes: [String: Attribute] = [:], opset: Int = 17, outputs: Int = 1
-) -> (Graph, [String: GraphTensor]) {
-  var inputs: [ValueInfo] = [], feeds: [String: GraphTensor] = [:], initializers: [String: GraphTensor] = [:]
-  var names: [String] = []
-  for (i, operand) in operands.enumerated() {
-    let name = "in\(i)"
-    switch operand {
-    case .value(let t):
-      inputs.append(ValueInfo(name: name, elementType: t.elementType, shape: t.shape.map { .fixed($0) }))
-      feeds[name] = t
-      names.append(name)
-    case .constant(let t):
-      initializers[name] = t
-      names.append(name)
-    case .none:
-      names.append("")
-    }
-  }
-  let outs = ["y"] + (1 ..< max(1, outputs)).map { "y\($0)" }
-  let graph = Graph(
-    nodes: [Node(name: "n", opType: op, inputs: names, outputs: outs, attributes: attributes)],
-    initializers: initializers, inputs: inputs, outputs: outs.map { ValueInfo(name: $0, shape: nil) }, opsetVersion: opset)
-  return (graph, feeds)
-}
-
 /// The worst finite-difference error of a one-node graph, with respect to its fed (float) operands.
 func nodeError(_ op: String, _ operands: [Operand], _ attributes: [String: Attribute] = [:], opset: Int = 17) throws -> Double {
   let (graph, feeds) = oneNodeGraph(op, operands, attributes, opset: opset)

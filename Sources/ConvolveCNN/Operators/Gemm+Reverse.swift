@@ -44,12 +44,7 @@ extension MatMulOperator {
     let p = try plan(a.shape, b.shape)
     let av = try requireFloat(a, "A"), bv = try requireFloat(b, "B"), g = context.gradient(0)
     let rank = p.batch.count, batches = p.batch.reduce(1, *)
-    func batchStrides(_ s: [Int]) -> [Int] {
-      let padded = [Int](repeating: 1, count: rank - s.count) + s
-      let strides = stridesOf(padded)
-      return (0 ..< rank).map { padded[$0] == 1 ? 0 : strides[$0] }
-    }
-    let aStrides = batchStrides(p.aBatch), bStrides = batchStrides(p.bBatch)
+    let aStrides = stridesFor(p.aBatch, rank: rank), bStrides = stridesFor(p.bBatch, rank: rank)
     var ga = [Float](repeating: 0, count: av.count), gb = [Float](repeating: 0, count: bv.count)
     let (wantA, wantB) = (context.wants(0), context.wants(1))
     av.withUnsafeBufferPointer { pa in

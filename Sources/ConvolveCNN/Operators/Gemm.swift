@@ -160,7 +160,7 @@ struct MatMulOperator: GraphOperator {
   }
 
   /// Matrix strides of a batch shape right-aligned to `rank` dimensions, 0 where it broadcasts.
-  private func stridesFor(_ s: [Int], rank: Int) -> [Int] {
+  func stridesFor(_ s: [Int], rank: Int) -> [Int] {
     let padded = [Int](repeating: 1, count: rank - s.count) + s
     let strides = stridesOf(padded)
     return (0 ..< rank).map { padded[$0] == 1 ? 0 : strides[$0] }
