@@ -103,20 +103,8 @@ func stridedScatterAdd(_ g: [Float], into dst: inout [Float], offset: Int, shape
   let rank = shape.count, n = shape[rank - 1], inner = strides[rank - 1]
   g.withUnsafeBufferPointer { src in
     dst.withUnsafeMutableBufferPointer { out in
-      var index = [Int](repeating: 0, count: rank)
-      var o = offset, read = 0
-      while read < count {
-        for i in 0 ..< n { out[o + i * inner] += src[read + i] }
-        read += n
-        var d = rank - 2
-        while d >= 0 {
-          index[d] += 1
-          o += strides[d]
-          if index[d] < shape[d] { break }
-          o -= strides[d] * shape[d]
-          index[d] = 0
-          d -= 1
-        }
+      forEachStridedRow(offset: offset, shape: shape, strides: strides) { o, k in
+        for i in 0 ..< n { out[o + i * inner] += src[k * n + i] }
       }
     }
   }

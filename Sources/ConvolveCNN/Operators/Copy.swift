@@ -1,5 +1,27 @@
 import ConvolveCore
 
+/// Calls `row(o, k)` for the `k`-th innermost row of `shape` in row-major order (its elements at flat positions
+/// `k·n ..< (k+1)·n`, `n` the last dimension), `o` the offset of its first element `offset + Σ index[d]·strides[d]`.
+/// `shape` has at least one dimension and no zero.
+@inline(__always)
+func forEachStridedRow(offset: Int, shape: [Int], strides: [Int], _ row: (Int, Int) -> Void) {
+  let rank = shape.count, rows = shape.dropLast().reduce(1, *)
+  var index = [Int](repeating: 0, count: rank)
+  var o = offset
+  for k in 0 ..< rows {
+    row(o, k)
+    var d = rank - 2
+    while d >= 0 {
+      index[d] += 1
+      o += strides[d]
+      if index[d] < shape[d] { break }
+      o -= strides[d] * shape[d]
+      index[d] = 0
+      d -= 1
+    }
+  }
+}
+
 /// Copies `src[offset + Σ index[d]·strides[d]]` for every index of `shape`, in row-major output order.
 /// Strides may be zero or negative (Slice with negative steps, Transpose's permuted strides).
 func stridedCopy<T>(_ src: [T], offset: Int, shape: [Int], strides: [Int]) -> [T] {
@@ -10,26 +32,13 @@ func stridedCopy<T>(_ src: [T], offset: Int, shape: [Int], strides: [Int]) -> [T
   let n = shape[rank - 1], inner = strides[rank - 1]
   return [T](unsafeUninitializedCapacity: count) { out, initialized in
     src.withUnsafeBufferPointer { s in
-      var index = [Int](repeating: 0, count: rank)
-      var o = offset
-      var written = 0
       let base = out.baseAddress!
-      while written < count {
-        let row = base + written
+      forEachStridedRow(offset: offset, shape: shape, strides: strides) { o, k in
+        let row = base + k * n
         if inner == 1 {
           row.initialize(from: s.baseAddress! + o, count: n)
         } else {
           for i in 0 ..< n { (row + i).initialize(to: s[o + i * inner]) }
-        }
-        written += n
-        var d = rank - 2
-        while d >= 0 {
-          index[d] += 1
-          o += strides[d]
-          if index[d] < shape[d] { break }
-          o -= strides[d] * shape[d]
-          index[d] = 0
-          d -= 1
         }
       }
     }
