@@ -53,6 +53,53 @@ import Testing
     }
   }
 
+  /// The decomposed LayerNorm and the Gelu patterns run as one step each when the plan fuses (and as written
+  /// when it does not: the fixture test covers both through `graph.run`'s default plan).
+  @Test func spelledOutPatternsRunAsOneStep() throws {
+    func steps(_ name: String, _ options: PlanOptions = PlanOptions()) throws -> [String] {
+      let c = try #require(Self.cases.first { $0.name == name }, "no case \(name)")
+      let graph = try ONNXModel.load(path: Self.folder.appendingPathComponent(c.model).path)
+      let plan = try ExecutionPlan(
+        graph: graph, inputShapes: Dictionary(uniqueKeysWithValues: c.inputs.map { ($0.name, $0.shape) }), options: options)
+      return plan.steps.map(\.node.opType)
+    }
+    for name in ["layernorm_decomposed_opset13", "layernorm_decomposed_channels_first", "layernorm_decomposed_opset18_axes_input"] {
+      let fused = try steps(name)
+      #expect(fused == ["LayerNormalization"], "\(name): \(fused)")
+      #expect(try steps(name, .none).count == 9)
+    }
+    for name in ["gelu_erf_pattern_torch", "gelu_erf_pattern_half_first", "gelu_tanh_pattern_torch", "gelu_tanh_pattern_pow"] {
+      let fused = try steps(name)
+      #expect(fused == ["Gelu"], "\(name): \(fused)")
+    }
+    // A value read outside the pattern keeps it apart.
+    let kept = try steps("layernorm_decomposed_opset13", PlanOptions(keep: ["sub_2"]))
+    #expect(!kept.contains("LayerNormalization"))
+  }
+
+  /// Einsum equations beyond contractions, and NonZero of a computed value, are refused in one line naming them.
+  @Test func refusalsNameTheEquationAndTheReason() throws {
+    func plan(_ op: String, _ attributes: [String: Attribute], inputs: [[Int]]) -> String {
+      let names = inputs.indices.map { "x\($0)" }
+      let graph = Graph(
+        source: "m.onnx", nodes: [Node(name: "n", opType: op, inputs: names, outputs: ["y"], attributes: attributes)],
+        inputs: zip(names, inputs).map { ValueInfo(name: $0, shape: $1.map { .fixed($0) }) }, outputs: [ValueInfo(name: "y", shape: nil)])
+      do {
+        _ = try ExecutionPlan(graph: graph)
+        return "planned"
+      } catch {
+        return "\(error)"
+      }
+    }
+    let diagonal = plan("Einsum", ["equation": .string("ii->i")], inputs: [[3, 3]])
+    #expect(diagonal.hasPrefix("m.onnx: node 'n' (Einsum): Einsum 'ii->i' is not supported: a letter repeated"), "\(diagonal)")
+    let three = plan("Einsum", ["equation": .string("ij,jk,kl->il")], inputs: [[2, 3], [3, 4], [4, 5]])
+    #expect(three.contains("Einsum 'ij,jk,kl->il' is not supported: only one or two operands"), "\(three)")
+    let nonzero = plan("NonZero", [:], inputs: [[4]])
+    #expect(nonzero.contains("NonZero of a value computed at run time is not supported"), "\(nonzero)")
+    #expect(!diagonal.contains("\n") && !nonzero.contains("\n"))
+  }
+
   @Test(arguments: cases)
   func matchesOnnxRuntime(_ c: Case) throws {
     let graph = try ONNXModel.load(path: Self.folder.appendingPathComponent(c.model).path)
