@@ -31,12 +31,18 @@ import Testing
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures/onnx2")
 
-  static let cases: [Case] = {
+  /// Tiny ConvNeXt-like and ViT-like networks exported from PyTorch (Tests/Fixtures/make_torch_blocks.py).
+  static let blocksFolder = folder.deletingLastPathComponent().appendingPathComponent("torch_blocks")
+
+  static func manifest(_ folder: URL) -> [Case] {
     guard let data = try? Data(contentsOf: folder.appendingPathComponent("manifest.json")) else { return [] }
     return (try? JSONDecoder().decode(Manifest.self, from: data))?.cases ?? []
-  }()
+  }
 
-  static func tensor(_ value: Value) throws -> GraphTensor {
+  static let cases = manifest(folder)
+  static let blockCases = manifest(blocksFolder)
+
+  static func tensor(_ value: Value, in folder: URL = folder) throws -> GraphTensor {
     let array = try NPYArray.read(path: folder.appendingPathComponent(value.file).path)
     if value.dtype == "int64" { return GraphTensor(shape: array.shape, int64s: array.data.map { Int64($0) }) }
     return GraphTensor(shape: array.shape, floats: array.data)
@@ -101,14 +107,31 @@ import Testing
   }
 
   @Test(arguments: cases)
-  func matchesOnnxRuntime(_ c: Case) throws {
-    let graph = try ONNXModel.load(path: Self.folder.appendingPathComponent(c.model).path)
+  func matchesOnnxRuntime(_ c: Case) throws { try Self.check(c, in: Self.folder) }
+
+  /// The exported networks match, with LayerNorm and Gelu each run as one step whatever the opset wrote.
+  @Test(arguments: blockCases)
+  func torchBlocksMatchOnnxRuntime(_ c: Case) throws {
+    #expect(Self.blockCases.count == 5)
+    try Self.check(c, in: Self.blocksFolder)
+    let graph = try ONNXModel.load(path: Self.blocksFolder.appendingPathComponent(c.model).path)
+    let plan = try ExecutionPlan(graph: graph, inputShapes: ["image": c.inputs[0].shape])
+    let run = plan.steps.map(\.node.opType)
+    // ConvNeXt's head averages the plane with one ReduceMean; every other one was a LayerNorm's.
+    let means = run.filter { $0 == "ReduceMean" }.count
+    #expect(!run.contains("Erf") && !run.contains("Tanh") && means == (c.name.hasPrefix("convnext") ? 1 : 0), "\(c.name): \(run)")
+    #expect(run.filter { $0 == "LayerNormalization" }.count == 5, "\(c.name): \(run)")
+    #expect(run.contains("Gelu") && run.contains("LayerNormalization"), "\(c.name): \(run)")
+  }
+
+  static func check(_ c: Case, in folder: URL) throws {
+    let graph = try ONNXModel.load(path: folder.appendingPathComponent(c.model).path)
     #expect(graph.unsupportedOperators().isEmpty)
     var inputs: [String: GraphTensor] = [:]
-    for input in c.inputs { inputs[input.name] = try Self.tensor(input) }
+    for input in c.inputs { inputs[input.name] = try Self.tensor(input, in: folder) }
     let outputs = try graph.run(inputs)
     for output in c.outputs {
-      let expected = try Self.tensor(output)
+      let expected = try Self.tensor(output, in: folder)
       let got = try #require(outputs[output.name], "no output \(output.name)")
       #expect(got.shape == expected.shape, "\(c.name): \(output.name) shape \(got.shape)")
       #expect(got.elementType == expected.elementType, "\(c.name): \(output.name) is \(got.elementType)")
