@@ -324,6 +324,24 @@ def movement_cases():
     c.finish()
 
 
+def resize_cubic_cases():
+    for name, opset, x, out, attrs in [
+        ("resize_cubic_half_pixel_up", 13, (1, 2, 5, 6), (1, 2, 9, 13), {}),
+        ("resize_cubic_pytorch_half_pixel_down", 13, (1, 2, 9, 11), (1, 2, 4, 5),
+         {"coordinate_transformation_mode": "pytorch_half_pixel"}),
+        ("resize_cubic_align_corners", 11, (1, 3, 4, 5), (1, 3, 7, 9), {"coordinate_transformation_mode": "align_corners"}),
+        ("resize_cubic_tf_asymmetric_exclude_outside", 13, (1, 2, 5, 5), (1, 2, 11, 8),
+         {"coordinate_transformation_mode": "asymmetric", "cubic_coeff_a": -0.5, "exclude_outside": 1}),
+    ]:
+        c = Case(name, opset, f"Resize cubic {attrs or 'defaults (half_pixel, a -0.75)'}, sizes {out[2:]}")
+        ins = [c.input("x", x), "", "", c.ints("sizes", out)]
+        if opset == 11:
+            ins[1] = c.weight("roi", np.zeros(0))
+            ins[2] = c.weight("scales", np.zeros(0))
+        c.output(c.node("Resize", ins, ["y"], mode="cubic", **attrs))
+        c.finish()
+
+
 def bug_cases():
     c = Case("conv_group2_taps_in_padding", 13, "grouped Conv (2 groups of 2) on a 1-pixel-wide input, kernel 3x5, "
              "pads 1,2: some taps of every output column fall in the padding")
@@ -370,6 +388,9 @@ def bug_cases():
         ins = [y] + ([c.weight("lo", np.float32(0)), c.weight("hi", np.float32(6))] if act == "Clip" else [])
         c.output(c.node(act, ins, ["y"]))
         c.finish()
+    c = Case("maxpool_storage_order1", 13, "MaxPool with storage_order 1 and no Indices output (the order is then moot)")
+    c.output(c.node("MaxPool", [c.input("x", (1, 2, 5, 6))], ["y"], kernel_shape=[2, 2], storage_order=1))
+    c.finish()
     c = Case("pad_wrap_negative", 19, "Pad-19 wrap with negative pads: crop first, then wrap what remains")
     x = c.input("x", (1, 2, 4, 6))
     c.output(c.node("Pad", [x, c.ints("pads", [0, 0, -1, 2, 0, 0, 2, -3])], ["y"], mode="wrap"))
@@ -382,7 +403,7 @@ def main():
         if f.endswith((".onnx", ".npy")) or f == "manifest.json":
             os.remove(os.path.join(OUT, f))
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, numpy {np.__version__}")
-    for group in (normalization_cases, gelu_cases, activation_cases, einsum_cases, reduce_cases, movement_cases, bug_cases):
+    for group in (normalization_cases, gelu_cases, activation_cases, einsum_cases, reduce_cases, movement_cases, resize_cubic_cases, bug_cases):
         group()
     manifest = {"generator": "Tests/Fixtures/make_operator_fixtures2.py",
                 "reference": "onnxruntime CPUExecutionProvider, graph optimizations disabled",

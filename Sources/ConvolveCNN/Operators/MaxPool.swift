@@ -1,7 +1,8 @@
 import ConvolveCore
 
 /// ONNX MaxPool (2-D, or 1-D as height 1): kernel_shape, strides, pads, auto_pad, dilations, ceil_mode,
-/// through ConvolveCore's `Pooling`. The Indices output is not supported.
+/// through ConvolveCore's `Pooling`. The Indices output is not supported (`storage_order`, which only orders the
+/// indices, is then read and ignored).
 struct MaxPoolOperator: GraphOperator {
   let attributes: PoolAttributes
 
@@ -10,9 +11,7 @@ struct MaxPoolOperator: GraphOperator {
     if node.outputs.count > 1 && !node.outputs[1].isEmpty {
       throw ConvolveError.invalidArgument("the Indices output is not supported")
     }
-    if try node.int("storage_order", default: 0) != 0 {
-      throw ConvolveError.invalidArgument("storage_order 1 is not supported")
-    }
+    _ = try node.int("storage_order", default: 0)
   }
 
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {

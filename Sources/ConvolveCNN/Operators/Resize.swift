@@ -2,9 +2,12 @@ import ConvolveCore
 
 /// ONNX Resize (opsets 10 to 18 without antialias/axes) and the older Upsample, through
 /// ConvolveCore's `Tensor.resized`: nearest or linear over the last two dimensions, every coordinate
-/// transformation mode but tf_crop_and_resize, every nearest_mode. Leading dimensions keep their size.
+/// transformation mode but tf_crop_and_resize, every nearest_mode; cubic through `CubicResize`. Leading
+/// dimensions keep their size.
 struct ResizeOperator: GraphOperator {
   let options: ResizeOptions
+  /// Set for `mode` cubic (`options` then holds the coordinate mode).
+  var cubic: CubicResize? = nil
   /// Upsample before opset 9 gives its scales as an attribute.
   let attributeScales: [Float]?
   let scalesInput: Int?, sizesInput: Int?
@@ -17,8 +20,8 @@ struct ResizeOperator: GraphOperator {
     let modeText = try node.string("mode", default: "nearest")
     switch modeText {
     case "nearest": return .nearest
-    case "linear", "bilinear": return .linear
-    default: throw ConvolveError.invalidArgument("mode '\(modeText)' is not supported (nearest and linear are)")
+    case "linear", "bilinear", "cubic": return .linear
+    default: throw ConvolveError.invalidArgument("mode '\(modeText)' is not supported (nearest, linear and cubic are)")
     }
   }
 
@@ -45,6 +48,9 @@ struct ResizeOperator: GraphOperator {
       if policy != "stretch" { throw ConvolveError.invalidArgument("keep_aspect_ratio_policy '\(policy)' is not supported") }
     }
     attributeScales = nil
+    if try node.string("mode", default: "nearest") == "cubic" {
+      cubic = CubicResize(a: try node.float("cubic_coeff_a", default: -0.75), excludeOutside: try node.int("exclude_outside", default: 0) != 0)
+    }
   }
 
   /// `convolve.Resize`, PyTorch's `interpolate(scale_factor=...)`: Resize (opset 11 on) whose output shape
@@ -59,6 +65,7 @@ struct ResizeOperator: GraphOperator {
   init(upsample node: Node, opset: Int) throws {
     scaleFactor = false
     let mode = try Self.interpolation(node)
+    if try node.string("mode", default: "nearest") == "cubic" { throw ConvolveError.invalidArgument("Upsample has no cubic mode; use Resize") }
     options = ResizeOptions(mode: mode, coordinates: .asymmetric, nearest: .simple)
     attributeScales = try node.floats("scales")
     (scalesInput, sizesInput) = (attributeScales == nil ? 1 : nil, nil)
@@ -127,6 +134,12 @@ struct ResizeOperator: GraphOperator {
     let h = rank >= 2 ? x.shape[rank - 2] : 1, w = x.shape[rank - 1]
     let oh = rank >= 2 ? outShape[rank - 2] : 1, ow = outShape[rank - 1]
     let planes = x.shape.dropLast(Swift.min(2, rank)).reduce(1, *)
+    if let cubic {
+      let values = cubic.apply(
+        try requireFloat(x, "X"), planes: planes, h: h, w: w, oh: oh, ow: ow, scaleY: rank >= 2 ? used[rank - 2] : 1,
+        scaleX: used[rank - 1], coordinates: options.coordinates)
+      return [GraphTensor(shape: outShape, floats: values)]
+    }
     let image = Tensor(channels: planes, height: h, width: w, data: try requireFloat(x, "X"))
     let resized = try image.resized(
       height: oh, width: ow, scaleY: rank >= 2 ? used[rank - 2] : 1, scaleX: used[rank - 1], options: options)
@@ -157,7 +170,9 @@ extension ResizeOperator {
     case .tfHalfPixelForNN: (step, offset) = (1 / scale, 0.5 / scale)
     case .halfPixel, .pytorchHalfPixel: (step, offset) = (1 / scale, 0.5 / scale - 0.5)
     }
-    guard options.mode == .nearest else { return axis.resized(offset: offset, step: step, shift: 0, taps: 2, outputs: m) }
+    guard options.mode == .nearest else {
+      return axis.resized(offset: offset, step: step, shift: 0, taps: cubic == nil ? 2 : 4, outputs: m)
+    }
     let shift: Double
     switch options.nearest {
     case .floor: shift = -0.5
