@@ -112,7 +112,7 @@ import Testing
   /// The exported networks match, with LayerNorm and Gelu each run as one step whatever the opset wrote.
   @Test(arguments: blockCases)
   func torchBlocksMatchOnnxRuntime(_ c: Case) throws {
-    #expect(Self.blockCases.count == 5)
+    #expect(Self.blockCases.count == 7)
     try Self.check(c, in: Self.blocksFolder)
     let graph = try ONNXModel.load(path: Self.blocksFolder.appendingPathComponent(c.model).path)
     let plan = try ExecutionPlan(graph: graph, inputShapes: ["image": c.inputs[0].shape])

@@ -3,9 +3,10 @@
 
 The small configuration of issue 21's zoo (narrow and shallow, seeded random weights with LayerScale and norm
 weights that do not vanish), exported with torch.onnx's TorchScript exporter at opset 13 (LayerNorm and Gelu
-spelled out node by node) and 17 (LayerNormalization), and the ViT with its attention written as Einsum.
+spelled out node by node) and 17 (LayerNormalization), the ViT with its attention written as Einsum, and
+both through torch's default exporter (dynamo: Gelu and LayerNormalization operators, its own opset).
 Each case: NAME.onnx, NAME.input0.npy, NAME.output0.npy (onnxruntime's output) and a line of manifest.json,
-the format of Tests/Fixtures/onnx2/. Needs torch (CPU), onnx, onnxruntime, numpy:
+the format of Tests/Fixtures/onnx2/. Needs torch (CPU), onnxscript, onnx, onnxruntime, numpy:
   python3 Tests/Fixtures/make_torch_blocks.py
 """
 import io
@@ -125,12 +126,23 @@ MANIFEST = []
 
 
 def export(name, model, opset, description, seed):
+    """`opset` None: torch's default exporter (dynamo, its own opset) as a new user runs it."""
     torch.manual_seed(seed)
     x = torch.randn(1, 3, 32, 32, generator=torch.Generator().manual_seed(seed + 1))
-    buffer = io.BytesIO()
-    torch.onnx.export(model, (x,), buffer, opset_version=opset, input_names=["image"], output_names=["logits"],
-                      dynamo=False, do_constant_folding=False)
-    data = buffer.getvalue()
+    if opset is None:
+        path = os.path.join(OUT, name + ".onnx")
+        torch.onnx.export(model, (x,), input_names=["image"], output_names=["logits"], dynamo=True).save(path)
+        model_proto = onnx.load(path)
+        for node in model_proto.graph.node:  # the exporter's stack traces and names: most of the file
+            node.doc_string = ""
+            del node.metadata_props[:]
+        data = model_proto.SerializeToString()
+        opset = next(o.version for o in onnx.load_from_string(data).opset_import if o.domain in ("", "ai.onnx"))
+    else:
+        buffer = io.BytesIO()
+        torch.onnx.export(model, (x,), buffer, opset_version=opset, input_names=["image"], output_names=["logits"],
+                          dynamo=False, do_constant_folding=False)
+        data = buffer.getvalue()
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.intra_op_num_threads = 1
@@ -165,6 +177,11 @@ def main():
     torch.manual_seed(7)
     export("vit_tiny_einsum_tanh_gelu_opset13", realistic(TinyViT(einsum=True, tanh_gelu=True), 8), 13,
            "ViT-like with attention as Einsum and the tanh Gelu", 9)
+    torch.manual_seed(1)
+    export("convnext_tiny_dynamo", realistic(TinyConvNeXt(), 2), None, "the ConvNeXt-like network, torch's default exporter", 3)
+    torch.manual_seed(7)
+    export("vit_tiny_einsum_dynamo", realistic(TinyViT(einsum=True, tanh_gelu=True), 8), None,
+           "the Einsum ViT-like network with the tanh Gelu, torch's default exporter", 9)
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump({"generator": "Tests/Fixtures/make_torch_blocks.py", "reference": "onnxruntime, optimizations disabled",
                    "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__},
