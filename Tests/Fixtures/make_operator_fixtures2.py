@@ -342,6 +342,21 @@ def resize_cubic_cases():
         c.finish()
 
 
+def resize_antialias_cases():
+    for name, mode, x, out, attrs in [
+        ("resize_antialias_linear_down", "linear", (1, 2, 12, 15), (1, 2, 5, 4), {}),
+        ("resize_antialias_linear_pytorch_down", "linear", (1, 2, 11, 9), (1, 2, 4, 6),
+         {"coordinate_transformation_mode": "pytorch_half_pixel"}),
+        ("resize_antialias_cubic_down", "cubic", (1, 2, 13, 12), (1, 2, 5, 4), {}),
+        ("resize_antialias_cubic_down_a05_exclude", "cubic", (1, 2, 13, 12), (1, 2, 6, 5),
+         {"cubic_coeff_a": -0.5, "exclude_outside": 1}),
+        ("resize_antialias_linear_up", "linear", (1, 2, 4, 5), (1, 2, 7, 9), {}),
+    ]:
+        c = Case(name, 18, f"Resize-18 {mode} antialias {attrs or ''} sizes {out[2:]}")
+        c.output(c.node("Resize", [c.input("x", x), "", "", c.ints("sizes", out)], ["y"], mode=mode, antialias=1, **attrs))
+        c.finish()
+
+
 def bug_cases():
     c = Case("conv_group2_taps_in_padding", 13, "grouped Conv (2 groups of 2) on a 1-pixel-wide input, kernel 3x5, "
              "pads 1,2: some taps of every output column fall in the padding")
@@ -403,7 +418,7 @@ def main():
         if f.endswith((".onnx", ".npy")) or f == "manifest.json":
             os.remove(os.path.join(OUT, f))
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, numpy {np.__version__}")
-    for group in (normalization_cases, gelu_cases, activation_cases, einsum_cases, reduce_cases, movement_cases, resize_cubic_cases, bug_cases):
+    for group in (normalization_cases, gelu_cases, activation_cases, einsum_cases, reduce_cases, movement_cases, resize_cubic_cases, resize_antialias_cases, bug_cases):
         group()
     manifest = {"generator": "Tests/Fixtures/make_operator_fixtures2.py",
                 "reference": "onnxruntime CPUExecutionProvider, graph optimizations disabled",

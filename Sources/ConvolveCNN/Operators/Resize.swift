@@ -1,13 +1,13 @@
 import ConvolveCore
 
-/// ONNX Resize (opsets 10 to 18 without antialias/axes) and the older Upsample, through
-/// ConvolveCore's `Tensor.resized`: nearest or linear over the last two dimensions, every coordinate
-/// transformation mode but tf_crop_and_resize, every nearest_mode; cubic through `CubicResize`. Leading
-/// dimensions keep their size.
+/// ONNX Resize (opsets 10 to 18, without the axes attribute) and the older Upsample, through ConvolveCore's
+/// `Tensor.resized`: nearest or linear over the last two dimensions, every coordinate transformation mode but
+/// tf_crop_and_resize, every nearest_mode; cubic, and antialias, through `ResizeFilter`. Leading dimensions keep
+/// their size.
 struct ResizeOperator: GraphOperator {
   let options: ResizeOptions
-  /// Set for `mode` cubic (`options` then holds the coordinate mode).
-  var cubic: CubicResize? = nil
+  /// Set for `mode` cubic and for antialias (`options` then holds the coordinate mode).
+  var filter: ResizeFilter? = nil
   /// Upsample before opset 9 gives its scales as an attribute.
   let attributeScales: [Float]?
   let scalesInput: Int?, sizesInput: Int?
@@ -42,14 +42,18 @@ struct ResizeOperator: GraphOperator {
       }
       options = ResizeOptions(mode: mode, coordinates: coordinates, nearest: nearest)
       (scalesInput, sizesInput) = (2, 3)
-      if try node.int("antialias", default: 0) != 0 { throw ConvolveError.invalidArgument("antialias is not supported") }
+      let antialias = try node.int("antialias", default: 0) != 0
+      if antialias && mode == .nearest { throw ConvolveError.invalidArgument("antialias is not supported with mode nearest") }
       if node.attributes["axes"] != nil { throw ConvolveError.invalidArgument("the axes attribute is not supported") }
       let policy = try node.string("keep_aspect_ratio_policy", default: "stretch")
       if policy != "stretch" { throw ConvolveError.invalidArgument("keep_aspect_ratio_policy '\(policy)' is not supported") }
     }
     attributeScales = nil
-    if try node.string("mode", default: "nearest") == "cubic" {
-      cubic = CubicResize(a: try node.float("cubic_coeff_a", default: -0.75), excludeOutside: try node.int("exclude_outside", default: 0) != 0)
+    let cubic = try node.string("mode", default: "nearest") == "cubic", antialias = try node.int("antialias", default: 0) != 0
+    if cubic || (antialias && opset >= 18) {
+      filter = ResizeFilter(
+        cubic: cubic, a: try node.float("cubic_coeff_a", default: -0.75),
+        excludeOutside: try node.int("exclude_outside", default: 0) != 0, antialias: antialias && opset >= 18)
     }
   }
 
@@ -134,8 +138,8 @@ struct ResizeOperator: GraphOperator {
     let h = rank >= 2 ? x.shape[rank - 2] : 1, w = x.shape[rank - 1]
     let oh = rank >= 2 ? outShape[rank - 2] : 1, ow = outShape[rank - 1]
     let planes = x.shape.dropLast(Swift.min(2, rank)).reduce(1, *)
-    if let cubic {
-      let values = cubic.apply(
+    if let filter {
+      let values = filter.apply(
         try requireFloat(x, "X"), planes: planes, h: h, w: w, oh: oh, ow: ow, scaleY: rank >= 2 ? used[rank - 2] : 1,
         scaleX: used[rank - 1], coordinates: options.coordinates)
       return [GraphTensor(shape: outShape, floats: values)]
@@ -171,7 +175,7 @@ extension ResizeOperator {
     case .halfPixel, .pytorchHalfPixel: (step, offset) = (1 / scale, 0.5 / scale - 0.5)
     }
     guard options.mode == .nearest else {
-      return axis.resized(offset: offset, step: step, shift: 0, taps: cubic == nil ? 2 : 4, outputs: m)
+      return axis.resized(offset: offset, step: step, shift: 0, taps: filter?.cubic == true ? 4 : 2, outputs: m)
     }
     let shift: Double
     switch options.nearest {
