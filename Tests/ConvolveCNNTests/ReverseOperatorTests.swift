@@ -37,6 +37,18 @@ import Testing
     #expect(try nodeError("LogSoftmax", [.value(x)], ["axis": .int(1)], opset: 11) < tolerance)
   }
 
+  @Test func einsum() throws {
+    for (equation, shapes) in [
+      ("bij,bjk->bik", [[2, 3, 4], [2, 4, 2]]), ("bhid,bhjd->bhij", [[1, 2, 3, 2], [1, 2, 4, 2]]), ("i,j->ij", [[3], [4]]),
+      ("ij->ji", [[3, 4]]), ("bij->bj", [[2, 3, 4]]), ("ij,jk", [[2, 3], [3, 2]]), ("bhwc,hkc->bhwk", [[1, 2, 3, 2], [2, 3, 2]]),
+      ("ij,k->i", [[2, 3], [4]]), ("...ij,...jk->...ik", [[2, 2, 3], [2, 3, 2]]),
+    ] as [(String, [[Int]])] {
+      let operands = shapes.enumerated().map { Operand.value(grid($0.element, -1 ... 1, UInt64($0.offset + 20))) }
+      let error = try nodeError("Einsum", operands, ["equation": .string(equation)], opset: 12)
+      #expect(error < tolerance, "\(equation): \(error)")
+    }
+  }
+
   @Test func variadicAndReductions() throws {
     let a = GradientCheck.distinct([2, 3, 4], seed: 1)
     let b = GraphTensor(shape: [3, 1], floats: GradientCheck.distinct([3, 1], seed: 2).floats.map { $0 + 0.0125 })
