@@ -83,6 +83,32 @@ import Testing
     #expect(!kept.contains("LayerNormalization"))
   }
 
+  /// An If on a condition computed at run time runs the branch it picks, each reading the enclosing graph's
+  /// values and constants.
+  @Test func ifOnARunTimeConditionRunsItsBranch() throws {
+    let then = Graph(
+      nodes: [Node(name: "scale", opType: "Mul", inputs: ["x", "k"], outputs: ["t"])], inputs: [], outputs: [ValueInfo(name: "t", shape: nil)])
+    let otherwise = Graph(
+      nodes: [Node(name: "neg", opType: "Neg", inputs: ["x"], outputs: ["e0"]), Node(name: "add", opType: "Add", inputs: ["e0", "one"], outputs: ["e"])],
+      initializers: ["one": GraphTensor(scalar: 1)], inputs: [], outputs: [ValueInfo(name: "e", shape: nil)])
+    let graph = Graph(
+      source: "m.onnx",
+      nodes: [
+        Node(name: "mean", opType: "ReduceMean", inputs: ["x"], outputs: ["m"], attributes: ["keepdims": .int(0)]),
+        Node(name: "positive", opType: "Greater", inputs: ["m", "zero"], outputs: ["c"]),
+        Node(name: "choose", opType: "If", inputs: ["c"], outputs: ["y"], attributes: ["then_branch": .graph(then), "else_branch": .graph(otherwise)]),
+      ],
+      initializers: ["zero": GraphTensor(scalar: 0), "k": GraphTensor(scalar: 3)],
+      inputs: [ValueInfo(name: "x", shape: [.fixed(1), .fixed(3)])], outputs: [ValueInfo(name: "y", shape: nil)])
+    let plan = try ExecutionPlan(graph: graph)
+    #expect(plan.steps.map(\.node.opType) == ["ReduceMean", "Greater", "If"])
+    let executor = Executor(plan: plan)
+    let up = try executor.run(["x": GraphTensor(shape: [1, 3], floats: [1, 2, -1])])["y"]
+    #expect(up == GraphTensor(shape: [1, 3], floats: [3, 6, -3]))
+    let down = try executor.run(["x": GraphTensor(shape: [1, 3], floats: [-1, -2, 1])])["y"]
+    #expect(down == GraphTensor(shape: [1, 3], floats: [2, 3, 0]))
+  }
+
   /// Einsum equations beyond contractions, and NonZero of a computed value, are refused in one line naming them.
   @Test func refusalsNameTheEquationAndTheReason() throws {
     func plan(_ op: String, _ attributes: [String: Attribute], inputs: [[Int]]) -> String {

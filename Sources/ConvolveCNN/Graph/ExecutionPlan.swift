@@ -150,6 +150,12 @@ public struct ExecutionPlan: Sendable {
         return
       }
       do {
+        if node.opType == "If", node.domain.isEmpty || node.domain == "ai.onnx" {
+          let step = try RuntimeIfOperator.plan(node, in: graph, types: types, constants: constants, limits: limits, options: options)
+          for (name, type) in zip(node.outputs, step.outputTypes) where !name.isEmpty { types[name] = type }
+          planned.append(step)
+          return
+        }
         let op = try OperatorRegistry.make(node, opset: graph.opsetVersion)
         let known: [KnownValue?] = try node.inputs.map { name in
           guard !name.isEmpty else { return nil }
