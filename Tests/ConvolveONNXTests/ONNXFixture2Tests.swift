@@ -130,6 +130,12 @@ import Testing
     let nonzero = plan("NonZero", [:], inputs: [[4]])
     #expect(nonzero.contains("NonZero of a value computed at run time is not supported"), "\(nonzero)")
     #expect(!diagonal.contains("\n") && !nonzero.contains("\n"))
+    let sizes = plan("Einsum", ["equation": .string("ij,jk->ik")], inputs: [[2, 3], [4, 5]])
+    #expect(sizes.contains("Einsum 'ij,jk->ik' is not supported: 'j' is 3 in one operand and 4 in another"), "\(sizes)")
+    let block = plan("DepthToSpace", ["blocksize": .int(1 << 40)], inputs: [[1, 4, 2, 2]])
+    #expect(block.contains("blocksize is missing or outside 1 ... 4096"), "\(block)")
+    let groups = plan("GroupNormalization", ["num_groups": .int(3)], inputs: [[1, 4, 2, 2], [3], [3]])
+    #expect(groups.contains("num_groups 3 does not divide the 4 channels"), "\(groups)")
   }
 
   @Test(arguments: cases)

@@ -9,7 +9,9 @@ struct DepthToSpaceOperator: GraphOperator {
   let columnRowDepth: Bool
 
   init(_ node: Node, toSpace: Bool) throws {
-    guard let b = try node.int("blocksize"), b >= 1 else { throw ConvolveError.invalidArgument("blocksize is missing or below 1") }
+    guard let b = try node.int("blocksize"), b >= 1, b <= 4096 else {
+      throw ConvolveError.invalidArgument("blocksize is missing or outside 1 ... 4096")
+    }
     block = b
     self.toSpace = toSpace
     let mode = try node.string("mode", default: "DCR")
