@@ -144,15 +144,15 @@ import Testing
   /// The exported networks match, with LayerNorm and Gelu each run as one step whatever the opset wrote.
   @Test(arguments: blockCases)
   func torchBlocksMatchOnnxRuntime(_ c: Case) throws {
-    #expect(Self.blockCases.count == 7)
+    #expect(Self.blockCases.count == 9)
     try Self.check(c, in: Self.blocksFolder)
     let graph = try ONNXModel.load(path: Self.blocksFolder.appendingPathComponent(c.model).path)
     let plan = try ExecutionPlan(graph: graph, inputShapes: ["image": c.inputs[0].shape])
     let run = plan.steps.map(\.node.opType)
-    // ConvNeXt's head averages the plane with one ReduceMean; every other one was a LayerNorm's.
-    let means = run.filter { $0 == "ReduceMean" }.count
-    #expect(!run.contains("Erf") && !run.contains("Tanh") && means == (c.name.hasPrefix("convnext") ? 1 : 0), "\(c.name): \(run)")
-    #expect(run.filter { $0 == "LayerNormalization" }.count == 5, "\(c.name): \(run)")
+    // ConvNeXt's and Swin's heads average the plane with one ReduceMean; every other one was a LayerNorm's.
+    let means = run.filter { $0 == "ReduceMean" }.count, vit = c.name.hasPrefix("vit")
+    #expect(!run.contains("Erf") && !run.contains("Tanh") && means == (vit ? 0 : 1), "\(c.name): \(run)")
+    #expect(run.filter { $0 == "LayerNormalization" }.count == (c.name.hasPrefix("swin") ? 6 : 5), "\(c.name): \(run)")
     #expect(run.contains("Gelu") && run.contains("LayerNormalization"), "\(c.name): \(run)")
   }
 

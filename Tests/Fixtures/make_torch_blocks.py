@@ -112,6 +112,38 @@ class TinyViT(nn.Module):
         return self.head(self.norm(self.blocks(x))[:, 0])
 
 
+# Swin-like: shifted windows (roll), window partition by reshapes, a relative position bias gathered from a
+# table, patch merging by strided slices.
+class SwinBlock(nn.Module):
+    def __init__(s, dim=16, heads=2, ws=4, shift=2):
+        super().__init__(); s.ws, s.shift, s.heads = ws, shift, heads
+        s.n1, s.n2 = nn.LayerNorm(dim), nn.LayerNorm(dim); s.qkv, s.proj = nn.Linear(dim, 3*dim), nn.Linear(dim, dim)
+        s.table = nn.Parameter(torch.randn((2*ws-1)**2, heads) * 0.5)
+        c = torch.stack(torch.meshgrid(torch.arange(ws), torch.arange(ws), indexing="ij")).flatten(1)
+        r = (c[:, :, None] - c[:, None, :]).permute(1, 2, 0) + ws - 1
+        s.register_buffer("index", r[..., 0] * (2*ws-1) + r[..., 1])
+        s.fc1, s.fc2 = nn.Linear(dim, 2*dim), nn.Linear(2*dim, dim)
+    def forward(s, x):  # x: B H W C
+        B, H, W, C = x.shape; ws = s.ws
+        y = torch.roll(s.n1(x), (-s.shift, -s.shift), (1, 2))
+        y = y.view(B, H//ws, ws, W//ws, ws, C).permute(0, 1, 3, 2, 4, 5).reshape(-1, ws*ws, C)
+        q, k, v = s.qkv(y).reshape(y.shape[0], ws*ws, 3, s.heads, C//s.heads).permute(2, 0, 3, 1, 4)
+        a = (q * (C//s.heads) ** -0.5) @ k.transpose(-2, -1)
+        a = a + s.table[s.index.view(-1)].view(ws*ws, ws*ws, -1).permute(2, 0, 1).unsqueeze(0)
+        y = (a.softmax(-1) @ v).transpose(1, 2).reshape(-1, ws*ws, C)
+        y = s.proj(y).view(B, H//ws, W//ws, ws, ws, C).permute(0, 1, 3, 2, 4, 5).reshape(B, H, W, C)
+        x = x + torch.roll(y, (s.shift, s.shift), (1, 2))
+        return x + s.fc2(F.gelu(s.fc1(s.n2(x))))
+class TinySwin(nn.Module):
+    def __init__(s):
+        super().__init__(); s.embed = nn.Conv2d(3, 16, 4, 4); s.b1 = SwinBlock(); s.b2 = SwinBlock(shift=0)
+        s.merge_norm = nn.LayerNorm(64); s.reduce = nn.Linear(64, 32, bias=False); s.norm = nn.LayerNorm(32); s.head = nn.Linear(32, 5)
+    def forward(s, x):
+        x = s.b2(s.b1(s.embed(x).permute(0, 2, 3, 1)))
+        x = torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]], -1)
+        x = s.reduce(s.merge_norm(x))
+        return s.head(s.norm(x).mean((1, 2)))
+
 def realistic(model, seed):
     """Seeded weights; norm weights around 1 and biases small, so no layer vanishes."""
     g = torch.Generator().manual_seed(seed)
@@ -177,6 +209,10 @@ def main():
     torch.manual_seed(7)
     export("vit_tiny_einsum_tanh_gelu_opset13", realistic(TinyViT(einsum=True, tanh_gelu=True), 8), 13,
            "ViT-like with attention as Einsum and the tanh Gelu", 9)
+    torch.manual_seed(10)
+    export("swin_tiny_opset13", realistic(TinySwin(), 11), 13, "Swin-like: two shifted-window blocks and a patch merging", 12)
+    torch.manual_seed(10)
+    export("swin_tiny_dynamo", realistic(TinySwin(), 11), None, "the Swin-like network, torch's default exporter", 12)
     torch.manual_seed(1)
     export("convnext_tiny_dynamo", realistic(TinyConvNeXt(), 2), None, "the ConvNeXt-like network, torch's default exporter", 3)
     torch.manual_seed(7)
