@@ -406,6 +406,13 @@ def bug_cases():
     c = Case("maxpool_storage_order1", 13, "MaxPool with storage_order 1 and no Indices output (the order is then moot)")
     c.output(c.node("MaxPool", [c.input("x", (1, 2, 5, 6))], ["y"], kernel_shape=[2, 2], storage_order=1))
     c.finish()
+    for order in (0, 1):
+        c = Case(f"maxpool_indices_storage_order{order}", 12, f"MaxPool-12 with the Indices output, storage_order {order}, "
+                 "kernel 3x2, strides 2, pads 1,0,1,1, dilations 1,2, batch 2")
+        x = c.input("x", data=np.random.default_rng(6 + order).permutation(2 * 2 * 7 * 8).reshape(2, 2, 7, 8) / 10.0)
+        c.output(*c.node("MaxPool", [x], ["y", "indices"], kernel_shape=[3, 2], strides=[2, 2], pads=[1, 0, 1, 1],
+                         dilations=[1, 2], storage_order=order))
+        c.finish()
     c = Case("pad_wrap_negative", 19, "Pad-19 wrap with negative pads: crop first, then wrap what remains")
     x = c.input("x", (1, 2, 4, 6))
     c.output(c.node("Pad", [x, c.ints("pads", [0, 0, -1, 2, 0, 0, 2, -3])], ["y"], mode="wrap"))
