@@ -37,30 +37,15 @@ struct VariadicOperator: GraphOperator {
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
     let values = try (0 ..< inputs.count).map { try inputs.get($0) }
     let shape = try values.dropFirst().reduce(values[0].shape) { try broadcastShape($0, $1.shape) }
-    func combine<T, F: BinaryMath, I: BinaryMath>(_ f: F.Type, _ i: I.Type, _ acc: inout [T], _ v: GraphTensor)
-    where F.Element == Float, I.Element == Int64 {
-      let plan = BroadcastPlan(shape, v.shape, output: shape)
-      guard plan.count > 0 else { return }
-      acc.withUnsafeMutableBufferPointer { pa in
-        switch v.storage {
-        case .float(let b):
-          b.withUnsafeBufferPointer { pb in
-            pa.withMemoryRebound(to: Float.self) { pf in broadcastLoop(f, plan, pf.baseAddress!, pb.baseAddress!, pf.baseAddress!) }
-          }
-        case .int64(let b):
-          b.withUnsafeBufferPointer { pb in
-            pa.withMemoryRebound(to: Int64.self) { pi in broadcastLoop(i, plan, pi.baseAddress!, pb.baseAddress!, pi.baseAddress!) }
-          }
-        }
-      }
-    }
-    func reduce<T>(_ start: [T]) -> [T] {
+    /// `acc = M(acc, v)` for each further input, `v` broadcast to the output.
+    func reduce<M: BinaryMath>(_ m: M.Type, _ start: [M.Element], _ elements: (GraphTensor) -> [M.Element]) -> [M.Element] {
       var acc = start
       for v in values.dropFirst() {
-        switch kind {
-        case .sum, .mean: combine(AddF.self, AddI.self, &acc, v)
-        case .max: combine(MaxF.self, MaxI.self, &acc, v)
-        case .min: combine(MinF.self, MinI.self, &acc, v)
+        let plan = BroadcastPlan(shape, v.shape, output: shape)
+        guard plan.count > 0 else { continue }
+        let b = elements(v)
+        acc.withUnsafeMutableBufferPointer { pa in
+          b.withUnsafeBufferPointer { pb in broadcastLoop(m, plan, pa.baseAddress!, pb.baseAddress!, pa.baseAddress!) }
         }
       }
       return acc
@@ -68,14 +53,25 @@ struct VariadicOperator: GraphOperator {
     let first = values[0].broadcast(to: shape)
     switch first.storage {
     case .float(let v):
-      var out = reduce(v)
+      let floats = { (t: GraphTensor) in t.floats }
+      var out: [Float]
+      switch kind {
+      case .sum, .mean: out = reduce(AddF.self, v, floats)
+      case .max: out = reduce(MaxF.self, v, floats)
+      case .min: out = reduce(MinF.self, v, floats)
+      }
       if kind == .mean {
         let n = Float(values.count)
         for i in out.indices { out[i] /= n }
       }
       return [GraphTensor(shape: shape, floats: out)]
     case .int64(let v):
-      return [GraphTensor(shape: shape, int64s: reduce(v))]
+      let ints = { (t: GraphTensor) in t.int64s }
+      switch kind {
+      case .sum, .mean: return [GraphTensor(shape: shape, int64s: reduce(AddI.self, v, ints))]
+      case .max: return [GraphTensor(shape: shape, int64s: reduce(MaxI.self, v, ints))]
+      case .min: return [GraphTensor(shape: shape, int64s: reduce(MinI.self, v, ints))]
+      }
     }
   }
 }
