@@ -46,13 +46,20 @@ public func normalizationRanges(_ t: Tensor, perChannel: Bool = false, clipPerce
 {
   let groups = perChannel ? t.channels : 1
   let groupSize = perChannel ? t.planeSize : t.count
-  return t.data.withUnsafeBufferPointer { all in
-    (0 ..< groups).map { g in
-      let values = UnsafeBufferPointer(rebasing: all[g * groupSize ..< (g + 1) * groupSize])
-      let (lo, hi) = clipPercentile.map { percentileRange(values, $0) } ?? range(values)
-      return lo <= hi ? (lo, hi) : (0, 0)
+  var ranges = [(low: Float, high: Float)](repeating: (0, 0), count: groups)
+  t.data.withUnsafeBufferPointer { all in
+    ranges.withUnsafeMutableBufferPointer { out in
+      let shared = Shared((all, out))
+      // Maps one at a time across the cores: each task reads its own map and writes its own range.
+      parallelFor(groups) { g in
+        let (all, out) = shared.value
+        let values = UnsafeBufferPointer(rebasing: all[g * groupSize ..< (g + 1) * groupSize])
+        let (lo, hi) = clipPercentile.map { percentileRange(values, $0) } ?? range(values)
+        out[g] = lo <= hi ? (lo, hi) : (0, 0)
+      }
     }
   }
+  return ranges
 }
 
 /// `clamp(scale[g]·x + shift[g])` (of `|x|` when `absolute`), with one `scale`/`shift` pair per channel
@@ -90,10 +97,13 @@ func percentileRange(_ values: UnsafeBufferPointer<Float>, _ p: Float) -> (Float
   for v in values where !v.isNaN { kept.append(v) }
   guard !kept.isEmpty else { return (0, 0) }
   return kept.withUnsafeMutableBufferPointer { a in
+    // The low rank first; the high one (not below it) is then selected among the values after it only.
+    var from = 0
     func percentile(_ q: Float) -> Float {
       let position = q / 100 * Float(a.count - 1)
       let i = min(Int(position), a.count - 1)
-      let low = select(a, i)
+      let low = select(a, i, from: min(from, i))
+      from = i + 1
       guard i + 1 < a.count, position > Float(i) else { return low }
       // After `select`, every value past `i` is at least `a[i]`: the next rank is their smallest.
       var next = a[i + 1]
@@ -104,12 +114,12 @@ func percentileRange(_ values: UnsafeBufferPointer<Float>, _ p: Float) -> (Float
   }
 }
 
-/// Reorders `a` so that `a[k]` is the value a sort would put there, nothing before it larger and nothing after it
-/// smaller, and returns it: quickselect with a median-of-three pivot and three-way partitions, so that runs of
-/// equal values (a ReLU map's zeros) take one pass.
+/// Reorders `a[from...]` so that `a[k]` is the value a sort would put there, nothing before it larger and nothing
+/// after it smaller, and returns it: quickselect with a median-of-three pivot and three-way partitions, so that runs
+/// of equal values (a ReLU map's zeros) take one pass. `a[..<from]` must hold no value larger than any after it.
 @discardableResult
-func select(_ a: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
-  var lo = 0, hi = a.count - 1
+func select(_ a: UnsafeMutableBufferPointer<Float>, _ k: Int, from: Int = 0) -> Float {
+  var lo = from, hi = a.count - 1
   while lo < hi {
     let mid = lo + (hi - lo) / 2
     let (x, y, z) = (a[lo], a[mid], a[hi])

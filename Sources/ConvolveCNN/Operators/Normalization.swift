@@ -26,7 +26,9 @@ struct NormalizedRuns: Equatable, Sendable {
       means.withUnsafeMutableBufferPointer { pm in
         inv.withUnsafeMutableBufferPointer { pi in
           guard let base = buffer.baseAddress, let pm = pm.baseAddress, let pi = pi.baseAddress else { return }
-          forEachChunk(count, minimumPerChunk: Swift.max(1, 8192 / n)) { range in
+          let shared = Shared((base, pm, pi))
+          parallelRanges(count, minimumPerChunk: Swift.max(1, 8192 / n)) { range in
+            let (base, pm, pi) = shared.value
             for r in range {
               let q = base + (r / inner) * n * inner + r % inner
               var sum = 0.0

@@ -61,7 +61,9 @@ struct ResizeFilter: Sendable, Equatable {
     var out = [Float](repeating: 0, count: planes * oh * ow)
     data.withUnsafeBufferPointer { src in
       rows.withUnsafeMutableBufferPointer { mid in
-        forEachChunk(planes * h, minimumPerChunk: Swift.max(1, 4096 / Swift.max(1, ow))) { range in
+        let shared = Shared((src, mid))
+        parallelRanges(planes * h, minimumPerChunk: Swift.max(1, 4096 / Swift.max(1, ow))) { range in
+          let (src, mid) = shared.value
           for r in range {
             let s = src.baseAddress! + r * w, d = mid.baseAddress! + r * ow
             for x in 0 ..< ow {
@@ -75,7 +77,9 @@ struct ResizeFilter: Sendable, Equatable {
     }
     rows.withUnsafeBufferPointer { mid in
       out.withUnsafeMutableBufferPointer { dst in
-        forEachChunk(planes * oh, minimumPerChunk: Swift.max(1, 4096 / Swift.max(1, ow))) { range in
+        let shared = Shared((mid, dst))
+        parallelRanges(planes * oh, minimumPerChunk: Swift.max(1, 4096 / Swift.max(1, ow))) { range in
+          let (mid, dst) = shared.value
           for r in range {
             let (p, y) = (r / oh, r % oh)
             let d = dst.baseAddress! + r * ow

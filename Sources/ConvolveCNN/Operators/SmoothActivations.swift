@@ -37,7 +37,10 @@ struct SmoothActivationOperator: GraphOperator {
     let kind = self.kind
     v.withUnsafeMutableBufferPointer { buffer in
       guard let p = buffer.baseAddress else { return }
-      forEachChunk(buffer.count, minimumPerChunk: 1 << 14) { range in Self.apply(kind, p + range.lowerBound, range.count) }
+      let shared = Shared(p)
+      parallelRanges(buffer.count, minimumPerChunk: 1 << 14) { range in
+        Self.apply(kind, shared.value + range.lowerBound, range.count)
+      }
     }
     return [GraphTensor(shape: shape, floats: v)]
   }
