@@ -65,26 +65,29 @@ public func imageInfo(path: String) throws -> ImageInfo {
 /// - Parameters:
 ///   - autoOrient: turn the image upright as its EXIF orientation says (JPEG only).
 ///   - maxPixels: refuse, before allocating anything, files claiming more pixels than this.
-public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000) throws -> LoadedImage {
-  try decode(.path(path), name: path, autoOrient: autoOrient, maxPixels: maxPixels)
+///   - page: the image of a multi-image file (TIFF), from 0.
+public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000, page: Int = 0) throws
+  -> LoadedImage
+{
+  try decode(.path(path), name: path, autoOrient: autoOrient, maxPixels: maxPixels, page: page)
 }
 
 /// `loadImage(path:)` for the bytes of an image file held in memory (standard input); `name` stands for
 /// the file in messages.
-public func loadImage(data: Data, name: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000) throws
-  -> LoadedImage
+public func loadImage(data: Data, name: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000, page: Int = 0)
+  throws -> LoadedImage
 {
   guard !data.isEmpty else { throw ConvolveError.file(path: name, reason: "is empty: no image data") }
   return try data.withUnsafeBytes { bytes in
-    try decode(.memory(bytes), name: name, autoOrient: autoOrient, maxPixels: maxPixels)
+    try decode(.memory(bytes), name: name, autoOrient: autoOrient, maxPixels: maxPixels, page: page)
   }
 }
 
 /// The whole image: its row reader run over all rows.
-private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: Bool, maxPixels: Int) throws
+private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: Bool, maxPixels: Int, page: Int) throws
   -> LoadedImage
 {
-  let reader = try ImageRowReader(source, name: name, maxPixels: maxPixels, forStrips: false, owning: nil)
+  let reader = try ImageRowReader(source, name: name, maxPixels: maxPixels, forStrips: false, owning: nil, page: page)
   let info = reader.info
   // The header was read and the pixel limit checked before the tensor is allocated; the reader converts strips
   // of rows straight into it.
@@ -113,25 +116,26 @@ private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: B
 /// png_shim.c for the size and time trade-off); 0...9 uses libpng's adaptive filters with that zlib
 /// level (0 stores uncompressed).
 public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality: Int = 92,
-                      pngCompression: Int? = nil, metadata: ImageMetadata = .none) throws {
+                      pngCompression: Int? = nil, lossless: Bool = false, metadata: ImageMetadata = .none) throws {
   let format = try ImageFormat(path: path)
   try AtomicFile.write(path) { temporary in
     _ = try encode(tensor, format: format, path: temporary, name: path, bitDepth: bitDepth, quality: quality,
-                   pngCompression: pngCompression, metadata: metadata)
+                   pngCompression: pngCompression, lossless: lossless, metadata: metadata)
   }
 }
 
 /// The bytes of `tensor` encoded as `saveImage` would write them (for standard output); `name` stands for the
 /// destination in messages.
 public func encodeImage(_ tensor: Tensor, format: ImageFormat, name: String = "standard output", bitDepth: Int = 8,
-                        quality: Int = 92, pngCompression: Int? = nil, metadata: ImageMetadata = .none) throws -> Data {
+                        quality: Int = 92, pngCompression: Int? = nil, lossless: Bool = false,
+                        metadata: ImageMetadata = .none) throws -> Data {
   try encode(tensor, format: format, path: nil, name: name, bitDepth: bitDepth, quality: quality,
-             pngCompression: pngCompression, metadata: metadata)!
+             pngCompression: pngCompression, lossless: lossless, metadata: metadata)!
 }
 
 /// The whole image: its row writer over all rows, into the file `path` or (nil) memory, whose bytes it returns.
 private func encode(_ tensor: Tensor, format: ImageFormat, path: String?, name: String, bitDepth: Int, quality: Int,
-                    pngCompression: Int?, metadata: ImageMetadata) throws -> Data? {
+                    pngCompression: Int?, lossless: Bool, metadata: ImageMetadata) throws -> Data? {
   func fail(_ reason: String) -> ConvolveError { .file(path: name, reason: reason) }
   guard tensor.width > 0, tensor.height > 0, tensor.channels > 0 else {
     throw fail("cannot save an empty \(tensor.channels)x\(tensor.height)x\(tensor.width) tensor")
@@ -145,7 +149,7 @@ private func encode(_ tensor: Tensor, format: ImageFormat, path: String?, name: 
   let writer = try ImageRowWriter(
     path: path, name: name, format: format, width: tensor.width, height: tensor.height,
     channels: format.capabilities.writtenChannels(tensor.channels), bitDepth: bitDepth, quality: quality,
-    pngCompression: pngCompression, metadata: metadata)
+    pngCompression: pngCompression, lossless: lossless, metadata: metadata)
   try writer.write(tensor)
   return try writer.finish()
 }

@@ -43,6 +43,12 @@ struct CodecReaderCalls {
   var read: (OpaquePointer?, UnsafeMutablePointer<Float>?, Int, Int32, CodecMessage, Int) -> Int32
   var finish: (OpaquePointer?, UnsafeMutablePointer<ccodecs_metadata>?, CodecMessage, Int) -> Int32
   var close: (OpaquePointer?) -> Void
+  /// `open` of image `page` (0 based) of a multi-image file, for the formats that have pages (nil: one image).
+  var openPage: (
+    (UnsafePointer<ccodecs_input>?, Int32, Int64, UnsafeMutablePointer<OpaquePointer?>?,
+     UnsafeMutablePointer<ccodecs_info>?, UnsafeMutablePointer<ccodecs_metadata>?, UnsafeMutablePointer<Int32>?,
+     CodecMessage, Int) -> Int32
+  )? = nil
 }
 
 /// `ccodecs_FMT_writer_open / _write / _finish / _discard`.

@@ -25,18 +25,21 @@ public final class ImageRowReader {
     case memory(UnsafeRawBufferPointer)
   }
 
-  /// Opens `path` (its header and metadata read, the pixel limit checked).
-  public convenience init(path: String, maxPixels: Int) throws {
-    try self.init(.path(path), name: path, maxPixels: maxPixels, forStrips: true, owning: nil)
+  /// Opens `path` (its header and metadata read, the pixel limit checked); `page`: the image of a multi-image
+  /// file (TIFF), from 0.
+  public convenience init(path: String, maxPixels: Int, page: Int = 0) throws {
+    try self.init(.path(path), name: path, maxPixels: maxPixels, forStrips: true, owning: nil, page: page)
   }
 
   /// Opens the image in `data` (standard input); `name` stands for it in messages.
-  public convenience init(data: Data, name: String, maxPixels: Int) throws {
+  public convenience init(data: Data, name: String, maxPixels: Int, page: Int = 0) throws {
     guard !data.isEmpty else { throw ConvolveError.file(path: name, reason: "is empty: no image data") }
     let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
     copy.copyBytes(from: data)
     do {
-      try self.init(.memory(UnsafeRawBufferPointer(copy)), name: name, maxPixels: maxPixels, forStrips: true, owning: copy)
+      try self.init(
+        .memory(UnsafeRawBufferPointer(copy)), name: name, maxPixels: maxPixels, forStrips: true, owning: copy,
+        page: page)
     } catch {
       copy.deallocate()
       throw error
@@ -44,22 +47,31 @@ public final class ImageRowReader {
   }
 
   /// Opens `source` (`forStrips`: also asks whether a streamed filter can take its rows; `owning`: bytes
-  /// deallocated with the reader).
-  init(_ source: Source, name: String, maxPixels: Int, forStrips: Bool, owning bytes: UnsafeMutableRawBufferPointer?)
-    throws
+  /// deallocated with the reader; `page`: the image of a multi-image file).
+  init(_ source: Source, name: String, maxPixels: Int, forStrips: Bool, owning bytes: UnsafeMutableRawBufferPointer?,
+       page: Int = 0) throws
   {
     guard maxPixels > 0 else {
       throw ConvolveError.file(path: name, reason: "the pixel limit must be positive, got \(maxPixels)")
+    }
+    guard (0 ... Int(Int32.max)).contains(page) else {
+      throw ConvolveError.file(path: name, reason: "page \(page) does not exist (pages count from 0)")
     }
     var raw = ccodecs_info(), meta = ccodecs_metadata(), strips = Int32(CCODECS_STRIPS_OK)
     var opened: OpaquePointer?
     defer { ccodecs_metadata_free(&meta) }
     func open(_ input: inout ccodecs_input) throws -> CodecEntry {
       let entry = try sniffFormat(&input, name: name)
-      let open = entry.codec.reader.open
+      let open = entry.codec.reader.open, openPage = entry.codec.reader.openPage
+      if page != 0 && openPage == nil {
+        throw ConvolveError.file(path: name, reason: "a \(entry.capabilities.label) file holds one image; --page is for TIFF")
+      }
       try withUnsafeMutablePointer(to: &strips) { stripsPointer in
         try callCodec(path: name) {
-          open(&input, Int64(maxPixels), &opened, &raw, &meta, forStrips ? stripsPointer : nil, $0, $1)
+          guard page != 0, let openPage else {
+            return open(&input, Int64(maxPixels), &opened, &raw, &meta, forStrips ? stripsPointer : nil, $0, $1)
+          }
+          return openPage(&input, Int32(page), Int64(maxPixels), &opened, &raw, &meta, forStrips ? stripsPointer : nil, $0, $1)
         }
       }
       return entry
@@ -122,9 +134,9 @@ public final class ImageRowWriter {
   let channels: Int
 
   /// Starts `path` (nil: a buffer in memory, for `finish` to return) for `width x height` images of `channels`
-  /// channels (as the format writes them: the caller drops alpha the format has not).
+  /// channels (as the format writes them: the caller drops alpha the format has not); `lossless` for WebP.
   public init(path: String?, name: String, format: ImageFormat, width: Int, height: Int, channels: Int, bitDepth: Int,
-       quality: Int, pngCompression: Int?, metadata: ImageMetadata) throws {
+       quality: Int, pngCompression: Int?, lossless: Bool = false, metadata: ImageMetadata) throws {
     self.name = name
     self.channels = channels
     self.path = path.map { strdup($0) }
@@ -136,7 +148,8 @@ public final class ImageRowWriter {
     }
     var icc = metadata.iccProfile ?? [], exif = metadata.exif ?? []
     var options = ccodecs_write_options(
-      bit_depth: Int32(bitDepth), compression: Int32(pngCompression ?? -1), quality: Int32(quality))
+      bit_depth: Int32(bitDepth), compression: Int32(pngCompression ?? -1), quality: Int32(quality),
+      lossless: lossless ? 1 : 0)
     var opened: OpaquePointer?
     try icc.withUnsafeMutableBufferPointer { iccBytes in
       try exif.withUnsafeMutableBufferPointer { exifBytes in
