@@ -115,8 +115,9 @@ static TIFF *open_tiff(tiff_io *io, const char *mode) {
   return tif;
 }
 
-/* How the rows are read. */
-enum { DIRECT_STRIPS, DIRECT_TILES, WHOLE_RGBA };
+/* How the rows are read: scanlines of contiguous samples, rows of tiles, strips of separate planes interleaved, or
+ * the whole image through the RGBA interface. */
+enum { DIRECT_STRIPS, DIRECT_TILES, DIRECT_PLANES, WHOLE_RGBA };
 
 /* A directory's layout: how it is read and what the rows hold. */
 typedef struct {
@@ -130,7 +131,7 @@ static int direct_layout(const layout *l) {
   int gray = l->photometric == PHOTOMETRIC_MINISBLACK || l->photometric == PHOTOMETRIC_MINISWHITE;
   int rgb = l->photometric == PHOTOMETRIC_RGB;
   if (!(gray && (l->spp == 1 || l->spp == 2)) && !(rgb && (l->spp == 3 || l->spp == 4))) return 0;
-  if (l->spp > 1 && l->planar != PLANARCONFIG_CONTIG) return 0;
+  if (l->spp > 1 && l->planar == PLANARCONFIG_SEPARATE && l->bits < 8) return 0;
   if (l->sample_format == SAMPLEFORMAT_IEEEFP) return l->bits == 32 && l->photometric != PHOTOMETRIC_MINISWHITE;
   if (l->sample_format != SAMPLEFORMAT_UINT) return 0;
   if (l->bits == 8 || l->bits == 16) return 1;
@@ -170,7 +171,8 @@ static int read_layout(TIFF *tif, tiff_io *io, int64_t max_pixels, layout *l, cc
       TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB))
     l->photometric = PHOTOMETRIC_RGB;
   if (direct_layout(l)) {
-    l->mode = TIFFIsTiled(tif) ? DIRECT_TILES : DIRECT_STRIPS;
+    int separate = l->spp > 1 && l->planar == PLANARCONFIG_SEPARATE;
+    l->mode = TIFFIsTiled(tif) ? DIRECT_TILES : separate ? DIRECT_PLANES : DIRECT_STRIPS;
     l->channels = l->spp;
     l->invert = l->photometric == PHOTOMETRIC_MINISWHITE;
     l->bit_depth = l->sample_format == SAMPLEFORMAT_IEEEFP ? 32 : l->bits == 16 ? 16 : 8;
@@ -254,7 +256,9 @@ struct ccodecs_tiff_reader {
   /* Bytes of one row as stored; a band of rows (a row of tiles, one strip row, or the whole RGBA image). */
   size_t row_bytes;
   uint8_t *band, *tile, *expanded;
-  uint32_t band_first, band_rows, tile_width, tile_height;
+  uint32_t band_first, band_rows, tile_width, tile_height, rows_per_strip;
+  /* Samples stored one plane after another (spp planes of bits / 8 bytes a sample). */
+  int separate;
   int32_t next;
   int failed;
 };
@@ -278,14 +282,22 @@ static int fail(ccodecs_tiff_reader *r, int status) {
 static int alloc_buffers(ccodecs_tiff_reader *r) {
   layout *l = &r->l;
   if (l->mode == WHOLE_RGBA) return 0;
-  uint64_t row_bytes = TIFFScanlineSize64(r->tif);
-  if (row_bytes == 0 || row_bytes != ((uint64_t)l->width * l->spp * l->bits + 7) / 8) {
+  r->separate = l->spp > 1 && l->planar == PLANARCONFIG_SEPARATE;
+  uint64_t row_bytes = ((uint64_t)l->width * l->spp * l->bits + 7) / 8;
+  if (TIFFScanlineSize64(r->tif) != (r->separate ? row_bytes / l->spp : row_bytes)) {
     if (!r->io.errors) ccodecs_set_msg(r->io.msg, r->io.msg_cap, "unexpected TIFF row size");
     return CCODECS_FAILED;
   }
   r->row_bytes = (size_t)row_bytes;
   uint64_t band_rows = 1;
-  if (l->mode == DIRECT_TILES) {
+  if (l->mode == DIRECT_PLANES) {
+    TIFFGetFieldDefaulted(r->tif, TIFFTAG_ROWSPERSTRIP, &r->rows_per_strip);
+    if (r->rows_per_strip == 0 || r->rows_per_strip > l->height) r->rows_per_strip = l->height;
+    band_rows = r->rows_per_strip;
+    uint64_t strip_bytes = band_rows * (row_bytes / l->spp);
+    r->tile = strip_bytes <= ((uint64_t)1 << 33) ? malloc((size_t)strip_bytes) : NULL;
+    if (!r->tile) goto oom;
+  } else if (l->mode == DIRECT_TILES) {
     TIFFGetField(r->tif, TIFFTAG_TILEWIDTH, &r->tile_width);
     TIFFGetField(r->tif, TIFFTAG_TILELENGTH, &r->tile_height);
     uint64_t tile_bytes = TIFFTileSize64(r->tif);
@@ -344,7 +356,19 @@ int ccodecs_tiff_reader_open(const ccodecs_input *in, int64_t max_pixels, ccodec
   return ccodecs_tiff_reader_open_page(in, 0, max_pixels, reader, out, meta, strips, msg, msg_cap);
 }
 
-/* Fills the band with the row of tiles or the strip row holding `row`. */
+/* Sample `s` of `cols` pixels of `rows` rows, `stride` bytes a row at src, into the band's interleaved rows from
+ * pixel x. */
+static void scatter_plane(ccodecs_tiff_reader *r, const uint8_t *src, size_t stride, uint32_t rows, uint32_t x,
+                          uint32_t cols, int s) {
+  size_t bytes = r->l.bits / 8, pixel = bytes * r->l.spp;
+  for (uint32_t y = 0; y < rows; y++) {
+    uint8_t *dst = r->band + y * r->row_bytes + x * pixel + (size_t)s * bytes;
+    const uint8_t *from = src + y * stride;
+    for (uint32_t i = 0; i < cols; i++) memcpy(dst + i * pixel, from + i * bytes, bytes);
+  }
+}
+
+/* Fills the band with the strip row, strip of planes or row of tiles holding `row`. */
 static int load_band(ccodecs_tiff_reader *r, uint32_t row) {
   layout *l = &r->l;
   if (l->mode == DIRECT_STRIPS) {
@@ -352,15 +376,34 @@ static int load_band(ccodecs_tiff_reader *r, uint32_t row) {
     r->band_first = row, r->band_rows = 1;
     return 0;
   }
-  uint32_t first = row - row % r->tile_height;
-  uint32_t rows = l->height - first < r->tile_height ? l->height - first : r->tile_height;
-  size_t tile_row_bytes = (size_t)r->tile_width * l->spp * l->bits / 8;
+  uint32_t height = l->mode == DIRECT_PLANES ? r->rows_per_strip : r->tile_height;
+  uint32_t first = row - row % height;
+  uint32_t rows = l->height - first < height ? l->height - first : height;
+  if (l->mode == DIRECT_PLANES) {
+    size_t plane_row = r->row_bytes / l->spp;
+    for (int s = 0; s < l->spp; s++) {
+      tmsize_t want = (tmsize_t)(rows * plane_row);
+      if (TIFFReadEncodedStrip(r->tif, TIFFComputeStrip(r->tif, first, (uint16_t)s), r->tile, want) < want)
+        return CCODECS_FAILED;
+      scatter_plane(r, r->tile, plane_row, rows, 0, l->width, s);
+    }
+    r->band_first = first, r->band_rows = rows;
+    return 0;
+  }
+  int planes = r->separate ? l->spp : 1, samples = r->separate ? 1 : l->spp;
+  size_t tile_row_bytes = (size_t)r->tile_width * samples * l->bits / 8;
   for (uint32_t x = 0; x < l->width; x += r->tile_width) {
-    if (TIFFReadTile(r->tif, r->tile, x, first, 0, 0) < 0) return CCODECS_FAILED;
     uint32_t cols = l->width - x < r->tile_width ? l->width - x : r->tile_width;
-    size_t offset = (size_t)x * l->spp * l->bits / 8, bytes = ((size_t)cols * l->spp * l->bits + 7) / 8;
-    for (uint32_t y = 0; y < rows; y++)
-      memcpy(r->band + y * r->row_bytes + offset, r->tile + y * tile_row_bytes, bytes);
+    for (int s = 0; s < planes; s++) {
+      if (TIFFReadTile(r->tif, r->tile, x, first, 0, (uint16_t)s) < 0) return CCODECS_FAILED;
+      if (r->separate) {
+        scatter_plane(r, r->tile, tile_row_bytes, rows, x, cols, s);
+        continue;
+      }
+      size_t offset = (size_t)x * l->spp * l->bits / 8, bytes = ((size_t)cols * l->spp * l->bits + 7) / 8;
+      for (uint32_t y = 0; y < rows; y++)
+        memcpy(r->band + y * r->row_bytes + offset, r->tile + y * tile_row_bytes, bytes);
+    }
   }
   r->band_first = first, r->band_rows = rows;
   return 0;
