@@ -108,10 +108,15 @@ static TIFF *open_tiff(tiff_io *io, const char *mode) {
   TIFFOpenOptionsSetWarningHandlerExtR(options, on_warning, io);
   /* No single allocation (a strip, a tile, a table) over 2 GB, whatever the header claims. */
   TIFFOpenOptionsSetMaxSingleMemAlloc(options, (tmsize_t)1 << 31);
-  TIFF *tif = TIFFClientOpenExt("TIFF", mode, io, io_read, io_write, io_seek, io_close, io_size, no_map, no_unmap,
+  TIFF *tif = TIFFClientOpenExt("file", mode, io, io_read, io_write, io_seek, io_close, io_size, no_map, no_unmap,
                                 options);
   TIFFOpenOptionsFree(options);
   if (!tif && !io->errors) ccodecs_set_msg(io->msg, io->msg_cap, "not a readable TIFF");
+  else if (!tif && mode[0] == 'r' && io->msg && io->msg_cap) {
+    char why[256];
+    snprintf(why, sizeof why, "%s", io->msg);
+    ccodecs_set_msg(io->msg, io->msg_cap, "corrupt or truncated TIFF (%s)", why);
+  }
   return tif;
 }
 
