@@ -31,6 +31,7 @@ let package = Package(
       linkerSettings: [
         .linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z"), .linkedLibrary("webp"),
         .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"), .linkedLibrary("tiff"),
+        .linkedLibrary("heif"),
       ]
     ),
     // Convolution kernels in C for AVX-512, AVX2+FMA and portable code, the level chosen at start-up from the CPU.

@@ -13,56 +13,6 @@
 /* A RIFF size is 32 bits: no WebP is larger than this. */
 #define MAX_WEBP_BYTES ((size_t)0xffffffffu + 8)
 
-/* The whole input: a file read into a new buffer (*owned set), or the caller's bytes. */
-static int read_input(const ccodecs_input *in, const uint8_t **data, size_t *size, uint8_t **owned, char *msg,
-                      size_t msg_cap) {
-  *owned = NULL;
-  if (!in->path) {
-    if (!in->data || in->size == 0) {
-      ccodecs_set_msg(msg, msg_cap, "no data (the input is empty)");
-      return CCODECS_FAILED;
-    }
-    *data = in->data;
-    *size = in->size;
-    return 0;
-  }
-  FILE *fp = ccodecs_open(in->path, "rb", msg, msg_cap);
-  if (!fp) return CCODECS_FAILED;
-  uint8_t *buf = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n == cap) {
-      size_t grown = cap ? cap * 2 : 1 << 16;
-      if (grown > MAX_WEBP_BYTES + 1) grown = MAX_WEBP_BYTES + 1;
-      if (grown == cap) {
-        ccodecs_set_msg(msg, msg_cap, "file larger than any WebP (4 GB)");
-        goto fail;
-      }
-      uint8_t *bigger = realloc(buf, grown);
-      if (!bigger) {
-        ccodecs_set_msg(msg, msg_cap, "out of memory for %zu bytes of file", grown);
-        goto fail;
-      }
-      buf = bigger, cap = grown;
-    }
-    size_t got = fread(buf + n, 1, cap - n, fp);
-    n += got;
-    if (got == 0) break;
-  }
-  if (ferror(fp)) {
-    ccodecs_set_msg(msg, msg_cap, "cannot read: %s", strerror(errno));
-    goto fail;
-  }
-  fclose(fp);
-  *data = *owned = buf;
-  *size = n;
-  return 0;
-fail:
-  free(buf);
-  fclose(fp);
-  return CCODECS_FAILED;
-}
-
 static int copy_bytes(uint8_t **dst, size_t *dst_size, const uint8_t *src, size_t size, char *msg, size_t msg_cap) {
   *dst = malloc(size);
   if (!*dst) {
@@ -132,7 +82,7 @@ int ccodecs_webp_info(const ccodecs_input *in, ccodecs_info *out, ccodecs_metada
   const uint8_t *data;
   size_t size;
   uint8_t *owned;
-  if (read_input(in, &data, &size, &owned, msg, msg_cap) != 0) return CCODECS_FAILED;
+  if (ccodecs_read_input(in, MAX_WEBP_BYTES, &data, &size, &owned, msg, msg_cap) != 0) return CCODECS_FAILED;
   int status = read_header(data, size, INT64_MAX, out, meta, msg, msg_cap);
   free(owned);
   return status;
@@ -166,7 +116,7 @@ int ccodecs_webp_reader_open(const ccodecs_input *in, int64_t max_pixels, ccodec
     ccodecs_set_msg(msg, msg_cap, "out of memory");
     return CCODECS_FAILED;
   }
-  if (read_input(in, &r->data, &r->size, &r->owned, msg, msg_cap) != 0) {
+  if (ccodecs_read_input(in, MAX_WEBP_BYTES, &r->data, &r->size, &r->owned, msg, msg_cap) != 0) {
     free(r);
     return CCODECS_FAILED;
   }

@@ -27,8 +27,8 @@ import Testing
       #expect(entry.format.fileExtension == entry.capabilities.extensions[0])
       #expect("\(entry.format)" == entry.format.name)
     }
-    #expect(ImageFormat.writable.map(\.fileExtension) == ["png", "jpg", "webp", "tif"])
-    #expect(ImageFormat.readableGlobs == ["*.png", "*.jpg", "*.jpeg", "*.webp", "*.tif", "*.tiff"])
+    #expect(ImageFormat.writable.map(\.fileExtension) == ["png", "jpg", "webp", "tif", "avif"])
+    #expect(ImageFormat.readableGlobs == ["*.png", "*.jpg", "*.jpeg", "*.webp", "*.tif", "*.tiff", "*.avif", "*.heic", "*.heif"])
     #expect(ImageFormat.orList(["a", "b", "c"]) == "a, b or c")
   }
 
@@ -70,7 +70,7 @@ import Testing
   }
 
   @Test func unknownBytesNameEveryFormat() {
-    #expect(thrownMessage { try loadImage(data: Data("GIF89a".utf8), name: "x") } == "x: not a PNG, JPEG, WebP or TIFF file")
-    #expect(thrownMessage { try ImageFormat(path: "x.gif") } == "x.gif: unsupported extension '.gif' (use .png, .jpg, .jpeg, .webp, .tif or .tiff)")
+    #expect(thrownMessage { try loadImage(data: Data("GIF89a".utf8), name: "x") } == "x: not a PNG, JPEG, WebP, TIFF, AVIF or HEIC file")
+    #expect(thrownMessage { try ImageFormat(path: "x.gif") } == "x.gif: unsupported extension '.gif' (use .png, .jpg, .jpeg, .webp, .tif, .tiff or .avif)")
   }
 }

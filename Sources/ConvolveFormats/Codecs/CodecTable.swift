@@ -9,6 +9,8 @@ let codecTable: [CodecEntry] = [
   .init(.jpeg, JPEGCodec(), "JPEG", ["jpg", "jpeg"], [8],                    [8],         true,  false, true, true,  65527,   true,  true),
   .init(.webp, WebPCodec(), "WebP", ["webp"],        [8],                    [8],         false, true,  true, true,  nil,     false, true),
   .init(.tiff, TIFFCodec(), "TIFF", ["tif", "tiff"], [1, 2, 4, 8, 16, 32],   [8, 16, 32], true,  true,  true, false, nil,     true,  true),
+  .init(.avif, HEIFCodec(avif: true),  "AVIF", ["avif"], [8, 16],       [8],         false, true,  true, true,  nil,     false, true),
+  .init(.heic, HEIFCodec(avif: false), "HEIC", ["heic", "heif"], [8, 16], [],          false, true,  true, true,  nil,     false, false),
 ]
 
 /// What one image format can do: its line in the codec table.

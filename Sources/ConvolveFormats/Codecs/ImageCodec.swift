@@ -24,8 +24,8 @@ extension ImageCodec {
   func stripsRefusal(_ strips: Int32) -> String? { nil }
 }
 
-/// The leading bytes of a file read for the formats' `sniff`.
-let codecHeadBytes = 16
+/// The leading bytes of a file read for the formats' `sniff` (an ISO BMFF "ftyp" box's first brands fit).
+let codecHeadBytes = 32
 
 typealias CodecMessage = UnsafeMutablePointer<CChar>?
 /// `ccodecs_FMT_info(input, info, metadata or nil, message, capacity)`.
