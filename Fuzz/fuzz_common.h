@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ccodecs_heif.h"
 #include "ccodecs_jpeg.h"
 #include "ccodecs_png.h"
 #include "ccodecs_tiff.h"
@@ -43,7 +44,8 @@ static const char *fuzz_path(const uint8_t *data, size_t size) {
 /* The whole-image read and write the Swift loader and saver do, for one format FMT (png, jpeg): the row reader
  * over all rows (dst NULL: only open it, which checks the header and the pixel limit), and the row writer over all
  * rows. A failure leaves nothing allocated. */
-#define FUZZ_CODEC(FMT)                                                                                           \
+#define FUZZ_CODEC(FMT) FUZZ_READER(FMT) FUZZ_WRITER(FMT)
+#define FUZZ_READER(FMT)                                                                                          \
   static int fuzz_read_##FMT(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst,         \
                              size_t count, ccodecs_metadata *meta, char *msg, size_t cap) {                       \
     ccodecs_##FMT##_reader *r;                                                                                    \
@@ -61,7 +63,8 @@ static const char *fuzz_path(const uint8_t *data, size_t size) {
     }                                                                                                             \
     ccodecs_##FMT##_reader_close(r);                                                                              \
     return status;                                                                                                \
-  }                                                                                                               \
+  }
+#define FUZZ_WRITER(FMT)                                                                                          \
   static int fuzz_write_##FMT(ccodecs_output *out, const float *planes, int32_t width, int32_t height,           \
                               int32_t channels, const ccodecs_write_options *options, const ccodecs_metadata *meta, \
                               char *msg, size_t cap) {                                                            \
@@ -78,6 +81,7 @@ FUZZ_CODEC(png)
 FUZZ_CODEC(jpeg)
 FUZZ_CODEC(webp)
 FUZZ_CODEC(tiff)
+FUZZ_READER(heif)
 
 typedef int (*fuzz_info_fn)(const ccodecs_input *, ccodecs_info *, ccodecs_metadata *, char *, size_t);
 typedef int (*fuzz_read_fn)(const ccodecs_input *, int64_t, ccodecs_info *, float *, size_t, ccodecs_metadata *,

@@ -4,7 +4,7 @@ import ConvolveTestSupport
 import Foundation
 import Testing
 
-/// WebP and TIFF through the commands: written and read by `filter`, `info` and `batch`, float TIFF filtered without
+/// WebP, TIFF, HEIC and AVIF through the commands: written and read by `filter`, `info` and `batch`, float TIFF filtered without
 /// a change to its bits, `--page`, `--lossless`, `--format` for standard output, bad files refused in one line.
 @Suite struct FormatsCLITests {
   let camera = packageRoot.appendingPathComponent("SampleImages/camera.png").path
@@ -77,6 +77,30 @@ import Testing
     let written = try FileManager.default.contentsOfDirectory(atPath: output.path).filter { !$0.hasPrefix(".") }.sorted()
     #expect(written == ["a.webp", "b.tif", "c.TIFF", "d.png"])
     #expect(try imageInfo(path: output.appendingPathComponent("a.webp").path).format == .webp)
+  }
+
+  /// The first example, on a file pillow-heif wrote; AVIF written and read back; a folder of phone photos
+  /// with a HEIC gives a JPEG for it.
+  @Test func heicAndAVIFThroughFilterAndBatch() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let photo = fixtureURL("heif/rgb.heic").path
+    let soft = dir.appendingPathComponent("soft.webp").path
+    try run(["filter", photo, soft, "--filter", "gaussian"])
+    #expect(try imageInfo(path: soft) == ImageInfo(width: 24, height: 32, channels: 3, bitDepth: 8, format: .webp))
+    #expect(try loadImage(path: soft).metadata.exifOrientation == 1)
+    let avif = dir.appendingPathComponent("cat.avif").path
+    try run(["filter", chelsea, avif, "--filter", "box3", "--quality", "70"])
+    #expect(try imageInfo(path: avif) == ImageInfo(width: 451, height: 300, channels: 3, bitDepth: 8, format: .avif))
+    let input = dir.appendingPathComponent("phone"), output = dir.appendingPathComponent("out")
+    try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: photo, toPath: input.appendingPathComponent("IMG_0001.HEIC").path)
+    try FileManager.default.copyItem(atPath: avif, toPath: input.appendingPathComponent("b.avif").path)
+    try run(["batch", input.path, output.path, "--filter", "box3"])
+    let written = try FileManager.default.contentsOfDirectory(atPath: output.path).filter { !$0.hasPrefix(".") }.sorted()
+    #expect(written == ["IMG_0001.jpg", "b.avif"])
+    let heicOut = try runConvolve(["filter", photo, dir.appendingPathComponent("x.heic").path, "--filter", "box3"])
+    #expect(heicOut.status == 64 && heicOut.stderr.contains("unsupported extension '.heic'"))
   }
 
   @Test func badFilesExitOneWithOneLine() throws {
