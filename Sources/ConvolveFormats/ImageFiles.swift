@@ -16,10 +16,11 @@ public struct ImageInfo: Equatable, Sendable {
   /// Channels after decoding: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA. Palette PNGs give 3, or 4 with
   /// transparency; CMYK JPEGs are converted to RGB.
   public var channels: Int
-  /// 16 for 16-bit PNGs, otherwise 8.
+  /// 16 for 16-bit PNG and TIFF (and 10- or 12-bit HEIC / AVIF), 32 for float TIFF, otherwise 8.
   public var bitDepth: Int
   public var format: ImageFormat
-  /// The EXIF orientation, 1...8; 1 when the file has none (always for PNG).
+  /// The EXIF orientation (TIFF: its Orientation tag), 1...8; 1 when the file has none (always for PNG, and for
+  /// HEIC / AVIF, which are decoded turned).
   public var orientation: Int
 
   public init(width: Int, height: Int, channels: Int, bitDepth: Int, format: ImageFormat, orientation: Int = 1) {
@@ -56,7 +57,7 @@ public func imageInfo(path: String) throws -> ImageInfo {
 }
 
 /// Decodes an image file of any format of the codec table (detected from its content) to a `channels × height × width` tensor
-/// with values v / 255 or v / 65535. No gamma or colour-profile correction is applied.
+/// with values v / 255 or v / 65535 (float TIFF: as stored). No gamma or colour-profile correction is applied.
 ///
 /// A truncated or corrupt JPEG (premature end of file or of a data segment, bad Huffman or
 /// arithmetic codes, extraneous bytes before a marker) is an error, although libjpeg itself only
