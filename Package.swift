@@ -24,14 +24,14 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
-    // libpng / libjpeg-turbo / libwebp / libtiff behind setjmp-based error handlers: no longjmp crosses a Swift frame.
+    // libpng / libjpeg-turbo / libwebp / libtiff / libheif / lcms2 behind setjmp-based error handlers: no longjmp crosses a Swift frame.
     .target(
       name: "CCodecs",
       cSettings: [.unsafeFlags(["-O2"])],
       linkerSettings: [
         .linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z"), .linkedLibrary("webp"),
         .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"), .linkedLibrary("tiff"),
-        .linkedLibrary("heif"),
+        .linkedLibrary("heif"), .linkedLibrary("lcms2"),
       ]
     ),
     // Convolution kernels in C for AVX-512, AVX2+FMA and portable code, the level chosen at start-up from the CPU.

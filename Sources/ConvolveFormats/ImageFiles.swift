@@ -67,28 +67,28 @@ public func imageInfo(path: String) throws -> ImageInfo {
 ///   - autoOrient: turn the image upright as its EXIF orientation says (JPEG only).
 ///   - maxPixels: refuse, before allocating anything, files claiming more pixels than this.
 ///   - page: the image of a multi-image file (TIFF), from 0.
-public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000, page: Int = 0) throws
-  -> LoadedImage
-{
-  try decode(.path(path), name: path, autoOrient: autoOrient, maxPixels: maxPixels, page: page)
+///   - toSRGB: convert the pixels from the embedded ICC profile to sRGB (lcms2, perceptual intent) and keep the
+///     sRGB profile in the metadata; without a profile the pixels are taken as sRGB already.
+public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000, page: Int = 0,
+                      toSRGB: Bool = false) throws -> LoadedImage {
+  try decode(.path(path), name: path, autoOrient: autoOrient, maxPixels: maxPixels, page: page, toSRGB: toSRGB)
 }
 
 /// `loadImage(path:)` for the bytes of an image file held in memory (standard input); `name` stands for
 /// the file in messages.
-public func loadImage(data: Data, name: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000, page: Int = 0)
-  throws -> LoadedImage
-{
+public func loadImage(data: Data, name: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000, page: Int = 0,
+                      toSRGB: Bool = false) throws -> LoadedImage {
   guard !data.isEmpty else { throw ConvolveError.file(path: name, reason: "is empty: no image data") }
   return try data.withUnsafeBytes { bytes in
-    try decode(.memory(bytes), name: name, autoOrient: autoOrient, maxPixels: maxPixels, page: page)
+    try decode(.memory(bytes), name: name, autoOrient: autoOrient, maxPixels: maxPixels, page: page, toSRGB: toSRGB)
   }
 }
 
 /// The whole image: its row reader run over all rows.
-private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: Bool, maxPixels: Int, page: Int) throws
-  -> LoadedImage
-{
-  let reader = try ImageRowReader(source, name: name, maxPixels: maxPixels, forStrips: false, owning: nil, page: page)
+private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: Bool, maxPixels: Int, page: Int,
+                    toSRGB: Bool) throws -> LoadedImage {
+  let reader = try ImageRowReader(
+    source, name: name, maxPixels: maxPixels, forStrips: false, owning: nil, page: page, toSRGB: toSRGB)
   let info = reader.info
   // The header was read and the pixel limit checked before the tensor is allocated; the reader converts strips
   // of rows straight into it.
@@ -96,7 +96,7 @@ private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: B
   try reader.read(info.height, into: &tensor, at: 0)
   let late = try reader.finishReading()
   var metadata = ImageMetadata(
-    iccProfile: reader.metadata.iccProfile ?? late.iccProfile, exif: reader.metadata.exif ?? late.exif)
+    iccProfile: reader.metadata.iccProfile ?? (toSRGB ? nil : late.iccProfile), exif: reader.metadata.exif ?? late.exif)
   if autoOrient && info.orientation != 1 {
     tensor = oriented(tensor, orientation: info.orientation)
     // The pixels are upright now; a viewer must not turn them again.

@@ -90,17 +90,22 @@ public struct ImageLoading: Sendable {
   public var streamedMaxPixels = 4_000_000_000
   /// The image of a multi-image file (TIFF), from 0.
   public var page = 0
+  /// Convert the pixels from the embedded ICC profile to sRGB (the output tagged sRGB).
+  public var toSRGB = false
 
-  public init(autoOrient: Bool = true, maxPixels: Int = 100_000_000, streamedMaxPixels: Int = 4_000_000_000, page: Int = 0) {
+  public init(autoOrient: Bool = true, maxPixels: Int = 100_000_000, streamedMaxPixels: Int = 4_000_000_000, page: Int = 0,
+              toSRGB: Bool = false) {
     (self.autoOrient, self.maxPixels, self.streamedMaxPixels, self.page) = (autoOrient, maxPixels, streamedMaxPixels, page)
+    self.toSRGB = toSRGB
   }
 
   /// Loads `path`, or `data` (standard input's bytes) when `path` is `-`.
   public func load(_ path: String, data: Data? = nil) throws -> LoadedImage {
     guard path == standardStream, let data else {
-      return try loadImage(path: path, autoOrient: autoOrient, maxPixels: maxPixels, page: page)
+      return try loadImage(path: path, autoOrient: autoOrient, maxPixels: maxPixels, page: page, toSRGB: toSRGB)
     }
-    return try loadImage(data: data, name: "standard input", autoOrient: autoOrient, maxPixels: maxPixels, page: page)
+    return try loadImage(
+      data: data, name: "standard input", autoOrient: autoOrient, maxPixels: maxPixels, page: page, toSRGB: toSRGB)
   }
 }
 

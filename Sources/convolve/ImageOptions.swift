@@ -27,6 +27,9 @@ struct ImageInputOptions: ParsableArguments {
   @Option(help: ArgumentHelp("The image of a multi-page TIFF to read, from 0.", valueName: "n"))
   var page = 0
 
+  @Flag(help: "Convert the pixels from the embedded ICC profile (Adobe RGB, Display P3, ...) to sRGB through lcms2, and tag the output sRGB.")
+  var toSRGB = false
+
   /// The limit for whole images.
   var maxPixels: Int { maxPixelsOption ?? 100_000_000 }
   /// The limit for a photo `filter` and `batch` stream in strips, whose memory does not grow with its height.
@@ -40,7 +43,8 @@ struct ImageInputOptions: ParsableArguments {
   }
 
   var loading: ImageLoading {
-    ImageLoading(autoOrient: !noAutoOrient, maxPixels: maxPixels, streamedMaxPixels: streamedMaxPixels, page: page)
+    ImageLoading(
+      autoOrient: !noAutoOrient, maxPixels: maxPixels, streamedMaxPixels: streamedMaxPixels, page: page, toSRGB: toSRGB)
   }
 
   /// Loads `path`, or standard input when it is `-` (the format is recognised from the bytes; `data` when

@@ -103,6 +103,21 @@ import Testing
     #expect(heicOut.status == 64 && heicOut.stderr.contains("unsupported extension '.heic'"))
   }
 
+  /// `--to-srgb` converts an Adobe RGB PNG as ImageCms does and tags the output sRGB, streamed or whole.
+  @Test func toSRGBConvertsAndTags() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let adobe = fixtureURL("color/adobe.png").path
+    let reference = try loadImage(path: fixtureURL("color/adobe-to-srgb.png").path).tensor
+    for (name, extra) in [("streamed.png", [String]()), ("whole.png", ["--strip-rows", "0"]), ("c.webp", ["--lossless"])] {
+      let out = dir.appendingPathComponent(name).path
+      try run(["filter", adobe, out, "--kernel", "1", "--to-srgb"] + extra)
+      let written = try loadImage(path: out)
+      #expect(zip(written.tensor.data, reference.data).map { abs($0 - $1) * 255 }.max()! <= 1.0001, "\(name)")
+      #expect(try written.metadata.iccProfile == loadImage(path: adobe, toSRGB: true).metadata.iccProfile, "\(name)")
+    }
+  }
+
   @Test func badFilesExitOneWithOneLine() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

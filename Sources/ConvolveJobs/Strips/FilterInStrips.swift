@@ -52,8 +52,9 @@ public struct PhotoFilterJob {
     if stripRows == 0 { return .whole("--strip-rows 0") }
     let limit = loading.streamedMaxPixels
     func reader() throws -> ImageRowReader {
-      try standardInput.map { try ImageRowReader(data: $0, name: "standard input", maxPixels: limit, page: loading.page) }
-        ?? ImageRowReader(path: input, maxPixels: limit, page: loading.page)
+      try standardInput.map {
+        try ImageRowReader(data: $0, name: "standard input", maxPixels: limit, page: loading.page, toSRGB: loading.toSRGB)
+      } ?? ImageRowReader(path: input, maxPixels: limit, page: loading.page, toSRGB: loading.toSRGB)
     }
     let rows = try reader()
     let info = rows.info
