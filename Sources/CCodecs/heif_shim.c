@@ -69,12 +69,14 @@ typedef struct {
   int bit;
   uint8_t current;
   int ok;
+  /* An AV1 OBU: no emulation prevention bytes. */
+  int raw;
 } nal_bits;
 
 static int next_byte(nal_bits *b) {
   while (b->byte < b->size) {
     uint8_t v = b->p[b->byte++];
-    if (b->zeros >= 2 && v == 3) {
+    if (!b->raw && b->zeros >= 2 && v == 3) {
       b->zeros = 0;
       continue;
     }
@@ -107,7 +109,7 @@ static uint64_t ue(nal_bits *b) {
  * it cannot be read. */
 static uint64_t sps_pixels(const uint8_t *nal, size_t size) {
   if (size < 3) return 0;
-  nal_bits b = {nal + 2, size - 2, 0, 0, 0, 0, 1};
+  nal_bits b = {nal + 2, size - 2, 0, 0, 0, 0, 1, 0};
   bits(&b, 4);
   int sub_layers = (int)bits(&b, 3);
   bits(&b, 1);
@@ -154,6 +156,69 @@ static uint64_t be(const uint8_t *p, int n) {
   uint64_t v = 0;
   for (int i = 0; i < n; i++) v = v << 8 | p[i];
   return v;
+}
+
+/* The largest frame an AV1 sequence header OBU's payload allows (max_frame_width x max_frame_height); 0 when it
+ * cannot be read. */
+static uint64_t av1_sequence_pixels(const uint8_t *payload, size_t size) {
+  nal_bits b = {payload, size, 0, 0, 0, 0, 1, 1};
+  bits(&b, 3);
+  bits(&b, 1);
+  if (bits(&b, 1)) {
+    bits(&b, 5); /* reduced still picture header: the level only */
+  } else {
+    int decoder_model = 0, delay_length = 0, display_delay;
+    if (bits(&b, 1)) { /* timing info */
+      bits(&b, 32), bits(&b, 32);
+      if (bits(&b, 1)) { /* equal picture interval: uvlc */
+        int zeros = 0;
+        while (b.ok && bits(&b, 1) == 0)
+          if (++zeros >= 32) b.ok = 0;
+        bits(&b, zeros);
+      }
+      decoder_model = (int)bits(&b, 1);
+      if (decoder_model) delay_length = (int)bits(&b, 5) + 1, bits(&b, 32), bits(&b, 5), bits(&b, 5);
+    }
+    display_delay = (int)bits(&b, 1);
+    int points = (int)bits(&b, 5) + 1;
+    for (int i = 0; i < points && b.ok; i++) {
+      bits(&b, 12);
+      if (bits(&b, 5) > 7) bits(&b, 1);
+      if (decoder_model && bits(&b, 1)) bits(&b, 2 * delay_length + 1);
+      if (display_delay && bits(&b, 1)) bits(&b, 4);
+    }
+  }
+  int width_bits = (int)bits(&b, 4) + 1, height_bits = (int)bits(&b, 4) + 1;
+  uint64_t width = bits(&b, width_bits) + 1, height = bits(&b, height_bits) + 1;
+  return b.ok ? width * height : 0;
+}
+
+/* The largest frame the sequence header OBUs of data[start, end) allow. */
+static uint64_t largest_in_obus(const uint8_t *data, uint64_t start, uint64_t end) {
+  uint64_t largest = 0;
+  while (start < end) {
+    uint8_t header = data[start++];
+    int type = (header >> 3) & 15, extension = (header >> 2) & 1, sized = (header >> 1) & 1;
+    if (header & 0x80) break;
+    start += (uint64_t)extension;
+    uint64_t size = end > start ? end - start : 0;
+    if (sized) {
+      size = 0;
+      for (int i = 0; i < 8; i++) {
+        if (start >= end) return largest;
+        uint8_t byte = data[start++];
+        size |= (uint64_t)(byte & 0x7f) << (7 * i);
+        if (!(byte & 0x80)) break;
+      }
+    }
+    if (start > end || size > end - start) break;
+    if (type == 1) {
+      uint64_t pixels = av1_sequence_pixels(data + start, (size_t)size);
+      if (pixels > largest) largest = pixels;
+    }
+    start += size;
+  }
+  return largest;
 }
 
 /* The largest picture the sequence parameter sets among the 4-byte-length NAL units of data[start, end) claim. */
@@ -218,7 +283,8 @@ static int item_data(const uint8_t *data, size_t size, uint64_t id, uint64_t *st
       if (method > 1 || base > size || offset > size || origin + base + offset > size) continue;
       uint64_t from = origin + base + offset, stop = bytes == 0 || bytes > size - from ? size : from + bytes;
       if (id == 0) {
-        uint64_t pixels = largest_in_nal_units(data, from, stop);
+        uint64_t hevc = largest_in_nal_units(data, from, stop), av1 = largest_in_obus(data, from, stop);
+        uint64_t pixels = hevc > av1 ? hevc : av1;
         if (pixels > *largest) *largest = pixels;
       } else if (item == id) {
         *start = from, *length = stop - from;
@@ -230,11 +296,19 @@ static int item_data(const uint8_t *data, size_t size, uint64_t id, uint64_t *st
 }
 
 /* The largest picture the file's codec data or derived images claim, before libheif 1.15 decodes anything: the
- * HEVC parameter sets of the hvcC boxes and of every item's data (libde265 allocates what they say), and the output
+ * HEVC parameter sets and AV1 sequence headers of the hvcC / av1C boxes and of every item's data (libde265 and
+ * dav1d allocate what they say), and the output
  * size of every grid and overlay item (libheif allocates the canvas they say; a fuzzed 1.4 KB file whose item
  * became an overlay took 1.7 GB and 26 s). */
 static uint64_t largest_claim(const uint8_t *data, size_t size) {
   uint64_t largest = largest_hevc_picture(data, size);
+  for (size_t at = 0; at + 12 <= size; at++) {
+    if (memcmp(data + at + 4, "av1C", 4) != 0) continue;
+    size_t box = (size_t)be(data + at, 4);
+    if (box < 12 || box > size - at) continue;
+    uint64_t pixels = largest_in_obus(data, at + 12, at + box);
+    if (pixels > largest) largest = pixels;
+  }
   item_data(data, size, 0, NULL, NULL, &largest);
   for (size_t at = 0; at + 21 <= size; at++) {
     if (memcmp(data + at + 4, "infe", 4) != 0) continue;

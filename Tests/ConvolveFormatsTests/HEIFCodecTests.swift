@@ -68,6 +68,13 @@ import Testing
     let bomb = fixture("overlay-bomb.heic")
     #expect(thrownMessage { try loadImage(path: bomb) }
       == "\(bomb): HEIF file's coded or composed image claims 294360320 pixels, more than the limit of 100000000 (raise --max-pixels)")
+    // rgba.avif with its AV1 sequence header rewritten to allow 2048x2048 frames (make by hand: the 5 payload bytes
+    // of the first sequence header OBU in mdat): refused from that header over a limit its 32x24 ispe is within.
+    let av1 = fixture("av1-claims-2048.avif")
+    #expect(thrownMessage { try loadImage(path: av1, maxPixels: 1_000_000) }
+      == "\(av1): HEIF file's coded or composed image claims 4194304 pixels, more than the limit of 1000000 (raise --max-pixels)")
+    let garbled = thrownMessage { try loadImage(path: av1) }
+    #expect(garbled?.hasPrefix("\(av1): ") == true && garbled?.contains("\n") == false)
     #expect(thrownMessage { try loadImage(path: fixture("rgb.heic"), maxPixels: 700) }
       == "\(fixture("rgb.heic")): HEIF image claims 24x32 pixels, more than the limit of 700 (raise --max-pixels)")
   }
