@@ -87,7 +87,7 @@ else
   if [[ ! -x "$bin" || -n "$(find "$here"/*.c "$here"/*.h "$root"/Sources/CCodecs -newer "$bin" -print -quit)" ]]; then
     "${CC:-clang}" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
       -fno-sanitize-recover=undefined -I"$root/Sources/CCodecs/include" -I"$root/Sources/CCodecs" \
-      "$here/fuzz_$target.c" "$root"/Sources/CCodecs/*.c -lpng16 -ljpeg -lwebp -lwebpmux -lwebpdemux -ltiff -lheif -lz -o "$bin" \
+      "$here/fuzz_$target.c" "$root"/Sources/CCodecs/*.c -lpng16 -ljpeg -lwebp -lwebpmux -lwebpdemux -ltiff -lheif -llcms2 -lz -o "$bin" \
       2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
   fi
 fi

@@ -7,6 +7,9 @@ those tools as PNG references:
 - heif/deep.heic: 32x24 RGB at 10 bits, pillow-heif; heif/deep.heic.png its 16-bit decode.
 - heif/rgba.avif: 32x24 RGBA, Pillow's AVIF plugin (libavif), quality 90, 4:4:4 (4:2:0 chroma is upsampled
   differently by libavif and libheif 1.15: up to 8 levels apart); heif/rgba.avif.png its decode.
+- heif/av1-claims-2048.avif: rgba.avif whose first AV1 sequence header (in mdat) is replaced by a reduced still-picture
+  header of the same 5 bytes allowing 2048x2048 frames.
+(heif/overlay-bomb.heic is not made here: it is what `Fuzz/run.sh heif` found, see Fuzz/README.md.)
 """
 import io, os
 import numpy as np
@@ -56,3 +59,10 @@ def png_rgb16(path, arr):
 png_rgb16(os.path.join(out, "deep.heic.png"), png16)
 for f in sorted(os.listdir(out)):
     print(f, os.path.getsize(os.path.join(out, f)))
+
+avif = bytearray(open(os.path.join(out, "rgba.avif"), "rb").read())
+at = avif.find(b"mdat") + 4
+assert avif[at : at + 4] == bytes([0x12, 0x00, 0x0A, 0x05]), "temporal delimiter, then a 5-byte sequence header"
+# profile 0, still, reduced header, level 0; 11-bit frame width and height fields, both 2047 (+1).
+avif[at + 4 : at + 9] = int("0001100000" + "1010" + "1010" + "1" * 22, 2).to_bytes(5, "big")
+open(os.path.join(out, "av1-claims-2048.avif"), "wb").write(avif)
