@@ -39,31 +39,42 @@ func md5Hex(_ bytes: [UInt8]) -> String {
                      5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15,
                      21, 6, 10, 15, 21, 6, 10, 15, 21]
   let k = (0 ..< 64).map { UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296)) }
+  let g: [Int] = (0 ..< 64).map { (i: Int) -> Int in
+    switch i >> 4 {
+    case 0: return i
+    case 1: return (5 * i + 1) % 16
+    case 2: return (3 * i + 5) % 16
+    default: return (7 * i) % 16
+    }
+  }
   var message = bytes
   message.append(0x80)
   while message.count % 64 != 56 { message.append(0) }
   let bitLength = UInt64(bytes.count) &* 8
   for i in 0 ..< 8 { message.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
   var (a0, b0, c0, d0): (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
-  for chunk in stride(from: 0, to: message.count, by: 64) {
-    let m = (0 ..< 16).map { j in
-      (0 ..< 4).reduce(UInt32(0)) { $0 | UInt32(message[chunk + 4 * j + $1]) << (8 * UInt32($1)) }
-    }
-    var (a, b, c, d) = (a0, b0, c0, d0)
-    for i in 0 ..< 64 {
-      var f: UInt32
-      let g: Int
-      switch i {
-      case 0 ..< 16: (f, g) = ((b & c) | (~b & d), i)
-      case 16 ..< 32: (f, g) = ((d & b) | (~d & c), (5 * i + 1) % 16)
-      case 32 ..< 48: (f, g) = (b ^ c ^ d, (3 * i + 5) % 16)
-      default: (f, g) = (c ^ (b | ~d), (7 * i) % 16)
+  var m = [UInt32](repeating: 0, count: 16)
+  message.withUnsafeBufferPointer { block in
+    for chunk in stride(from: 0, to: block.count, by: 64) {
+      for j in 0 ..< 16 {
+        let at = chunk + 4 * j
+        m[j] = UInt32(block[at]) | UInt32(block[at + 1]) << 8 | UInt32(block[at + 2]) << 16 | UInt32(block[at + 3]) << 24
       }
-      f = f &+ a &+ k[i] &+ m[g]
-      (a, d, c) = (d, c, b)
-      b = b &+ (f << s[i] | f >> (32 - s[i]))
+      var (a, b, c, d) = (a0, b0, c0, d0)
+      for i in 0 ..< 64 {
+        var f: UInt32
+        switch i >> 4 {
+        case 0: f = (b & c) | (~b & d)
+        case 1: f = (d & b) | (~d & c)
+        case 2: f = b ^ c ^ d
+        default: f = c ^ (b | ~d)
+        }
+        f = f &+ a &+ k[i] &+ m[g[i]]
+        (a, d, c) = (d, c, b)
+        b = b &+ (f << s[i] | f >> (32 - s[i]))
+      }
+      (a0, b0, c0, d0) = (a0 &+ a, b0 &+ b, c0 &+ c, d0 &+ d)
     }
-    (a0, b0, c0, d0) = (a0 &+ a, b0 &+ b, c0 &+ c, d0 &+ d)
   }
   return [a0, b0, c0, d0].flatMap { word in (0 ..< 4).map { String(format: "%02x", (word >> (8 * UInt32($0))) & 0xff) } }
     .joined()
