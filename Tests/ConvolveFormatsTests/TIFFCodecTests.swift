@@ -108,7 +108,7 @@ func grayEntries(width: UInt32, height: UInt32, offset: UInt32, bytes: UInt32) -
     }
   }
 
-  @Test func pagesOrientationCMYKAndICC() throws {
+  @Test func pagesOrientationCMYKBigTIFFAndICC() throws {
     let twoPages = fixtureURL("tiff/two-pages.tif").path
     let first = try loadImage(path: twoPages)
     #expect(first.info == ImageInfo(width: 5, height: 3, channels: 3, bitDepth: 8, format: .tiff))
@@ -129,6 +129,10 @@ func grayEntries(width: UInt32, height: UInt32, offset: UInt32, bytes: UInt32) -
     let cmyk = try loadImage(path: fixtureURL("tiff/cmyk.tif").path)
     #expect(cmyk.info.channels == 3)
     #expect(interleavedSamples(cmyk.tensor, bits: 8) == [255, 255, 255, 0, 255, 255, 0, 0, 0, 255, 0, 0])
+
+    let big = try loadImage(path: fixtureURL("tiff/bigtiff.tif").path)
+    #expect(big.info == ImageInfo(width: 6, height: 4, channels: 1, bitDepth: 8, format: .tiff))
+    #expect(interleavedSamples(big.tensor, bits: 8) == (0 ..< 24).map { UInt8($0 * 10) })
 
     let profile = try [UInt8](Data(contentsOf: fixtureURL("metadata/adobe-rgb.icc")))
     let bytes = try encodeImage(first.tensor, format: .tiff, metadata: ImageMetadata(iccProfile: profile))

@@ -4,6 +4,7 @@ run from anywhere):
 - tiff/two-pages.tif: page 0 a 5x3 RGB 8-bit image, page 1 a 4x2 16-bit gray one (values below).
 - tiff/orientation6.tif: a 3x2 RGB image with Orientation 6 (rotate 90 degrees clockwise to display).
 - tiff/cmyk.tif: 4x1 CMYK: white, cyan, black, magenta+yellow (red).
+- tiff/bigtiff.tif: a 6x4 8-bit gray BigTIFF ("II+"), values 0, 10, ..., 230.
 - tiff_corpus.tsv: for the libtiff test images in ../shared/corpora/tiff, Pillow's decode: mode, channels, bits and the
   md5 of its samples interleaved (8-bit bytes, or 16-bit little-endian), palette as RGB, 1-bit as 0/255 gray.
   Pillow 13 takes a separate-planes gray + alpha image's alpha from the wrong place (alpha 0 under opaque
@@ -29,6 +30,7 @@ small.save(os.path.join(out, "orientation6.tif"), tiffinfo={274: 6})
 
 cmyk = np.array([[[0, 0, 0, 0], [255, 0, 0, 0], [0, 0, 0, 255], [0, 255, 255, 0]]], dtype=np.uint8)
 Image.fromarray(cmyk, "CMYK").save(os.path.join(out, "cmyk.tif"))
+Image.fromarray((np.arange(24, dtype=np.uint8) * 10).reshape(4, 6)).save(os.path.join(out, "bigtiff.tif"), big_tiff=True)
 
 def unpack_bits(data):
     out, i = bytearray(), 0
