@@ -118,6 +118,24 @@ import Testing
     }
   }
 
+  /// `layer ... --save-tiff` on a 16-bit TIFF scan: each map as a float TIFF holding the .npy's values bit for bit.
+  @Test func layerSavesFloatTIFFMaps() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let scan = dir.appendingPathComponent("scan.tif").path
+    try saveImage(try loadImage(path: chelsea).tensor, path: scan, bitDepth: 16)
+    let maps = dir.appendingPathComponent("maps").path
+    try run(["layer", scan, maps, "--filters", "sobel-x,sobel-y", "--save-tiff", "--save-npy"])
+    let raw = try NPYArray.read(path: maps + "/scan-conv.npy").tensor()
+    #expect(raw.channels == 2)
+    for c in 0 ..< 2 {
+      let map = try loadImage(path: maps + "/scan-conv-map0\(c).tif")
+      #expect(map.info.bitDepth == 32 && map.info.channels == 1)
+      #expect(map.tensor.data.map(\.bitPattern) == raw.plane(c).data.map(\.bitPattern), "map \(c)")
+      #expect(map.tensor.minimum < 0, "signed responses are kept, not clamped")
+    }
+  }
+
   @Test func badFilesExitOneWithOneLine() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
