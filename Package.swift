@@ -24,7 +24,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
-    // libpng / libjpeg-turbo / libwebp / libtiff / libheif / lcms2 behind setjmp-based error handlers: no longjmp crosses a Swift frame.
+    // libpng / libjpeg-turbo (behind setjmp-based error handlers: no longjmp crosses a Swift frame), libwebp, libtiff,
+    // libheif and lcms2, each behind a shim that returns status codes.
     .target(
       name: "CCodecs",
       cSettings: [.unsafeFlags(["-O2"])],
