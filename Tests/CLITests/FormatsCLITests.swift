@@ -45,6 +45,7 @@ import Testing
     let back = try loadImage(path: output)
     #expect(back.info.bitDepth == 32)
     #expect(back.tensor.data.map(\.bitPattern) == values.data.map(\.bitPattern))
+    #expect(try run(["info", output]).stdout == "\(output): tiff 29x37, 3 channels (RGB), 32-bit float\n")
     let sixteen = dir.appendingPathComponent("16.tif").path
     try run(["filter", input, sixteen, "--kernel", "1", "--depth", "16"])
     #expect(try imageInfo(path: sixteen).bitDepth == 16)
