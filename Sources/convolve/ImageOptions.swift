@@ -106,7 +106,7 @@ struct ImageOutputOptions: ParsableArguments {
       valueName: "level"))
   var pngCompression: Int?
 
-  @Flag(help: "Write no ICC profile and no EXIF (by default a PNG or JPEG output keeps the input's, with the EXIF orientation set to 1 when the pixels were turned upright).")
+  @Flag(help: "Write no ICC profile and no EXIF (by default an output keeps the input's, as far as its format holds them, with the EXIF orientation set to 1 when the pixels were turned upright).")
   var strip = false
 
   func validate() throws {

@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
       """)
 
   @Argument(help: "Pipeline file (JSON).") var pipeline: String
-  @Argument(help: "Input image (PNG or JPEG).") var input: String
+  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC).") var input: String
   @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
   @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
   @Flag(help: "Also write OUTDIR/report.html: every stage's operation, shape, time, value range and image.")
