@@ -43,8 +43,6 @@ extension MatMulOperator {
     let a = try context.input(0), b = try context.input(1)
     let p = try plan(a.shape, b.shape)
     let av = try requireFloat(a, "A"), bv = try requireFloat(b, "B"), g = context.gradient(0)
-    let rank = p.batch.count, batches = p.batch.reduce(1, *)
-    let aStrides = stridesFor(p.aBatch, rank: rank), bStrides = stridesFor(p.bBatch, rank: rank)
     var ga = [Float](repeating: 0, count: av.count), gb = [Float](repeating: 0, count: bv.count)
     let (wantA, wantB) = (context.wants(0), context.wants(1))
     av.withUnsafeBufferPointer { pa in
@@ -55,13 +53,7 @@ extension MatMulOperator {
               guard let pa = pa.baseAddress, let pb = pb.baseAddress, let pg = pg.baseAddress, let qa = qa.baseAddress,
                 let qb = qb.baseAddress
               else { return }
-              var index = [Int](repeating: 0, count: rank)
-              for t in 0 ..< batches {
-                var ao = 0, bo = 0
-                for d in 0 ..< rank {
-                  ao += index[d] * aStrides[d]
-                  bo += index[d] * bStrides[d]
-                }
+              p.forEachBatch { t, ao, bo in
                 let gt = pg + t * p.m * p.n
                 if wantA {
                   matrixProduct(
@@ -72,13 +64,6 @@ extension MatMulOperator {
                   matrixProduct(
                     pa + ao * p.m * p.k, (p.m, p.k), transposed: true, gt, (p.m, p.n), transposed: false,
                     into: qb + bo * p.k * p.n, beta: 1)
-                }
-                var d = rank - 1
-                while d >= 0 {
-                  index[d] += 1
-                  if index[d] < p.batch[d] { break }
-                  index[d] = 0
-                  d -= 1
                 }
               }
             }

@@ -86,6 +86,35 @@ struct MatMulOperator: GraphOperator {
     var batch: [Int], m: Int, n: Int, k: Int
     var outShape: [Int]
     var aBatch: [Int], bBatch: [Int]
+
+    /// Every batch `t` in order with the matrix index of A and of B it multiplies (broadcast batches repeat one).
+    func forEachBatch(_ body: (_ t: Int, _ a: Int, _ b: Int) -> Void) {
+      let rank = batch.count
+      let aStrides = Self.strides(aBatch, rank: rank), bStrides = Self.strides(bBatch, rank: rank)
+      var index = [Int](repeating: 0, count: rank)
+      for t in 0 ..< batch.reduce(1, *) {
+        var ao = 0, bo = 0
+        for d in 0 ..< rank {
+          ao += index[d] * aStrides[d]
+          bo += index[d] * bStrides[d]
+        }
+        body(t, ao, bo)
+        var d = rank - 1
+        while d >= 0 {
+          index[d] += 1
+          if index[d] < batch[d] { break }
+          index[d] = 0
+          d -= 1
+        }
+      }
+    }
+
+    /// Matrix strides of a batch shape right-aligned to `rank` dimensions, 0 where it broadcasts.
+    static func strides(_ s: [Int], rank: Int) -> [Int] {
+      let padded = [Int](repeating: 1, count: rank - s.count) + s
+      let strides = stridesOf(padded)
+      return (0 ..< rank).map { padded[$0] == 1 ? 0 : strides[$0] }
+    }
   }
 
   func plan(_ a0: [Int], _ b0: [Int]) throws -> Plan {
@@ -126,8 +155,6 @@ struct MatMulOperator: GraphOperator {
     let shared = p.bBatch.reduce(1, *) == 1 && p.aBatch.reduce(1, *) == batches
     let rows = shared ? batches * p.m : p.m
     let (M, N, K) = (try blasDimension(rows), try blasDimension(p.n), try blasDimension(p.k))
-    let rank = p.batch.count
-    let aStrides = stridesFor(p.aBatch, rank: rank), bStrides = stridesFor(p.bBatch, rank: rank)
     av.withUnsafeBufferPointer { pa in
       bv.withUnsafeBufferPointer { pb in
         out.withUnsafeMutableBufferPointer { po in
@@ -135,34 +162,14 @@ struct MatMulOperator: GraphOperator {
             ck_sgemm(0, 0, M, N, K, 1, pa.baseAddress!, K, pb.baseAddress!, N, 0, po.baseAddress!, N)
             return
           }
-          var index = [Int](repeating: 0, count: rank)
-          for t in 0 ..< batches {
-            var ao = 0, bo = 0
-            for d in 0 ..< rank {
-              ao += index[d] * aStrides[d]
-              bo += index[d] * bStrides[d]
-            }
+          p.forEachBatch { t, ao, bo in
             ck_sgemm(
               0, 0, M, N, K, 1, pa.baseAddress! + ao * p.m * p.k, K,
               pb.baseAddress! + bo * p.k * p.n, N, 0, po.baseAddress! + t * p.m * p.n, N)
-            var d = rank - 1
-            while d >= 0 {
-              index[d] += 1
-              if index[d] < p.batch[d] { break }
-              index[d] = 0
-              d -= 1
-            }
           }
         }
       }
     }
     return [GraphTensor(shape: p.outShape, floats: out)]
-  }
-
-  /// Matrix strides of a batch shape right-aligned to `rank` dimensions, 0 where it broadcasts.
-  func stridesFor(_ s: [Int], rank: Int) -> [Int] {
-    let padded = [Int](repeating: 1, count: rank - s.count) + s
-    let strides = stridesOf(padded)
-    return (0 ..< rank).map { padded[$0] == 1 ? 0 : strides[$0] }
   }
 }

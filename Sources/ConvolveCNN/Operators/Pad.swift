@@ -73,27 +73,8 @@ struct PadOperator: GraphOperator {
       var out = [T](repeating: fill, count: count)
       guard count > 0 else { return out }
       if shape.isEmpty { return src }
-      let rank = shape.count, n = shape[rank - 1], inner = maps[rank - 1]
-      var index = [Int](repeating: 0, count: rank)
-      var written = 0
-      while written < count {
-        var offset = 0, constantRow = false
-        for d in 0 ..< rank - 1 {
-          let s = maps[d][index[d]]
-          if s < 0 { constantRow = true; break }
-          offset += s * strides[d]
-        }
-        if !constantRow {
-          for i in 0 ..< n where inner[i] >= 0 { out[written + i] = src[offset + inner[i]] }
-        }
-        written += n
-        var d = rank - 2
-        while d >= 0 {
-          index[d] += 1
-          if index[d] < shape[d] { break }
-          index[d] = 0
-          d -= 1
-        }
+      forEachPaddedRow(shape, maps: maps, inputStrides: strides) { row, offset, inner in
+        for i in inner.indices where inner[i] >= 0 { out[row + i] = src[offset + inner[i]] }
       }
       return out
     }
@@ -146,27 +127,8 @@ extension PadOperator {
     if shape.isEmpty { return context.only(s, g) }
     let maps = sourceMaps(input: s, output: shape, pads: pads)
     let strides = stridesOf(s)
-    let rank = shape.count, n = shape[rank - 1], inner = maps[rank - 1]
-    var index = [Int](repeating: 0, count: rank)
-    var read = 0
-    while read < g.count {
-      var offset = 0, constantRow = false
-      for d in 0 ..< rank - 1 {
-        let m = maps[d][index[d]]
-        if m < 0 { constantRow = true; break }
-        offset += m * strides[d]
-      }
-      if !constantRow {
-        for i in 0 ..< n where inner[i] >= 0 { dx[offset + inner[i]] += g[read + i] }
-      }
-      read += n
-      var d = rank - 2
-      while d >= 0 {
-        index[d] += 1
-        if index[d] < shape[d] { break }
-        index[d] = 0
-        d -= 1
-      }
+    forEachPaddedRow(shape, maps: maps, inputStrides: strides) { row, offset, inner in
+      for i in inner.indices where inner[i] >= 0 { dx[offset + inner[i]] += g[row + i] }
     }
     return context.only(s, dx)
   }
@@ -182,5 +144,31 @@ extension PadOperator {
     field.y.start -= Double(pads[2]) * field.y.jump
     field.x.start -= Double(pads[3]) * field.x.jump
     return field
+  }
+}
+
+/// Walks the rows (last axis) of a padded output of `shape`: for each row that reads the input, `body` gets the
+/// row's first output index, the input offset of its source row, and the last axis's source map (-1: padding).
+/// Rows of the constant are skipped. `maps[d][i]` is the input index output index `i` of axis `d` copies.
+func forEachPaddedRow(_ shape: [Int], maps: [[Int]], inputStrides: [Int], _ body: (Int, Int, [Int]) -> Void) {
+  let rank = shape.count, n = shape[rank - 1], inner = maps[rank - 1], count = shape.reduce(1, *)
+  var index = [Int](repeating: 0, count: rank)
+  var row = 0
+  while row < count {
+    var offset = 0, constantRow = false
+    for d in 0 ..< rank - 1 {
+      let m = maps[d][index[d]]
+      if m < 0 { constantRow = true; break }
+      offset += m * inputStrides[d]
+    }
+    if !constantRow { body(row, offset, inner) }
+    row += n
+    var d = rank - 2
+    while d >= 0 {
+      index[d] += 1
+      if index[d] < shape[d] { break }
+      index[d] = 0
+      d -= 1
+    }
   }
 }

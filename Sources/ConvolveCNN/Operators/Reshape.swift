@@ -70,23 +70,17 @@ struct FlattenOperator: GraphOperator {
   }
 }
 
-/// ONNX Squeeze: drops the given size-1 axes (attribute before opset 13, input from 13), or every size-1 axis.
-struct SqueezeOperator: GraphOperator {
-  let attributeAxes: [Int]?
-  let axesFromInput: Bool
+/// Squeeze and Unsqueeze: a shape change by `axes`, an attribute before opset 13 and input 1 from 13.
+protocol AxesReshapeOperator: GraphOperator {
+  var attributeAxes: [Int]? { get }
+  var axesFromInput: Bool { get }
+  init(attributeAxes: [Int]?, axesFromInput: Bool)
+  func outputShape(_ s: [Int], axes: [Int]?) throws -> [Int]
+}
 
+extension AxesReshapeOperator {
   init(_ node: Node, opset: Int) throws {
-    axesFromInput = opset >= 13
-    attributeAxes = axesFromInput ? nil : try node.ints("axes")
-  }
-
-  func outputShape(_ s: [Int], axes: [Int]?) throws -> [Int] {
-    guard let axes else { return s.filter { $0 != 1 } }
-    let drop = Set(try axes.map { try normalizedAxis($0, rank: s.count) })
-    for a in drop where s[a] != 1 {
-      throw ConvolveError.shapeMismatch("cannot squeeze axis \(a) of length \(s[a]) (shape \(shapeText(s)))")
-    }
-    return s.indices.filter { !drop.contains($0) }.map { s[$0] }
+    self.init(attributeAxes: opset >= 13 ? nil : try node.ints("axes"), axesFromInput: opset >= 13)
   }
 
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
@@ -102,15 +96,25 @@ struct SqueezeOperator: GraphOperator {
   }
 }
 
-/// ONNX Unsqueeze: inserts size-1 axes at the given output positions (attribute before opset 13, input from 13).
-struct UnsqueezeOperator: GraphOperator {
-  let attributeAxes: [Int]?
-  let axesFromInput: Bool
+/// ONNX Squeeze: drops the given size-1 axes (attribute before opset 13, input from 13), or every size-1 axis.
+struct SqueezeOperator: AxesReshapeOperator {
+  let attributeAxes: [Int]?, axesFromInput: Bool
 
-  init(_ node: Node, opset: Int) throws {
-    axesFromInput = opset >= 13
-    attributeAxes = axesFromInput ? nil : try node.ints("axes")
+
+  func outputShape(_ s: [Int], axes: [Int]?) throws -> [Int] {
+    guard let axes else { return s.filter { $0 != 1 } }
+    let drop = Set(try axes.map { try normalizedAxis($0, rank: s.count) })
+    for a in drop where s[a] != 1 {
+      throw ConvolveError.shapeMismatch("cannot squeeze axis \(a) of length \(s[a]) (shape \(shapeText(s)))")
+    }
+    return s.indices.filter { !drop.contains($0) }.map { s[$0] }
   }
+}
+
+/// ONNX Unsqueeze: inserts size-1 axes at the given output positions (attribute before opset 13, input from 13).
+struct UnsqueezeOperator: AxesReshapeOperator {
+  let attributeAxes: [Int]?, axesFromInput: Bool
+
 
   func outputShape(_ s: [Int], axes: [Int]?) throws -> [Int] {
     guard let axes else { throw ConvolveError.invalidArgument("axes is missing") }
@@ -121,18 +125,6 @@ struct UnsqueezeOperator: GraphOperator {
     var next = s.makeIterator()
     for i in 0 ..< rank { out.append(inserted.contains(i) ? 1 : next.next()!) }
     return out
-  }
-
-  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
-    let x = try required(inputs, 0, "data")
-    let axes = axesFromInput ? try constantInput(inputs, 1, "axes")?.ints : attributeAxes
-    return [ValueType(try outputShape(x.shape, axes: axes), x.type.elementType)]
-  }
-
-  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
-    let x = try inputs.take(0, "data")
-    let axes = axesFromInput ? inputs.optional(1)?.ints : attributeAxes
-    return [x.reshaped(try outputShape(x.shape, axes: axes))]
   }
 }
 
