@@ -24,7 +24,7 @@ func sigmoidValues(level: Int, _ p: UnsafeMutablePointer<Float>, _ n: Int) { ck_
 ///
 /// Bias and the element-wise stages fused after it are applied to each output tile while it is in registers
 /// (`ck_stage`), or, for stages the kernels do not have, right after each row in Swift.
-struct ConvKernelPlan: Sendable {
+struct ConvKernelPlan: PlannedImageKernel, Sendable {
   enum Path { case pointwise, gemm, winograd, depthwise }
 
 

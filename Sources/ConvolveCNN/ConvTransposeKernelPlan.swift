@@ -6,7 +6,7 @@ import Foundation
 /// padding, dilation 1, one group: every input pixel's `kh × kw` output block is a matrix product
 /// `[kh·kw·cout × cin] · x`, computed by the same kernels band by band and scattered into place; bias and
 /// fused stages as for `ConvKernelPlan`.
-struct ConvTransposeKernelPlan: Sendable {
+struct ConvTransposeKernelPlan: PlannedImageKernel, Sendable {
   let level: Int32
   let channels: Int, height: Int, width: Int
   let outChannels: Int, kh: Int, kw: Int

@@ -92,18 +92,7 @@ struct ConvOperator: GraphOperator {
     let x = try inputs.take(0, "X"), w = try inputs.get(1, "W"), b = inputs.optional(2)
     let g = try geometry(x: x.shape, w: w.shape, bias: b?.shape)
     if let kernel {
-      let (n, c, h, width) = try spatialDims(x.shape)
-      guard c == kernel.channels, h == kernel.height, width == kernel.width, g.out == (kernel.outH, kernel.outW) else {
-        throw ConvolveError.shapeMismatch("input \(shapeText(x.shape)) is not the shape the layer was planned for")
-      }
-      let data = try requireFloat(x, "X")
-      let per = c * h * width, outPer = kernel.outputCount
-      var out = uninitializedFloats(n * outPer)
-      data.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-          for i in 0 ..< n { kernel.run(src.baseAddress! + i * per, dst.baseAddress! + i * outPer) }
-        }
-      }
+      let (n, out) = try kernel.runBatch(x, fits: g.out == (kernel.outH, kernel.outW))
       let outShape = x.shape.count == 3 ? [n, g.bank.m, g.out.w] : [n, g.bank.m, g.out.h, g.out.w]
       return [GraphTensor(shape: outShape, floats: out)]
     }

@@ -132,18 +132,7 @@ struct ConvTransposeOperator: GraphOperator {
     let x = try inputs.take(0, "X"), w = try inputs.get(1, "W"), b = inputs.optional(2)
     let g = try geometry(x: x.shape, w: w.shape, bias: b?.shape)
     if let kernel {
-      let (n, c, h, width) = try spatialDims(x.shape)
-      guard c == kernel.channels, h == kernel.height, width == kernel.width else {
-        throw ConvolveError.shapeMismatch("input \(shapeText(x.shape)) is not the shape the layer was planned for")
-      }
-      let data = try requireFloat(x, "X")
-      let per = c * h * width, outPer = kernel.outputCount
-      var out = uninitializedFloats(n * outPer)
-      data.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-          for i in 0 ..< n { kernel.run(src.baseAddress! + i * per, dst.baseAddress! + i * outPer) }
-        }
-      }
+      let (n, out) = try kernel.runBatch(x)
       let cout = g.coutPerGroup
       return [GraphTensor(shape: x.shape.count == 3 ? [n, cout, g.x.output] : [n, cout, g.y.output, g.x.output], floats: out)]
     }

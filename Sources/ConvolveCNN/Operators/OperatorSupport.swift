@@ -105,3 +105,33 @@ struct WindowAttributes: Sendable {
 func checkedCount(_ shape: [Int], _ what: String = "output") throws -> Int {
   try elementCount(shape, limit: Int.max, what: what)
 }
+
+/// A kernel planned for one image shape at load time (`ConvKernelPlan`, `ConvTransposeKernelPlan`): `run` maps one
+/// image `channels × height × width` to `outputCount` floats.
+protocol PlannedImageKernel {
+  var channels: Int { get }
+  var height: Int { get }
+  var width: Int { get }
+  var outputCount: Int { get }
+  func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)
+}
+
+extension PlannedImageKernel {
+  /// Every image of the batch `x` (NCHW, or NCW as height 1) run in turn; an error when `x` is not the shape the
+  /// kernel was planned for, or when the caller's own check `fits` fails.
+  func runBatch(_ x: GraphTensor, fits: Bool = true) throws -> (n: Int, out: [Float]) {
+    let (n, c, h, w) = try spatialDims(x.shape)
+    guard fits, c == channels, h == height, w == width else {
+      throw ConvolveError.shapeMismatch("input \(shapeText(x.shape)) is not the shape the layer was planned for")
+    }
+    let data = try requireFloat(x, "X")
+    let per = c * h * w, outPer = outputCount
+    var out = uninitializedFloats(n * outPer)
+    data.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        for i in 0 ..< n { run(src.baseAddress! + i * per, dst.baseAddress! + i * outPer) }
+      }
+    }
+    return (n, out)
+  }
+}
