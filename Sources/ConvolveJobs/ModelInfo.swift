@@ -13,9 +13,8 @@ public func modelInfo(_ graph: Graph, path: String, size: (height: Int, width: I
   for output in graph.outputs { print("output \(output.name): \(output.elementType) \(output.shapeDescription)") }
   let unsupported = graph.unsupportedOperators()
   if !unsupported.isEmpty {
-    let byType = Dictionary(grouping: unsupported, by: \.opType).sorted { $0.key < $1.key }
     print("unsupported operators (\(unsupported.count) nodes):")
-    for (op, nodes) in byType { print("  \(op): " + nodes.map { "'\($0.nodeName)'" }.joined(separator: ", ")) }
+    for line in graph.unsupportedSummary() { print("  " + line) }
     return false
   }
   guard let input = graph.inputs.first else { throw ConvolveError.file(path: path, reason: "the model declares no input") }

@@ -179,7 +179,7 @@ struct ModelBuilder {
     let graph = try unsupported.load()
     #expect(graph.unsupportedOperators().map(\.description) == ["LSTM 'lstm'", "GridSample 'grid'"])
     #expect(message { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 4, 4]]) }
-      == "m.onnx: 2 nodes use unsupported operators (GridSample, LSTM): LSTM 'lstm', GridSample 'grid'")
+      == "m.onnx: 2 nodes use operators convolve does not run:\n  GridSample: 1 node ('grid')\n  LSTM: 1 node ('lstm')")
   }
 
   @Test func typedInitializersOfEveryStorage() throws {

@@ -18,15 +18,20 @@ extension Graph {
     }
   }
 
-  /// An error listing every unsupported operator by op type and node name, or nothing when all are supported.
+  /// One line per operator this library cannot run: its type, how many nodes use it and the first few names.
+  public func unsupportedSummary() -> [String] {
+    Dictionary(grouping: unsupportedOperators(), by: \.opType).sorted { $0.key < $1.key }.map { op, nodes in
+      let names = nodes.prefix(3).map { "'\($0.nodeName)'" } + (nodes.count > 3 ? ["..."] : [])
+      return "\(op): \(nodes.count) node\(nodes.count == 1 ? "" : "s") (\(names.joined(separator: ", ")))"
+    }
+  }
+
+  /// An error naming every unsupported operator, one line each, or nothing when all are supported.
   public func checkSupported() throws {
     let unsupported = unsupportedOperators()
     guard !unsupported.isEmpty else { return }
-    let types = Set(unsupported.map(\.opType)).sorted()
     throw fail(
       "\(unsupported.count) node\(unsupported.count == 1 ? "" : "s") use\(unsupported.count == 1 ? "s" : "") "
-        + "unsupported operators (\(types.joined(separator: ", "))): "
-        + unsupported.map(\.description).joined(separator: ", "))
+        + "operators convolve does not run:\n" + unsupportedSummary().map { "  " + $0 }.joined(separator: "\n"))
   }
-
 }
