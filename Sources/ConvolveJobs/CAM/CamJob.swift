@@ -228,8 +228,11 @@ public final class CamJob: Sendable {
       written += files
       summary.maps.append(.init(method: method.rawValue, class: classIndex, map: stem + ".png", overlay: base == nil ? nil : stem + "-overlay.png"))
     }
+    var metricsSeconds: Double?
     if options.metrics {
+      let clock = Date()
       let scores = try fileContent(path) { try metrics(result, input: input) }
+      metricsSeconds = Date().timeIntervalSince(clock)
       for (i, m) in scores.enumerated() {
         (summary.maps[i].deletion, summary.maps[i].insertion) = (m.deletion, m.insertion)
         let what = m.classIndex.map { " for \(className($0))" } ?? ""
@@ -248,7 +251,8 @@ public final class CamJob: Sendable {
         + (options.methods.contains(.scorecam) || options.methods.contains(.ablationcam)
           ? String(format: ", masked runs %.0f ms", result.maskedSeconds * 1000) : "")
         + (options.methods.contains { [.occlusion, .integratedGradients, .smoothgrad].contains($0) }
-          ? String(format: ", occlusion/integrated-gradients/smoothgrad %.0f ms", result.inputSeconds * 1000) : ""))
+          ? String(format: ", occlusion/integrated-gradients/smoothgrad %.0f ms", result.inputSeconds * 1000) : "")
+        + (metricsSeconds.map { String(format: ", metrics %.0f ms", $0 * 1000) } ?? ""))
     result.notes.forEach(log)
     return written + [text]
   }
