@@ -11,7 +11,7 @@ import Foundation
 struct ModelCamCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cam",
-    abstract: "Why did the network say that? Class activation maps of a classifier on one photo (or .npy).",
+    abstract: "Why did the network say that? Class activation maps of a classifier on a photo, a .npy or a folder.",
     discussion: """
       INPUT is prepared as in `model run` (--size, --mean, --std, --bgr; a .npy tensor as it is). The model \
       runs once forward, keeping --layer (default: the input of the last global pooling, else the last \
@@ -67,7 +67,7 @@ struct ModelCamCommand: ParsableCommand {
       """)
 
   @Argument(help: "ONNX model file (a classifier: its first output is a vector of class scores).") var model: String
-  @Argument(help: "Input photo (PNG or JPEG) or .npy tensor.") var input: String
+  @Argument(help: "Input photo (PNG or JPEG), .npy tensor, or a folder of photos.") var input: String
   @Argument(help: "Folder for the maps (created if missing).") var outputDirectory: String
 
   @Option(help: ArgumentHelp("The layer to explain: a node or value name (default: the input of the last global pooling).", valueName: "name"))

@@ -79,6 +79,21 @@ private let hasEfficientNet = FileManager.default.fileExists(atPath: efficientNe
     #expect(file.means![1].maps == 1 && file.means![1].deletion == 0.1)
   }
 
+  /// The index page: one sort key per method (gradcam and gradcam++ apart), names escaped, paths percent-encoded.
+  @Test func indexPageKeysAndEscaping() {
+    var summary = CamSummary(CamResult.empty, labels: ["<cat>", "dog"])
+    summary.maps = ["gradcam", "gradcam++"].enumerated().map { k, m in
+      CamSummary.MapFiles(method: m, class: 0, map: m + ".png", overlay: m + "-overlay.png", deletion: 0.1 * Double(k + 1), insertion: 0.5)
+    }
+    let page = CamIndexPage(
+      model: "m.onnx", methods: ["gradcam", "gradcam++"], total: 3,
+      photos: [CamIndexPage.Photo(relative: "a b/c&d.jpg", folder: "a b/c&d", summary: summary)]
+    ).html()
+    #expect(page.contains("data-del0=\"0.1\"") && page.contains("data-del1=\"0.2\""), "\(page)")
+    #expect(page.contains("&lt;cat&gt;") && !page.contains("<cat>"))
+    #expect(page.contains("src=\"a%20b/c&amp;d/gradcam++-overlay.png\"") && page.contains("1 of 3 photos done"), "\(page)")
+  }
+
   /// Removing Grad-CAM's strongest pixels costs EfficientNet-Lite0's top class more than removing as many at
   /// random: pixels ranked by random maps at the layer's resolution (7x7, seeded), resized as Grad-CAM's is,
   /// so that both remove regions of the same grain. (Pixels scattered one by one at random are no fair

@@ -134,9 +134,9 @@ public struct CamIndexPage: Sendable {
       <p>Sort: <button onclick="sortBy('photo', 1)">by photo</button><button onclick="sortBy('probability', -1)">by top probability</button>
       """
     if metrics {
-      for m in methods {
-        h += "<button onclick=\"sortBy('del\(m.filter(\.isLetter))', 1)\">by \(htmlEscape(m)) deletion</button>"
-        h += "<button onclick=\"sortBy('ins\(m.filter(\.isLetter))', -1)\">by \(htmlEscape(m)) insertion</button>"
+      for (k, m) in methods.enumerated() {
+        h += "<button onclick=\"sortBy('del\(k)', 1)\">by \(htmlEscape(m)) deletion</button>"
+        h += "<button onclick=\"sortBy('ins\(k)', -1)\">by \(htmlEscape(m)) insertion</button>"
       }
     }
     h += "</p>\n<table>\n<thead><tr><th>photo</th><th>top class</th>"
@@ -146,11 +146,11 @@ public struct CamIndexPage: Sendable {
       let s = photo.summary
       let top = s.top.first
       var data = "data-photo=\"\(i)\" data-probability=\"\(top.map { String(format: "%.6g", Double($0.probability)) } ?? "0")\""
-      for m in methods {
+      for (k, m) in methods.enumerated() {
         if let map = s.maps.first(where: { $0.method == m && (s.explained.count == 1 || $0.class == nil || $0.class == s.explained.first) }),
           let d = map.deletion, let ins = map.insertion
         {
-          data += " data-del\(m.filter(\.isLetter))=\"\(String(format: "%.6g", d))\" data-ins\(m.filter(\.isLetter))=\"\(String(format: "%.6g", ins))\""
+          data += " data-del\(k)=\"\(String(format: "%.6g", d))\" data-ins\(k)=\"\(String(format: "%.6g", ins))\""
         }
       }
       let folder = photo.folder.split(separator: "/").map { percentEncoded(String($0)) }.joined(separator: "/")
