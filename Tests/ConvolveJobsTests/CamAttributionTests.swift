@@ -135,6 +135,7 @@ import Testing
     #expect(ClassActivationMaps.windowStarts(length: 224, window: 32, stride: 16).count == 13)
     #expect(ClassActivationMaps.windowStarts(length: 5, window: 5, stride: 2) == [0])
     #expect(ClassActivationMaps.windowStarts(length: 4, window: 5, stride: 2).isEmpty)
+    #expect(ClassActivationMaps.windowStarts(length: 300, window: 224, stride: Int.max) == [0, Int.max])
   }
 
   @Test func strideBeyondTheWindowIsRefused() throws {

@@ -43,7 +43,8 @@ extension CamJob {
     let range = Double((values.max() ?? 0) - (values.min() ?? 0))
     for c in classes {
       for method in gradientMethods {
-        let attribution = try gradients.withFallback(batchSize: options.batchSize) { batchSize, run in
+        // Half the batch of the forward-only runs: a reverse pass keeps every layer's tensors of every item.
+        let attribution = try gradients.withFallback(batchSize: max(1, options.batchSize / 2)) { batchSize, run in
           method == .integratedGradients
             ? try ClassActivationMaps.integratedGradients(input: input, steps: options.steps, batchSize: batchSize) { try run($0, c) }
             : try ClassActivationMaps.smoothGrad(

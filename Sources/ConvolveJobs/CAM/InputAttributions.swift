@@ -99,7 +99,8 @@ extension ClassActivationMaps {
   /// `stride` apart from 0; the last window is cut at the edge when the stride overshoots it.
   public static func windowStarts(length: Int, window: Int, stride: Int) -> [Int] {
     guard window <= length, stride >= 1 else { return [] }
-    return (0 ... (length - window + stride - 1) / stride).map { $0 * stride }
+    let span = length - window
+    return (0 ... (span / stride + (span % stride == 0 ? 0 : 1))).map { $0 * stride }
   }
 
   /// Occlusion (Zeiler and Fergus 2014; captum's `Occlusion` with a window over every channel and a baseline
