@@ -58,6 +58,24 @@ private let hasEfficientNet = FileManager.default.fileExists(atPath: efficientNe
     #expect(Set(got.map { ($0.deletion * 1e6).rounded() }).count > 1 || Set(got.map { ($0.insertion * 1e6).rounded() }).count > 1)
   }
 
+  /// The confidence change against pytorch-grad-cam's `CamMultImageConfidenceChange` on the tiny CNN of the CAM
+  /// fixtures (`make_attribution_fixtures.py`).
+  @Test func confidenceChangeMatchesPytorchGradCAM() throws {
+    let want = try loadFixture("cam/confidence.json", as: [String: Double].self)
+    let graph = try ONNXModel.load(path: fixtureURL("cam/tiny_cnn.onnx").path)
+    let (input, _) = try modelInput(npy: fixtureURL("cam/input.npy").path)
+    var options = CamOptions()
+    (options.methods, options.layer, options.metrics, options.metricSteps) = ([.gradcam, .hirescam, .scorecam], "/relu2/Relu", true, 4)
+    let job = try CamJob(model: "tiny_cnn.onnx", graph: graph, options: options)
+    let got = try job.metrics(try job.compute(input: input), input: input)
+    #expect(got.count == 3)
+    for m in got {
+      let reference = try #require(want[m.method.rawValue])
+      print("confidence change \(m.method.rawValue): \(m.confidenceChange), pytorch-grad-cam \(reference)")
+      #expect(reference != 0 && abs(m.confidenceChange - reference) < 1e-5, "\(m.method.rawValue)")
+    }
+  }
+
   @Test func areaAndOrder() throws {
     #expect(CAMMetrics.auc([1, 0.5, 0]) == 0.5)
     #expect(CAMMetrics.auc([1, 1, 1, 1]) == 1)
@@ -67,16 +85,18 @@ private let hasEfficientNet = FileManager.default.fileExists(atPath: efficientNe
   }
 
   @Test func folderMeansArePerMethod() {
-    func map(_ m: String, _ d: Double?, _ i: Double?) -> CamSummary.MapFiles {
-      CamSummary.MapFiles(method: m, class: 1, map: m + ".png", overlay: nil, deletion: d, insertion: i)
+    func map(_ m: String, _ d: Double?, _ i: Double?, _ c: Double? = nil) -> CamSummary.MapFiles {
+      CamSummary.MapFiles(method: m, class: 1, map: m + ".png", overlay: nil, deletion: d, insertion: i, confidenceChange: c)
     }
     var a = CamSummary(CamResult.empty, labels: nil), b = a
-    a.maps = [map("gradcam", 0.2, 0.6), map("occlusion", 0.1, 0.9)]
-    b.maps = [map("gradcam", 0.4, 0.8), map("occlusion", nil, nil)]
+    a.maps = [map("gradcam", 0.2, 0.6, -0.3), map("occlusion", 0.1, 0.9, 0.5)]
+    b.maps = [map("gradcam", 0.4, 0.8, 0.1), map("occlusion", nil, nil)]
     let file = CamMetricsFile(steps: 8, summaries: [a, b])
     #expect(file.photos == 2 && file.means?.map(\.method) == ["gradcam", "occlusion"])
     #expect(abs(file.means![0].deletion - 0.3) < 1e-12 && abs(file.means![0].insertion - 0.7) < 1e-12 && file.means![0].maps == 2)
     #expect(file.means![1].maps == 1 && file.means![1].deletion == 0.1)
+    let g = file.means![0]
+    #expect(abs(g.confidenceChange + 0.1) < 1e-12 && abs(g.confidenceDrop - 0.15) < 1e-12 && g.confidenceIncrease == 0.5)
   }
 
   /// The index page: one sort key per method (gradcam and gradcam++ apart), names escaped, paths percent-encoded.

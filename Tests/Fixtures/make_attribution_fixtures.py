@@ -8,7 +8,9 @@ there) on cam/input.npy, for the top class, the logit as it is:
 - cam/smoothgrad.npy: SmoothGrad as captum's NoiseTunnel over Saliency computes it (the mean |dS/dx| over noisy
   inputs), with the noise `convolve` draws (SplitMix64 + Box-Muller, seed 7, sigma 0.15 x the input's range,
   10 samples; ported below), so that the sums can be compared, gradients by PyTorch autograd.
-Each is 1x3x12x12 float32. Run: python3 Tests/Fixtures/make_attribution_fixtures.py (checked with torch 2.13.0,
+Each is 1x3x12x12 float32. And cam/confidence.json: pytorch-grad-cam's CamMultImageConfidenceChange (the class's
+logit for the input times the map, scaled to [0, 1] as its scale_cam_image does, minus the logit) for the maps of
+Grad-CAM, HiResCAM and Score-CAM at the second ReLU (`pip install grad-cam`). Run: python3 Tests/Fixtures/make_attribution_fixtures.py (checked with torch 2.13.0,
 captum 0.9.0). CI never runs it: the outputs are committed.
 """
 import json
@@ -18,6 +20,30 @@ import os
 import numpy as np
 import torch
 from captum.attr import IntegratedGradients, Occlusion
+
+
+def stub_torchvision():
+    """pytorch-grad-cam imports torchvision but calls none of it on the paths used here; a torchvision built for
+    another torch fails to import ("operator torchvision::nms does not exist"), so stand in for it then."""
+    try:
+        import torchvision  # noqa: F401
+    except Exception:
+        import sys
+        import types
+        names = ["torchvision", "torchvision.transforms", "torchvision.transforms.functional", "torchvision.ops"]
+        for name in names:
+            sys.modules[name] = types.ModuleType(name)
+        for attr in ["Compose", "Normalize", "ToTensor"]:
+            setattr(sys.modules["torchvision.transforms"], attr, None)
+        sys.modules["torchvision.transforms.functional"].resize = None
+        sys.modules["torchvision"].transforms = sys.modules["torchvision.transforms"]
+        sys.modules["torchvision"].ops = sys.modules["torchvision.ops"]
+
+
+stub_torchvision()
+from pytorch_grad_cam import GradCAM, HiResCAM, ScoreCAM
+from pytorch_grad_cam.metrics.cam_mult_image import CamMultImageConfidenceChange
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cam")
 MASK = (1 << 64) - 1
@@ -95,6 +121,16 @@ def main():
                         ("smoothgrad", smooth)]:
         np.save(os.path.join(HERE, name + ".npy"), np.asarray(value, dtype=np.float32))
         print(name, value.shape, float(np.abs(value).max()))
+    targets = [ClassifierOutputTarget(top)]
+    confidence = {}
+    for name, kind in [("gradcam", GradCAM), ("hirescam", HiResCAM), ("scorecam", ScoreCAM)]:
+        with kind(model=model, target_layers=[model.relu2]) as cam:
+            scaled = cam(input_tensor=x, targets=targets)
+        confidence[name] = float(CamMultImageConfidenceChange()(x, scaled, targets, model)[0])
+    with open(os.path.join(HERE, "confidence.json"), "w") as f:
+        json.dump(confidence, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print("confidence change", confidence)
     print("class", top, "ig sum", float(ig.sum()), "logit - logit(0)",
           float(logits[top] - model(torch.zeros_like(x))[0, top]))
 

@@ -10,6 +10,9 @@ public struct CAMMetricScores: Sendable, Equatable {
   public var deletion: Double
   /// Higher is better: it rises fast as they are put back into a blurred photo.
   public var insertion: Double
+  /// pytorch-grad-cam's `CamMultImageConfidenceChange`: the class's score (as it is) for the input times the
+  /// map (min-max scaled, resized bilinearly), minus its score for the input.
+  public var confidenceChange: Double
 }
 
 /// Deletion and insertion (Petsiuk et al. 2018, RISE, `evaluation.py`'s `CausalMetric`): the input's pixels
@@ -130,6 +133,13 @@ extension CamJob {
     var batchSize = options.batchSize
     return try result.maps.map { method, classIndex, map in
       let cls = classIndex ?? result.classes[0]
+      var scaled = scaledMap(map)
+      if map.height != h || map.width != w { scaled = try scaled.resized(height: h, width: w, options: ResizeMethod.bilinear.options) }
+      let plane = h * w
+      let multiplied = (0 ..< x.count).map { x[$0] * scaled.data[$0 % plane] }
+      let changed = try run([run.input: GraphTensor(shape: input.shape, floats: multiplied)]).floats
+      guard changed.count == result.scores.count else { throw ConvolveError.invalidArgument("the output for the input times the map has \(changed.count) values") }
+      let confidenceChange = Double(changed[cls]) - Double(result.scores[cls])
       let order = try CAMMetrics.pixelOrder(map, height: h, width: w)
       func both(_ b: Int) throws -> (Double, Double) {
         let deletion = try CAMMetrics.curve(
@@ -147,7 +157,8 @@ extension CamJob {
         batchSize = 1
         (deletion, insertion) = try both(1)
       }
-      return CAMMetricScores(method: method, classIndex: classIndex, deletion: deletion, insertion: insertion)
+      return CAMMetricScores(
+        method: method, classIndex: classIndex, deletion: deletion, insertion: insertion, confidenceChange: confidenceChange)
     }
   }
 }

@@ -87,7 +87,11 @@ public struct CamFolderJob: Sendable {
       let file = CamMetricsFile(steps: job.options.metricSteps, summaries: done.map(\.summary))
       lines.append("wrote " + (try file.write(to: join(out, CamMetricsFile.fileName))) + ", mean over \(done.count) photos:")
       for m in file.means ?? [] {
-        lines.append("  \(m.method): " + String(format: "deletion AUC %.4f, insertion AUC %.4f", m.deletion, m.insertion) + " (\(m.maps) maps)")
+        lines.append(
+          "  \(m.method): "
+            + String(
+              format: "deletion AUC %.4f, insertion AUC %.4f, confidence change %+.4g (drop %.4g, rises %.0f%%)", m.deletion, m.insertion,
+              m.confidenceChange, m.confidenceDrop, m.confidenceIncrease * 100) + " (\(m.maps) maps)")
       }
     }
     if !quiet { writeStandardError(lines.joined(separator: "\n") + "\n") }

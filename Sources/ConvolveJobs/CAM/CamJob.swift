@@ -234,9 +234,12 @@ public final class CamJob: Sendable {
       let scores = try fileContent(path) { try metrics(result, input: input) }
       metricsSeconds = Date().timeIntervalSince(clock)
       for (i, m) in scores.enumerated() {
-        (summary.maps[i].deletion, summary.maps[i].insertion) = (m.deletion, m.insertion)
+        (summary.maps[i].deletion, summary.maps[i].insertion, summary.maps[i].confidenceChange) = (m.deletion, m.insertion, m.confidenceChange)
         let what = m.classIndex.map { " for \(className($0))" } ?? ""
-        log(String(format: "metrics \(m.method.rawValue)\(what): deletion AUC %.4f (lower is better), insertion AUC %.4f (higher is better)", m.deletion, m.insertion))
+        log(
+          String(
+            format: "metrics \(m.method.rawValue)\(what): deletion AUC %.4f (lower is better), insertion AUC %.4f (higher is better), "
+              + "score for the input times the map %+.4g", m.deletion, m.insertion, m.confidenceChange))
       }
       let file = CamMetricsFile(steps: options.metricSteps, maps: summary.maps)
       written.append(try file.write(to: join(directory, CamMetricsFile.fileName)))

@@ -23,6 +23,7 @@ public struct CamSummary: Codable, Sendable, Equatable {
     public var overlay: String?
     public var deletion: Double?
     public var insertion: Double?
+    public var confidenceChange: Double?
   }
 
   public var output: String
@@ -67,10 +68,15 @@ public struct CamMetricsFile: Codable, Sendable, Equatable {
     public var maps: Int
     public var deletion: Double
     public var insertion: Double
+    /// pytorch-grad-cam's averages: the mean change, the mean of its drops (`DropInConfidence`, negative
+    /// changes as positive numbers, rises as 0) and the share of rises (`IncreaseInConfidence`).
+    public var confidenceChange: Double
+    public var confidenceDrop: Double
+    public var confidenceIncrease: Double
   }
 
   public var definition =
-    "RISE (Petsiuk et al. 2018): the class's probability as the map's strongest pixels are set to 0 (deletion, lower is better) or put back into the blurred input (insertion, higher is better), area under the curve over [0, 1]"
+    "deletion and insertion as RISE (Petsiuk et al. 2018): the class's probability as the map's strongest pixels are set to 0 (deletion, lower is better) or put back into the blurred input (insertion, higher is better), area under the curve over [0, 1]; confidenceChange as pytorch-grad-cam's CamMultImageConfidenceChange: the class's score for the input times the map (scaled to [0, 1]) minus its score"
   public var steps: Int
   /// One input's maps.
   public var maps: [CamSummary.MapFiles]?
@@ -85,18 +91,21 @@ public struct CamMetricsFile: Codable, Sendable, Equatable {
     self.steps = steps
     photos = summaries.count
     var order: [String] = []
-    var sums: [String: (n: Int, deletion: Double, insertion: Double)] = [:]
+    var sums: [String: [Double]] = [:]  // maps, deletion, insertion, change, drop, rises
     for summary in summaries {
       for map in summary.maps {
         guard let d = map.deletion, let i = map.insertion else { continue }
         if sums[map.method] == nil { order.append(map.method) }
-        let s = sums[map.method] ?? (0, 0, 0)
-        sums[map.method] = (s.n + 1, s.deletion + d, s.insertion + i)
+        let change = map.confidenceChange ?? 0
+        let add = [1, d, i, change, max(0, -change), change > 0 ? 1 : 0]
+        sums[map.method] = zip(sums[map.method] ?? [0, 0, 0, 0, 0, 0], add).map(+)
       }
     }
     means = order.map { m in
       let s = sums[m]!
-      return Mean(method: m, maps: s.n, deletion: s.deletion / Double(s.n), insertion: s.insertion / Double(s.n))
+      return Mean(
+        method: m, maps: Int(s[0]), deletion: s[1] / s[0], insertion: s[2] / s[0], confidenceChange: s[3] / s[0],
+        confidenceDrop: s[4] / s[0], confidenceIncrease: s[5] / s[0])
     }
   }
 
