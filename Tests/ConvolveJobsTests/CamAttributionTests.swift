@@ -115,32 +115,6 @@ import Testing
     #expect(maps[0].map.values.max()! > 0)
   }
 
-  /// An exported Flatten (Reshape to `[1, -1]`) fixes the batch at 1; `freeBatch` makes it copy the batch, so
-  /// that a batch of two gives each input's own scores, and leaves a Reshape whose input does not start with 1.
-  @Test func freeBatchCopiesTheBatchThroughAReshapeToOne() throws {
-    let model = SmallClassifier(seed: 4)
-    var graph = model.graph
-    let flat = try #require(graph.nodes.firstIndex { $0.opType == "Flatten" })
-    graph.nodes[flat] = Node(name: "flat", opType: "Reshape", inputs: ["g", "flat_shape"], outputs: ["f"])
-    graph.initializers["flat_shape"] = GraphTensor(int64s: [1, -1])
-    // A Reshape of a 5x1 weight-like value to [1, 5]: not the batch, left alone.
-    graph.nodes.append(Node(name: "side", opType: "Reshape", inputs: ["side_in", "side_shape"], outputs: ["side_out"]))
-    graph.initializers["side_in"] = GraphTensor(shape: [5, 1], floats: [1, 2, 3, 4, 5])
-    graph.initializers["side_shape"] = GraphTensor(int64s: [1, 5])
-    var options = CamOptions()
-    options.layer = "act"
-    let job = try CamJob(model: "small.onnx", graph: graph, options: options)
-    let batched = job.freeBatch(graph)
-    #expect(batched.nodes[flat].inputs[1] == "flat_shape_cam_batch" && batched.nodes.last!.inputs[1] == "side_shape")
-    let run = BatchRun(graph: batched, input: "x", output: "y")
-    let one = try run(["x": model.input]).floats
-    let other = SmallClassifier(seed: 5).input
-    let two = try run(["x": GraphTensor(shape: [2, 3, 6, 6], floats: model.input.floats + other.floats)]).floats
-    #expect(two.count == 6)
-    #expect(relativeError(Array(two.prefix(3)), one.map(Double.init)) < 1e-6)
-    #expect(relativeError(Array(two.suffix(3)), try run(["x": other]).floats.map(Double.init)) < 1e-6)
-  }
-
   @Test func gaussLegendreIntegratesPolynomialsExactly() {
     let (a3, w3) = ClassActivationMaps.gaussLegendre(3)
     let r = (0.6).squareRoot()

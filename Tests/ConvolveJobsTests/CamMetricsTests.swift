@@ -114,23 +114,6 @@ private let hasEfficientNet = FileManager.default.fileExists(atPath: efficientNe
     #expect(page.contains("src=\"a%20b/c&amp;d/gradcam++-overlay.png\"") && page.contains("1 of 3 photos done"), "\(page)")
   }
 
-  /// EfficientNet-Lite0's exported Flatten fixes the batch at 1; through `freeBatch` two inputs run at once and
-  /// each gets its own scores.
-  @Test(.enabled(if: hasEfficientNet, "EfficientNet-Lite0 is not in ../shared/models/efficientnet-lite0"))
-  func efficientNetRunsInBatches() throws {
-    let graph = try ONNXModel.load(path: efficientNet)
-    let job = try CamJob(model: efficientNet, graph: graph, options: CamOptions())
-    let run = BatchRun(graph: job.freeBatch(graph), input: try job.inputName, output: try #require(graph.outputs.first?.name))
-    var rng = SplitMix64(seed: 9)
-    let a = GraphTensor(shape: [1, 3, 224, 224], floats: rng.floats(3 * 224 * 224))
-    let b = GraphTensor(shape: [1, 3, 224, 224], floats: rng.floats(3 * 224 * 224))
-    let both = try run([run.input: GraphTensor(shape: [2, 3, 224, 224], floats: a.floats + b.floats)]).floats
-    #expect(both.count == 2000)
-    let single = BatchRun(graph: graph, input: run.input, output: run.output)
-    #expect(relativeError(Array(both.prefix(1000)), try single([run.input: a]).floats.map(Double.init)) < 1e-5)
-    #expect(relativeError(Array(both.suffix(1000)), try single([run.input: b]).floats.map(Double.init)) < 1e-5)
-  }
-
   /// Removing Grad-CAM's strongest pixels costs EfficientNet-Lite0's top class more than removing as many at
   /// random: pixels ranked by random maps at the layer's resolution (7x7, seeded), resized as Grad-CAM's is,
   /// so that both remove regions of the same grain. (Pixels scattered one by one at random are no fair

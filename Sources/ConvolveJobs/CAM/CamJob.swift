@@ -183,25 +183,11 @@ public final class CamJob: Sendable {
   }
 
   /// The graph with its first input's batch dimension left free, so that masked inputs can run as a batch.
-  /// A Reshape to a constant shape that starts with the batch of one (an exported Flatten's `[1, -1]`) copies
-  /// the batch instead (`0`), where the plan for the declared input shows that its input is computed from the
-  /// model's input and starts with 1: for one input the same graph.
   func freeBatch(_ graph: Graph) -> Graph {
     var g = graph
-    guard var first = g.inputs.first, let shape = first.shape, shape.count == 4, shape.first == .fixed(1) else { return g }
-    first.shape = [.symbolic("batch")] + shape.dropFirst()
-    g.inputs[0] = first
-    guard let plan = try? ExecutionPlan(graph: graph, options: .none) else { return g }
-    for (i, node) in graph.nodes.enumerated() where node.opType == "Reshape" && node.inputs.count == 2 {
-      guard let target = graph.initializers[node.inputs[1]], target.elementType == .int64, target.int64s.first == 1,
-        (try? node.int("allowzero", default: 0)) == 0, plan.constants[node.inputs[0]] == nil,
-        plan.types[node.inputs[0]]?.shape.first == 1
-      else { continue }
-      var values = target.int64s
-      values[0] = 0
-      let name = node.inputs[1] + "_cam_batch"
-      g.initializers[name] = GraphTensor(shape: target.shape, int64s: values)
-      g.nodes[i].inputs[1] = name
+    if var first = g.inputs.first, let shape = first.shape, shape.count == 4 {
+      first.shape = [.symbolic("batch")] + shape.dropFirst()
+      g.inputs[0] = first
     }
     return g
   }
