@@ -56,7 +56,9 @@ let package = Package(
     // runners, layer probes and top-patch collection, pixel limits; the CLI calls one function of it per command.
     .target(
       name: "ConvolveJobs",
-      dependencies: ["ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveONNX", "ConvolveRender", "ConvolveBatch"]
+      dependencies: [
+        "ConvolveCore", "ConvolveCNN", "ConvolveFormats", "ConvolveONNX", "ConvolveRender", "ConvolveLecture", "ConvolveBatch",
+      ]
     ),
     // The command-line tool: one file per command.
     .executableTarget(
@@ -89,5 +91,5 @@ let package = Package(
     .testTarget(name: "ConvolveJobsTests", dependencies: ["ConvolveJobs", "ConvolveTestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["ConvolveCore", "ConvolveFormats", "ConvolveJobs", "ConvolveTestSupport"]),
   ],
-  swiftLanguageModes: [.v5]
+  swiftLanguageModes: [.v6]
 )

@@ -55,7 +55,9 @@ bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-install
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
 mkdir -p "$staging/bash" "$staging/zsh" "$staging/fish"
-"$bin" --generate-completion-script bash > "$staging/bash/convolve"
+# `-o default`: where convolve offers nothing (a free-form value), bash completes file names as it would alone.
+"$bin" --generate-completion-script bash | sed "s/^complete -o filenames -F/complete -o default -o filenames -F/" \
+  > "$staging/bash/convolve"
 "$bin" --generate-completion-script zsh > "$staging/zsh/_convolve"
 "$bin" --generate-completion-script fish > "$staging/fish/convolve.fish"
 

@@ -16,7 +16,7 @@ import Foundation
 // largest error against it, `--profile` the CPU time per run, the time per operator type and every step of
 // the plan (all to standard error). Measuring switches: `--no-winograd`, `--copy-tiles N`, `--no-huge-heap`.
 
-var rng = SplitMix64(seed: 7)
+nonisolated(unsafe) var rng = SplitMix64(seed: 7)  // the cases are made on one thread, before any runs
 func randomTensor(_ c: Int, _ h: Int, _ w: Int) -> Tensor {
   Tensor(channels: c, height: h, width: w, data: (0 ..< c * h * w).map { _ in Float.random(in: 0 ... 1, using: &rng) })
 }
@@ -207,6 +207,6 @@ for (name, body) in cases where names.isEmpty || names.contains(name) {
   }
   print(line)
   if profile { FileHandle.standardError.write("\(name): CPU time per run (all threads) median \(String(format: "%.2f", cpu[cpu.count / 2])) best \(String(format: "%.2f", cpu[0])) ms\n".data(using: .utf8)!) }
-  fflush(stdout)
+  fflush(nil)  // every stream: `stdout` is a C global that Swift 6 will not read
 }
 profileModel?()

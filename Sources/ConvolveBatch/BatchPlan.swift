@@ -72,6 +72,14 @@ public struct BatchLayout: Sendable {
       return patterns.contains { fnmatch($0, path, 0) == 0 || fnmatch($0, name, 0) == 0 }
     }
     var selected = all.filter { matches(includes, $0) && !matches(excludes, $0) }
+    if selected.isEmpty && !recursive {
+      let below = scanFolder(inputDirectory, recursive: true, skipping: outputRoot == inputRoot ? nil : outputRoot)
+        .filter { matches(includes, $0) && !matches(excludes, $0) }.count
+      if below > 0 {
+        throw BatchUsageError(
+          "no image at the top level of \(inputDirectory), but \(below) in its subfolders; add --recursive to take them")
+      }
+    }
     if let shard { selected = selected.filter(shard.contains) }
 
     // Every file found in the input folder, matched or not, is protected.

@@ -22,6 +22,7 @@ public struct BatchOutcome: Sendable {
 
 /// Runs a plan on a fixed number of worker threads, each taking the next file when it is done with one, and
 /// reports progress, the summary and the JSON report. Lines and the report follow the plan's order.
+// Unchecked: the counters, outcomes and bar change under `lock` only; `report` is set before `process` starts.
 public final class BatchRunner: @unchecked Sendable {
   public let plan: BatchPlan
   public let jobs: Int

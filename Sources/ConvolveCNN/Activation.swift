@@ -119,7 +119,9 @@ public enum Activation: Equatable, Sendable, CustomStringConvertible {
     default:
       var output = input
       output.data.withUnsafeMutableBufferPointer { buffer in
+        let shared = Shared(buffer)
         parallelRanges(buffer.count, minimumPerChunk: 1 << 16) { range in
+          let buffer = shared.value
           if self == .sigmoid {
             ck_sigmoid(ck_level(), buffer.baseAddress! + range.lowerBound, range.count)
           } else {

@@ -24,7 +24,7 @@ func sigmoidValues(level: Int, _ p: UnsafeMutablePointer<Float>, _ n: Int) { ck_
 ///
 /// Bias and the element-wise stages fused after it are applied to each output tile while it is in registers
 /// (`ck_stage`), or, for stages the kernels do not have, right after each row in Swift.
-struct ConvKernelPlan: @unchecked Sendable {
+struct ConvKernelPlan: Sendable {
   enum Path { case pointwise, gemm, winograd, depthwise }
 
 
@@ -205,7 +205,9 @@ struct ConvKernelPlan: @unchecked Sendable {
     let tiles = (n + nr - 1) / nr
     // Enough tiles per task that each reads its slice of every input plane in long runs.
     let work = filters * koff.count * nr
+    let shared = Shared((g, input, output))
     parallelRanges(tiles, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
+      let (g, input, output) = shared.value
       let p0 = range.lowerBound * nr, p1 = Swift.min(n, range.upperBound * nr)
       // Only the last tile of the last plane could read past the input.
       withTaskGemm(g) { gp in ck_gemm_run(gp, input + p0, Int32(p1 - p0), p1 == n ? 0 : 1, output + p0) }
@@ -230,7 +232,9 @@ struct ConvKernelPlan: @unchecked Sendable {
     let planeFloats = phases * rows * wq
     let padded = UnsafeMutablePointer<Float>.allocate(capacity: channels * planeFloats + Self.slack)
     (padded + channels * planeFloats).initialize(repeating: 0, count: Self.slack)
+    let shared = Shared((input, padded))
     parallelRanges(channels, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, planeFloats))) { range in
+      let (input, padded) = shared.value
       fillPhases(input, channels: range, into: padded + range.lowerBound * planeFloats)
     }
     return padded
@@ -249,7 +253,9 @@ struct ConvKernelPlan: @unchecked Sendable {
       nstages: Int32(self.stages.count), level: level, out_h: Int32(outH), out_w: Int32(outW), tiles_w: Int32(tilesW),
       tiles_max: Int32(tilesMax), rows: Int32(rows), wq: Int32(wq), packed_stride: packedStride)
     withUnsafePointer(to: &p) { p in
+      let shared = Shared((p, padded, output))
       parallelRanges(bands, minimumPerChunk: 1) { range in
+        let (p, padded, output) = shared.value
         let v = threadBuffer(0, floats: 16 * channels * tilesMax + Self.slack)
         let m = threadBuffer(1, floats: 16 * filters * tilesMax + Self.slack)
         for band in range {
@@ -277,7 +283,9 @@ struct ConvKernelPlan: @unchecked Sendable {
     let bands = (outH + bandHeight - 1) / bandHeight
     let bufferFloats = channels * phases * bandRows * wq
     let work = filters * koff.count * outW * bandHeight
+    let shared = Shared((g, input, output))
     parallelRanges(bands, minimumPerChunk: Swift.max(1, (1 << 18) / Swift.max(1, work))) { range in
+      let (g, input, output) = shared.value
       let buffer = threadBuffer(0, floats: bufferFloats + Self.slack)
       (buffer + bufferFloats).initialize(repeating: 0, count: Self.slack)
       withTaskGemm(g) { gp in
@@ -300,7 +308,9 @@ struct ConvKernelPlan: @unchecked Sendable {
     let planeFloats = phases * rows * wq
     let taps = kh * kw
     let outPlane = outH * outW
+    let shared = Shared((w, bias, stages, input, output))
     parallelRanges(channels, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(1, outPlane * taps))) { range in
+      let (w, bias, stages, input, output) = shared.value
       let buffer = threadBuffer(0, floats: planeFloats + Self.slack)
       (buffer + planeFloats).initialize(repeating: 0, count: Self.slack)
       for ch in range {

@@ -307,7 +307,9 @@ struct SlidingPlan {
   func im2col(src: UnsafePointer<Float>, channels: Int, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
     let bandRows = rows.count
     let p = bandRows * outW
+    let shared = Shared((src, col))
     parallelRanges(channels * kh * kw * bandRows, minimumPerChunk: max(1, 4096 / max(1, outW))) { range in
+      let (src, col) = shared.value
       for task in range {
         let r = task / bandRows, y = task % bandRows
         let (c, i, j) = (r / (kh * kw), (r / kw) % kh, r % kw)
@@ -336,7 +338,9 @@ struct SlidingPlan {
     dst: UnsafeMutablePointer<Float>, channels: Int, outputs: Int
   ) {
     let multiplier = outputs / channels
+    let shared = Shared((src, weights, bias, dst))
     parallelRanges(outputs * outH, minimumPerChunk: max(1, 4096 / max(1, outW * kh * kw))) { range in
+      let (src, weights, bias, dst) = shared.value
       for task in range {
         let o = task / outH, y = task % outH
         let plane = src + (o / multiplier) * inH * inW

@@ -6,7 +6,7 @@ import Foundation
 /// padding, dilation 1, one group: every input pixel's `kh × kw` output block is a matrix product
 /// `[kh·kw·cout × cin] · x`, computed by the same kernels band by band and scattered into place; bias and
 /// fused stages as for `ConvKernelPlan`.
-struct ConvTransposeKernelPlan: @unchecked Sendable {
+struct ConvTransposeKernelPlan: Sendable {
   let level: Int32
   let channels: Int, height: Int, width: Int
   let outChannels: Int, kh: Int, kw: Int
@@ -65,10 +65,11 @@ struct ConvTransposeKernelPlan: @unchecked Sendable {
               packed: w.baseAddress, koff: ko.baseAddress, bias: bias.isEmpty ? nil : biasBuffer.baseAddress,
               stages: st.baseAddress, m: Int32(rowsM), k: Int32(channels), nstages: Int32(stages.count), level: level,
               dst_stride: band * width, scratch: nil, scratch_tiles: 0)
+            let shared = Shared((g, input, output))
             parallelRanges(bands, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(1, rowsM * channels * band * width)))
             { range in
+              var (g, input, output) = shared.value
               let temp = threadBuffer(0, floats: rowsM * band * width)
-              var g = g
               for b in range {
                 let y0 = b * band, rows = Swift.min(band, height - y0), n = rows * width
                 withUnsafePointer(to: &g) { gp in

@@ -188,15 +188,17 @@ extension Pooling {
 /// channel's input map, `out` the row; `windowSize` (samples per window) sets how many rows a task takes.
 private func forEachOutputRow(
   of input: Tensor, into output: inout Tensor, windowSize: Int,
-  _ body: (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+  _ body: @Sendable (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
 ) {
   let (inPlane, outH, outW) = (input.planeSize, output.height, output.width)
   input.data.withUnsafeBufferPointer { src in
     output.data.withUnsafeMutableBufferPointer { dst in
+      let shared = Shared((src.baseAddress!, dst.baseAddress!))
       parallelRanges(input.channels * outH, minimumPerChunk: max(1, 4096 / max(1, outW * windowSize))) { range in
+        let (src, dst) = shared.value
         for task in range {
           let c = task / outH, y = task % outH
-          body(y, src.baseAddress! + c * inPlane, dst.baseAddress! + (c * outH + y) * outW)
+          body(y, src + c * inPlane, dst + (c * outH + y) * outW)
         }
       }
     }
@@ -231,8 +233,10 @@ public func globalAveragePool(_ input: Tensor) -> Tensor {
   guard plane > 0 else { return Tensor(channels: input.channels, height: 1, width: 1, data: means) }
   input.data.withUnsafeBufferPointer { src in
     means.withUnsafeMutableBufferPointer { out in
+      let shared = Shared((src.baseAddress!, out.baseAddress!))
       parallelRanges(input.channels, minimumPerChunk: Swift.max(1, (1 << 16) / plane)) { range in
-        ck_channel_means(src.baseAddress! + range.lowerBound * plane, Int32(range.count), plane, out.baseAddress! + range.lowerBound)
+        let (src, out) = shared.value
+        ck_channel_means(src + range.lowerBound * plane, Int32(range.count), plane, out + range.lowerBound)
       }
     }
   }

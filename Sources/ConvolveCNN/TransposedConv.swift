@@ -86,16 +86,17 @@ public func transposedConvolution(
     bank.weights.withUnsafeBufferPointer { w in
       output.data.withUnsafeMutableBufferPointer { dst in
         for group in 0 ..< g {
-          var y0 = 0
-          while y0 < inH {
+          for y0 in stride(from: 0, to: inH, by: bandRows) {
             let rows = Swift.min(bandRows, inH - y0)
             let p = rows * inW
             ck_sgemm(
               1, 0, Int32(k), Int32(p), Int32(cinG), 1,
               w.baseAddress! + group * cinG * k, Int32(k), src.baseAddress! + group * cinG * inPlane + y0 * inW,
               Int32(inPlane), 0, col, Int32(p))
+            let shared = Shared((dst.baseAddress!, col))
             parallelFor(coutG) { co in
-              let out = dst.baseAddress! + (group * coutG + co) * outPlane
+              let (dst, col) = shared.value
+              let out = dst + (group * coutG + co) * outPlane
               for i in 0 ..< kh {
                 for j in 0 ..< kw {
                   let offsetX = j * dx - px
@@ -114,7 +115,6 @@ public func transposedConvolution(
                 }
               }
             }
-            y0 += rows
           }
         }
       }

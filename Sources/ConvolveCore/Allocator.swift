@@ -10,7 +10,7 @@ public func prepareAllocator(hugeHeap: Bool = true) {
   AllocatorPolicy.once.prepare(hugeHeap: hugeHeap)
 }
 
-private final class AllocatorPolicy: @unchecked Sendable {
+private final class AllocatorPolicy: @unchecked Sendable {  // Unchecked: its mutable state is read and written under `lock` only.
   static let once = AllocatorPolicy()
   private var done = false
   private let lock = NSLock()

@@ -7,7 +7,7 @@ import CKernels
 ///
 /// The column sums are copied into the input part of a padded row per output row; `PaddedRows` extends its
 /// edges, and the row pass (CKernels' `ck_box_rows`) runs eight such rows at once, one running sum a lane.
-struct BoxPlan {
+struct BoxPlan: BandedPlan {
   let weight: Float
   let geometry: ConvolutionGeometry
   /// Kernel rows and columns (stride and dilation are 1).
@@ -24,12 +24,6 @@ struct BoxPlan {
     self.weight = weight
     self.geometry = geometry
     (kh, kw) = (kernel.height, kernel.width)
-  }
-
-  func run(_ input: Tensor) -> Tensor {
-    var output = geometry.output(channels: input.channels)
-    run(input, into: &output)
-    return output
   }
 
   /// `run` into `output`, reshaped over its own storage when it can be (`Tensor.reshapeReusingStorage`).

@@ -5,7 +5,7 @@ import CKernels
 /// Each band pads the input rows it needs once (`PaddedRows`) into its scratch, so the inner loops read
 /// contiguous rows without branches. With horizontal stride 1 every output is computed once in
 /// registers (`correlateRow`); other strides run one multiply-add pass per non-zero tap (`correlateRowStrided`).
-struct DirectPlan {
+struct DirectPlan: BandedPlan {
   let geometry: ConvolutionGeometry
   /// Non-zero taps as offsets into the padded scratch (`dy · paddedWidth + dx`) and weights, row by row.
   let offsets: [Int], weights: [Float]
@@ -23,12 +23,6 @@ struct DirectPlan {
     (self.offsets, self.weights) = (offsets, weights)
   }
 
-  func run(_ input: Tensor) -> Tensor {
-    var output = geometry.output(channels: input.channels)
-    run(input, into: &output)
-    return output
-  }
-
   /// `run` into `output`, reshaped over its own storage when it can be (`Tensor.reshapeReusingStorage`).
   func run(_ input: Tensor, into output: inout Tensor) {
     let g = geometry, padded = g.padded, paddedW = padded.paddedWidth
@@ -37,10 +31,12 @@ struct DirectPlan {
     let bandRows = max(1, min(g.outH, 65536 / max(1, g.outW)))
     offsets.withUnsafeBufferPointer { offsets in
       weights.withUnsafeBufferPointer { weights in
+        let taps = Shared((offsets, weights))
         forEachRowBand(
           of: input, into: &output, rows: g.outH, bandRows: bandRows,
           scratchFloats: ((bandRows - 1) * g.sy + g.extentY) * paddedW
         ) { band in
+          let (offsets, weights) = taps.value
           // The padded rows this band reads, once each.
           let firstRow = band.rows.lowerBound * g.sy
           for r in 0 ..< (band.rows.upperBound - 1) * g.sy + g.extentY - firstRow {

@@ -89,10 +89,11 @@ struct FFTPlan {
     let size = tileH * tileW, tiles = tilesY * tilesX
     spectrumRe.withUnsafeBufferPointer { kre in
       spectrumIm.withUnsafeBufferPointer { kim in
-        let (kr, ki) = (kre.baseAddress!, kim.baseAddress!)
+        let spectrum = Shared((kre.baseAddress!, kim.baseAddress!))
         // The driver's rows are pairs of tiles (row-major within a channel), so that both cores get the same
         // number of transforms; bands of whole tile rows left one core up to 20% more of them.
         forEachRowBand(of: input, into: &output, rows: (tiles + 1) / 2, bandRows: 1, scratchFloats: 4 * size) { band in
+          let (kr, ki) = spectrum.value
           let (re, im, tre, tim) = (band.floats, band.floats + size, band.floats + 2 * size, band.floats + 3 * size)
           for pair in band.rows {
             let first = 2 * pair, second = first + 1

@@ -25,15 +25,17 @@ public func mapOutput(_ t: Tensor, _ m: OutputMapping, perChannel: Bool = false,
   case .offset: return affine(t, scale: [1], shift: [0.5], absolute: false)
   case .normalize:
     if let p = clipPercentile { precondition(p >= 0 && p < 50, "clipPercentile \(p) is not in [0, 50)") }
-    let ranges = normalizationRanges(t, perChannel: perChannel, clipPercentile: clipPercentile)
-    var scale = [Float](repeating: 0, count: max(ranges.count, 1))
-    var shift = scale
-    for (g, (lo, hi)) in ranges.enumerated() {
-      scale[g] = hi > lo ? 1 / (hi - lo) : 0
-      shift[g] = -lo * scale[g]
-    }
-    return affine(t, scale: scale, shift: shift, absolute: false)
+    return mapOutput(t, normalizedBy: normalizationRanges(t, perChannel: perChannel, clipPercentile: clipPercentile))
   }
+}
+
+/// `t` stretched linearly so each range's low end becomes 0 and its high end 1, clamped (NaN becomes 0): one
+/// range for all channels or one per channel, as `normalizationRanges` gives them; an empty range gives 0.
+public func mapOutput(_ t: Tensor, normalizedBy ranges: [(low: Float, high: Float)]) -> Tensor {
+  precondition(ranges.count == 1 || ranges.count == t.channels, "one range, or one per channel")
+  let scale = ranges.map { $0.high > $0.low ? 1 / ($0.high - $0.low) : 0 }
+  let shift = zip(ranges, scale).map { -$0.low * $1 }
+  return affine(t, scale: scale, shift: shift, absolute: false)
 }
 
 /// The ranges `.normalize` stretches to [0, 1]: one per channel with `perChannel`, else one for all; each from
@@ -80,17 +82,62 @@ private func range(_ values: UnsafeBufferPointer<Float>) -> (Float, Float) {
   return (lo, hi)
 }
 
-private func percentileRange(_ values: UnsafeBufferPointer<Float>, _ p: Float) -> (Float, Float) {
-  var sorted = values.filter { !$0.isNaN }
-  guard !sorted.isEmpty else { return (0, 0) }
-  sorted.sort()
-  func percentile(_ q: Float) -> Float {
-    let position = q / 100 * Float(sorted.count - 1)
-    let i = min(Int(position), sorted.count - 1)
-    let j = min(i + 1, sorted.count - 1)
-    return sorted[i] + (position - Float(i)) * (sorted[j] - sorted[i])
+/// The `p`-th and `(100 − p)`-th percentiles of the values that are not NaN, linear between ranks (numpy's
+/// default): the ranks found by selection on a copy, in linear time, not by sorting.
+func percentileRange(_ values: UnsafeBufferPointer<Float>, _ p: Float) -> (Float, Float) {
+  var kept = [Float]()
+  kept.reserveCapacity(values.count)
+  for v in values where !v.isNaN { kept.append(v) }
+  guard !kept.isEmpty else { return (0, 0) }
+  return kept.withUnsafeMutableBufferPointer { a in
+    func percentile(_ q: Float) -> Float {
+      let position = q / 100 * Float(a.count - 1)
+      let i = min(Int(position), a.count - 1)
+      let low = select(a, i)
+      guard i + 1 < a.count, position > Float(i) else { return low }
+      // After `select`, every value past `i` is at least `a[i]`: the next rank is their smallest.
+      var next = a[i + 1]
+      for k in i + 2 ..< a.count where a[k] < next { next = a[k] }
+      return low + (position - Float(i)) * (next - low)
+    }
+    return (percentile(p), percentile(100 - p))
   }
-  return (percentile(p), percentile(100 - p))
+}
+
+/// Reorders `a` so that `a[k]` is the value a sort would put there, nothing before it larger and nothing after it
+/// smaller, and returns it: quickselect with a median-of-three pivot and three-way partitions, so that runs of
+/// equal values (a ReLU map's zeros) take one pass.
+@discardableResult
+func select(_ a: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
+  var lo = 0, hi = a.count - 1
+  while lo < hi {
+    let mid = lo + (hi - lo) / 2
+    let (x, y, z) = (a[lo], a[mid], a[hi])
+    let pivot = max(min(x, y), min(max(x, y), z))
+    // a[lo..<lt] < pivot, a[lt..<i] == pivot, a[gt+1...hi] > pivot.
+    var lt = lo, i = lo, gt = hi
+    while i <= gt {
+      let v = a[i]
+      if v < pivot {
+        a.swapAt(lt, i)
+        lt += 1
+        i += 1
+      } else if v > pivot {
+        a.swapAt(i, gt)
+        gt -= 1
+      } else {
+        i += 1
+      }
+    }
+    if k < lt {
+      hi = lt - 1
+    } else if k > gt {
+      lo = gt + 1
+    } else {
+      return a[k]
+    }
+  }
+  return a[k]
 }
 
 /// The range and mean of a set of values, NaN left out; all three are NaN when no value is left.

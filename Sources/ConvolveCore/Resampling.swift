@@ -138,7 +138,9 @@ extension Tensor {
           cols.i1.withUnsafeBufferPointer { c1 in
             cols.w0.withUnsafeBufferPointer { u0 in
               cols.w1.withUnsafeBufferPointer { u1 in
+                let shared = Shared((src, dst, c0, c1, u0, u1))
                 parallelRanges(channels * height, minimumPerChunk: Swift.max(1, 8192 / width)) { range in
+                  let (src, dst, c0, c1, u0, u1) = shared.value
                   for task in range {
                     let c = task / height, y = task % height
                     let a = src.baseAddress! + (c * inH + rows.i0[y]) * inW

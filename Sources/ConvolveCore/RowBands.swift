@@ -1,6 +1,6 @@
 /// One band of work: rows `rows` of one channel, with the input and output maps of that channel and
 /// the worker's scratch.
-struct RowBand {
+struct RowBand: @unchecked Sendable {  // pointers to this band's own rows and its worker's own scratch
   /// The channel's input map and output map.
   let input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
   let rows: Range<Int>
@@ -18,7 +18,7 @@ struct RowBand {
 @inline(__always)
 func forEachRowBand(
   of input: Tensor, into output: inout Tensor, rows: Int, bandRows: Int, scratchFloats: Int, scratchInts: Int = 0,
-  _ body: (RowBand) -> Void
+  _ body: @Sendable (RowBand) -> Void
 ) {
   let channels = input.channels
   guard channels > 0 && rows > 0 && output.count > 0 else { return }
@@ -27,8 +27,9 @@ func forEachRowBand(
   let inPlane = input.planeSize, outPlane = output.planeSize
   input.data.withUnsafeBufferPointer { src in
     output.data.withUnsafeMutableBufferPointer { dst in
-      let srcBase = src.baseAddress!, dstBase = dst.baseAddress!
+      let bases = Shared((src.baseAddress!, dst.baseAddress!))
       parallelRanges(channels * bands) { tasks in
+        let (srcBase, dstBase) = bases.value
         let floats = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratchFloats))
         let ints = UnsafeMutablePointer<Int>.allocate(capacity: max(1, scratchInts))
         defer {
@@ -44,5 +45,20 @@ func forEachRowBand(
         }
       }
     }
+  }
+}
+
+/// A plan run band by band that writes into a tensor given to it (reshaped over that tensor's storage), as
+/// the strip filter reuses its buffers; `run(_:)` gives a fresh output.
+protocol BandedPlan {
+  var geometry: ConvolutionGeometry { get }
+  func run(_ input: Tensor, into output: inout Tensor)
+}
+
+extension BandedPlan {
+  func run(_ input: Tensor) -> Tensor {
+    var output = geometry.output(channels: input.channels)
+    run(input, into: &output)
+    return output
   }
 }

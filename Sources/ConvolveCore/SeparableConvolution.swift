@@ -2,7 +2,7 @@
 /// the input rows in place (the taps on zero rows dropped) and writes the input part of one padded
 /// intermediate row, `PaddedRows` extends its edges, and the row pass reads it back while it is still
 /// in L1. No intermediate image is made.
-struct SeparablePlan {
+struct SeparablePlan: BandedPlan {
   let geometry: ConvolutionGeometry
   /// Column taps (padded-row offset, weight) and row taps (offset, weight), zero weights dropped.
   let columnTaps: [(dy: Int, w: Float)]
@@ -16,12 +16,6 @@ struct SeparablePlan {
     rowWeights = rowTaps.map { row.weights[$0] }
   }
 
-  func run(_ input: Tensor) -> Tensor {
-    var output = geometry.output(channels: input.channels)
-    run(input, into: &output)
-    return output
-  }
-
   /// `run` into `output`, reshaped over its own storage when it can be (`Tensor.reshapeReusingStorage`).
   func run(_ input: Tensor, into output: inout Tensor) {
     let g = geometry, padded = g.padded, inW = g.inW
@@ -33,10 +27,12 @@ struct SeparablePlan {
     rowOffsets.withUnsafeBufferPointer { rowOffsets in
       rowWeights.withUnsafeBufferPointer { rowWeights in
         columnTaps.withUnsafeBufferPointer { columnTaps in
+          let shared = Shared((rowOffsets, rowWeights, columnTaps))
           forEachRowBand(
             of: input, into: &output, rows: g.outH, bandRows: 16, scratchFloats: lineStart + padded.paddedWidth,
             scratchInts: taps
           ) { band in
+            let (rowOffsets, rowWeights, columnTaps) = shared.value
             let weights = band.floats, line = band.floats + lineStart, offsets = band.ints
             for y in band.rows {
               // Column pass: the taps whose padded row is an input row.

@@ -41,16 +41,18 @@ public enum ToneCurve: Equatable, Sendable {
 
 extension Tensor {
   /// Every value decoded to linear light by `curve`.
-  public func decoded(_ curve: ToneCurve) -> Tensor { mapped(curve.decode) }
+  public func decoded(_ curve: ToneCurve) -> Tensor { mapped { curve.decode($0) } }
 
   /// Every value encoded from linear light by `curve`.
-  public func encoded(_ curve: ToneCurve) -> Tensor { mapped(curve.encode) }
+  public func encoded(_ curve: ToneCurve) -> Tensor { mapped { curve.encode($0) } }
 
-  private func mapped(_ f: (Float) -> Float) -> Tensor {
+  private func mapped(_ f: @Sendable (Float) -> Float) -> Tensor {
     var out = self
     data.withUnsafeBufferPointer { src in
       out.data.withUnsafeMutableBufferPointer { dst in
+        let (src, dst) = (Shared(src), Shared(dst))
         parallelRanges(count, minimumPerChunk: 1 << 16) { range in
+          let (src, dst) = (src.value, dst.value)
           for i in range { dst[i] = f(src[i]) }
         }
       }

@@ -6,9 +6,9 @@ import ConvolveRender
 import Foundation
 
 /// `batch`: one filter, pipeline or model applied to every photo of a plan, on `jobs` workers.
-public struct BatchJob {
+public struct BatchJob: Sendable {
   /// What is applied to every photo.
-  public enum Work {
+  public enum Work: Sendable {
     case filter(ResolvedFilter, ConvolutionOptions)
     case pipeline(Pipeline)
     case model(ModelRunner, ModelInput)
@@ -91,7 +91,7 @@ public struct BatchJob {
 }
 
 /// The notes on unused rows and columns of a batch's files, summed up in one line at the end.
-public final class BatchNotes: @unchecked Sendable {
+public final class BatchNotes: @unchecked Sendable {  // Unchecked: its mutable state is read and written under `lock` only.
   private let lock = NSLock()
   private var first: (file: String, note: String)?
   private var count = 0

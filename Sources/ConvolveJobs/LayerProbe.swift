@@ -8,6 +8,7 @@ import Foundation
 /// One layer of a model or pipeline, run on photos: the layer's output for a photo, its receptive field, and
 /// how the photo was scaled for the model. The graph runs only up to the layer; plans are made once per input
 /// shape and shared by every thread.
+// Unchecked: the plan cache is read and written under `lock` only; everything else is constant.
 public final class LayerProbe: @unchecked Sendable {
   public enum Source {
     case model(ModelRunner, ModelInput, value: String)

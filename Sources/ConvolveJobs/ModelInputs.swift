@@ -25,3 +25,14 @@ public func modelInput(_ path: String, runner: ModelRunner, preprocessing: Model
     from: photo, channels: ModelInput.channels(declared: declared), height: h, width: w)
   return (tensor, photo, notes)
 }
+
+extension ModelInput {
+  /// The preparation as one line, for the top-patches page and its settings check.
+  public var summary: String {
+    var parts = [size.map { "size \($0.height)x\($0.width)" } ?? "fit-multiple \(fitMultiple ?? 32)", "scale \(scale)"]
+    parts.append("mean \(mean.map { "\($0)" }.joined(separator: ","))")
+    parts.append("std \(std.map { "\($0)" }.joined(separator: ","))")
+    if bgr { parts.append("bgr") }
+    return parts.joined(separator: ", ")
+  }
+}

@@ -25,6 +25,7 @@ public struct ModelRunOptions: Sendable {
 /// Runs a graph on one input and writes what people look at: a one-channel spatial output as a heat map and
 /// as an overlay on the photo, many channels as a montage, a vector as a ranked list; the chosen layers'
 /// montages; the raw tensors and the report when asked. Plans are made once per input shape and reused.
+// Unchecked: `graph` and `options` are constants; the plan cache is read and written under `lock` only.
 public final class ModelRunner: @unchecked Sendable {
   public let graph: Graph
   public let options: ModelRunOptions

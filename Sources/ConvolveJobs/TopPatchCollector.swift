@@ -34,7 +34,7 @@ extension FieldSummary {
 
 /// Collects the top activations of a run, from many threads: one `RunningTopK` per channel behind a lock, so
 /// memory is k entries per channel plus the photos in flight.
-public final class TopPatchCollector: @unchecked Sendable {
+public final class TopPatchCollector: @unchecked Sendable {  // Unchecked: its mutable state is read and written under `lock` only.
   private let lock = NSLock()
   private var tops: [RunningTopK]
   private var photos: [String]

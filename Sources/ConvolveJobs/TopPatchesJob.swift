@@ -141,7 +141,7 @@ public func parseChannelList(_ text: String, count: Int?) throws -> [Int] {
 }
 
 /// Runs `save` at most every `seconds`, from any thread (one save at a time; the others skip).
-final class PeriodicSaver: @unchecked Sendable {
+final class PeriodicSaver: @unchecked Sendable {  // Unchecked: its mutable state is read and written under `lock` only.
   private let lock = NSLock()
   private let seconds: Double
   private var last = Date()

@@ -73,8 +73,8 @@ public struct FeatureMapWriter: Sendable {
   func colouredTiles(_ t: Tensor) throws -> (tiles: [Tensor], ranges: [(low: Float, high: Float)]) {
     let clip = clipPercentile > 0 ? clipPercentile : nil
     var ranges = normalizationRanges(t, perChannel: range == .each, clipPercentile: clip)
+    let normalized = mapOutput(t, normalizedBy: ranges)
     if range == .shared { ranges = Array(repeating: ranges[0], count: t.channels) }
-    let normalized = mapOutput(t, .normalize, perChannel: range == .each, clipPercentile: clip)
     let tiles = try (0 ..< t.channels).map { c -> Tensor in
       let plane = normalized.plane(c)
       return colormap == .gray ? plane : try colormap.apply(plane)

@@ -99,12 +99,13 @@ public func photoPatch(_ pyramid: PhotoPyramid, box: [Double], size: Int) -> Ten
 /// values (what the PNG holds anyway), so memory is channels · k · tile² · 3 bytes. Returns the files written.
 public func writeTopPatchGrids(
   _ file: TopPatchesFile, inputDirectory: String, directory: String, title: String,
-  load: (String) throws -> Tensor
+  load: @Sendable (String) throws -> Tensor
 ) throws -> [String] {
   let size = file.settings.tile
   // Each photo once: every patch any channel takes from it.
-  var uses: [String: [(Int, Int)]] = [:]
-  for (c, list) in file.entries.enumerated() { for (i, e) in list.enumerated() { uses[e.photo, default: []].append((c, i)) } }
+  var taken: [String: [(Int, Int)]] = [:]
+  for (c, list) in file.entries.enumerated() { for (i, e) in list.enumerated() { taken[e.photo, default: []].append((c, i)) } }
+  let uses = taken
   let photos = uses.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
   let store = TileStore(file.entries.map { $0.count })
   DispatchQueue.concurrentPerform(iterations: photos.count) { p in
@@ -157,7 +158,7 @@ public func writeTopPatchGrids(
 }
 
 /// The patches of a grid run, filled from many threads; the error of the first failed item is kept.
-private final class TileStore: @unchecked Sendable {
+private final class TileStore: @unchecked Sendable {  // Unchecked: its mutable state is read and written under `lock` only.
   private let lock = NSLock()
   private var tiles: [[[UInt8]]]
   private var failed: (index: Int, error: Error)?

@@ -76,9 +76,9 @@ extension LayerPadding: ExpressibleByArgument {
 extension OutputMapping: ExpressibleByArgument {}
 extension Colormap: ExpressibleByArgument {}
 extension ResizeMethod: ExpressibleByArgument {}
-/// Shown as max, avg, min (as `--pool avg:2` and pipeline files spell it); "average" is accepted too.
+/// Shown as max, avg, min (as `--pool avg:2` and pipeline files spell it); "average" and "mean" are accepted too.
 extension PoolingKind: ExpressibleByArgument {
-  public init?(argument: String) { self.init(rawValue: argument == "avg" ? "average" : argument) }
+  public init?(argument: String) { self.init(rawValue: ["avg", "mean"].contains(argument) ? "average" : argument) }
   public static var allValueStrings: [String] { allCases.map(\.argumentName) }
   public var defaultValueDescription: String { argumentName }
   var argumentName: String { self == .average ? "avg" : rawValue }

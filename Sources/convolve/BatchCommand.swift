@@ -51,13 +51,13 @@ struct BatchCommand: ParsableCommand {
             --report report-2.json
       """)
 
-  @Argument(help: "Folder with the input photos.") var inputDirectory: String
-  @Argument(help: "Folder for the results (created if missing); the input folder's tree is mirrored in it.")
+  @Argument(help: "Folder with the input photos.", completion: .directory) var inputDirectory: String
+  @Argument(help: "Folder for the results (created if missing); the input folder's tree is mirrored in it.", completion: .directory)
   var outputDirectory: String
 
-  @Option(help: ArgumentHelp("Run this pipeline file (JSON) on every photo instead of one filter (default: none).", valueName: "file"))
+  @Option(help: ArgumentHelp("Run this pipeline file (JSON) on every photo instead of one filter (default: none).", valueName: "file"), completion: .file())
   var pipeline: String?
-  @Option(help: ArgumentHelp("Run this ONNX model on every photo instead of one filter (default: none).", valueName: "file"))
+  @Option(help: ArgumentHelp("Run this ONNX model on every photo instead of one filter (default: none).", valueName: "file"), completion: .file())
   var model: String?
 
   @OptionGroup(title: "Kernel") var kernel: KernelOptions
@@ -75,34 +75,19 @@ struct BatchCommand: ParsableCommand {
   var layers: [String] = []
   @Flag(help: "With --model: also write each photo's report.html.") var modelReport = false
 
-  @Flag(name: [.short, .long], help: "Also process the subfolders.") var recursive = false
-  @Option(help: ArgumentHelp(
-    "Process only files whose relative path or name matches this glob (repeatable; default \(ImageFormat.readableGlobs.joined(separator: ", "))).",
-    discussion: "Globs are matched case-insensitively by fnmatch; in a relative path * also matches '/'.",
-    valueName: "glob"))
-  var include: [String] = []
-  @Option(help: ArgumentHelp("Leave out files whose relative path or name matches this glob (repeatable; default: none).", valueName: "glob"))
-  var exclude: [String] = []
   @Option(help: ArgumentHelp("Convert the outputs to png or jpg (default: keep each input's format).", valueName: "format"))
   var format: ImageFormat?
   @Option(help: ArgumentHelp("Output file name; placeholders {stem}, {ext} (with the dot) and {filter}.", valueName: "template"))
   var name = "{stem}{ext}"
 
-  @Option(name: [.short, .long], help: ArgumentHelp("Files processed at once (default: the number of active processors).", valueName: "n"))
-  var jobs: Int?
+  @OptionGroup(title: "Folder") var folder: FolderOptions
   @Flag(help: "Skip inputs whose output already exists (resume an interrupted or partly failed batch).")
   var skipExisting = false
   @Flag(help: "List what would be done (input -> output) and write nothing.") var dryRun = false
   @Flag(help: "Stop at the first failed file (the running ones finish).") var failFast = false
-  @Flag(name: [.short, .long], help: "Print only errors and the summary.") var quiet = false
-  @Option(help: ArgumentHelp("Write a JSON report: every file's status, outputs, time and error, and the totals (default: none).", valueName: "file"))
+  @Option(help: ArgumentHelp("Write a JSON report: every file's status, outputs, time and error, and the totals (default: none).", valueName: "file"), completion: .file())
   var report: String?
 
-  @Option(help: ArgumentHelp("Process only shard I of N, counted from 1, e.g. 2/8 (default: every file).", valueName: "I/N"))
-  var shard: String?
-  @Option(help: ArgumentHelp("Process only shard i, counted from 0, with --shard-count (default: every file).", valueName: "i"))
-  var shardIndex: Int?
-  @Option(help: ArgumentHelp("The number of shards, for --shard-index (default: 1).", valueName: "n")) var shardCount: Int?
 
   func validate() throws {
     let whole = [pipeline, model].compactMap { $0 }.count
@@ -111,7 +96,6 @@ struct BatchCommand: ParsableCommand {
     }
     _ = try preprocessing.modelInput(size: modelSize, option: "--model-size")
     if model != nil, kernel.size != nil { throw ValidationError("--size is the box filter's size; with --model give --model-size HxW") }
-    if let jobs, jobs < 1 { throw ValidationError("--jobs is \(jobs); use at least 1") }
     if kernel.sourceCount == 0, photo.linear || photo.alpha != .premultiply {
       throw ValidationError("--linear and --alpha apply to filters (--filter, --kernel, --kernel-file), not to --pipeline or --model")
     }
@@ -121,7 +105,6 @@ struct BatchCommand: ParsableCommand {
     if unknown.contains("{") || unknown.contains("}") {
       throw ValidationError("--name \"\(name)\": the placeholders are {stem}, {ext} and {filter}")
     }
-    do { _ = try shardChoice(shard: shard, index: shardIndex, count: shardCount) } catch let error as BatchUsageError { throw ValidationError(error.message) }
   }
 
   func run() throws {
@@ -135,12 +118,16 @@ struct BatchCommand: ParsableCommand {
       throw ValidationError(error.message)
     }
     if kernel.showKernel, case .filter(let filter, _) = work { Swift.print(filter.describe()) }
+    if plan.items.isEmpty && plan.shard == nil && !folder.quiet {
+      let globs = folder.include.isEmpty ? ImageFormat.readableGlobs : folder.include
+      writeStandardError("note: no file in \(inputDirectory) matches \(globs.joined(separator: ", "))\n")
+    }
     if dryRun {
       for item in plan.items {
         Swift.print("\(item.input) -> \(item.output)\(item.skip ? " (exists, skipped)" : "")")
       }
       let skipped = plan.items.filter(\.skip).count
-      if !quiet {
+      if !folder.quiet {
         writeStandardError("dry run: would process \(plan.items.count - skipped), skip \(skipped), write nothing\n")
       }
       return
@@ -149,8 +136,8 @@ struct BatchCommand: ParsableCommand {
     (job.outputRange, job.light, job.writing, job.loading) = (out.outputRange, photo.light, out.writing, load.loading)
     (job.stripRows, job.maps, job.overlay) = (strips.stripRows, mapOptions.writer, overlay)
     let code = try job.run(
-      plan, into: outputDirectory, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: failFast,
-      quiet: quiet, report: report, started: started)
+      plan, into: outputDirectory, jobs: folder.jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: failFast,
+      quiet: folder.quiet, report: report, started: started)
     if let code { throw ExitCode(code) }
   }
 
@@ -182,10 +169,7 @@ struct BatchCommand: ParsableCommand {
   }
 
   private func layout() throws -> BatchLayout {
-    var layout = BatchLayout(inputDirectory: inputDirectory, outputDirectory: outputDirectory)
-    layout.recursive = recursive
-    (layout.include, layout.exclude) = (include, exclude)
-    layout.shard = try shardChoice(shard: shard, index: shardIndex, count: shardCount)
+    var layout = try folder.layout(inputDirectory, outputDirectory)
     layout.nameTemplate = name
     layout.outputExtension = format.map { "." + $0.fileExtension }
     layout.outputIsFolder = pipeline != nil || model != nil

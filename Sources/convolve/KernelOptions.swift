@@ -48,42 +48,10 @@ struct KernelOptions: ParsableArguments {
 
   var overrides: FilterParameters { FilterParameters(sigma: sigma, radius: radius, amount: amount, size: size) }
 
-  /// The filter to apply. A libvips matrix's offset is in 0...255 units: divided by 255 for photos (values in
-  /// [0, 1], whatever the bit depth), kept as is for `--input` matrices (`photo: false`).
+  /// The filter to apply (`photo: false` for `--input` matrices: see `resolveFilter`).
   func resolve(photo: Bool = true) throws -> ResolvedFilter {
-    var resolved: ResolvedFilter
-    if let filter {
-      resolved = try standardLibrary.get().resolve(filter, overrides: overrides)
-    } else {
-      let option = kernel != nil ? "--kernel" : "--kernel-file"
-      let source: KernelSource
-      do {
-        source = try kernel.map(parseKernelArgument) ?? readKernelFile(kernelFile ?? "")
-      } catch ConvolveError.invalidArgument(let message) {
-        throw ValidationError(message)  // a value error: exit 64
-      }
-      switch source {
-      case .filter(let definition):
-        let library = (try? standardLibrary.get()) ?? FilterLibrary(definitions: [])
-        resolved = try library.resolve(definition, overrides: overrides)
-      case .matrix(let m):
-        try rejectParameters(option)
-        let k = m.kernel
-        let fromFile = kernelFile != nil || [.npy, .textFile, .vipsMatrix].contains(m.syntax)
-        resolved = ResolvedFilter(
-          name: fromFile ? lastComponent(kernelFile ?? kernel ?? "") : "inline", kernels: [k],
-          output: m.offset == 0 && abs(k.sum) < 1e-6 ? .abs : .clip)
-        resolved.offset = photo ? m.offset / 255 : m.offset
-      }
-    }
-    if normalize { resolved.kernels = resolved.kernels.map(\.normalized) }
-    return resolved
-  }
-
-  private func rejectParameters(_ source: String) throws {
-    if !overrides.givenNames.isEmpty {
-      throw ValidationError("--\(overrides.givenNames[0]) applies to generated library filters, not to \(source)")
-    }
+    try resolveFilter(
+      name: filter, kernel: kernel, kernelFile: kernelFile, overrides: overrides, normalize: normalize, photo: photo)
   }
 }
 

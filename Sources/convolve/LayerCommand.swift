@@ -32,12 +32,12 @@ struct LayerCommand: ParsableCommand {
             --padding same --activation relu
       """)
 
-  @Argument(help: "Input image (PNG or JPEG).") var input: String
-  @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
+  @Argument(help: "Input image (PNG or JPEG).", completion: .file()) var input: String
+  @Argument(help: "Folder for the outputs (created if missing).", completion: .directory) var outputDirectory: String
 
-  @Option(help: ArgumentHelp("Weights as .npy, shape [N][C/groups][kh][kw] (float32 or float64) (default: none; give --weights or --filters).", valueName: "file"))
+  @Option(help: ArgumentHelp("Weights as .npy, shape [N][C/groups][kh][kw] (float32 or float64) (default: none; give --weights or --filters).", valueName: "file"), completion: .file())
   var weights: String?
-  @Option(help: ArgumentHelp("Bias as .npy, shape [N] (default: no bias).", valueName: "file")) var bias: String?
+  @Option(help: ArgumentHelp("Bias as .npy, shape [N] (default: no bias).", valueName: "file"), completion: .file()) var bias: String?
   @Option(help: ArgumentHelp("Comma-separated library filters to use as the N filters instead of --weights (default: none).", valueName: "names"))
   var filters: String?
   @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "stride")) var stride = Pair(1, 1)

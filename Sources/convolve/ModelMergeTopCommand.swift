@@ -24,9 +24,9 @@ struct ModelMergeTopCommand: ParsableCommand {
         convolve model merge-top top/ shard-*/
       """)
 
-  @Argument(help: "Folder for the merged grids and index.html (created if missing).") var outputDirectory: String
-  @Argument(help: "The shards' folders (or their top-k.json files).") var partials: [String] = []
-  @Option(help: ArgumentHelp("Read the photos from this folder (default: the one the shards recorded).", valueName: "dir"))
+  @Argument(help: "Folder for the merged grids and index.html (created if missing).", completion: .directory) var outputDirectory: String
+  @Argument(help: "The shards' folders (or their top-k.json files).", completion: .directory) var partials: [String] = []
+  @Option(help: ArgumentHelp("Read the photos from this folder (default: the one the shards recorded).", valueName: "dir"), completion: .directory)
   var inputDir: String?
   @OptionGroup(title: "Photo") var load: ImageInputOptions
 

@@ -25,14 +25,14 @@ struct ModelRunCommand: ParsableCommand {
             --bgr --mean 0.5 --std 0.5 --report
       """)
 
-  @Argument(help: "ONNX model file.") var model: String
-  @Argument(help: "Input photo (PNG or JPEG) or .npy tensor.") var input: String
-  @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
+  @Argument(help: "ONNX model file.", completion: .file()) var model: String
+  @Argument(help: "Input photo (PNG or JPEG) or .npy tensor.", completion: .file()) var input: String
+  @Argument(help: "Folder for the outputs (created if missing).", completion: .directory) var outputDirectory: String
 
   @Option(help: ArgumentHelp("Also draw these tensors: node names, output names or op types (globs; repeatable or comma-separated; `all`) (default: none).", valueName: "glob"))
   var layers: [String] = []
   @Flag(help: "Also write report.html: every node's op, shape, time and value range, and the pictures.") var report = false
-  @Option(help: ArgumentHelp("Class names for vector outputs, one per line (default: class numbers only).", valueName: "file"))
+  @Option(help: ArgumentHelp("Class names for vector outputs, one per line (default: class numbers only).", valueName: "file"), completion: .file())
   var labels: String?
   @Option(help: ArgumentHelp("How many classes a vector output lists.", valueName: "n")) var top = 5
 

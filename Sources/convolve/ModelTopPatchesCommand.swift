@@ -47,9 +47,9 @@ struct ModelTopPatchesCommand: ParsableCommand {
         convolve model merge-top top/ shard-*/
       """)
 
-  @Argument(help: ArgumentHelp("The ONNX model (left out with --pipeline), the folder of photos, the output folder.", valueName: "paths"))
+  @Argument(help: ArgumentHelp("The ONNX model (left out with --pipeline), the folder of photos, the output folder.", valueName: "paths"), completion: .file())
   var paths: [String] = []
-  @Option(help: ArgumentHelp("Run this pipeline file instead of a model (default: none).", valueName: "file"))
+  @Option(help: ArgumentHelp("Run this pipeline file instead of a model (default: none).", valueName: "file"), completion: .file())
   var pipeline: String?
   @Option(help: ArgumentHelp("The layer: a node or value name of the model, or a stage name or number of the pipeline (required, no default).", valueName: "name"))
   var layer: String
@@ -63,20 +63,8 @@ struct ModelTopPatchesCommand: ParsableCommand {
   @OptionGroup(title: "Model input") var preprocessing: ModelInputOptions
   @OptionGroup(title: "Photo") var load: ImageInputOptions
 
-  @Flag(name: [.short, .long], help: "Also read the subfolders.") var recursive = false
-  @Option(help: ArgumentHelp("Read only files whose relative path or name matches this glob (repeatable; default \(ImageFormat.readableGlobs.joined(separator: ", "))).", valueName: "glob"))
-  var include: [String] = []
-  @Option(help: ArgumentHelp("Leave out files matching this glob (repeatable; default: none).", valueName: "glob"))
-  var exclude: [String] = []
-  @Option(name: [.short, .long], help: ArgumentHelp("Photos processed at once (default: the number of active processors).", valueName: "n"))
-  var jobs: Int?
+  @OptionGroup(title: "Folder") var folder: FolderOptions
   @Flag(help: "Resume: keep OUTDIR/top-k.json and skip the photos it lists.") var skipExisting = false
-  @Flag(name: [.short, .long], help: "Print only errors and the summary.") var quiet = false
-  @Option(help: ArgumentHelp("Read only shard I of N, counted from 1, and write only top-k.json (default: every photo).", valueName: "I/N"))
-  var shard: String?
-  @Option(help: ArgumentHelp("Read only shard i, counted from 0, with --shard-count (default: every photo).", valueName: "i"))
-  var shardIndex: Int?
-  @Option(help: ArgumentHelp("The number of shards, for --shard-index (default: 1).", valueName: "n")) var shardCount: Int?
 
   var modelPath: String? { pipeline == nil ? paths.first : nil }
   var inputDirectory: String { paths[paths.count - 2] }
@@ -93,7 +81,6 @@ struct ModelTopPatchesCommand: ParsableCommand {
     guard k >= 1, k <= 10_000 else { throw ValidationError("--k is \(k); use 1 to 10000") }
     guard perPhoto >= 1 else { throw ValidationError("--per-photo is \(perPhoto); use at least 1") }
     guard (8 ... 1024).contains(tile) else { throw ValidationError("--tile is \(tile); use 8 to 1024") }
-    if let jobs, jobs < 1 { throw ValidationError("--jobs is \(jobs); use at least 1") }
     if let channels {
       do { _ = try parseChannelList(channels, count: nil) } catch let error as ConvolveError { throw ValidationError(error.description) }
     }
@@ -103,9 +90,6 @@ struct ModelTopPatchesCommand: ParsableCommand {
       throw ValidationError("--size, --fit-multiple, --scale, --mean, --std and --bgr prepare a model's input; a pipeline takes the photo as it is")
     }
     _ = try preprocessing.modelInput(size: size, option: "--size")
-    do { _ = try shardChoice(shard: shard, index: shardIndex, count: shardCount) } catch let error as BatchUsageError {
-      throw ValidationError(error.message)
-    }
   }
 
   func run() throws {
@@ -123,31 +107,15 @@ struct ModelTopPatchesCommand: ParsableCommand {
       probe = try LayerProbe(model: model, graph: try ONNXModel.load(path: model), layer: layer, preprocessing: input)
       source = ("model", model)
     }
-    var layout = BatchLayout(inputDirectory: inputDirectory, outputDirectory: outputDirectory)
-    layout.recursive = recursive
-    (layout.include, layout.exclude) = (include, exclude)
-    do { layout.shard = try shardChoice(shard: shard, index: shardIndex, count: shardCount) } catch let error as BatchUsageError {
-      throw ValidationError(error.message)
-    }
+    let layout = try folder.layout(inputDirectory, outputDirectory)
     let load = self.load
     var job = TopPatchesJob(
       probe: probe, source: source, layer: layer,
-      preprocessing: pipeline == nil ? describe(input) : "the photo as it is", layout: layout,
+      preprocessing: pipeline == nil ? input.summary : "the photo as it is", layout: layout,
       maxPixels: load.maxPixels, load: { try load.load($0) })
     (job.k, job.perPhoto, job.channels, job.tile) = (k, perPhoto, channels, tile)
-    (job.skipExisting, job.quiet) = (skipExisting, quiet)
-    if let jobs { job.jobs = jobs }
+    (job.skipExisting, job.quiet) = (skipExisting, folder.quiet)
+    if let jobs = folder.jobs { job.jobs = jobs }
     if let code = try job.run(started: started) { throw ExitCode(code) }
-  }
-
-  /// The model input options as one line for the page and the settings check.
-  private func describe(_ input: ModelInput) -> String {
-    var parts: [String] = []
-    if let s = input.size { parts.append("size \(s.height)x\(s.width)") } else { parts.append("fit-multiple \(input.fitMultiple ?? 32)") }
-    parts.append("scale \(input.scale)")
-    parts.append("mean \(input.mean.map { "\($0)" }.joined(separator: ","))")
-    parts.append("std \(input.std.map { "\($0)" }.joined(separator: ","))")
-    if input.bgr { parts.append("bgr") }
-    return parts.joined(separator: ", ")
   }
 }

@@ -27,9 +27,9 @@ struct RunCommand: ParsableCommand {
             out/edges --colormap viridis --report
       """)
 
-  @Argument(help: "Pipeline file (JSON).") var pipeline: String
-  @Argument(help: "Input image (PNG or JPEG).") var input: String
-  @Argument(help: "Folder for the outputs (created if missing).") var outputDirectory: String
+  @Argument(help: "Pipeline file (JSON).", completion: .file()) var pipeline: String
+  @Argument(help: "Input image (PNG or JPEG).", completion: .file()) var input: String
+  @Argument(help: "Folder for the outputs (created if missing).", completion: .directory) var outputDirectory: String
   @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
   @Flag(help: "Also write OUTDIR/report.html: every stage's operation, shape, time, value range and image.")
   var report = false

@@ -45,7 +45,7 @@ struct ShapeCommand: ParsableCommand {
 
   @Argument(help: "Input size: HxWxC (the lecture's), CxHxW (PyTorch's), NxCxHxW or HxW.") var input: String
   @Argument(help: "Stages, in order.") var stages: [String] = []
-  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file on an input of the given size (default: none, the stages are given).", valueName: "file"))
+  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file on an input of the given size (default: none, the stages are given).", valueName: "file"), completion: .file())
   var pipeline: String?
   @Flag var rounding: PoolRounding = .floor
   @Flag(help: "Read three numbers as PyTorch's CxHxW.") var chw = false
@@ -64,43 +64,12 @@ struct ShapeCommand: ParsableCommand {
     do { size = try ShapeInput(parsing: input, order: order) } catch let error as ConvolveError {
       throw ValidationError(error.description)
     }
-    if let pipeline { return try printPipeline(pipeline, size) }
+    if let pipeline {
+      // HxW alone is a photo.
+      let photo = input.lowercased().split(whereSeparator: { "x×, ".contains($0) }).count == 2
+      for line in try pipelineShapes(path: pipeline, size: size, photo: photo, rounding: rounding.rounding) { print(line) }
+      return
+    }
     print(try shapeReport(input: size, stages: stages, rounding: rounding.rounding))
-  }
-
-  /// The shape after every stage of a pipeline file, as `run` would give them.
-  private func printPipeline(_ path: String, _ size: ShapeInput) throws {
-    var chain = try Pipeline.load(path: path, kernelNamed: libraryKernel(named:))
-    if rounding == .strict { chain = chain.rounding(.floor, to: .strict) }
-    if rounding == .ceil { chain = chain.rounding(.floor, to: .ceil) }
-    // HxW alone is a photo: the channels the first layer expects.
-    let channels = input.lowercased().split(whereSeparator: { "x×, ".contains($0) }).count == 2
-      ? chain.inputChannels ?? 3 : chain.preparedChannels(size.channels)
-    let graph = try chain.graph(inputChannels: channels, height: size.height, width: size.width)
-    let fields = try fileContent(path) {
-      try ExecutionPlan(
-        graph: graph.graph, inputShapes: [graph.input: [1, channels, size.height, size.width]], options: graph.planOptions
-      ).receptiveFields()
-    }
-    print("Input: \(size.text(size.height, size.width, channels))")
-    var total = 0
-    for (i, stage) in chain.stages.enumerated() {
-      let s = graph.stageShapes[i]
-      var parameters = 0
-      switch stage.operation {
-      case .conv(let bank, _), .transposedConv(let bank, _): parameters = bank.parameterCount
-      default: break
-      }
-      total += parameters
-      print("\(i + 1). \(stage.name): \(stage.operation.summary)")
-      print("   output: \(size.text(s[1], s[2], s[0]))" + (parameters > 0 ? ", parameters: \(parameters)" : ""))
-      if let field = fields[graph.stageOutputs[i]] {
-        let f = fieldColumns(field)
-        print(field.isGlobal ? "   receptive field: the whole input" : "   receptive field: rf \(f[0]), jump \(f[1]), start \(f[2])")
-      }
-    }
-    for note in graph.notes { print("note: \(note) (\(roundingHint(pools: true)))") }
-    if let last = graph.stageShapes.last { print("Output: \(size.text(last[1], last[2], last[0]))") }
-    print("Total parameters: \(total)")
   }
 }

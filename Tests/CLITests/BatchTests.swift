@@ -9,6 +9,24 @@ import Testing
   let samples = packageRoot.appendingPathComponent("SampleImages")
   let fm = FileManager.default
 
+  /// Photos only in subfolders: a usage error that counts them and names --recursive, nothing written; a folder
+  /// with no photo at all: a note, and success.
+  @Test func aBatchThatFindsNothingSaysWhy() throws {
+    let dir = try temporaryDirectory()
+    let input = dir.appendingPathComponent("in"), output = dir.appendingPathComponent("out")
+    try copySample("chelsea.jpg", to: input, as: "sub/chelsea.jpg")
+    try copySample("camera.png", to: input, as: "sub/deeper/camera.png")
+    let r = try runConvolve(["batch", input.path, output.path, "--filter", "gaussian"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("no image at the top level of \(input.path), but 2 in its subfolders; add --recursive"))
+    #expect(!fm.fileExists(atPath: output.path))
+    let empty = dir.appendingPathComponent("empty")
+    try fm.createDirectory(at: empty, withIntermediateDirectories: true)
+    let e = try runConvolve(["batch", empty.path, output.path, "--filter", "gaussian"])
+    #expect(e.status == 0, "\(e.stderr)")
+    #expect(e.stderr.contains("note: no file in \(empty.path) matches *.png"))
+  }
+
   @Test func goodFilesAreWrittenInTheMirroredTreeAndBadOnesReported() throws {
     let dir = try temporaryDirectory()
     let input = dir.appendingPathComponent("in"), output = dir.appendingPathComponent("out")

@@ -89,13 +89,14 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     let photo = dir.appendingPathComponent("p.png").path
     try saveImage(Tensor(rows: [[0, 40, 80, 120], [200, 240, 20, 60]].map { $0.map { Float($0) / 255 } }), path: photo)
-    let spelled = ["avg", "average"].map { dir.appendingPathComponent("\($0).png").path }
-    for (spelling, out) in zip(["avg", "average"], spelled) {
+    let spelled = ["avg", "average", "mean"].map { dir.appendingPathComponent("\($0).png").path }
+    for (spelling, out) in zip(["avg", "average", "mean"], spelled) {
       let r = try runConvolve(["pool", photo, out, "--kind", spelling, "--size", "2"])
       #expect(r.status == 0, "\(r.stderr)")
     }
     // (0 + 40 + 200 + 240) / 4 = 120 and (80 + 120 + 20 + 60) / 4 = 70.
     let a = try loadImage(path: spelled[0]).tensor, b = try loadImage(path: spelled[1]).tensor
+    #expect(try loadImage(path: spelled[2]).tensor == a)
     #expect(a == b && a.data.map { ($0 * 255).rounded() } == [120, 70])
   }
 }

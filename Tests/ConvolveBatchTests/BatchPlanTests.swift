@@ -10,7 +10,7 @@ private func makeTree() throws -> URL {
   for path in ["a.png", "b.JPG", "notes.txt", "sub/c.jpeg", "sub/deeper/d.png", ".hidden.png"] {
     let url = root.appendingPathComponent("in/" + path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: url.path, contents: Data([1]))
+    _ = FileManager.default.createFile(atPath: url.path, contents: Data([1]))
   }
   return root
 }
@@ -76,7 +76,7 @@ private func makeTree() throws -> URL {
     var layout = BatchLayout(inputDirectory: root.path + "/in", outputDirectory: root.path + "/out")
     layout.skipExisting = true
     try FileManager.default.createDirectory(atPath: root.path + "/out/a.png", withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: root.path + "/out/b.JPG", contents: Data([1]))
+    _ = FileManager.default.createFile(atPath: root.path + "/out/b.JPG", contents: Data([1]))
     #expect(try layout.plan(workName: "x").items.map(\.skip) == [false, true])
     layout.outputIsFolder = true
     try FileManager.default.createDirectory(atPath: root.path + "/out/a", withIntermediateDirectories: true)
@@ -121,19 +121,19 @@ private func makeTree() throws -> URL {
     let file = root.path + "/out.bin"
     #expect(throws: BatchUsageError.self) {
       try AtomicFile.write(file) { temporary in
-        FileManager.default.createFile(atPath: temporary, contents: Data([1, 2]))
+        _ = FileManager.default.createFile(atPath: temporary, contents: Data([1, 2]))
         throw BatchUsageError("stop")
       }
     }
     #expect(throws: BatchUsageError.self) {
       _ = try AtomicFile.writeFolder(root.path + "/folder") { temporary in
-        FileManager.default.createFile(atPath: temporary + "/a.png", contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: temporary + "/a.png", contents: Data([1]))
         throw BatchUsageError("stop")
       }
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
     let written = try AtomicFile.writeFolder(root.path + "/folder") { temporary in
-      FileManager.default.createFile(atPath: temporary + "/a.png", contents: Data([1]))
+      _ = FileManager.default.createFile(atPath: temporary + "/a.png", contents: Data([1]))
       return [temporary + "/a.png"]
     }
     #expect(written == [root.path + "/folder/a.png"])

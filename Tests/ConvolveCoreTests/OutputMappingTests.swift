@@ -40,6 +40,35 @@ import Testing
     #expect(isApproximatelyEqual(mapOutput(Tensor(rows: [[0, 10, 20, 30]]), .normalize, clipPercentile: 25).data, [0, 0.1666667, 0.8333333, 1], tolerance: 1e-6))
   }
 
+  /// The selection gives the values the full sort gave: ranks linear between neighbours, numpy's rule, on maps
+  /// with runs of equal values (ReLU zeros), sorted and reversed input, and NaN left out.
+  @Test func percentilesBySelectionMatchTheSort() {
+    func bySort(_ values: [Float], _ q: Float) -> Float {
+      let s = values.filter { !$0.isNaN }.sorted()
+      let position = q / 100 * Float(s.count - 1)
+      let i = min(Int(position), s.count - 1), j = min(i + 1, s.count - 1)
+      return s[i] + (position - Float(i)) * (s[j] - s[i])
+    }
+    var rng = SplitMix64(seed: 11)
+    for trial in 0 ..< 60 {
+      let n = [1, 2, 3, 7, 100, 1001, 4096][trial % 7]
+      var v = (0 ..< n).map { _ in Float.random(in: -1 ... 1, using: &rng) }
+      switch trial % 5 {
+      case 1: v = v.map { max(0, $0) }  // half zeros
+      case 2: v.sort()
+      case 3: v = v.sorted().reversed()
+      case 4:  // few distinct values, and a NaN
+        v = v.map { ($0 * 4).rounded() }
+        if n > 1 { v[0] = .nan }
+      default: break
+      }
+      for p: Float in [0, 1, 2.5, 10, 49.9] {
+        let (lo, hi) = v.withUnsafeBufferPointer { percentileRange($0, p) }
+        #expect(lo == bySort(v, p) && hi == bySort(v, 100 - p), "trial \(trial), n \(n), p \(p)")
+      }
+    }
+  }
+
   @Test func valueStats() {
     let t = Tensor(planes: [[[1, -3], [.nan, 5]], [[0.5, 0.5], [0.5, 0.5]]])
     #expect(ValueStats.perChannel(t) == [ValueStats(min: -3, max: 5, mean: 1), ValueStats(min: 0.5, max: 0.5, mean: 0.5)])

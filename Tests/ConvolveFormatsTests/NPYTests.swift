@@ -109,7 +109,7 @@ import ConvolveCNN
       let bytes = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xff), UInt8(header.utf8.count >> 8)]
         + Array(header.utf8) + [UInt8](repeating: 0, count: 16)
       let path = dir + "/huge.npy"
-      FileManager.default.createFile(atPath: path, contents: Data(bytes))
+      _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
       let m = thrownMessage { try NPYArray.read(path: path) }
       #expect(m?.contains(path) == true && (m?.contains("too large") == true || m?.contains("truncated") == true), "\(shape): \(m ?? "no error")")
     }

@@ -48,6 +48,7 @@ public func runProcess(
 }
 
 /// Standard error's bytes, written by the reading thread before it signals.
+// Unchecked: written by the reading thread only, and read after its semaphore is signalled.
 private final class ErrorText: @unchecked Sendable {
   var data = Data()
 }

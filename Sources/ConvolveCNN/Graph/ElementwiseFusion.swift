@@ -55,7 +55,9 @@ struct FusedElementwiseOperator: GraphOperator {
     let stages = self.stages
     v.withUnsafeMutableBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }
-      forEachChunk(buffer.count, minimumPerChunk: 1 << 15) { range in
+      let shared = Shared(base)
+      parallelRanges(buffer.count, minimumPerChunk: 1 << 15) { range in
+        let base = shared.value
         var start = range.lowerBound
         while start < range.upperBound {
           let n = Swift.min(4096, range.upperBound - start)
@@ -169,7 +171,9 @@ struct ScaleResidualOperator: GraphOperator {
     v.withUnsafeMutableBufferPointer { buffer in
       s.withUnsafeBufferPointer { scale in
         guard let base = buffer.baseAddress else { return }
-        forEachChunk(planes, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, plane))) { range in
+        let shared = Shared((scale, base))
+        parallelRanges(planes, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, plane))) { range in
+          let (scale, base) = shared.value
           for p in range {
             let c = scale[s.count == planes ? p : p % channels]
             let q = base + p * plane

@@ -140,6 +140,12 @@ public struct ReceptiveField: Equatable, Sendable {
   public var jumpText: String { pairText(y.jump, x.jump, "x") }
   public var startText: String { pairText(y.start, x.start, ",") }
 
+  /// The `rf`, `jump` and `start` columns of a table: `all` and two empty ones for a global field; `rf` marked
+  /// `*` when a global gate was left out of it.
+  public var columns: [String] {
+    isGlobal ? ["all", "", ""] : [sizeText + (globalContext ? "*" : ""), jumpText, startText]
+  }
+
   private func pairText(_ a: Double, _ b: Double, _ separator: String) -> String {
     a == b ? FieldAxis.text(a) : FieldAxis.text(a) + separator + FieldAxis.text(b)
   }

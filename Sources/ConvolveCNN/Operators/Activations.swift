@@ -55,9 +55,9 @@ struct UnaryOperator: GraphOperator {
     let activation = self.activation
     let kind = self.kind
     v.withUnsafeMutableBufferPointer { buffer in
-      let p = buffer.baseAddress
-      forEachChunk(buffer.count, minimumPerChunk: 1 << 15) { range in
-        guard let p else { return }
+      let shared = Shared(buffer.baseAddress)
+      parallelRanges(buffer.count, minimumPerChunk: 1 << 15) { range in
+        guard let p = shared.value else { return }
         if let activation {
           switch activation {
           case .relu: for i in range { p[i] = Swift.max(0, p[i]) }
@@ -117,9 +117,9 @@ struct ClipOperator: GraphOperator {
     let hi = attributeBounds?.1 ?? inputs.optional(2)?.floats.first ?? .infinity
     var v = x.takeFloats()
     v.withUnsafeMutableBufferPointer { buffer in
-      let p = buffer.baseAddress
-      forEachChunk(buffer.count, minimumPerChunk: 1 << 15) { range in
-        guard let p else { return }
+      let shared = Shared(buffer.baseAddress)
+      parallelRanges(buffer.count, minimumPerChunk: 1 << 15) { range in
+        guard let p = shared.value else { return }
         // NaN stays NaN, as in ONNX Runtime.
         for i in range where !p[i].isNaN { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
       }

@@ -51,7 +51,9 @@ struct BatchNormalizationOperator: GraphOperator {
     var v = x.takeFloats()
     v.withUnsafeMutableBufferPointer { p in
       guard let base = p.baseAddress else { return }
-      forEachChunk(shape[0] * channels, minimumPerChunk: max(1, 4096 / max(1, plane))) { range in
+      let shared = Shared(base)
+      parallelRanges(shape[0] * channels, minimumPerChunk: max(1, 4096 / max(1, plane))) { range in
+        let base = shared.value
         for task in range {
           let c = task % channels
           let (ac, bc) = (a[c], b[c])

@@ -97,7 +97,7 @@ struct BroadcastPlan {
   }
 }
 
-protocol BinaryMath {
+protocol BinaryMath: SendableMetatype {
   associatedtype Element
   static func apply(_ a: Element, _ b: Element) -> Element
 }
@@ -143,46 +143,38 @@ func broadcastLoop<M: BinaryMath>(
   let inner = plan.dims.count - 1
   let n = plan.dims[inner]
   let sa = plan.aStrides[inner], sb = plan.bStrides[inner]
-  @inline(__always) func run(_ o: Int, _ ao: Int, _ bo: Int) {
+  let shared = Shared((a, b, out))
+  /// `count` outputs from `o` along the innermost axis, reading `a` from `ao` and `b` from `bo`.
+  @Sendable @inline(__always) func run(_ o: Int, _ ao: Int, _ bo: Int, _ count: Int) {
+    let (a, b, out) = shared.value
     let pa = a + ao, pb = b + bo, po = out + o
     if sa == 1 && sb == 1 {
-      for i in 0 ..< n { po[i] = M.apply(pa[i], pb[i]) }
+      for i in 0 ..< count { po[i] = M.apply(pa[i], pb[i]) }
     } else if sa == 1 {
       let v = pb[0]
-      for i in 0 ..< n { po[i] = M.apply(pa[i], v) }
+      for i in 0 ..< count { po[i] = M.apply(pa[i], v) }
     } else if sb == 1 {
       let v = pa[0]
-      for i in 0 ..< n { po[i] = M.apply(v, pb[i]) }
+      for i in 0 ..< count { po[i] = M.apply(v, pb[i]) }
     } else {
       let v = M.apply(pa[0], pb[0])
-      for i in 0 ..< n { po[i] = v }
+      for i in 0 ..< count { po[i] = v }
     }
   }
   if inner == 0 && n >= 1 << 16 {
     // One long run: split it across the cores.
-    forEachChunk(n, minimumPerChunk: 1 << 15) { range in
-      let pa = a + (sa == 1 ? range.lowerBound : 0), pb = b + (sb == 1 ? range.lowerBound : 0)
-      let po = out + range.lowerBound
-      let m = range.count
-      if sa == 1 && sb == 1 {
-        for i in 0 ..< m { po[i] = M.apply(pa[i], pb[i]) }
-      } else if sa == 1 {
-        let v = pb[0]
-        for i in 0 ..< m { po[i] = M.apply(pa[i], v) }
-      } else if sb == 1 {
-        let v = pa[0]
-        for i in 0 ..< m { po[i] = M.apply(v, pb[i]) }
-      } else {
-        let v = M.apply(pa[0], pb[0])
-        for i in 0 ..< m { po[i] = v }
-      }
+    parallelRanges(n, minimumPerChunk: 1 << 15) { range in
+      let lo = range.lowerBound
+      run(lo, sa == 1 ? lo : 0, sb == 1 ? lo : 0, range.count)
     }
   } else if plan.count >= 1 << 16 && inner > 0 {
     // Many runs (a per-channel scale, a row broadcast): ranges of runs across the cores.
     let runs = plan.count / max(1, n)
-    forEachChunk(runs, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, n))) { range in plan.forEachRun(range, run) }
+    parallelRanges(runs, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(1, n))) { range in
+      plan.forEachRun(range) { run($0, $1, $2, n) }
+    }
   } else {
-    plan.forEachRun(run)
+    plan.forEachRun { run($0, $1, $2, n) }
   }
 }
 

@@ -2,20 +2,6 @@ import ConvolveCore
 import Dispatch
 import Foundation
 
-/// Splits `0..<total` into contiguous ranges run across the cores; serial for small totals.
-func forEachChunk(_ total: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-  let cores = ProcessInfo.processInfo.activeProcessorCount
-  let chunks = max(1, min(cores * 4, total / max(1, minimumPerChunk)))
-  if chunks == 1 {
-    if total > 0 { body(0 ..< total) }
-    return
-  }
-  DispatchQueue.concurrentPerform(iterations: chunks) { i in
-    let lo = total * i / chunks, hi = total * (i + 1) / chunks
-    if lo < hi { body(lo ..< hi) }
-  }
-}
-
 /// A Float32 array of `count` elements whose every element the caller writes; large ones in transparent
 /// huge pages, as `Tensor.uninitialized` allocates them.
 @inline(__always)

@@ -85,7 +85,10 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
     // Windows and results come back once used (a result can be its window), for the next strips: after the first
     // few, no fresh memory is touched.
     let spare = SpareBuffers(channels: info.channels, height: max(largestWindow, largestStrip), width: info.width)
+    // The reader is used by the decoder thread only and the writer by the encoder thread only, until both end.
+    let (readerForThread, writerForThread) = (Shared(reader), Shared(writer))
     let decoder = Thread {
+      let reader = readerForThread.value
       windows.run {
         var skipped = Tensor.uninitialized(channels: info.channels, height: 1, width: info.width)
         // `window` is the current step's, already holding the rows it shares with the previous one.
@@ -116,6 +119,7 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
       }
     }
     let encoder = Thread {
+      let writer = writerForThread.value
       mapped.drain({ try writer.write($0) }, then: spare.put)
     }
     (decoder.stackSize, encoder.stackSize) = (4 << 20, 4 << 20)
@@ -155,6 +159,7 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
 
 /// A bounded queue between the strip pipeline's threads: the producer `put`s and ends with `run`'s result, the
 /// consumer `take`s (nil at the end) or `drain`s; an error on either side reaches the other at its next call.
+// Unchecked: its slots and flags change under `condition`'s lock only; each item goes to one thread.
 private final class StripQueue<T>: @unchecked Sendable {
   private let condition = NSCondition()
   private var items: [T] = []
@@ -252,7 +257,7 @@ private final class StripQueue<T>: @unchecked Sendable {
 
 /// Tensors of one channel count and width handed back by the thread that last used them, for the next strip.
 /// Callers put a tensor back once nothing else holds its storage (else reusing it copies it).
-private final class SpareBuffers: @unchecked Sendable {
+private final class SpareBuffers: @unchecked Sendable {  // Unchecked: its mutable state is read and written under `lock` only.
   private let lock = NSLock()
   private var spare: [Tensor] = []
   private let channels: Int, height: Int, width: Int
