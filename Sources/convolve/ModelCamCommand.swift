@@ -49,9 +49,19 @@ struct ModelCamCommand: ParsableCommand {
                    copies of the input with Gaussian noise (--noise times the
                    input's range; seeded by --seed, so runs agree)
 
-      --metrics measures each map's faithfulness (RISE, Petsiuk et al. 2018): the class's probability as the       map's strongest pixels are set to 0 (deletion AUC, lower is better) or put back into the blurred input       (insertion AUC, higher is better), over --metric-steps steps; printed and written to metrics.json.
+      --metrics measures each map's faithfulness: the class's probability as the map's strongest pixels are \
+      set to 0 (deletion AUC, lower is better) or put back into the blurred input (insertion AUC, higher is \
+      better), over --metric-steps steps (RISE, Petsiuk et al. 2018), and the change of the class's score \
+      when the input is multiplied by the map (pytorch-grad-cam's CamMultImageConfidenceChange); printed \
+      and written to metrics.json.
 
-      INPUT may be a folder: every photo in it and its subfolders is explained into OUTDIR/<relative path       without extension>/ (plus photo.jpg, a thumbnail), --jobs at a time, as `convolve batch` runs a       folder (progress bar, --skip-existing, --shard I/N; the outputs are the same for any --jobs and       sharding); then OUTDIR/index.html shows every photo done with its top class and each method's       overlay, and with --metrics OUTDIR/metrics.json holds each method's means. Shards run into one       OUTDIR: the last to finish writes the page of all (or rerun with --skip-existing).
+      INPUT may be a folder: every photo in it (with --recursive, in its subfolders too) is explained into \
+      OUTDIR/<relative path without extension>/ (plus photo.jpg, a thumbnail), --jobs at a time, as \
+      `convolve batch` runs a folder (progress bar, --include, --exclude, --skip-existing, --shard I/N; the \
+      outputs are the same for any --jobs and sharding); then OUTDIR/index.html shows every photo done with \
+      its top class and each method's overlay, and with --metrics OUTDIR/metrics.json holds each method's \
+      means. Shards run into one OUTDIR one after another: the last writes the page of all (or rerun with \
+      --skip-existing).
 
       Writes OUTDIR/<method>.png (the map normalised to [0, 1] by min-max and resized to the photo), \
       <method>-overlay.png (over the photo, opacity following the map up to --opacity), with --save-npy \
@@ -63,7 +73,8 @@ struct ModelCamCommand: ParsableCommand {
         convolve model cam ch_ppocr_mobile_v2.0_cls_infer.onnx line.png cam/ \\
             --size 48x192 --bgr --mean 0.5 --std 0.5 --method gradcam,eigencam
         convolve model cam ch_ppocr_mobile_v2.0_cls_infer.onnx lines/ cams/ \\
-            --size 48x192 --bgr --mean 0.5 --std 0.5 --metrics --jobs 2 --shard 1/2
+            --size 48x192 --bgr --mean 0.5 --std 0.5 --metrics --recursive \\
+            --jobs 2 --shard 1/2
       """)
 
   @Argument(help: "ONNX model file (a classifier: its first output is a vector of class scores).") var model: String
@@ -92,12 +103,8 @@ struct ModelCamCommand: ParsableCommand {
   @Flag(help: "Measure each map's deletion and insertion AUC (RISE) into metrics.json.") var metrics = false
   @Option(help: ArgumentHelp("--metrics: the steps of the deletion and insertion curves.", valueName: "n")) var metricSteps = 64
 
-  @Option(name: [.short, .long], help: ArgumentHelp("With a folder INPUT: photos explained at once (default: the number of active processors).", valueName: "n"))
-  var jobs: Int?
+  @OptionGroup(title: "Folder (when INPUT is a folder)") var folder: FolderOptions
   @Flag(help: "With a folder INPUT: skip photos whose folder exists in OUTDIR.") var skipExisting = false
-  @Option(help: ArgumentHelp("With a folder INPUT: only shard I of N, counted from 1, e.g. 2/8 (default: every photo).", valueName: "I/N"))
-  var shard: String?
-  @Flag(name: [.short, .long], help: "With a folder INPUT: print only errors and the summary.") var quiet = false
 
   @Option(help: ModelInputOptions.sizeHelp) var size: String?
   @OptionGroup(title: "Model input") var preprocessing: ModelInputOptions
@@ -114,8 +121,6 @@ struct ModelCamCommand: ParsableCommand {
     if let window, window < 1 { throw ValidationError("--window is \(window); use at least 1") }
     if let stride, stride < 1 || stride > (window ?? 32) { throw ValidationError("--stride is \(stride); use 1 to the window's side (\(window ?? 32))") }
     guard noise >= 0 && noise.isFinite else { throw ValidationError("--noise is \(noise); use 0 or more (0.15: 15% of the input's range)") }
-    if let jobs, jobs < 1 { throw ValidationError("--jobs is \(jobs); use at least 1") }
-    do { _ = try shardChoice(shard: shard, index: nil, count: nil) } catch let error as BatchUsageError { throw ValidationError(error.message) }
   }
 
   func methods() throws -> [CAMMethod] {
@@ -153,17 +158,17 @@ struct ModelCamCommand: ParsableCommand {
     let runner = try fileContent(model) { try ModelRunner(graph: graph, options: ModelRunOptions()) }
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: input, isDirectory: &isFolder), isFolder.boolValue {
-      var layout = BatchLayout(inputDirectory: input, outputDirectory: outputDirectory)
-      (layout.skipExisting, layout.shard) = (skipExisting, try shardChoice(shard: shard, index: nil, count: nil))
-      var folder = CamFolderJob(
+      var layout = try folder.layout(input, outputDirectory)
+      layout.skipExisting = skipExisting
+      var batch = CamFolderJob(
         job: job, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), loading: load.loading,
         layout: layout)
-      (folder.jobs, folder.quiet) = (jobs ?? ProcessInfo.processInfo.activeProcessorCount, quiet)
-      if let code = try folder.run() { throw ExitCode(code) }
+      (batch.jobs, batch.quiet) = (folder.jobs ?? ProcessInfo.processInfo.activeProcessorCount, folder.quiet)
+      if let code = try batch.run() { throw ExitCode(code) }
       return
     }
-    if jobs != nil || skipExisting || shard != nil {
-      throw ValidationError("--jobs, --skip-existing and --shard apply to a folder INPUT; \(input) is a file")
+    if folder.jobs != nil || skipExisting || folder.shard != nil || folder.shardIndex != nil || folder.recursive {
+      throw ValidationError("--jobs, --recursive, --skip-existing and --shard apply to a folder INPUT; \(input) is a file")
     }
     let (tensor, photo, notes) = try fileContent(model) {
       try modelInput(

@@ -97,7 +97,7 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
     for (from, to) in [("camera.png", "camera.png"), ("chelsea.jpg", "chelsea.jpg"), ("rocket.jpg", "more/rocket.jpg"), ("camera.png", "more/camera 2.png")] {
       try FileManager.default.copyItem(at: sample.appendingPathComponent(from), to: photos.appendingPathComponent(to))
     }
-    let common = ["--size", "16x16", "--method", "gradcam,eigencam,occlusion", "--window", "8", "--metrics", "--metric-steps", "8", "-q"]
+    let common = ["--size", "16x16", "--method", "gradcam,eigencam,occlusion", "--window", "8", "--metrics", "--metric-steps", "8", "-r", "-q"]
     func run(_ out: String, _ extra: [String]) throws -> RunResult {
       let r = try runConvolve(["model", "cam", net, photos.path, dir.appendingPathComponent(out).path] + common + extra)
       #expect(r.status == 0, "\(r.stderr)")
@@ -120,6 +120,8 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
     #expect(again.status == 0 && again.stderr.contains("skipped 4"), "\(again.stderr)")
     let wrongShard = try runConvolve(["model", "cam", net, photos.path, dir.path + "/x", "--shard", "3/2"])
     #expect(wrongShard.status == 64, "\(wrongShard.stderr)")
+    let flat = try runConvolve(["model", "cam", net, photos.path, dir.path + "/flat", "--size", "16x16", "-q"])
+    #expect(flat.status == 0 && flat.stderr.contains("done 2"), "without --recursive only the top folder: \(flat.stderr)")
     let fileWithJobs = try runConvolve(["model", "cam", net, camera, dir.path + "/y", "--jobs", "2"])
     #expect(fileWithJobs.status == 64 && fileWithJobs.stderr.contains("folder INPUT"), "\(fileWithJobs.stderr)")
   }

@@ -5,8 +5,7 @@ import ConvolveFormats
 import ConvolveRender
 import Foundation
 
-/// `model cam MODEL FOLDER OUTDIR`: every photo of the folder and its subfolders (walked, sharded and resumed
-/// as `batch` does) explained into `OUTDIR/<relative path without extension>/`, `jobs` at a time, then
+/// `model cam MODEL FOLDER OUTDIR`: every photo of the folder (walked, sharded and resumed as `batch` does) explained into `OUTDIR/<relative path without extension>/`, `jobs` at a time, then
 /// `OUTDIR/index.html` and, with metrics, `OUTDIR/metrics.json` from every photo of the folder done so far
 /// (so the last of several shards run into one OUTDIR leaves the page of all of them).
 public struct CamFolderJob: Sendable {
@@ -14,7 +13,7 @@ public struct CamFolderJob: Sendable {
   public var runner: ModelRunner
   public var preprocessing: ModelInput
   public var loading: ImageLoading
-  /// The input and output folders, the globs, `--shard` and `--skip-existing`.
+  /// The input and output folders, `--recursive`, the globs, `--shard` and `--skip-existing`.
   public var layout: BatchLayout
   public var jobs = ProcessInfo.processInfo.activeProcessorCount
   public var quiet = false
@@ -28,7 +27,7 @@ public struct CamFolderJob: Sendable {
   /// Runs it, with progress and a summary on standard error; returns the batch's exit status when not 0.
   public func run(started: Date = Date()) throws -> Int32? {
     var layout = layout
-    (layout.recursive, layout.outputIsFolder) = (true, true)
+    layout.outputIsFolder = true
     let plan: BatchPlan, everything: BatchPlan
     do {
       plan = try layout.plan(workName: "cam")
