@@ -24,11 +24,16 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
-    // libpng / libjpeg-turbo behind setjmp-based error handlers: no longjmp crosses a Swift frame.
+    // libpng / libjpeg-turbo (behind setjmp-based error handlers: no longjmp crosses a Swift frame), libwebp, libtiff,
+    // libheif and lcms2, each behind a shim that returns status codes.
     .target(
       name: "CCodecs",
       cSettings: [.unsafeFlags(["-O2"])],
-      linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+      linkerSettings: [
+        .linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z"), .linkedLibrary("webp"),
+        .linkedLibrary("webpmux"), .linkedLibrary("webpdemux"), .linkedLibrary("tiff"),
+        .linkedLibrary("heif"), .linkedLibrary("lcms2"),
+      ]
     ),
     // Convolution kernels in C for AVX-512, AVX2+FMA and portable code, the level chosen at start-up from the CPU.
     // No FMA contraction beyond the explicit intrinsics, so fused activations round as the Swift ones do. Also

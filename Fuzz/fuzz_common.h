@@ -13,8 +13,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ccodecs_heif.h"
 #include "ccodecs_jpeg.h"
 #include "ccodecs_png.h"
+#include "ccodecs_tiff.h"
+#include "ccodecs_webp.h"
 
 /* Small enough that a hostile header cannot make one input take seconds or gigabytes,
  * large enough to reach every decode path. */
@@ -41,7 +44,8 @@ static const char *fuzz_path(const uint8_t *data, size_t size) {
 /* The whole-image read and write the Swift loader and saver do, for one format FMT (png, jpeg): the row reader
  * over all rows (dst NULL: only open it, which checks the header and the pixel limit), and the row writer over all
  * rows. A failure leaves nothing allocated. */
-#define FUZZ_CODEC(FMT)                                                                                           \
+#define FUZZ_CODEC(FMT) FUZZ_READER(FMT) FUZZ_WRITER(FMT)
+#define FUZZ_READER(FMT)                                                                                          \
   static int fuzz_read_##FMT(const ccodecs_input *in, int64_t max_pixels, ccodecs_info *info, float *dst,         \
                              size_t count, ccodecs_metadata *meta, char *msg, size_t cap) {                       \
     ccodecs_##FMT##_reader *r;                                                                                    \
@@ -59,7 +63,8 @@ static const char *fuzz_path(const uint8_t *data, size_t size) {
     }                                                                                                             \
     ccodecs_##FMT##_reader_close(r);                                                                              \
     return status;                                                                                                \
-  }                                                                                                               \
+  }
+#define FUZZ_WRITER(FMT)                                                                                          \
   static int fuzz_write_##FMT(ccodecs_output *out, const float *planes, int32_t width, int32_t height,           \
                               int32_t channels, const ccodecs_write_options *options, const ccodecs_metadata *meta, \
                               char *msg, size_t cap) {                                                            \
@@ -74,6 +79,9 @@ static const char *fuzz_path(const uint8_t *data, size_t size) {
 
 FUZZ_CODEC(png)
 FUZZ_CODEC(jpeg)
+FUZZ_CODEC(webp)
+FUZZ_CODEC(tiff)
+FUZZ_READER(heif)
 
 typedef int (*fuzz_info_fn)(const ccodecs_input *, ccodecs_info *, ccodecs_metadata *, char *, size_t);
 typedef int (*fuzz_read_fn)(const ccodecs_input *, int64_t, ccodecs_info *, float *, size_t, ccodecs_metadata *,
@@ -118,6 +126,25 @@ static void fuzz_metadata(const uint8_t *data, size_t size, fuzz_read_fn read_fn
     if (!out.data || out.size < 4) abort();
   }
   ccodecs_free(out.data);
+  /* WebP (gray as RGB) and TIFF at the input's depth, 16-bit PNG too. */
+  ccodecs_write_options webp = {.quality = 50, .lossless = info.width * info.height <= 4096},
+                        tiff = {.bit_depth = info.bit_depth, .compression = -1}, png16 = {.bit_depth = 16, .compression = 1};
+  out = (ccodecs_output){.path = NULL};
+  if (info.width <= 16383 && info.height <= 16383 &&
+      fuzz_write_webp(&out, dst, info.width, info.height, info.channels, &webp, &meta, msg, sizeof msg) == 0) {
+    if (!out.data || out.size < 12) abort();
+  }
+  ccodecs_free(out.data);
+  out = (ccodecs_output){.path = NULL};
+  if (fuzz_write_tiff(&out, dst, info.width, info.height, info.channels, &tiff, &meta, msg, sizeof msg) == 0) {
+    if (!out.data || out.size < 8) abort();
+  }
+  ccodecs_free(out.data);
+  out = (ccodecs_output){.path = NULL};
+  if (fuzz_write_png(&out, dst, info.width, info.height, info.channels, &png16, NULL, msg, sizeof msg) == 0) {
+    if (!out.data) abort();
+  }
+  ccodecs_free(out.data);
   ccodecs_metadata_free(&meta);
   free(dst);
 }
@@ -149,8 +176,8 @@ static void fuzz_decode(const uint8_t *data, size_t size, fuzz_info_fn info_fn, 
   if (!dst) abort();
   msg[0] = 0;
   if (read_fn(&in, FUZZ_MAX_PIXELS, &info, dst, count, NULL, msg, sizeof msg) == 0) {
-    for (size_t i = 0; i < count; i += count - 1 ? count - 1 : 1)
-      if (!(dst[i] >= 0 && dst[i] <= 1)) abort(); /* samples are v / 255 or v / 65535 */
+    for (size_t i = 0; i < count && info.bit_depth != 32; i += count - 1 ? count - 1 : 1)
+      if (!(dst[i] >= 0 && dst[i] <= 1)) abort(); /* samples are v / 255 or v / 65535 (floats as stored) */
   } else if (msg[0] == 0) {
     abort();
   }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds and runs one fuzz target:  Fuzz/run.sh png|jpeg|parsers SECONDS [extra libFuzzer flags]
+# Builds and runs one fuzz target:  Fuzz/run.sh png|jpeg|webp|tiff|heif|parsers|onnx SECONDS [extra libFuzzer flags]
 #
-# png, jpeg: C harnesses around the CCodecs shim, built with clang -fsanitize=fuzzer,address,undefined
-#   against the system libpng / libjpeg-turbo (which are not instrumented: coverage is the shim's).
+# png, jpeg, webp, tiff, heif: C harnesses around the CCodecs shim, built with clang -fsanitize=fuzzer,address,undefined
+#   against the system libpng / libjpeg-turbo / libwebp / libtiff / libheif (not instrumented: coverage is the shim's).
 # parsers: a Swift harness (fuzz_parsers.swift) compiled with swiftc -sanitize=fuzzer,address together
 #   with the ConvolveCore sources and the parser files of ConvolveFormats, as one module.
 # onnx: a Swift harness (fuzz_onnx.swift) for the ONNX loader, planner and executor: SwiftProtobuf (from
@@ -12,11 +12,11 @@
 # Everything goes to Fuzz/.build/TARGET/: the binary, new corpus entries (corpus/; the committed seeds
 # in Fuzz/corpus/TARGET are only read), crashers (artifacts/) and libFuzzer's log (fuzz-0.log).
 set -euo pipefail
-usage="usage: Fuzz/run.sh png|jpeg|parsers|onnx SECONDS [libFuzzer flags]"
+usage="usage: Fuzz/run.sh png|jpeg|webp|tiff|heif|parsers|onnx SECONDS [libFuzzer flags]"
 target=${1:?$usage}
 seconds=${2:?$usage}
 shift 2
-case "$target" in png | jpeg | parsers | onnx) ;; *) echo "unknown target '$target'; $usage" >&2; exit 64 ;; esac
+case "$target" in png | jpeg | webp | tiff | heif | parsers | onnx) ;; *) echo "unknown target '$target'; $usage" >&2; exit 64 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 out="$here/.build/$target"
@@ -87,7 +87,7 @@ else
   if [[ ! -x "$bin" || -n "$(find "$here"/*.c "$here"/*.h "$root"/Sources/CCodecs -newer "$bin" -print -quit)" ]]; then
     "${CC:-clang}" -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
       -fno-sanitize-recover=undefined -I"$root/Sources/CCodecs/include" -I"$root/Sources/CCodecs" \
-      "$here/fuzz_$target.c" "$root"/Sources/CCodecs/*.c -lpng16 -ljpeg -lz -o "$bin" \
+      "$here/fuzz_$target.c" "$root"/Sources/CCodecs/*.c -lpng16 -ljpeg -lwebp -lwebpmux -lwebpdemux -ltiff -lheif -llcms2 -lz -o "$bin" \
       2> >(grep -v "Cannot export local symbol" >&2) # gold's harmless noise about ASan's symbols
   fi
 fi

@@ -3,8 +3,9 @@
 #
 #   PREFIX/bin/convolve                                   release build; the Swift runtime and Foundation are
 #                                                         linked in (--static-swift-stdlib), so it runs without
-#                                                         the Swift toolchain (libpng, libjpeg, zlib and OpenBLAS
-#                                                         stay shared: the Debian packages setup.sh installs)
+#                                                         the Swift toolchain (libpng, libjpeg, libwebp, libtiff,
+#                                                         libheif, lcms2, zlib and OpenBLAS stay shared: the
+#                                                         Debian packages setup.sh installs)
 #   PREFIX/share/convolve/Filters/                        the filter library, Filters/layers and Filters/pipelines;
 #                                                         the binary finds it there from any directory
 #   PREFIX/share/bash-completion/completions/convolve     shell completions: subcommands, options, file paths
@@ -47,7 +48,7 @@ if [[ $uninstall == 1 ]]; then
   exit 0
 fi
 
-scripts/setup.sh # libpng, libjpeg, OpenBLAS (apt-get, only when missing)
+scripts/setup.sh # libpng, libjpeg, libwebp, libtiff, libheif, lcms2, OpenBLAS (apt-get, only when missing)
 echo "building convolve (release, static Swift runtime) in .build-install/ ..."
 swift build -c release --static-swift-stdlib --product convolve --scratch-path .build-install
 bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-install --show-bin-path)/convolve

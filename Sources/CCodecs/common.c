@@ -90,6 +90,55 @@ int ccodecs_read_head(const ccodecs_input *in, uint8_t *head, size_t cap, size_t
   return 0;
 }
 
+int ccodecs_read_input(const ccodecs_input *in, size_t max, const uint8_t **data, size_t *size, uint8_t **owned,
+                       char *msg, size_t msg_cap) {
+  *owned = NULL;
+  if (!in->path) {
+    if (!in->data || in->size == 0) {
+      ccodecs_set_msg(msg, msg_cap, "no data (the input is empty)");
+      return CCODECS_FAILED;
+    }
+    *data = in->data;
+    *size = in->size;
+    return 0;
+  }
+  FILE *fp = ccodecs_open(in->path, "rb", msg, msg_cap);
+  if (!fp) return CCODECS_FAILED;
+  uint8_t *buf = NULL;
+  size_t n = 0, cap = 0;
+  for (;;) {
+    if (n == cap) {
+      size_t grown = cap ? cap * 2 : 1 << 16;
+      if (grown > max + 1) grown = max + 1;
+      if (grown == cap) {
+        ccodecs_set_msg(msg, msg_cap, "file larger than %zu bytes", max);
+        goto fail;
+      }
+      uint8_t *bigger = realloc(buf, grown);
+      if (!bigger) {
+        ccodecs_set_msg(msg, msg_cap, "out of memory for %zu bytes of file", grown);
+        goto fail;
+      }
+      buf = bigger, cap = grown;
+    }
+    size_t got = fread(buf + n, 1, cap - n, fp);
+    n += got;
+    if (got == 0) break;
+  }
+  if (ferror(fp)) {
+    ccodecs_set_msg(msg, msg_cap, "cannot read: %s", strerror(errno));
+    goto fail;
+  }
+  fclose(fp);
+  *data = *owned = buf;
+  *size = n;
+  return 0;
+fail:
+  free(buf);
+  fclose(fp);
+  return CCODECS_FAILED;
+}
+
 static uint32_t read_u16(const uint8_t *p, int little) {
   return little ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : (uint32_t)p[0] << 8 | (uint32_t)p[1];
 }

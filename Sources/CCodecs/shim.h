@@ -21,6 +21,10 @@ FILE *ccodecs_open_input(const ccodecs_input *in, char *msg, size_t msg_cap);
 FILE *ccodecs_open_output(ccodecs_output *out, char *msg, size_t msg_cap);
 /* After a failed write: closes fp (when not NULL) and releases a memory output's buffer. */
 void ccodecs_discard_output(ccodecs_output *out, FILE *fp);
+/* The whole input in memory: a file read into a new buffer (*owned, to free; refused past `max` bytes), or the
+ * caller's bytes (*owned NULL). */
+int ccodecs_read_input(const ccodecs_input *in, size_t max, const uint8_t **data, size_t *size, uint8_t **owned,
+                       char *msg, size_t msg_cap);
 /* Flushes and closes a file that was written; -1 with the reason in msg when any write failed. */
 int ccodecs_close_written(FILE *fp, char *msg, size_t msg_cap);
 

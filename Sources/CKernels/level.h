@@ -42,10 +42,10 @@ static inline CK_TARGET VEC STAGES_FN(VEC y, const ck_stage *st, int32_t n) {
     case CK_MUL: y = VMUL(y, a); break;
     case CK_DIV: y = VDIV(y, a); break;
     case CK_RDIV: y = VDIV(a, y); break;
-    case CK_RELU: y = VMAX(y, zero); break;
+    case CK_RELU: y = VMAX(zero, y); break;  // NaN (the second operand) stays NaN
     case CK_LEAKY_RELU: y = VSELECT_POSITIVE(y, VMUL(a, y)); break;
-    case CK_HARD_SIGMOID: y = VMAX(VMIN(VADD(VMUL(a, y), b), one), zero); break;
-    case CK_HARD_SWISH: y = VMUL(y, VMAX(VMIN(VADD(VMUL(a, y), b), one), zero)); break;
+    case CK_HARD_SIGMOID: y = VMAX(zero, VMIN(one, VADD(VMUL(a, y), b))); break;
+    case CK_HARD_SWISH: y = VMUL(y, VMAX(zero, VMIN(one, VADD(VMUL(a, y), b)))); break;
     case CK_CLIP: y = VMIN(b, VMAX(a, y)); break;
     case CK_SIGMOID: y = CK_CAT(sigmoid_vec, SUFFIX)(y); break;
     default: break;

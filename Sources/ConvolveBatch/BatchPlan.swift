@@ -123,7 +123,13 @@ public struct BatchLayout: Sendable {
     let stem = dot.map { String(file[..<$0]) } ?? file
     let directory = folder.isEmpty ? outputDirectory : join(outputDirectory, folder)
     if outputIsFolder { return join(directory, stem) }
-    let ext = outputExtension ?? dot.map { String(file[$0...]) } ?? ""
+    var ext = outputExtension ?? dot.map { String(file[$0...]) } ?? ""
+    // A photo in a format read but not written (HEIC) gives a JPEG, as phones export them.
+    if outputExtension == nil, (try? ImageFormat(path: file)) == nil,
+      ImageFormat.readableExtensions.contains(ext.dropFirst().lowercased())
+    {
+      ext = "." + ImageFormat.jpeg.fileExtension
+    }
     let name = nameTemplate.replacingOccurrences(of: "{stem}", with: stem).replacingOccurrences(of: "{ext}", with: ext)
       .replacingOccurrences(of: "{filter}", with: workName)
     do {

@@ -76,7 +76,7 @@ public enum Activation: Equatable, Sendable, CustomStringConvertible {
   @inlinable
   public func callAsFunction(_ x: Float) -> Float {
     switch self {
-    case .relu: return Swift.max(0, x)
+    case .relu: return Swift.max(x, 0)  // keeps NaN
     case .leakyReLU(let slope): return x > 0 ? x : slope * x
     case .sigmoid: return ck_sigmoid1(x)
     case .tanh: return Foundation.tanh(x)

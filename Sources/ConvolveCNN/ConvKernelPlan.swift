@@ -371,7 +371,7 @@ extension ElementwiseStage {
     case .hardSigmoid(let alpha, let beta): return ck_stage(kind: Int32(CK_HARD_SIGMOID), a: alpha, b: beta)
     case .hardSwish: return ck_stage(kind: Int32(CK_HARD_SWISH), a: 1 / 6, b: 0.5)
     case .clip(let lo, let hi): return ck_stage(kind: Int32(CK_CLIP), a: lo, b: hi)
-    case .math: return nil
+    case .math, .smooth: return nil
     }
   }
 }

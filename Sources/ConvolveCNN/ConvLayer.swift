@@ -247,11 +247,12 @@ struct SlidingPlan {
   let pad: Padding
   let stride: (y: Int, x: Int), dilation: (y: Int, x: Int)
 
-  /// The output columns `ox` whose input column `ox·s + j·d - left` lies inside the input.
+  /// The output columns `ox` whose input column `ox·s + j·d - left` lies inside the input (within `0 ..< outW`, empty
+  /// at `outW` when the tap is in the padding for every column).
   @inline(__always)
   func validColumns(tap j: Int) -> Range<Int> {
     let offset = j * dilation.x - pad.left
-    let lo = offset >= 0 ? 0 : (-offset + stride.x - 1) / stride.x
+    let lo = offset >= 0 ? 0 : min(outW, (-offset + stride.x - 1) / stride.x)
     let last = inW - 1 - offset
     let hi = last < 0 ? 0 : min(outW, last / stride.x + 1)
     return lo ..< max(lo, hi)

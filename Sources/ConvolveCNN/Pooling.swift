@@ -97,13 +97,19 @@ public struct Pooling: Equatable, Sendable {
       throw ConvolveError.invalidArgument(
         "pooling \(name) padding \(p) is more than \(allowsPaddingBelowKernel ? "the kernel size minus 1" : "half the kernel size") \(k)")
     }
+    // Under ceil rounding a window larger than the padded input still gives one output when it is short by less
+    // than a stride (PyTorch and ONNX Runtime); its samples are clipped to the padded input as any window's.
+    func after(_ n: Int, _ before: Int, _ after: Int, _ extent: Int, _ s: Int) -> Int {
+      guard rounding == .ceil, let padded = CheckedSize.sum([n, before, after]), padded < extent, padded > extent - s else { return after }
+      return after + (extent - padded)
+    }
     return (
       try slidingWindow(
-        input: h, kernel: kernelHeight, stride: strideY, padBefore: padding.top, padAfter: padding.bottom,
-        dilation: dilationY, rounding: rounding, axis: "height"),
+        input: h, kernel: kernelHeight, stride: strideY, padBefore: padding.top,
+        padAfter: after(h, padding.top, padding.bottom, extentY, strideY), dilation: dilationY, rounding: rounding, axis: "height"),
       try slidingWindow(
-        input: w, kernel: kernelWidth, stride: strideX, padBefore: padding.left, padAfter: padding.right,
-        dilation: dilationX, rounding: rounding, axis: "width")
+        input: w, kernel: kernelWidth, stride: strideX, padBefore: padding.left,
+        padAfter: after(w, padding.left, padding.right, extentX, strideX), dilation: dilationX, rounding: rounding, axis: "width")
     )
   }
 

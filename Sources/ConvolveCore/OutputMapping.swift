@@ -46,13 +46,20 @@ public func normalizationRanges(_ t: Tensor, perChannel: Bool = false, clipPerce
 {
   let groups = perChannel ? t.channels : 1
   let groupSize = perChannel ? t.planeSize : t.count
-  return t.data.withUnsafeBufferPointer { all in
-    (0 ..< groups).map { g in
-      let values = UnsafeBufferPointer(rebasing: all[g * groupSize ..< (g + 1) * groupSize])
-      let (lo, hi) = clipPercentile.map { percentileRange(values, $0) } ?? range(values)
-      return lo <= hi ? (lo, hi) : (0, 0)
+  var ranges = [(low: Float, high: Float)](repeating: (0, 0), count: groups)
+  t.data.withUnsafeBufferPointer { all in
+    ranges.withUnsafeMutableBufferPointer { out in
+      let shared = Shared((all, out))
+      // Maps one at a time across the cores: each task reads its own map and writes its own range.
+      parallelFor(groups) { g in
+        let (all, out) = shared.value
+        let values = UnsafeBufferPointer(rebasing: all[g * groupSize ..< (g + 1) * groupSize])
+        let (lo, hi) = clipPercentile.map { percentileRange(values, $0) } ?? range(values)
+        out[g] = lo <= hi ? (lo, hi) : (0, 0)
+      }
     }
   }
+  return ranges
 }
 
 /// `clamp(scale[g]·x + shift[g])` (of `|x|` when `absolute`), with one `scale`/`shift` pair per channel
@@ -80,64 +87,6 @@ private func range(_ values: UnsafeBufferPointer<Float>) -> (Float, Float) {
     if v > hi { hi = v }
   }
   return (lo, hi)
-}
-
-/// The `p`-th and `(100 − p)`-th percentiles of the values that are not NaN, linear between ranks (numpy's
-/// default): the ranks found by selection on a copy, in linear time, not by sorting.
-func percentileRange(_ values: UnsafeBufferPointer<Float>, _ p: Float) -> (Float, Float) {
-  var kept = [Float]()
-  kept.reserveCapacity(values.count)
-  for v in values where !v.isNaN { kept.append(v) }
-  guard !kept.isEmpty else { return (0, 0) }
-  return kept.withUnsafeMutableBufferPointer { a in
-    func percentile(_ q: Float) -> Float {
-      let position = q / 100 * Float(a.count - 1)
-      let i = min(Int(position), a.count - 1)
-      let low = select(a, i)
-      guard i + 1 < a.count, position > Float(i) else { return low }
-      // After `select`, every value past `i` is at least `a[i]`: the next rank is their smallest.
-      var next = a[i + 1]
-      for k in i + 2 ..< a.count where a[k] < next { next = a[k] }
-      return low + (position - Float(i)) * (next - low)
-    }
-    return (percentile(p), percentile(100 - p))
-  }
-}
-
-/// Reorders `a` so that `a[k]` is the value a sort would put there, nothing before it larger and nothing after it
-/// smaller, and returns it: quickselect with a median-of-three pivot and three-way partitions, so that runs of
-/// equal values (a ReLU map's zeros) take one pass.
-@discardableResult
-func select(_ a: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
-  var lo = 0, hi = a.count - 1
-  while lo < hi {
-    let mid = lo + (hi - lo) / 2
-    let (x, y, z) = (a[lo], a[mid], a[hi])
-    let pivot = max(min(x, y), min(max(x, y), z))
-    // a[lo..<lt] < pivot, a[lt..<i] == pivot, a[gt+1...hi] > pivot.
-    var lt = lo, i = lo, gt = hi
-    while i <= gt {
-      let v = a[i]
-      if v < pivot {
-        a.swapAt(lt, i)
-        lt += 1
-        i += 1
-      } else if v > pivot {
-        a.swapAt(i, gt)
-        gt -= 1
-      } else {
-        i += 1
-      }
-    }
-    if k < lt {
-      hi = lt - 1
-    } else if k > gt {
-      lo = gt + 1
-    } else {
-      return a[k]
-    }
-  }
-  return a[k]
 }
 
 /// The range and mean of a set of values, NaN left out; all three are NaN when no value is left.

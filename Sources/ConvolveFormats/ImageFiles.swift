@@ -16,10 +16,11 @@ public struct ImageInfo: Equatable, Sendable {
   /// Channels after decoding: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA. Palette PNGs give 3, or 4 with
   /// transparency; CMYK JPEGs are converted to RGB.
   public var channels: Int
-  /// 16 for 16-bit PNGs, otherwise 8.
+  /// 16 for 16-bit PNG and TIFF (and 10- or 12-bit HEIC / AVIF), 32 for float TIFF, otherwise 8.
   public var bitDepth: Int
   public var format: ImageFormat
-  /// The EXIF orientation, 1...8; 1 when the file has none (always for PNG).
+  /// The EXIF orientation (TIFF: its Orientation tag), 1...8; 1 when the file has none (always for PNG, and for
+  /// HEIC / AVIF, which are decoded turned).
   public var orientation: Int
 
   public init(width: Int, height: Int, channels: Int, bitDepth: Int, format: ImageFormat, orientation: Int = 1) {
@@ -56,7 +57,7 @@ public func imageInfo(path: String) throws -> ImageInfo {
 }
 
 /// Decodes an image file of any format of the codec table (detected from its content) to a `channels × height × width` tensor
-/// with values v / 255 or v / 65535. No gamma or colour-profile correction is applied.
+/// with values v / 255 or v / 65535 (float TIFF: as stored). No gamma or colour-profile correction is applied.
 ///
 /// A truncated or corrupt JPEG (premature end of file or of a data segment, bad Huffman or
 /// arithmetic codes, extraneous bytes before a marker) is an error, although libjpeg itself only
@@ -65,26 +66,29 @@ public func imageInfo(path: String) throws -> ImageInfo {
 /// - Parameters:
 ///   - autoOrient: turn the image upright as its EXIF orientation says (JPEG only).
 ///   - maxPixels: refuse, before allocating anything, files claiming more pixels than this.
-public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000) throws -> LoadedImage {
-  try decode(.path(path), name: path, autoOrient: autoOrient, maxPixels: maxPixels)
+///   - page: the image of a multi-image file (TIFF), from 0.
+///   - toSRGB: convert the pixels from the embedded ICC profile to sRGB (lcms2, perceptual intent) and keep the
+///     sRGB profile in the metadata; without a profile the pixels are taken as sRGB already.
+public func loadImage(path: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000, page: Int = 0,
+                      toSRGB: Bool = false) throws -> LoadedImage {
+  try decode(.path(path), name: path, autoOrient: autoOrient, maxPixels: maxPixels, page: page, toSRGB: toSRGB)
 }
 
 /// `loadImage(path:)` for the bytes of an image file held in memory (standard input); `name` stands for
 /// the file in messages.
-public func loadImage(data: Data, name: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000) throws
-  -> LoadedImage
-{
+public func loadImage(data: Data, name: String, autoOrient: Bool = true, maxPixels: Int = 100_000_000, page: Int = 0,
+                      toSRGB: Bool = false) throws -> LoadedImage {
   guard !data.isEmpty else { throw ConvolveError.file(path: name, reason: "is empty: no image data") }
   return try data.withUnsafeBytes { bytes in
-    try decode(.memory(bytes), name: name, autoOrient: autoOrient, maxPixels: maxPixels)
+    try decode(.memory(bytes), name: name, autoOrient: autoOrient, maxPixels: maxPixels, page: page, toSRGB: toSRGB)
   }
 }
 
 /// The whole image: its row reader run over all rows.
-private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: Bool, maxPixels: Int) throws
-  -> LoadedImage
-{
-  let reader = try ImageRowReader(source, name: name, maxPixels: maxPixels, forStrips: false, owning: nil)
+private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: Bool, maxPixels: Int, page: Int,
+                    toSRGB: Bool) throws -> LoadedImage {
+  let reader = try ImageRowReader(
+    source, name: name, maxPixels: maxPixels, forStrips: false, owning: nil, page: page, toSRGB: toSRGB)
   let info = reader.info
   // The header was read and the pixel limit checked before the tensor is allocated; the reader converts strips
   // of rows straight into it.
@@ -92,7 +96,7 @@ private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: B
   try reader.read(info.height, into: &tensor, at: 0)
   let late = try reader.finishReading()
   var metadata = ImageMetadata(
-    iccProfile: reader.metadata.iccProfile ?? late.iccProfile, exif: reader.metadata.exif ?? late.exif)
+    iccProfile: reader.metadata.iccProfile ?? (toSRGB ? nil : late.iccProfile), exif: reader.metadata.exif ?? late.exif)
   if autoOrient && info.orientation != 1 {
     tensor = oriented(tensor, orientation: info.orientation)
     // The pixels are upright now; a viewer must not turn them again.
@@ -113,25 +117,26 @@ private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: B
 /// png_shim.c for the size and time trade-off); 0...9 uses libpng's adaptive filters with that zlib
 /// level (0 stores uncompressed).
 public func saveImage(_ tensor: Tensor, path: String, bitDepth: Int = 8, quality: Int = 92,
-                      pngCompression: Int? = nil, metadata: ImageMetadata = .none) throws {
+                      pngCompression: Int? = nil, lossless: Bool = false, metadata: ImageMetadata = .none) throws {
   let format = try ImageFormat(path: path)
   try AtomicFile.write(path) { temporary in
     _ = try encode(tensor, format: format, path: temporary, name: path, bitDepth: bitDepth, quality: quality,
-                   pngCompression: pngCompression, metadata: metadata)
+                   pngCompression: pngCompression, lossless: lossless, metadata: metadata)
   }
 }
 
 /// The bytes of `tensor` encoded as `saveImage` would write them (for standard output); `name` stands for the
 /// destination in messages.
 public func encodeImage(_ tensor: Tensor, format: ImageFormat, name: String = "standard output", bitDepth: Int = 8,
-                        quality: Int = 92, pngCompression: Int? = nil, metadata: ImageMetadata = .none) throws -> Data {
+                        quality: Int = 92, pngCompression: Int? = nil, lossless: Bool = false,
+                        metadata: ImageMetadata = .none) throws -> Data {
   try encode(tensor, format: format, path: nil, name: name, bitDepth: bitDepth, quality: quality,
-             pngCompression: pngCompression, metadata: metadata)!
+             pngCompression: pngCompression, lossless: lossless, metadata: metadata)!
 }
 
 /// The whole image: its row writer over all rows, into the file `path` or (nil) memory, whose bytes it returns.
 private func encode(_ tensor: Tensor, format: ImageFormat, path: String?, name: String, bitDepth: Int, quality: Int,
-                    pngCompression: Int?, metadata: ImageMetadata) throws -> Data? {
+                    pngCompression: Int?, lossless: Bool, metadata: ImageMetadata) throws -> Data? {
   func fail(_ reason: String) -> ConvolveError { .file(path: name, reason: reason) }
   guard tensor.width > 0, tensor.height > 0, tensor.channels > 0 else {
     throw fail("cannot save an empty \(tensor.channels)x\(tensor.height)x\(tensor.width) tensor")
@@ -145,7 +150,7 @@ private func encode(_ tensor: Tensor, format: ImageFormat, path: String?, name: 
   let writer = try ImageRowWriter(
     path: path, name: name, format: format, width: tensor.width, height: tensor.height,
     channels: format.capabilities.writtenChannels(tensor.channels), bitDepth: bitDepth, quality: quality,
-    pngCompression: pngCompression, metadata: metadata)
+    pngCompression: pngCompression, lossless: lossless, metadata: metadata)
   try writer.write(tensor)
   return try writer.finish()
 }

@@ -52,7 +52,7 @@ public struct ImageMetadata: Equatable, Sendable {
       kept.iccProfile = nil
       notes.append("\(can.label) keeps no ICC profile; written without the input's")
     } else if iccProfile != nil {
-      let written = can.writtenChannels(channels)
+      let written = can.storedChannels(channels)
       let wanted = written <= 2 ? "GRAY" : "RGB"
       if let space = iccColorSpace, space != wanted {
         kept.iccProfile = nil

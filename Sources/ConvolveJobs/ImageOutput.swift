@@ -8,19 +8,23 @@ public let standardStream = "-"
 /// "--format png or --format jpg": one for each format written.
 public let formatChoices = ImageFormat.orList(ImageFormat.writable.map { "--format \($0.fileExtension)" })
 
-/// How a result becomes an image file: bit depth, JPEG quality, PNG compression, and whether the input's ICC
-/// profile and EXIF go along.
+/// How a result becomes an image file: bit depth, JPEG / WebP quality, PNG compression, WebP lossless, and
+/// whether the input's ICC profile and EXIF go along.
 public struct ImageWriteSettings: Sendable {
-  /// 8 or 16 (nil: 16 when the input is 16-bit and the format writes 16 bits, else 8).
+  /// 8, 16 or 32 (float) (nil: the input's 16 or 32 bits when the format writes them, else 8).
   public var depth: Int?
   public var quality = 92
   /// zlib level 0-9 with libpng's adaptive filters (nil: the fast default).
   public var pngCompression: Int?
   /// Write no ICC profile and no EXIF.
   public var strip = false
+  /// WebP's lossless mode instead of `quality`.
+  public var lossless = false
 
-  public init(depth: Int? = nil, quality: Int = 92, pngCompression: Int? = nil, strip: Bool = false) {
-    (self.depth, self.quality, self.pngCompression, self.strip) = (depth, quality, pngCompression, strip)
+  public init(depth: Int? = nil, quality: Int = 92, pngCompression: Int? = nil, strip: Bool = false,
+              lossless: Bool = false) {
+    (self.depth, self.quality, self.pngCompression, self.strip, self.lossless) =
+      (depth, quality, pngCompression, strip, lossless)
   }
 
   /// The format, bit depth and metadata an output of `channels` channels is written with (the metadata's notes
@@ -32,7 +36,8 @@ public struct ImageWriteSettings: Sendable {
     guard let kind = toStream ? format : try ImageFormat(path: path) else {
       throw ConvolveError.invalidArgument("the output is '-' (standard output); give its format with \(formatChoices)")
     }
-    let bits = depth ?? ((input?.info.bitDepth == 16 && kind.capabilities.writeDepths.contains(16)) ? 16 : 8)
+    let inputBits = input?.info.bitDepth ?? 8
+    let bits = depth ?? (inputBits > 8 && kind.capabilities.writeDepths.contains(inputBits) ? inputBits : 8)
     var metadata = ImageMetadata.none
     if let input, !strip {
       let (fitted, notes) = input.metadata.fitted(channels: channels, format: kind)
@@ -49,10 +54,13 @@ public struct ImageWriteSettings: Sendable {
       for: path, channels: tensor.channels, input: input.map { ($0.info, $0.metadata) }, format: format)
     if path == standardStream {
       let data = try encodeImage(
-        tensor, format: kind, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
+        tensor, format: kind, bitDepth: bits, quality: quality, pngCompression: pngCompression, lossless: lossless,
+        metadata: metadata)
       FileHandle.standardOutput.write(data)
     } else {
-      try saveImage(tensor, path: path, bitDepth: bits, quality: quality, pngCompression: pngCompression, metadata: metadata)
+      try saveImage(
+        tensor, path: path, bitDepth: bits, quality: quality, pngCompression: pngCompression, lossless: lossless,
+        metadata: metadata)
     }
   }
 }
@@ -80,15 +88,24 @@ public struct ImageLoading: Sendable {
   public var maxPixels = 100_000_000
   /// The limit for a photo filtered in strips, whose memory does not grow with its height.
   public var streamedMaxPixels = 4_000_000_000
+  /// The image of a multi-image file (TIFF), from 0.
+  public var page = 0
+  /// Convert the pixels from the embedded ICC profile to sRGB (the output tagged sRGB).
+  public var toSRGB = false
 
-  public init(autoOrient: Bool = true, maxPixels: Int = 100_000_000, streamedMaxPixels: Int = 4_000_000_000) {
-    (self.autoOrient, self.maxPixels, self.streamedMaxPixels) = (autoOrient, maxPixels, streamedMaxPixels)
+  public init(autoOrient: Bool = true, maxPixels: Int = 100_000_000, streamedMaxPixels: Int = 4_000_000_000, page: Int = 0,
+              toSRGB: Bool = false) {
+    (self.autoOrient, self.maxPixels, self.streamedMaxPixels, self.page) = (autoOrient, maxPixels, streamedMaxPixels, page)
+    self.toSRGB = toSRGB
   }
 
   /// Loads `path`, or `data` (standard input's bytes) when `path` is `-`.
   public func load(_ path: String, data: Data? = nil) throws -> LoadedImage {
-    guard path == standardStream, let data else { return try loadImage(path: path, autoOrient: autoOrient, maxPixels: maxPixels) }
-    return try loadImage(data: data, name: "standard input", autoOrient: autoOrient, maxPixels: maxPixels)
+    guard path == standardStream, let data else {
+      return try loadImage(path: path, autoOrient: autoOrient, maxPixels: maxPixels, page: page, toSRGB: toSRGB)
+    }
+    return try loadImage(
+      data: data, name: "standard input", autoOrient: autoOrient, maxPixels: maxPixels, page: page, toSRGB: toSRGB)
   }
 }
 

@@ -134,6 +134,7 @@ public final class ModelRunner: @unchecked Sendable {
     let t = try displayTensor(value)
     if t.height > 1 && t.width > 1 {
       if t.channels == 1 {
+        if options.maps.saveTIFF { files += try options.maps.floatTIFFs(t, base: join(directory, stem)) }
         let stats = ValueStats(t)
         let heat = stats.min >= 0 && stats.max <= 1 ? t : mapOutput(t, .normalize)
         let colormap = options.maps.colormap

@@ -25,16 +25,32 @@ public struct FeatureMapWriter: Sendable {
   public var eachMap: Bool
   /// Also write the raw Float32 values as `.npy`.
   public var saveNpy: Bool
+  /// Also write the raw Float32 values as 32-bit float TIFFs (`floatTIFFs`).
+  public var saveTIFF: Bool
   /// Label the montage tiles (number, name, range).
   public var labels: Bool
   public var range: MapRange
 
   public init(
     colormap: Colormap = .gray, overlayColormap: Colormap = .jet, columns: Int? = nil, clipPercentile: Float = 1,
-    eachMap: Bool = false, saveNpy: Bool = false, labels: Bool = true, range: MapRange = .each
+    eachMap: Bool = false, saveNpy: Bool = false, labels: Bool = true, range: MapRange = .each, saveTIFF: Bool = false
   ) {
     (self.colormap, self.overlayColormap, self.columns, self.clipPercentile) = (colormap, overlayColormap, columns, clipPercentile)
-    (self.eachMap, self.saveNpy, self.labels, self.range) = (eachMap, saveNpy, labels, range)
+    (self.eachMap, self.saveNpy, self.labels, self.range, self.saveTIFF) = (eachMap, saveNpy, labels, range, saveTIFF)
+  }
+
+  /// The maps of `t` as they are (no mapping, no clamping) in 32-bit float TIFFs: `base.tif` for one map,
+  /// `base-mapNN.tif` for each of several. Returns the paths written.
+  public func floatTIFFs(_ t: Tensor, base: String) throws -> [String] {
+    if t.channels == 1 {
+      try saveImage(t, path: base + ".tif", bitDepth: 32)
+      return [base + ".tif"]
+    }
+    return try (0 ..< t.channels).map { c in
+      let path = base + String(format: "-map%02d.tif", c)
+      try saveImage(t.plane(c), path: path, bitDepth: 32)
+      return path
+    }
   }
 
   /// Writes `stem.png` (one image, or a montage of the maps with a title, labels and a colour bar), plus the
@@ -52,6 +68,7 @@ public struct FeatureMapWriter: Sendable {
       written.append(base + ".npy")
     }
     guard t.height > 1 || t.width > 1 else { return written }
+    if saveTIFF { written += try floatTIFFs(t, base: base) }
     if imageLike && (1 ... 4).contains(t.channels) {
       try saveImage(mapOutput(t, .clip), path: base + ".png")
       return written + [base + ".png"]

@@ -49,11 +49,11 @@ struct FilterCommand: ParsableCommand {
         convolve filter photo.png edges.png --kernel "3x3: -1,-1,-1,-1,8,-1,-1,-1,-1"
         cat photo.jpg | convolve filter - - --filter box3 --format jpg > out.jpg
 
-      A PNG or JPEG output keeps the input's ICC profile and EXIF (with the orientation set to 1 when the \
+      An output keeps the input's ICC profile and EXIF (with the orientation set to 1 when the \
       pixels were turned upright, kept with --no-auto-orient); --strip leaves them out.
       """)
 
-  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion)
+  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC), or - for standard input.", completion: imageFileCompletion)
   var inputFile: String?
   @Argument(
     help: "Output image; the format follows the extension (\(ImageFormat.writable.flatMap(\.capabilities.extensions).map { "." + $0 }.joined(separator: ", "))); - writes standard output (with --format).",

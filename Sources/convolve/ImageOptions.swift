@@ -24,6 +24,12 @@ struct ImageInputOptions: ParsableArguments {
     help: ArgumentHelp("Refuse images with more pixels than this (checked from the header before decoding), and outputs or padded inputs with more pixels per map (checked before computing) (default: 100000000; 4000000000 for a photo filter or batch streams in strips).", valueName: "n"))
   var maxPixelsOption: Int?
 
+  @Option(help: ArgumentHelp("The image of a multi-page TIFF to read, from 0.", valueName: "n"))
+  var page = 0
+
+  @Flag(help: "Convert the pixels from the embedded ICC profile (Adobe RGB, Display P3, ...) to sRGB through lcms2, and tag the output sRGB.")
+  var toSRGB = false
+
   /// The limit for whole images.
   var maxPixels: Int { maxPixelsOption ?? 100_000_000 }
   /// The limit for a photo `filter` and `batch` stream in strips, whose memory does not grow with its height.
@@ -33,10 +39,12 @@ struct ImageInputOptions: ParsableArguments {
     if let maxPixelsOption, maxPixelsOption < 1 {
       throw ValidationError("--max-pixels is \(maxPixelsOption); it must be at least 1")
     }
+    if page < 0 { throw ValidationError("--page is \(page); pages count from 0") }
   }
 
   var loading: ImageLoading {
-    ImageLoading(autoOrient: !noAutoOrient, maxPixels: maxPixels, streamedMaxPixels: streamedMaxPixels)
+    ImageLoading(
+      autoOrient: !noAutoOrient, maxPixels: maxPixels, streamedMaxPixels: streamedMaxPixels, page: page, toSRGB: toSRGB)
   }
 
   /// Loads `path`, or standard input when it is `-` (the format is recognised from the bytes; `data` when
@@ -82,11 +90,14 @@ struct ImageOutputOptions: ParsableArguments {
       valueName: "mapping"))
   var outputRange: OutputMapping?
 
-  @Option(help: ArgumentHelp("PNG bit depth, 8 or 16 (default: 16 when the input is a 16-bit PNG, else 8).", valueName: "bits"))
+  @Option(help: ArgumentHelp("Bit depth: 8 or 16 (PNG, TIFF), or 32 for float TIFF, the values as computed (default: the input's 16 or 32 bits when the output format has them, else 8).", valueName: "bits"))
   var depth: Int?
 
-  @Option(help: ArgumentHelp("JPEG quality, 1 to 100.", valueName: "q"))
+  @Option(help: ArgumentHelp("JPEG and lossy WebP quality, 1 to 100.", valueName: "q"))
   var quality = 92
+
+  @Flag(help: "Write WebP lossless instead of lossy at --quality.")
+  var lossless = false
 
   @Option(
     help: ArgumentHelp(
@@ -95,11 +106,11 @@ struct ImageOutputOptions: ParsableArguments {
       valueName: "level"))
   var pngCompression: Int?
 
-  @Flag(help: "Write no ICC profile and no EXIF (by default a PNG or JPEG output keeps the input's, with the EXIF orientation set to 1 when the pixels were turned upright).")
+  @Flag(help: "Write no ICC profile and no EXIF (by default an output keeps the input's, as far as its format holds them, with the EXIF orientation set to 1 when the pixels were turned upright).")
   var strip = false
 
   func validate() throws {
-    if let depth, depth != 8 && depth != 16 { throw ValidationError("--depth is \(depth); use 8 or 16") }
+    if let depth, ![8, 16, 32].contains(depth) { throw ValidationError("--depth is \(depth); use 8, 16 or 32 (float TIFF)") }
     guard (1 ... 100).contains(quality) else { throw ValidationError("--quality is \(quality); use 1 to 100") }
     if let pngCompression, !(0 ... 9).contains(pngCompression) {
       throw ValidationError("--png-compression is \(pngCompression); use 0 to 9")
@@ -107,7 +118,7 @@ struct ImageOutputOptions: ParsableArguments {
   }
 
   var writing: ImageWriteSettings {
-    ImageWriteSettings(depth: depth, quality: quality, pngCompression: pngCompression, strip: strip)
+    ImageWriteSettings(depth: depth, quality: quality, pngCompression: pngCompression, strip: strip, lossless: lossless)
   }
 
   /// Writes `tensor` to `path`, or to standard output in `format` when `path` is `-`, with the ICC profile and

@@ -19,7 +19,7 @@ struct InfoCommand: ParsableCommand {
     abstract: "Print an image's size, channels, bit depth and orientation without decoding it.",
     discussion: "--cpu prints the SIMD path the hot loops take on this CPU, the cores they use and the BLAS library found.")
 
-  @Argument(help: "Images (PNG or JPEG).", completion: imageFileCompletion) var images: [String] = []
+  @Argument(help: "Images (PNG, JPEG, WebP, TIFF, AVIF or HEIC).", completion: imageFileCompletion) var images: [String] = []
   @Flag(help: "Print the SIMD path (portable, avx2, avx512), the cores used and the BLAS library.") var cpu = false
 
   func validate() throws {
@@ -40,7 +40,7 @@ struct InfoCommand: ParsableCommand {
         let info = try imageInfo(path: path)
         let layout = ["", "gray", "gray+alpha", "RGB", "RGBA"][min(info.channels, 4)]
         let orientation = info.orientation == 1 ? "" : ", EXIF orientation \(info.orientation)"
-        print("\(path): \(info.format) \(info.width)x\(info.height), \(info.channels) channel\(info.channels == 1 ? "" : "s") (\(layout)), \(info.bitDepth)-bit\(orientation)")
+        print("\(path): \(info.format) \(info.width)x\(info.height), \(info.channels) channel\(info.channels == 1 ? "" : "s") (\(layout)), \(info.bitDepth)-bit\(info.bitDepth == 32 ? " float" : "")\(orientation)")
       } catch {
         FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
         failed = true

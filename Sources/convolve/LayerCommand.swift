@@ -32,7 +32,7 @@ struct LayerCommand: ParsableCommand {
             --padding same --activation relu
       """)
 
-  @Argument(help: "Input image (PNG or JPEG).", completion: .file()) var input: String
+  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC).", completion: .file()) var input: String
   @Argument(help: "Folder for the outputs (created if missing).", completion: .directory) var outputDirectory: String
 
   @Option(help: ArgumentHelp("Weights as .npy, shape [N][C/groups][kh][kw] (float32 or float64) (default: none; give --weights or --filters).", valueName: "file"), completion: .file())

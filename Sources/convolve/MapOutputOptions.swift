@@ -27,6 +27,9 @@ struct MapOutputOptions: ParsableArguments {
   @Flag(help: "Also write raw Float32 values as .npy.")
   var saveNpy = false
 
+  @Flag(help: "Also write each map's raw Float32 values as a 32-bit float TIFF (one file per map).")
+  var saveTiff = false
+
   @Flag(help: "Leave the numbers, names and ranges off the montage tiles.")
   var noLabels = false
 
@@ -41,6 +44,6 @@ struct MapOutputOptions: ParsableArguments {
   var writer: FeatureMapWriter {
     FeatureMapWriter(
       colormap: colormap ?? .gray, overlayColormap: colormap ?? .jet, columns: columns, clipPercentile: clipPercentile,
-      eachMap: maps, saveNpy: saveNpy, labels: !noLabels, range: mapRange)
+      eachMap: maps, saveNpy: saveNpy, labels: !noLabels, range: mapRange, saveTIFF: saveTiff)
   }
 }

@@ -77,9 +77,9 @@ struct ModelCamCommand: ParsableCommand {
             --jobs 2 --shard 1/2
       """)
 
-  @Argument(help: "ONNX model file (a classifier: its first output is a vector of class scores).") var model: String
-  @Argument(help: "Input photo (PNG or JPEG), .npy tensor, or a folder of photos.") var input: String
-  @Argument(help: "Folder for the maps (created if missing).") var outputDirectory: String
+  @Argument(help: "ONNX model file (a classifier: its first output is a vector of class scores).", completion: .file()) var model: String
+  @Argument(help: "Input photo (PNG, JPEG, WebP, TIFF, AVIF or HEIC), .npy tensor, or a folder of photos.", completion: .file()) var input: String
+  @Argument(help: "Folder for the maps (created if missing).", completion: .directory) var outputDirectory: String
 
   @Option(help: ArgumentHelp("The layer to explain: a node or value name (default: the input of the last global pooling).", valueName: "name"))
   var layer: String?
@@ -87,7 +87,7 @@ struct ModelCamCommand: ParsableCommand {
   var classChoice = "top1"
   @Option(help: ArgumentHelp("Methods, comma-separated: \(CAMMethod.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "list"))
   var method = "gradcam"
-  @Option(help: ArgumentHelp("Class names, one per line (default: class numbers only).", valueName: "file")) var labels: String?
+  @Option(help: ArgumentHelp("Class names, one per line (default: class numbers only).", valueName: "file"), completion: .file()) var labels: String?
   @Option(help: ArgumentHelp("Colormap of the maps and overlays.", valueName: "name")) var colormap: Colormap = .jet
   @Option(help: ArgumentHelp("The overlay's opacity where the map peaks (0 to 1).", valueName: "a")) var opacity: Float = 0.6
   @Flag(help: "Also write each raw map as <method>.npy.") var saveNpy = false

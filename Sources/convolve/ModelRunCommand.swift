@@ -12,7 +12,8 @@ struct ModelRunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Run an ONNX model on a photo (or a .npy tensor) and write what it sees.",
     discussion: """
-      INPUT is a PNG or JPEG photo, prepared by --size/--fit-multiple, --scale, --mean, --std and --bgr, or a \
+      INPUT is a photo (PNG, JPEG, WebP, TIFF, AVIF, HEIC), prepared by --size/--fit-multiple, --scale, --mean, \
+      --std and --bgr, or a \
       .npy tensor (NCHW or CHW) used as it is. Every model output is written as people look at it: a \
       one-channel map as OUTDIR/<output>.png and as a heat map over the photo (<output>-overlay.png), many \
       channels as a montage, a vector as a ranked list (<output>.txt, names from --labels). --layers adds \
@@ -26,7 +27,7 @@ struct ModelRunCommand: ParsableCommand {
       """)
 
   @Argument(help: "ONNX model file.", completion: .file()) var model: String
-  @Argument(help: "Input photo (PNG or JPEG) or .npy tensor.", completion: .file()) var input: String
+  @Argument(help: "Input photo (PNG, JPEG, WebP, TIFF, AVIF or HEIC) or .npy tensor.", completion: .file()) var input: String
   @Argument(help: "Folder for the outputs (created if missing).", completion: .directory) var outputDirectory: String
 
   @Option(help: ArgumentHelp("Also draw these tensors: node names, output names or op types (globs; repeatable or comma-separated; `all`) (default: none).", valueName: "glob"))

@@ -22,7 +22,7 @@ struct PoolCommand: ParsableCommand {
         convolve pool photo.png small.png --kind max --size 2
       """)
 
-  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC), or - for standard input.", completion: imageFileCompletion) var input: String
   @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
   @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
   var format: ImageFormat?

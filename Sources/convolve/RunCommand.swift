@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
       """)
 
   @Argument(help: "Pipeline file (JSON).", completion: .file()) var pipeline: String
-  @Argument(help: "Input image (PNG or JPEG).", completion: .file()) var input: String
+  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC).", completion: .file()) var input: String
   @Argument(help: "Folder for the outputs (created if missing).", completion: .directory) var outputDirectory: String
   @Flag(help: "Also write the mean of the last stage's maps as a heat map over the photo.") var overlay = false
   @Flag(help: "Also write OUTDIR/report.html: every stage's operation, shape, time, value range and image.")

@@ -28,7 +28,7 @@ struct UpsampleCommand: ParsableCommand {
         convolve upsample small.png big.png --scale 1.5 --method nearest-exact
       """)
 
-  @Argument(help: "Input image (PNG or JPEG), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC), or - for standard input.", completion: imageFileCompletion) var input: String
   @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
   @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
   var format: ImageFormat?

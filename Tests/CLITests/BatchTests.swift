@@ -54,7 +54,7 @@ import Testing
       #expect(made.format == original.format, "\(relative)")
     }
     #expect(try files(under: output) == good.sorted())
-    #expect(r.stderr.contains("FAILED \(input.path)/photo.png: not a PNG or JPEG file"))
+    #expect(r.stderr.contains("FAILED \(input.path)/photo.png: not a PNG, JPEG, WebP, TIFF, AVIF or HEIC file"))
     #expect(r.stderr.contains("FAILED \(input.path)/sub/cut.png:"))
     #expect(r.stderr.contains("done 5, skipped 0, failed 2 in "))
     #expect(!r.stderr.contains("README"))

@@ -124,7 +124,7 @@ import Testing
     Case(arguments: ["filter", photo, out + ".png", "--filter", "box3", "--depth", "12"], status: 64, says: "--depth is 12"),
     Case(arguments: ["filter", photo, out + ".png", "--kernel", "1,2;3,x"], status: 64, says: "is not a number"),
     Case(arguments: ["filter", photo, out + ".png", "--filter", "gaussian", "--sigma", "-1"], status: 64, says: "sigma"),
-    Case(arguments: ["filter", photo, out + ".tiff", "--filter", "box3"], status: 64, says: ".tiff"),
+    Case(arguments: ["filter", photo, out + ".bmp", "--filter", "box3"], status: 64, says: ".bmp"),
     Case(arguments: ["filter", "--input", "1,2;3,4", "--kernel", "1", "--print", "--linear"], status: 64, says: "--linear"),
     Case(arguments: ["filter", missing, out + ".png", "--filter", "box3"], status: 1, says: missing),
     Case(arguments: ["filter", photo, "/nonexistent/out.png", "--filter", "box3"], status: 1, says: "/nonexistent"),

@@ -27,8 +27,8 @@ import Testing
       #expect(entry.format.fileExtension == entry.capabilities.extensions[0])
       #expect("\(entry.format)" == entry.format.name)
     }
-    #expect(ImageFormat.writable.map(\.fileExtension) == ["png", "jpg"])
-    #expect(ImageFormat.readableGlobs == ["*.png", "*.jpg", "*.jpeg"])
+    #expect(ImageFormat.writable.map(\.fileExtension) == ["png", "jpg", "webp", "tif", "avif"])
+    #expect(ImageFormat.readableGlobs == ["*.png", "*.jpg", "*.jpeg", "*.webp", "*.tif", "*.tiff", "*.avif", "*.heic", "*.heif"])
     #expect(ImageFormat.orList(["a", "b", "c"]) == "a, b or c")
   }
 
@@ -40,7 +40,7 @@ import Testing
         let path = folder.appendingPathComponent("p\(channels).\(entry.format.fileExtension)").path
         try saveImage(image, path: path, quality: 100)
         let loaded = try loadImage(path: path)
-        let written = entry.capabilities.writtenChannels(channels)
+        let written = entry.capabilities.storedChannels(channels)
         #expect(loaded.info.format == entry.format && loaded.info.channels == written)
         #expect(try imageInfo(path: path) == loaded.info)
         let bytes = try encodeImage(image, format: entry.format, quality: 100)
@@ -70,7 +70,7 @@ import Testing
   }
 
   @Test func unknownBytesNameEveryFormat() {
-    #expect(thrownMessage { try loadImage(data: Data("GIF89a".utf8), name: "x") } == "x: not a PNG or JPEG file")
-    #expect(thrownMessage { try ImageFormat(path: "x.gif") } == "x.gif: unsupported extension '.gif' (use .png, .jpg or .jpeg)")
+    #expect(thrownMessage { try loadImage(data: Data("GIF89a".utf8), name: "x") } == "x: not a PNG, JPEG, WebP, TIFF, AVIF or HEIC file")
+    #expect(thrownMessage { try ImageFormat(path: "x.gif") } == "x.gif: unsupported extension '.gif' (use .png, .jpg, .jpeg, .webp, .tif, .tiff or .avif)")
   }
 }

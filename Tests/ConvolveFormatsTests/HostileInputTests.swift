@@ -154,7 +154,7 @@ private func sofDimensionOffset(_ bytes: [UInt8]) -> Int? {
     let bytes = try [UInt8](Data(contentsOf: sampleImages.appendingPathComponent(name)))
     for eighth in 0 ..< 8 {
       let path = try scratch.write(Array(bytes[0 ..< bytes.count * eighth / 8]), "\(eighth)-8-\(name)")
-      let reason = eighth == 0 ? "not a PNG or JPEG file" : "truncated PNG data (unexpected end of file)"
+      let reason = eighth == 0 ? "not a PNG, JPEG, WebP, TIFF, AVIF or HEIC file" : "truncated PNG data (unexpected end of file)"
       expectFileError(path, reason: reason) { _ = try loadImage(path: path) }
     }
   }
@@ -211,7 +211,7 @@ private func sofDimensionOffset(_ bytes: [UInt8]) -> Int? {
     let bytes = try [UInt8](Data(contentsOf: sampleImages.appendingPathComponent(name)))
     for eighth in 0 ..< 8 {
       let path = try scratch.write(Array(bytes[0 ..< bytes.count * eighth / 8]), "\(eighth)-8-\(name)")
-      let reason = eighth == 0 ? "not a PNG or JPEG file" : "truncated JPEG data"
+      let reason = eighth == 0 ? "not a PNG, JPEG, WebP, TIFF, AVIF or HEIC file" : "truncated JPEG data"
       expectFileError(path, reason: reason) { _ = try loadImage(path: path) }
     }
   }

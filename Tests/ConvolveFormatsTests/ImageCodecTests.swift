@@ -186,7 +186,7 @@ private func write(_ bytes: [UInt8], to path: String) throws {
     #expect(try ImageFormat(path: "a/b.PNG") == .png)
     #expect(try ImageFormat(path: "x.Jpeg") == .jpeg)
     #expect(try ImageFormat(path: "dir.png/x.jpg") == .jpeg)
-    let bmp = ConvolveError.file(path: "photo.bmp", reason: "unsupported extension '.bmp' (use .png, .jpg or .jpeg)")
+    let bmp = ConvolveError.file(path: "photo.bmp", reason: "unsupported extension '.bmp' (use .png, .jpg, .jpeg, .webp, .tif, .tiff or .avif)")
     #expect(throws: bmp) {
       try ImageFormat(path: "photo.bmp")
     }
@@ -316,7 +316,7 @@ private func write(_ bytes: [UInt8], to path: String) throws {
     let cases = [
       "xhdn0g08.png": "CRC error in IHDR chunk",
       "xcsn0g01.png": "CRC error in IDAT chunk",
-      "xs2n0g01.png": "not a PNG or JPEG file",
+      "xs2n0g01.png": "not a PNG, JPEG, WebP, TIFF, AVIF or HEIC file",
       "xs7n0g01.png": "PNG file corrupted by ASCII conversion",
       "xdtn0g01.png": "IEND chunk out of place",
       "xd3n2c08.png": "Invalid IHDR data: Invalid bit depth in IHDR",
@@ -467,7 +467,7 @@ private func write(_ bytes: [UInt8], to path: String) throws {
     try write(Array("hello, world\n".utf8), to: directory + "/text.jpg")
     for name in ["empty.png", "text.jpg"] {
       let path = directory + "/" + name
-      #expect(throws: ConvolveError.file(path: path, reason: "not a PNG or JPEG file")) { try loadImage(path: path) }
+      #expect(throws: ConvolveError.file(path: path, reason: "not a PNG, JPEG, WebP, TIFF, AVIF or HEIC file")) { try loadImage(path: path) }
       #expect(throws: ConvolveError.self) { try imageInfo(path: path) }
     }
     #expect(throws: ConvolveError.self) { try loadImage(path: directory + "/missing.png") }

@@ -128,7 +128,7 @@ import Testing
 
   @Test func badBytesInMemoryAreNamedErrors() {
     #expect(thrownMessage { try loadImage(data: Data(), name: "standard input") } == "standard input: is empty: no image data")
-    #expect(thrownMessage { try loadImage(data: Data("hello\n".utf8), name: "standard input") } == "standard input: not a PNG or JPEG file")
+    #expect(thrownMessage { try loadImage(data: Data("hello\n".utf8), name: "standard input") } == "standard input: not a PNG, JPEG, WebP, TIFF, AVIF or HEIC file")
     let jpeg = (try? Data(contentsOf: URL(fileURLWithPath: adobeJPEG))) ?? Data()
     #expect(thrownMessage { try loadImage(data: jpeg.prefix(jpeg.count / 2), name: "standard input") } == "standard input: truncated JPEG data")
     let png = (try? Data(contentsOf: URL(fileURLWithPath: adobePNG))) ?? Data()

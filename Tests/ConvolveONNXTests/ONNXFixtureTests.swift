@@ -84,17 +84,20 @@ import ConvolveFormats
     }
   }
 
-  /// What cannot be known when the plan is built is refused naming the node: an If on a computed condition, a
-  /// ConstantOfShape of a computed shape.
+  /// What cannot be known when the plan is built is refused naming the node: an If on a computed condition whose
+  /// branches give different shapes, a ConstantOfShape of a computed shape.
   @Test func computedConditionsAndShapesAreRefusedNamingTheNode() throws {
     let branch = Graph(
       nodes: [Node(name: "neg", opType: "Neg", inputs: ["x"], outputs: ["b"])], inputs: [],
       outputs: [ValueInfo(name: "b", shape: nil)])
+    let sum = Graph(
+      nodes: [Node(name: "sum", opType: "ReduceSum", inputs: ["x"], outputs: ["s"], attributes: ["keepdims": .int(0)])], inputs: [],
+      outputs: [ValueInfo(name: "s", shape: nil)])
     let nodes = [
       Node(name: "mean", opType: "ReduceMean", inputs: ["x"], outputs: ["m"], attributes: ["keepdims": .int(0)]),
       Node(name: "positive", opType: "Greater", inputs: ["m", "zero"], outputs: ["c"]),
       Node(name: "choose", opType: "If", inputs: ["c"], outputs: ["y"],
-           attributes: ["then_branch": .graph(branch), "else_branch": .graph(branch)]),
+           attributes: ["then_branch": .graph(branch), "else_branch": .graph(sum)]),
     ]
     let graph = Graph(
       source: "m.onnx", nodes: nodes, initializers: ["zero": GraphTensor(scalar: 0)],

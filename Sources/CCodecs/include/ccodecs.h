@@ -16,9 +16,9 @@ typedef struct {
   int32_t height;
   /* Channels delivered by the read functions: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
   int32_t channels;
-  /* 16 for 16-bit PNGs, else 8. */
+  /* 16 for 16-bit samples, 32 for 32-bit float (TIFF: the values as stored, not scaled), else 8. */
   int32_t bit_depth;
-  /* EXIF orientation 1...8 (JPEG only); 1 when absent or invalid. */
+  /* EXIF orientation 1...8 (JPEG, WebP; TIFF's Orientation tag); 1 when absent or invalid. */
   int32_t orientation;
 } ccodecs_info;
 
@@ -73,12 +73,13 @@ int ccodecs_exif_set_orientation(uint8_t *tiff, size_t size, int orientation);
  * image (its first read decodes it whole), metadata after the image data (too late for the output's header). */
 enum { CCODECS_STRIPS_OK = 0, CCODECS_STRIPS_INTERLACED = 1, CCODECS_STRIPS_LATE_EXIF = 2 };
 
-/* What a writer is asked for: bit_depth 8 or 16 (formats with one depth ignore it), compression -1 for the
- * format's fast default or 0...9, quality 1...100 (lossy formats). */
+/* What a writer is asked for: bit_depth 8, 16 or 32 (float; formats with one depth ignore it), compression -1
+ * for the format's fast default or 0...9, quality 1...100 (lossy formats), lossless 1 for WebP's lossless mode. */
 typedef struct {
   int32_t bit_depth;
   int32_t compression;
   int32_t quality;
+  int32_t lossless;
 } ccodecs_write_options;
 
 /* Up to cap leading bytes of the input into head, *n of them (fewer for a short file): what the formats'

@@ -10,6 +10,7 @@ enum ElementwiseStage: Sendable, Equatable {
   case hardSwish
   case clip(Float, Float)
   case math(MathUnaryOperator.Kind)
+  case smooth(SmoothActivationOperator.Kind)
 
   /// Applies the map to `n` values in place.
   @inline(__always)
@@ -23,16 +24,17 @@ enum ElementwiseStage: Sendable, Equatable {
     case .reverseDiv(let c): for i in 0 ..< n { p[i] = c / p[i] }
     case .activation(let a):
       switch a {
-      case .relu: for i in 0 ..< n { p[i] = Swift.max(0, p[i]) }
+      case .relu: for i in 0 ..< n { p[i] = Swift.max(p[i], 0) }  // keeps NaN
       case .sigmoid: ck_sigmoid(ck_level(), p, n)
       default: for i in 0 ..< n { p[i] = a(p[i]) }
       }
-    case .hardSigmoid(let alpha, let beta): for i in 0 ..< n { p[i] = Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
+    case .hardSigmoid(let alpha, let beta): for i in 0 ..< n { p[i] = Swift.max(Swift.min(alpha * p[i] + beta, 1), 0) }
     case .hardSwish:
       let (alpha, beta): (Float, Float) = (1 / 6, 0.5)
-      for i in 0 ..< n { p[i] = p[i] * Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
+      for i in 0 ..< n { p[i] = p[i] * Swift.max(Swift.min(alpha * p[i] + beta, 1), 0) }
     case .clip(let lo, let hi): for i in 0 ..< n where !p[i].isNaN { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
     case .math(let kind): MathUnaryOperator.apply(kind, p, n)
+    case .smooth(let kind): SmoothActivationOperator.apply(kind, p, n)
     }
   }
 }

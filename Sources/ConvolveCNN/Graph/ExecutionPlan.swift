@@ -5,7 +5,8 @@ import ConvolveCore
 public struct PlanOptions: Sendable {
   /// Fold BatchNormalization, and Mul/Div/Add/Sub by constants, into the Conv or ConvTranspose before them.
   public var foldIntoConvolutions: Bool
-  /// Spot the hard swish spelled out as Add/Clip/Mul/Div, run chains of element-wise nodes as one pass, apply
+  /// Spot the hard swish spelled out as Add/Clip/Mul/Div (and LayerNorm and Gelu spelled out, `PatternFusion`),
+  /// run chains of element-wise nodes as one pass, apply
   /// such a chain right after a Conv inside the Conv's output pass, and run `x + x · s` (a per-channel scale
   /// and its residual) as one pass.
   public var fuseElementwise: Bool
@@ -149,6 +150,12 @@ public struct ExecutionPlan: Sendable {
         return
       }
       do {
+        if node.opType == "If", node.domain.isEmpty || node.domain == "ai.onnx" {
+          let step = try RuntimeIfOperator.plan(node, in: graph, types: types, constants: constants, limits: limits, options: options)
+          for (name, type) in zip(node.outputs, step.outputTypes) where !name.isEmpty { types[name] = type }
+          planned.append(step)
+          return
+        }
         let op = try OperatorRegistry.make(node, opset: graph.opsetVersion)
         let known: [KnownValue?] = try node.inputs.map { name in
           guard !name.isEmpty else { return nil }
@@ -186,9 +193,14 @@ public struct ExecutionPlan: Sendable {
 
     let outputNames = Set(graph.outputs.map(\.name))
     if options.fuseElementwise {
-      var readers: [String: Int] = [:]
-      for p in planned { for name in p.node.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
-      for name in outputNames { readers[name, default: 0] += 1 }
+      func readerCounts() -> [String: Int] {
+        var readers: [String: Int] = [:]
+        for p in planned { for name in p.node.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
+        for name in outputNames { readers[name, default: 0] += 1 }
+        return readers
+      }
+      planned = PatternFusion.fuse(planned, constants: constants, readers: readerCounts(), keep: options.keep)
+      let readers = readerCounts()
       planned = ElementwiseFusion.fuse(planned, readers: readers, keep: options.keep)
       planned = ElementwiseFusion.fuseIntoProducers(planned, readers: readers, keep: options.keep)
       planned = ElementwiseFusion.fuseScaleResidual(planned, readers: readers, keep: options.keep)

@@ -114,6 +114,7 @@ enum OperatorRegistry {
     f["PRelu"] = { (_: Node, _: Int) throws -> any GraphOperator in PReluOperator() }
     f["Clip"] = { (node: Node, opset: Int) throws -> any GraphOperator in try ClipOperator(node, opset: opset) }
     for op in BinaryOperator.Kind.allCases { f[op.rawValue] = { (_: Node, _: Int) throws -> any GraphOperator in BinaryOperator(kind: op) } }
+    for op in VariadicOperator.Kind.allCases { f[op.rawValue] = { (node: Node, _: Int) throws -> any GraphOperator in VariadicOperator.make(node, kind: op) } }
     f["MaxPool"] = { (node: Node, opset: Int) throws -> any GraphOperator in try MaxPoolOperator(node, opset: opset) }
     f["AveragePool"] = { (node: Node, opset: Int) throws -> any GraphOperator in try AveragePoolOperator(node, opset: opset) }
     f["GlobalAveragePool"] = { (_: Node, _: Int) throws -> any GraphOperator in GlobalPoolOperator(kind: .average) }
@@ -154,6 +155,20 @@ enum OperatorRegistry {
     f["CumSum"] = { (node: Node, _: Int) throws -> any GraphOperator in try CumSumOperator(node) }
     f["ArgMax"] = { (node: Node, _: Int) throws -> any GraphOperator in try ArgMaxOperator(node, min: false) }
     f["ArgMin"] = { (node: Node, _: Int) throws -> any GraphOperator in try ArgMaxOperator(node, min: true) }
+    f["LayerNormalization"] = { (node: Node, opset: Int) throws -> any GraphOperator in try LayerNormalizationOperator(node, opset: opset) }
+    f["InstanceNormalization"] = { (node: Node, _: Int) throws -> any GraphOperator in try InstanceNormalizationOperator(node) }
+    f["GroupNormalization"] = { (node: Node, _: Int) throws -> any GraphOperator in try GroupNormalizationOperator(node) }
+    f["Gelu"] = { (node: Node, _: Int) throws -> any GraphOperator in try SmoothActivationOperator(gelu: node) }
+    f["Softplus"] = { (_: Node, _: Int) throws -> any GraphOperator in SmoothActivationOperator(kind: .softplus) }
+    f["Mish"] = { (_: Node, _: Int) throws -> any GraphOperator in SmoothActivationOperator(kind: .mish) }
+    f["LogSoftmax"] = { (node: Node, opset: Int) throws -> any GraphOperator in try SoftmaxOperator(node, opset: opset, log: true) }
+    f["Einsum"] = { (node: Node, _: Int) throws -> any GraphOperator in try EinsumOperator(node) }
+    f["DepthToSpace"] = { (node: Node, _: Int) throws -> any GraphOperator in try DepthToSpaceOperator(node, toSpace: true) }
+    f["SpaceToDepth"] = { (node: Node, _: Int) throws -> any GraphOperator in try DepthToSpaceOperator(node, toSpace: false) }
+    f["GatherElements"] = { (node: Node, _: Int) throws -> any GraphOperator in try GatherElementsOperator(node) }
+    f["GatherND"] = { (node: Node, _: Int) throws -> any GraphOperator in try GatherNDOperator(node) }
+    f["TopK"] = { (node: Node, opset: Int) throws -> any GraphOperator in try TopKOperator(node, opset: opset) }
+    f["NonZero"] = { (_: Node, _: Int) throws -> any GraphOperator in NonZeroOperator() }
     return f
   }
 

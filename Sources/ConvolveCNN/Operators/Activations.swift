@@ -60,14 +60,14 @@ struct UnaryOperator: GraphOperator {
         guard let p = shared.value else { return }
         if let activation {
           switch activation {
-          case .relu: for i in range { p[i] = Swift.max(0, p[i]) }
+          case .relu: for i in range { p[i] = Swift.max(p[i], 0) }  // max(x, 0) keeps NaN, as onnxruntime
           case .sigmoid: ck_sigmoid(ck_level(), p + range.lowerBound, range.count)
           default: for i in range { p[i] = activation(p[i]) }
           }
         } else if kind == .hardSigmoid {
-          for i in range { p[i] = Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
+          for i in range { p[i] = Swift.max(Swift.min(alpha * p[i] + beta, 1), 0) }
         } else {
-          for i in range { p[i] = p[i] * Swift.max(0, Swift.min(1, alpha * p[i] + beta)) }
+          for i in range { p[i] = p[i] * Swift.max(Swift.min(alpha * p[i] + beta, 1), 0) }
         }
       }
     }

@@ -58,7 +58,7 @@ struct ConvTransposeOperator: GraphOperator {
     let shape = try outputShape.map { s -> (Int, Int) in
       // output_shape may include N and C.
       let spatialPart = s.count == spatial + 2 ? Array(s.dropFirst(2)) : s
-      return try pair(spatialPart, rank: spatial, default: 0, "output_shape")
+      return try pair(spatialPart, rank: spatial, default: 1, "output_shape")
     }
     for (name, v) in [("strides", sy), ("strides", sx), ("dilations", dy), ("dilations", dx)] where v < 1 {
       throw ConvolveError.invalidArgument("\(name) must be at least 1, got \(v)")
@@ -78,7 +78,9 @@ struct ConvTransposeOperator: GraphOperator {
       } else if window.autoPad == .valid {
         (begin, end) = (0, 0)
       }
-      let output = full + adj - begin - end
+      // An output_shape beyond the unpadded size (by less than a stride, as onnxruntime takes it) is met: the
+      // samples past the unpadded result hold the bias.
+      let output = wanted ?? (full + adj - begin - end)
       guard output >= 1 else {
         throw ConvolveError.shapeMismatch("the output would be \(output) samples long; the padding is too large")
       }
@@ -156,6 +158,7 @@ struct ConvTransposeOperator: GraphOperator {
     // anything else runs unpadded and is cropped (or extended with the bias) here.
     let direct = g.y.begin == g.y.end && g.x.begin == g.x.end
       && g.y.adjust < max(g.y.stride, g.y.dilation) && g.x.adjust < max(g.x.stride, g.x.dilation)
+      && g.y.output == g.y.full + g.y.adjust - 2 * g.y.begin && g.x.output == g.x.full + g.x.adjust - 2 * g.x.begin
     var geometry = TransposedGeometry(groups: group)
     (geometry.strideY, geometry.strideX) = (g.y.stride, g.x.stride)
     (geometry.dilationY, geometry.dilationX) = (g.y.dilation, g.x.dilation)

@@ -1,7 +1,7 @@
 import ConvolveCore
 
-/// ONNX If. When the condition is known as the plan is built (shape arithmetic that folds), the planner runs the
-/// chosen branch in the node's place; a condition computed at run time is refused, naming the node.
+/// ONNX If, in the registry. When the condition is known as the plan is built (shape arithmetic that folds), the
+/// planner runs the chosen branch in the node's place; otherwise it plans both (`RuntimeIfOperator`).
 struct IfOperator: GraphOperator {
   static let message = "the condition is computed at run time; only an If whose condition is known when the plan is built "
     + "(shape arithmetic that folds) is supported"

@@ -28,13 +28,14 @@ func spatialDims(_ shape: [Int], _ what: String = "input") throws -> (n: Int, c:
   }
 }
 
-/// Spatial attribute lists (kernel, strides, dilations) for 1-D or 2-D as (y, x), padded for 1-D.
+/// Spatial attribute lists (kernel, strides, dilations, output padding) for 1-D or 2-D as (y, x); a 1-D list's y is the
+/// default.
 func pair(_ values: [Int]?, rank spatial: Int, default value: Int, _ what: String) throws -> (Int, Int) {
   guard let values else { return (value, value) }
   guard values.count == spatial else {
     throw ConvolveError.invalidArgument("\(what) has \(values.count) values; the input has \(spatial) spatial dimensions")
   }
-  return spatial == 1 ? (1, values[0]) : (values[0], values[1])
+  return spatial == 1 ? (value, values[0]) : (values[0], values[1])
 }
 
 /// ONNX pads `[y_begin, x_begin, y_end, x_end]` (or `[x_begin, x_end]` for 1-D) as a `Padding`.

@@ -43,7 +43,7 @@ struct PadOperator: GraphOperator {
       guard !overflow, n >= 0 else {
         throw ConvolveError.shapeMismatch("padding axis \(i) of length \(s[i]) by \(pads[i]) gives a negative or huge length")
       }
-      if mode != .constant && s[i] == 0 && n > 0 {
+      if mode != .constant && n > 0 && (s[i] == 0 || (mode == .wrap && s[i] + min(0, pads[i].0) + min(0, pads[i].1) <= 0)) {
         throw ConvolveError.shapeMismatch("cannot \(mode.rawValue)-pad an empty axis")
       }
       return n
@@ -105,17 +105,22 @@ struct PadOperator: GraphOperator {
 }
 
 extension PadOperator {
-  /// Per axis, the input index each output index copies, or -1 for the constant.
+  /// Per axis, the input index each output index copies, or -1 for the constant. Negative pads crop first: `wrap`
+  /// then repeats what remains (as onnxruntime), the other modes read the same samples either way.
   func sourceMaps(input: [Int], output shape: [Int], pads: [(Int, Int)]) -> [[Int]] {
     input.indices.map { d in
       let n = input[d], begin = pads[d].0
+      let low = Swift.max(0, -begin), kept = n - low - Swift.max(0, -pads[d].1)
       return (0 ..< shape[d]).map { o in
         var i = o - begin
         if i >= 0 && i < n { return i }
         switch mode {
         case .constant: return -1
         case .edge: return Swift.max(0, Swift.min(n - 1, i))
-        case .wrap: return ((i % n) + n) % n
+        case .wrap:
+          guard kept > 0 else { return -1 }
+          let j = o - Swift.max(0, begin)
+          return low + ((j % kept) + kept) % kept
         case .reflect:
           if n == 1 { return 0 }
           let period = 2 * (n - 1)

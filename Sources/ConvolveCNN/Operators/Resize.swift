@@ -1,10 +1,13 @@
 import ConvolveCore
 
-/// ONNX Resize (opsets 10 to 18 without antialias/axes) and the older Upsample, through
-/// ConvolveCore's `Tensor.resized`: nearest or linear over the last two dimensions, every coordinate
-/// transformation mode but tf_crop_and_resize, every nearest_mode. Leading dimensions keep their size.
+/// ONNX Resize (opsets 10 to 18, without the axes attribute) and the older Upsample, through ConvolveCore's
+/// `Tensor.resized`: nearest or linear over the last two dimensions, every coordinate transformation mode but
+/// tf_crop_and_resize, every nearest_mode; cubic, and antialias, through `ResizeFilter`. Leading dimensions keep
+/// their size.
 struct ResizeOperator: GraphOperator {
   let options: ResizeOptions
+  /// Set for `mode` cubic and for antialias (`options` then holds the coordinate mode).
+  var filter: ResizeFilter? = nil
   /// Upsample before opset 9 gives its scales as an attribute.
   let attributeScales: [Float]?
   let scalesInput: Int?, sizesInput: Int?
@@ -17,8 +20,8 @@ struct ResizeOperator: GraphOperator {
     let modeText = try node.string("mode", default: "nearest")
     switch modeText {
     case "nearest": return .nearest
-    case "linear", "bilinear": return .linear
-    default: throw ConvolveError.invalidArgument("mode '\(modeText)' is not supported (nearest and linear are)")
+    case "linear", "bilinear", "cubic": return .linear
+    default: throw ConvolveError.invalidArgument("mode '\(modeText)' is not supported (nearest, linear and cubic are)")
     }
   }
 
@@ -39,12 +42,19 @@ struct ResizeOperator: GraphOperator {
       }
       options = ResizeOptions(mode: mode, coordinates: coordinates, nearest: nearest)
       (scalesInput, sizesInput) = (2, 3)
-      if try node.int("antialias", default: 0) != 0 { throw ConvolveError.invalidArgument("antialias is not supported") }
+      let antialias = try node.int("antialias", default: 0) != 0
+      if antialias && mode == .nearest { throw ConvolveError.invalidArgument("antialias is not supported with mode nearest") }
       if node.attributes["axes"] != nil { throw ConvolveError.invalidArgument("the axes attribute is not supported") }
       let policy = try node.string("keep_aspect_ratio_policy", default: "stretch")
       if policy != "stretch" { throw ConvolveError.invalidArgument("keep_aspect_ratio_policy '\(policy)' is not supported") }
     }
     attributeScales = nil
+    let cubic = try node.string("mode", default: "nearest") == "cubic", antialias = try node.int("antialias", default: 0) != 0
+    if cubic || (antialias && opset >= 18) {
+      filter = ResizeFilter(
+        cubic: cubic, a: try node.float("cubic_coeff_a", default: -0.75),
+        excludeOutside: try node.int("exclude_outside", default: 0) != 0, antialias: antialias && opset >= 18)
+    }
   }
 
   /// `convolve.Resize`, PyTorch's `interpolate(scale_factor=...)`: Resize (opset 11 on) whose output shape
@@ -59,6 +69,7 @@ struct ResizeOperator: GraphOperator {
   init(upsample node: Node, opset: Int) throws {
     scaleFactor = false
     let mode = try Self.interpolation(node)
+    if try node.string("mode", default: "nearest") == "cubic" { throw ConvolveError.invalidArgument("Upsample has no cubic mode; use Resize") }
     options = ResizeOptions(mode: mode, coordinates: .asymmetric, nearest: .simple)
     attributeScales = try node.floats("scales")
     (scalesInput, sizesInput) = (attributeScales == nil ? 1 : nil, nil)
@@ -127,6 +138,12 @@ struct ResizeOperator: GraphOperator {
     let h = rank >= 2 ? x.shape[rank - 2] : 1, w = x.shape[rank - 1]
     let oh = rank >= 2 ? outShape[rank - 2] : 1, ow = outShape[rank - 1]
     let planes = x.shape.dropLast(Swift.min(2, rank)).reduce(1, *)
+    if let filter {
+      let values = filter.apply(
+        try requireFloat(x, "X"), planes: planes, h: h, w: w, oh: oh, ow: ow, scaleY: rank >= 2 ? used[rank - 2] : 1,
+        scaleX: used[rank - 1], coordinates: options.coordinates)
+      return [GraphTensor(shape: outShape, floats: values)]
+    }
     let image = Tensor(channels: planes, height: h, width: w, data: try requireFloat(x, "X"))
     let resized = try image.resized(
       height: oh, width: ow, scaleY: rank >= 2 ? used[rank - 2] : 1, scaleX: used[rank - 1], options: options)
@@ -157,7 +174,9 @@ extension ResizeOperator {
     case .tfHalfPixelForNN: (step, offset) = (1 / scale, 0.5 / scale)
     case .halfPixel, .pytorchHalfPixel: (step, offset) = (1 / scale, 0.5 / scale - 0.5)
     }
-    guard options.mode == .nearest else { return axis.resized(offset: offset, step: step, shift: 0, taps: 2, outputs: m) }
+    guard options.mode == .nearest else {
+      return axis.resized(offset: offset, step: step, shift: 0, taps: filter?.cubic == true ? 4 : 2, outputs: m)
+    }
     let shift: Double
     switch options.nearest {
     case .floor: shift = -0.5

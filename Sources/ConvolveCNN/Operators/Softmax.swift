@@ -1,15 +1,17 @@
 import ConvolveCore
 import Foundation
 
-/// ONNX Softmax: before opset 13 over the input flattened to 2-D at `axis` (default 1); from 13 along
-/// the one axis (default -1).
+/// ONNX Softmax and LogSoftmax (`x − max − log Σ exp(x − max)`): before opset 13 over the input flattened to 2-D
+/// at `axis` (default 1); from 13 along the one axis (default -1).
 struct SoftmaxOperator: GraphOperator {
   let axis: Int
   let coerced: Bool
+  let log: Bool
 
-  init(_ node: Node, opset: Int) throws {
+  init(_ node: Node, opset: Int, log: Bool = false) throws {
     coerced = opset < 13
     axis = try node.int("axis", default: coerced ? 1 : -1)
+    self.log = log
   }
 
   /// (outer, length, inner) of the softmax runs.
@@ -34,6 +36,7 @@ struct SoftmaxOperator: GraphOperator {
     let shape = x.shape
     let (outer, n, inner) = try layout(shape)
     var v = x.takeFloats()
+    let log = self.log
     v.withUnsafeMutableBufferPointer { p in
       guard let base = p.baseAddress, n > 0 else { return }
       for o in 0 ..< outer {
@@ -41,6 +44,13 @@ struct SoftmaxOperator: GraphOperator {
           let q = base + o * n * inner + i
           var m = -Float.infinity
           for j in 0 ..< n where q[j * inner] > m { m = q[j * inner] }
+          if log {
+            var sum = 0.0
+            for j in 0 ..< n { sum += Foundation.exp(Double(q[j * inner] - m)) }
+            let shift = m + Float(Foundation.log(sum))
+            for j in 0 ..< n { q[j * inner] -= shift }
+            continue
+          }
           var sum: Float = 0
           for j in 0 ..< n {
             let e = Foundation.exp(q[j * inner] - m)
@@ -58,7 +68,7 @@ struct SoftmaxOperator: GraphOperator {
 extension SoftmaxOperator {
   var reverseReads: ReverseReads? { .outputs }
 
-  /// `dx = y · (dy − Σ dy·y)` along each softmax run.
+  /// `dx = y · (dy − Σ dy·y)` along each softmax run; for LogSoftmax `dx = dy − exp(y) · Σ dy`.
   func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
     let y = try context.output(0)
     let (outer, n, inner) = try layout(y.shape)
@@ -67,6 +77,12 @@ extension SoftmaxOperator {
     for o in 0 ..< outer {
       for i in 0 ..< inner {
         let base = o * n * inner + i
+        if log {
+          var sum: Float = 0
+          for j in 0 ..< n { sum += g[base + j * inner] }
+          for j in 0 ..< n { g[base + j * inner] -= Foundation.exp(ys[base + j * inner]) * sum }
+          continue
+        }
         var dot: Float = 0
         for j in 0 ..< n { dot += g[base + j * inner] * ys[base + j * inner] }
         for j in 0 ..< n { g[base + j * inner] = ys[base + j * inner] * (g[base + j * inner] - dot) }

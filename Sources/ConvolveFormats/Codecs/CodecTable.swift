@@ -4,9 +4,13 @@ import ConvolveCore
 /// `imageInfo`, `loadImage`, `saveImage`, the strip reader and writer, the output extensions and `--format`
 /// values and batch's default files all come from here; adding a format adds its line.
 let codecTable: [CodecEntry] = [
-  //    format codec        label   extensions       read depths        write    alpha  ICC   EXIF  EXIF max rows  writes
-  .init(.png,  PNGCodec(),  "PNG",  ["png"],         [1, 2, 4, 8, 16],  [8, 16], true,  true, true, nil,     true, true),
-  .init(.jpeg, JPEGCodec(), "JPEG", ["jpg", "jpeg"], [8],               [8],     false, true, true, 65527,   true, true),
+  //    format codec        label   extensions       read depths             write        gray   alpha  ICC   EXIF   EXIF max rows   writes
+  .init(.png,  PNGCodec(),  "PNG",  ["png"],         [1, 2, 4, 8, 16],       [8, 16],     true,  true,  true, true,  nil,     true,  true),
+  .init(.jpeg, JPEGCodec(), "JPEG", ["jpg", "jpeg"], [8],                    [8],         true,  false, true, true,  65527,   true,  true),
+  .init(.webp, WebPCodec(), "WebP", ["webp"],        [8],                    [8],         false, true,  true, true,  nil,     false, true),
+  .init(.tiff, TIFFCodec(), "TIFF", ["tif", "tiff"], [1, 2, 4, 8, 16, 32],   [8, 16, 32], true,  true,  true, false, nil,     true,  true),
+  .init(.avif, HEIFCodec(avif: true),  "AVIF", ["avif"], [8, 16],       [8],         false, true,  true, true,  nil,     false, true),
+  .init(.heic, HEIFCodec(avif: false), "HEIC", ["heic", "heif"], [8, 16], [],          false, true,  true, true,  nil,     false, false),
 ]
 
 /// What one image format can do: its line in the codec table.
@@ -15,8 +19,10 @@ public struct CodecCapabilities: Sendable {
   public let label: String
   /// File extensions in lower case, without the dot; the first is the one written.
   public let extensions: [String]
-  /// Sample bit depths read, and written.
+  /// Sample bit depths read, and written (32: IEEE float, the values as they are).
   public let readDepths: [Int], writeDepths: [Int]
+  /// Whether gray is kept as one channel; without it, gray is written as RGB.
+  public let gray: Bool
   /// Whether alpha is kept; without it, a gray + alpha or RGBA image is written as gray or RGB.
   public let alpha: Bool
   /// Whether an ICC profile, and EXIF, are read and written.
@@ -30,6 +36,12 @@ public struct CodecCapabilities: Sendable {
 
   /// The channels written for an image of `channels` channels: alpha dropped when the format has none.
   public func writtenChannels(_ channels: Int) -> Int { alpha ? channels : (channels <= 2 ? 1 : 3) }
+  /// The channels the file holds for an image of `channels` channels: `writtenChannels`, gray as RGB when the
+  /// format has no gray.
+  public func storedChannels(_ channels: Int) -> Int {
+    let written = writtenChannels(channels)
+    return gray || written > 2 ? written : written + 2
+  }
 }
 
 /// One line of `codecTable`.
@@ -40,11 +52,11 @@ struct CodecEntry: Sendable {
 
   /// A line of the table: the columns of `CodecCapabilities` in order after the format and its codec.
   init(_ format: ImageFormat, _ codec: any ImageCodec, _ label: String, _ extensions: [String], _ readDepths: [Int],
-       _ writeDepths: [Int], _ alpha: Bool, _ icc: Bool, _ exif: Bool, _ exifLimit: Int?, _ rowStreaming: Bool,
+       _ writeDepths: [Int], _ gray: Bool, _ alpha: Bool, _ icc: Bool, _ exif: Bool, _ exifLimit: Int?, _ rowStreaming: Bool,
        _ writing: Bool) {
     (self.format, self.codec) = (format, codec)
     capabilities = CodecCapabilities(
-      label: label, extensions: extensions, readDepths: readDepths, writeDepths: writeDepths, alpha: alpha, icc: icc,
+      label: label, extensions: extensions, readDepths: readDepths, writeDepths: writeDepths, gray: gray, alpha: alpha, icc: icc,
       exif: exif, exifLimit: exifLimit, rowStreaming: rowStreaming, writing: writing)
   }
 }

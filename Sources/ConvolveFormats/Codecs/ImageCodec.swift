@@ -24,8 +24,8 @@ extension ImageCodec {
   func stripsRefusal(_ strips: Int32) -> String? { nil }
 }
 
-/// The leading bytes of a file read for the formats' `sniff`.
-let codecHeadBytes = 16
+/// The leading bytes of a file read for the formats' `sniff` (an ISO BMFF "ftyp" box's first brands fit).
+let codecHeadBytes = 32
 
 typealias CodecMessage = UnsafeMutablePointer<CChar>?
 /// `ccodecs_FMT_info(input, info, metadata or nil, message, capacity)`.
@@ -43,6 +43,12 @@ struct CodecReaderCalls {
   var read: (OpaquePointer?, UnsafeMutablePointer<Float>?, Int, Int32, CodecMessage, Int) -> Int32
   var finish: (OpaquePointer?, UnsafeMutablePointer<ccodecs_metadata>?, CodecMessage, Int) -> Int32
   var close: (OpaquePointer?) -> Void
+  /// `open` of image `page` (0 based) of a multi-image file, for the formats that have pages (nil: one image).
+  var openPage: (
+    (UnsafePointer<ccodecs_input>?, Int32, Int64, UnsafeMutablePointer<OpaquePointer?>?,
+     UnsafeMutablePointer<ccodecs_info>?, UnsafeMutablePointer<ccodecs_metadata>?, UnsafeMutablePointer<Int32>?,
+     CodecMessage, Int) -> Int32
+  )? = nil
 }
 
 /// `ccodecs_FMT_writer_open / _write / _finish / _discard`.

@@ -6,13 +6,16 @@ import Foundation
 /// `loadImage` gives (as stored: no EXIF orientation is applied). `loadImage` is this reader run over all rows.
 public final class ImageRowReader {
   public let info: ImageInfo
-  /// The ICC profile and EXIF, as `loadImage` reads them before any orientation is applied.
+  /// The ICC profile and EXIF, as `loadImage` reads them before any orientation is applied (with `toSRGB`, the
+  /// profile is the sRGB one the rows were converted to).
   public let metadata: ImageMetadata
   /// Why rows cannot come a strip at a time (then read the whole image with `loadImage`); nil when they can.
   public let refusal: String?
   /// Rows read so far.
   public private(set) var row = 0
   private var reader: OpaquePointer?
+  /// The conversion from the file's ICC profile to sRGB (`toSRGB`), applied to every strip.
+  private var color: OpaquePointer?
   private let calls: CodecReaderCalls
   private let name: String
   /// A copy of standard input's bytes, which the reader reads until it goes.
@@ -25,18 +28,21 @@ public final class ImageRowReader {
     case memory(UnsafeRawBufferPointer)
   }
 
-  /// Opens `path` (its header and metadata read, the pixel limit checked).
-  public convenience init(path: String, maxPixels: Int) throws {
-    try self.init(.path(path), name: path, maxPixels: maxPixels, forStrips: true, owning: nil)
+  /// Opens `path` (its header and metadata read, the pixel limit checked); `page`: the image of a multi-image
+  /// file (TIFF), from 0.
+  public convenience init(path: String, maxPixels: Int, page: Int = 0, toSRGB: Bool = false) throws {
+    try self.init(.path(path), name: path, maxPixels: maxPixels, forStrips: true, owning: nil, page: page, toSRGB: toSRGB)
   }
 
   /// Opens the image in `data` (standard input); `name` stands for it in messages.
-  public convenience init(data: Data, name: String, maxPixels: Int) throws {
+  public convenience init(data: Data, name: String, maxPixels: Int, page: Int = 0, toSRGB: Bool = false) throws {
     guard !data.isEmpty else { throw ConvolveError.file(path: name, reason: "is empty: no image data") }
     let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: data.count, alignment: 16)
     copy.copyBytes(from: data)
     do {
-      try self.init(.memory(UnsafeRawBufferPointer(copy)), name: name, maxPixels: maxPixels, forStrips: true, owning: copy)
+      try self.init(
+        .memory(UnsafeRawBufferPointer(copy)), name: name, maxPixels: maxPixels, forStrips: true, owning: copy,
+        page: page, toSRGB: toSRGB)
     } catch {
       copy.deallocate()
       throw error
@@ -44,22 +50,32 @@ public final class ImageRowReader {
   }
 
   /// Opens `source` (`forStrips`: also asks whether a streamed filter can take its rows; `owning`: bytes
-  /// deallocated with the reader).
-  init(_ source: Source, name: String, maxPixels: Int, forStrips: Bool, owning bytes: UnsafeMutableRawBufferPointer?)
-    throws
+  /// deallocated with the reader; `page`: the image of a multi-image file; `toSRGB`: the rows converted from the
+  /// embedded ICC profile to sRGB through lcms2, with a note on standard error when the profile cannot be used).
+  init(_ source: Source, name: String, maxPixels: Int, forStrips: Bool, owning bytes: UnsafeMutableRawBufferPointer?,
+       page: Int = 0, toSRGB: Bool = false) throws
   {
     guard maxPixels > 0 else {
       throw ConvolveError.file(path: name, reason: "the pixel limit must be positive, got \(maxPixels)")
+    }
+    guard (0 ... Int(Int32.max)).contains(page) else {
+      throw ConvolveError.file(path: name, reason: "page \(page) does not exist (pages count from 0)")
     }
     var raw = ccodecs_info(), meta = ccodecs_metadata(), strips = Int32(CCODECS_STRIPS_OK)
     var opened: OpaquePointer?
     defer { ccodecs_metadata_free(&meta) }
     func open(_ input: inout ccodecs_input) throws -> CodecEntry {
       let entry = try sniffFormat(&input, name: name)
-      let open = entry.codec.reader.open
+      let open = entry.codec.reader.open, openPage = entry.codec.reader.openPage
+      if page != 0 && openPage == nil {
+        throw ConvolveError.file(path: name, reason: "a \(entry.capabilities.label) file holds one image; --page is for TIFF")
+      }
       try withUnsafeMutablePointer(to: &strips) { stripsPointer in
         try callCodec(path: name) {
-          open(&input, Int64(maxPixels), &opened, &raw, &meta, forStrips ? stripsPointer : nil, $0, $1)
+          guard page != 0, let openPage else {
+            return open(&input, Int64(maxPixels), &opened, &raw, &meta, forStrips ? stripsPointer : nil, $0, $1)
+          }
+          return openPage(&input, Int32(page), Int64(maxPixels), &opened, &raw, &meta, forStrips ? stripsPointer : nil, $0, $1)
         }
       }
       return entry
@@ -77,12 +93,30 @@ public final class ImageRowReader {
     }
     (calls, self.name, self.bytes, reader) = (entry.codec.reader, name, bytes, opened)
     info = ImageInfo(raw, format: entry.format)
-    metadata = ImageMetadata(meta)
+    var metadata = ImageMetadata(meta)
+    var color: OpaquePointer?
+    if toSRGB, let icc = metadata.iccProfile {
+      var profile: UnsafeMutablePointer<UInt8>?, size = 0
+      var message = [CChar](repeating: 0, count: 512)
+      let channels = Int32(info.channels)
+      let status = icc.withUnsafeBufferPointer { bytes in
+        ccodecs_color_open(bytes.baseAddress, bytes.count, channels, &color, &profile, &size, &message, message.count)
+      }
+      if status == 0 {
+        metadata.iccProfile = Array(UnsafeBufferPointer(start: profile, count: size))
+        ccodecs_free(profile)
+      } else {
+        let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        FileHandle.standardError.write(Data("note: \(name): kept as stored, not converted to sRGB: \(reason)\n".utf8))
+      }
+    }
+    (self.metadata, self.color) = (metadata, color)
     refusal = entry.capabilities.rowStreaming
       ? entry.codec.stripsRefusal(strips) : "a \(entry.capabilities.label) file is decoded whole"
   }
 
   deinit {
+    ccodecs_color_close(color)
     calls.close(reader)
     bytes?.deallocate()
   }
@@ -95,6 +129,7 @@ public final class ImageRowReader {
     let plane = tensor.planeSize, offset = first * tensor.width
     try tensor.data.withUnsafeMutableBufferPointer { values in
       try callCodec(path: name) { calls.read(reader, values.baseAddress! + offset, plane, Int32(count), $0, $1) }
+      if let color { ccodecs_color_apply(color, values.baseAddress! + offset, plane, count * tensor.width) }
     }
     row += count
   }
@@ -122,9 +157,9 @@ public final class ImageRowWriter {
   let channels: Int
 
   /// Starts `path` (nil: a buffer in memory, for `finish` to return) for `width x height` images of `channels`
-  /// channels (as the format writes them: the caller drops alpha the format has not).
+  /// channels (as the format writes them: the caller drops alpha the format has not); `lossless` for WebP.
   public init(path: String?, name: String, format: ImageFormat, width: Int, height: Int, channels: Int, bitDepth: Int,
-       quality: Int, pngCompression: Int?, metadata: ImageMetadata) throws {
+       quality: Int, pngCompression: Int?, lossless: Bool = false, metadata: ImageMetadata) throws {
     self.name = name
     self.channels = channels
     self.path = path.map { strdup($0) }
@@ -136,7 +171,8 @@ public final class ImageRowWriter {
     }
     var icc = metadata.iccProfile ?? [], exif = metadata.exif ?? []
     var options = ccodecs_write_options(
-      bit_depth: Int32(bitDepth), compression: Int32(pngCompression ?? -1), quality: Int32(quality))
+      bit_depth: Int32(bitDepth), compression: Int32(pngCompression ?? -1), quality: Int32(quality),
+      lossless: lossless ? 1 : 0)
     var opened: OpaquePointer?
     try icc.withUnsafeMutableBufferPointer { iccBytes in
       try exif.withUnsafeMutableBufferPointer { exifBytes in

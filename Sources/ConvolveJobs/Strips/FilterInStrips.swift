@@ -52,8 +52,9 @@ public struct PhotoFilterJob {
     if stripRows == 0 { return .whole("--strip-rows 0") }
     let limit = loading.streamedMaxPixels
     func reader() throws -> ImageRowReader {
-      try standardInput.map { try ImageRowReader(data: $0, name: "standard input", maxPixels: limit) }
-        ?? ImageRowReader(path: input, maxPixels: limit)
+      try standardInput.map {
+        try ImageRowReader(data: $0, name: "standard input", maxPixels: limit, page: loading.page, toSRGB: loading.toSRGB)
+      } ?? ImageRowReader(path: input, maxPixels: limit, page: loading.page, toSRGB: loading.toSRGB)
     }
     let rows = try reader()
     let info = rows.info
@@ -88,7 +89,8 @@ public struct PhotoFilterJob {
     let toStream = output == standardStream
     let destination = StreamedOutput(
       path: toStream ? nil : output, name: toStream ? "standard output" : output, format: kind, bitDepth: bits,
-      quality: writing.quality, pngCompression: writing.pngCompression, metadata: metadata)
+      quality: writing.quality, pngCompression: writing.pngCompression, lossless: writing.lossless,
+      metadata: metadata)
     if let data = try filterInStrips(rows, strips: plan, stripRows: stripRows, output: destination) {
       FileHandle.standardOutput.write(data)
     }

@@ -10,12 +10,14 @@ public struct StreamedOutput {
   public var bitDepth: Int
   public var quality: Int
   public var pngCompression: Int?
+  /// WebP's lossless mode.
+  public var lossless: Bool
   public var metadata: ImageMetadata
 
   public init(path: String?, name: String, format: ImageFormat, bitDepth: Int, quality: Int, pngCompression: Int?,
-              metadata: ImageMetadata) {
+              lossless: Bool = false, metadata: ImageMetadata) {
     (self.path, self.name, self.format, self.bitDepth) = (path, name, format, bitDepth)
-    (self.quality, self.pngCompression, self.metadata) = (quality, pngCompression, metadata)
+    (self.quality, self.pngCompression, self.lossless, self.metadata) = (quality, pngCompression, lossless, metadata)
   }
 }
 
@@ -80,7 +82,7 @@ public func filterInStrips(_ reader: ImageRowReader, strips: PhotoStrips, stripR
     let writer = try ImageRowWriter(
       path: path, name: output.name, format: output.format, width: info.width, height: info.height,
       channels: written, bitDepth: output.bitDepth, quality: output.quality, pngCompression: output.pngCompression,
-      metadata: output.metadata)
+      lossless: output.lossless, metadata: output.metadata)
     let windows = StripQueue<Tensor>(capacity: 1), mapped = StripQueue<Tensor>(capacity: 1)
     // Windows and results come back once used (a result can be its window), for the next strips: after the first
     // few, no fresh memory is touched.

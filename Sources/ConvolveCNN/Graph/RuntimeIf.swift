@@ -1,0 +1,73 @@
+import ConvolveCore
+
+/// ONNX If whose condition is computed at run time: both branches are planned as graphs of their own (the
+/// values they read from the enclosing graph as inputs, constants as initializers) and the condition picks one
+/// when the node runs. Both must give outputs of the same shapes and types, which the plan fixes beforehand.
+struct RuntimeIfOperator: GraphOperator {
+  let thenPlan: ExecutionPlan, elsePlan: ExecutionPlan
+  /// The enclosing graph's values fed to the branches: the node's inputs after the condition.
+  let outer: [String]
+  let outputTypes: [ValueType]
+
+  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] { outputTypes }
+
+  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
+    let condition = try inputs.get(0, "cond")
+    guard condition.count == 1 else { throw ConvolveError.invalidArgument("the condition has \(condition.count) values; it needs one") }
+    let plan = condition.int64s[0] != 0 ? thenPlan : elsePlan
+    var feeds: [String: GraphTensor] = [:]
+    for (i, name) in outer.enumerated() where plan.inputSlots.contains(where: { $0.name == name }) {
+      feeds[name] = try inputs.get(i + 1, name)
+    }
+    let results = try Executor(plan: plan).run(feeds)
+    return try plan.graph.outputs.prefix(outputTypes.count).map { output in
+      guard let value = results[output.name] else { throw ConvolveError.invalidArgument("branch output '\(output.name)' was not computed") }
+      return value
+    }
+  }
+
+  /// The step for `node`, its branches planned for the enclosing graph's `types` and `constants`.
+  static func plan(
+    _ node: Node, in graph: Graph, types: [String: ValueType], constants: [String: GraphTensor], limits: GraphLimits,
+    options: PlanOptions
+  ) throws -> PendingStep {
+    guard let condition = node.input(0) else { throw ConvolveError.invalidArgument("the condition (input 1) is missing") }
+    let reads = Array(Set(node.implicitInputs)).sorted()
+    let outer = reads.filter { constants[$0] == nil }
+    func branch(_ key: String) throws -> ExecutionPlan {
+      guard var g = try node.graph(key) else { throw ConvolveError.invalidArgument("\(key) is missing") }
+      guard g.outputs.count >= node.outputs.count else {
+        throw ConvolveError.invalidArgument("\(key) has \(g.outputs.count) outputs; the node has \(node.outputs.count)")
+      }
+      for name in reads { if let c = constants[name], g.initializers[name] == nil { g.initializers[name] = c } }
+      g.inputs = try outer.filter { g.initializers[$0] == nil }.map { name in
+        guard let t = types[name] else { throw ConvolveError.invalidArgument("'\(name)', which \(key) reads, has no known shape") }
+        return ValueInfo(name: name, elementType: t.elementType, shape: t.shape.map { .fixed($0) })
+      }
+      g.source = graph.source
+      g.opsetVersion = graph.opsetVersion
+      do {
+        return try ExecutionPlan(graph: g, limits: limits, options: options)
+      } catch {
+        throw ConvolveError.invalidArgument("\(key): \(error)")
+      }
+    }
+    let thenPlan = try branch("then_branch"), elsePlan = try branch("else_branch")
+    var outputs: [ValueType] = []
+    for i in node.outputs.indices {
+      let (a, b) = (thenPlan.graph.outputs[i].name, elsePlan.graph.outputs[i].name)
+      guard let ta = thenPlan.types[a], let tb = elsePlan.types[b] else { throw ConvolveError.invalidArgument("output \(i + 1) has no known shape") }
+      guard ta == tb else {
+        throw ConvolveError.invalidArgument(
+          "the condition is computed at run time and the branches' output \(i + 1) differ (then \(ta), else \(tb)); "
+            + "the plan fixes every shape before running")
+      }
+      outputs.append(ta)
+    }
+    var step = node
+    step.inputs = [condition] + outer
+    return PendingStep(
+      node: step, op: RuntimeIfOperator(thenPlan: thenPlan, elsePlan: elsePlan, outer: outer, outputTypes: outputs),
+      inputTypes: step.inputs.map { types[$0] }, outputTypes: outputs, fusedNodes: [node], stage: nil)
+  }
+}
