@@ -50,6 +50,82 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
     }
   }
 
+  /// Occlusion, integrated gradients and SmoothGrad at the input's resolution; --metrics prints and writes
+  /// each map's AUCs (in [0, 1]); runs with the same seed agree to the byte.
+  @Test func inputMethodsAndMetrics() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let npy = fixtureURL("onnx/net_classifier.input.npy").path
+    let arguments = [
+      "model", "cam", net, npy, "", "--save-npy", "--method", "gradcam,occlusion,integrated-gradients,smoothgrad",
+      "--window", "4", "--stride", "2", "--steps", "16", "--samples", "4", "--metrics", "--metric-steps", "16",
+    ]
+    var outputs: [[String: Data]] = []
+    for run in ["a", "b"] {
+      let out = dir.appendingPathComponent(run).path
+      var args = arguments
+      args[4] = out
+      let r = try runConvolve(args)
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout.contains("metrics occlusion for class") && r.stdout.contains("deletion AUC"), "\(r.stdout)")
+      #expect(r.stdout.contains("integrated-gradients for class") && r.stdout.contains("the attributions sum to"), "\(r.stdout)")
+      for method in ["occlusion", "integrated-gradients", "smoothgrad"] {
+        let raw = try NPYArray.read(path: out + "/\(method).npy")
+        #expect(raw.shape == [16, 16] && raw.data.allSatisfy { $0 >= 0 } && raw.data.max()! > 0, "\(method)")
+      }
+      struct Metrics: Decodable {
+        struct Map: Decodable { var method: String; var deletion: Double; var insertion: Double }
+        var steps: Int
+        var maps: [Map]
+      }
+      let metrics = try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+      #expect(metrics.steps == 16 && metrics.maps.map(\.method) == ["gradcam", "occlusion", "integrated-gradients", "smoothgrad"])
+      #expect(metrics.maps.allSatisfy { (0 ... 1).contains($0.deletion) && (0 ... 1).contains($0.insertion) })
+      outputs.append(try folderContents(out))
+    }
+    #expect(outputs[0] == outputs[1])
+  }
+
+  /// A folder INPUT: one folder per photo (subfolders mirrored), index.html and metrics.json; the same bytes
+  /// with --jobs 1, --jobs 2 and two shards run one after the other into one OUTDIR; --skip-existing skips.
+  @Test func folderIsTheSameForAnyJobsAndSharding() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let photos = dir.appendingPathComponent("photos")
+    try FileManager.default.createDirectory(at: photos.appendingPathComponent("more"), withIntermediateDirectories: true)
+    let sample = packageRoot.appendingPathComponent("SampleImages")
+    for (from, to) in [("camera.png", "camera.png"), ("chelsea.jpg", "chelsea.jpg"), ("rocket.jpg", "more/rocket.jpg"), ("camera.png", "more/camera 2.png")] {
+      try FileManager.default.copyItem(at: sample.appendingPathComponent(from), to: photos.appendingPathComponent(to))
+    }
+    let common = ["--size", "16x16", "--method", "gradcam,eigencam,occlusion", "--window", "8", "--metrics", "--metric-steps", "8", "-r", "-q"]
+    func run(_ out: String, _ extra: [String]) throws -> RunResult {
+      let r = try runConvolve(["model", "cam", net, photos.path, dir.appendingPathComponent(out).path] + common + extra)
+      #expect(r.status == 0, "\(r.stderr)")
+      return r
+    }
+    _ = try run("one", ["--jobs", "1"])
+    _ = try run("two", ["--jobs", "2"])
+    _ = try run("shards", ["--shard", "1/2", "--jobs", "2"])
+    _ = try run("shards", ["--shard", "2/2"])
+    let one = try folderContents(dir.appendingPathComponent("one").path)
+    #expect(one.keys.contains("more/rocket/gradcam-overlay.png") && one.keys.contains("more/camera 2/photo.jpg"), "\(one.keys.sorted())")
+    #expect(one.keys.contains("index.html") && one.keys.contains("metrics.json") && one.keys.contains("chelsea/cam.json"))
+    #expect(one.keys.filter { $0.hasSuffix("/cam.json") }.count == 4)
+    #expect(try folderContents(dir.appendingPathComponent("two").path) == one)
+    #expect(try folderContents(dir.appendingPathComponent("shards").path) == one)
+    let page = String(decoding: one["index.html"]!, as: UTF8.self)
+    #expect(page.contains("4 of 4 photos done") && page.contains("more/camera%202/occlusion-overlay.png"), "\(page)")
+    let again = try runConvolve(
+      ["model", "cam", net, photos.path, dir.appendingPathComponent("one").path] + common.dropLast() + ["--skip-existing"])
+    #expect(again.status == 0 && again.stderr.contains("skipped 4"), "\(again.stderr)")
+    let wrongShard = try runConvolve(["model", "cam", net, photos.path, dir.path + "/x", "--shard", "3/2"])
+    #expect(wrongShard.status == 64, "\(wrongShard.stderr)")
+    let flat = try runConvolve(["model", "cam", net, photos.path, dir.path + "/flat", "--size", "16x16", "-q"])
+    #expect(flat.status == 0 && flat.stderr.contains("done 2"), "without --recursive only the top folder: \(flat.stderr)")
+    let fileWithJobs = try runConvolve(["model", "cam", net, camera, dir.path + "/y", "--jobs", "2"])
+    #expect(fileWithJobs.status == 64 && fileWithJobs.stderr.contains("folder INPUT"), "\(fileWithJobs.stderr)")
+  }
+
   @Test func unknownLayerOrMethodIsAUsageError() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -84,4 +160,19 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
     }
     #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("gradcam-overlay.png").path))
   }
+}
+
+/// Every file under `path` by its relative path.
+private func folderContents(_ path: String) throws -> [String: Data] {
+  var files: [String: Data] = [:]
+  let root = URL(fileURLWithPath: path)
+  guard let walker = FileManager.default.enumerator(atPath: path) else { return files }
+  for case let relative as String in walker {
+    var isFolder: ObjCBool = false
+    let full = root.appendingPathComponent(relative).path
+    if FileManager.default.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue {
+      files[relative] = try Data(contentsOf: URL(fileURLWithPath: full))
+    }
+  }
+  return files
 }

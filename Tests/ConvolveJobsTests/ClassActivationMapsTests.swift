@@ -142,7 +142,7 @@ enum NaiveCAM {
     case .gradcam, .gradcamPlusPlus, .xgradcam: return weighted(a, weights, n: n)
     case .hirescam, .layercam: return relu(perPosition)
     case .eigencam: return eigen(a, c: c, n: n)
-    case .saliency, .scorecam, .ablationcam: return []
+    case .saliency, .scorecam, .ablationcam, .occlusion, .integratedGradients, .smoothgrad: return []
     }
   }
 

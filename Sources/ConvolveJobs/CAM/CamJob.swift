@@ -17,6 +17,18 @@ public struct CamOptions: Sendable {
   public var saveNpy = false
   /// Class names, one per class number.
   public var labels: [String]?
+  /// Occlusion's square side and step in input pixels (nil: 32, clamped to the input, and half the window).
+  public var window: Int?, stride: Int?
+  /// Integrated gradients' Gauss–Legendre nodes.
+  public var steps = 50
+  /// SmoothGrad's noisy inputs, the noise's standard deviation as a fraction of the input's range, its seed.
+  public var samples = 25, noise = 0.15, seed: UInt64 = 0
+  /// Inputs run through the model at once by occlusion, integrated gradients and SmoothGrad.
+  public var batchSize = 8
+  /// Also measure each map's deletion and insertion AUC (`CAMMetrics`) and write `metrics.json`.
+  public var metrics = false
+  /// The steps of the deletion and insertion curves.
+  public var metricSteps = 64
 
   public init() {}
 }
@@ -32,13 +44,17 @@ public struct CamResult: Sendable {
   public var maps: [(method: CAMMethod, classIndex: Int?, map: CAMMap)]
   /// Seconds of the forward pass, of the reverse passes and of Score-CAM's and Ablation-CAM's runs.
   public var forwardSeconds: Double, reverseSeconds: Double, maskedSeconds: Double = 0
+  /// Seconds of occlusion, integrated gradients and SmoothGrad.
+  public var inputSeconds: Double = 0
+  /// Checks worth a line: integrated gradients' completeness.
+  public var notes: [String] = []
 }
 
 /// Runs a model on one input and explains its classification with class activation maps: one forward pass
 /// keeping the target layer, one reverse pass per explained class from its score (the output value as it
 /// is, a probability when the model ends in Softmax, as pytorch-grad-cam's `ClassifierOutputTarget`), and
 /// every method's map from the activation and the gradient.
-public final class CamJob {
+public final class CamJob: Sendable {
   public let graph: Graph
   public let path: String
   public let options: CamOptions
@@ -66,6 +82,8 @@ public final class CamJob {
     let layer: String
     if let name = options.layer {
       layer = try camLayerValue(name, in: graph, path: path)
+    } else if !options.methods.contains(where: \.needsLayer) {
+      layer = inputName
     } else {
       let plan = try fileContent(path) { try ExecutionPlan(graph: graph, inputShapes: shapes, options: .none) }
       guard let found = defaultCAMLayer(plan) else {
@@ -84,7 +102,7 @@ public final class CamJob {
       throw ConvolveError.file(path: path, reason: "the layer '\(layer)' or the output '\(output)' was not computed")
     }
     let layerShape = activation.shape
-    if !(options.methods == [.saliency]) { _ = try ClassActivationMaps.layerShape(activation) }
+    if options.methods.contains(where: \.needsLayer) { _ = try ClassActivationMaps.layerShape(activation) }
     let scores = scoresTensor.floats
     guard scores.count >= 1, scores.count == scoresTensor.shape.last else {
       throw ConvolveError.file(
@@ -122,9 +140,16 @@ public final class CamJob {
       }
       maps += zip(classes, found).map { (.ablationcam, $0, $1) }
     }
+    let maskedSeconds = Date().timeIntervalSince(clock)
+    clock = Date()
+    var notes: [String] = []
+    maps += try fileContent(path) {
+      try inputMaps(input: input, output: output, scores: scores, classes: classes, notes: &notes)
+    }
     return CamResult(
       layer: layer, layerShape: layerShape, output: output, scores: scores, classes: classes, maps: maps,
-      forwardSeconds: forwardSeconds, reverseSeconds: reverseSeconds, maskedSeconds: Date().timeIntervalSince(clock))
+      forwardSeconds: forwardSeconds, reverseSeconds: reverseSeconds, maskedSeconds: maskedSeconds,
+      inputSeconds: Date().timeIntervalSince(clock), notes: notes)
   }
 
   /// Score-CAM's masked inputs run 16 at a time through the model's fast plan (one at a time when the model
@@ -158,7 +183,7 @@ public final class CamJob {
   }
 
   /// The graph with its first input's batch dimension left free, so that masked inputs can run as a batch.
-  private func freeBatch(_ graph: Graph) -> Graph {
+  func freeBatch(_ graph: Graph) -> Graph {
     var g = graph
     if var first = g.inputs.first, let shape = first.shape, shape.count == 4 {
       first.shape = [.symbolic("batch")] + shape.dropFirst()
@@ -170,11 +195,13 @@ public final class CamJob {
   /// Computes the maps for `input` and writes them into `directory`: `<method>.png` (the map normalised to
   /// [0, 1] by min-max, resized to the photo, in `colormap`), `<method>-overlay.png` (over the photo,
   /// opacity following the map), `<method>.npy` with `saveNpy`, and `classes.txt`. With several classes
-  /// (`top3`) each class-dependent file is suffixed `-class<N>` (N the class number). Returns the files.
+  /// (`top3`) each class-dependent file is suffixed `-class<N>` (N the class number); `cam.json` (`CamSummary`);
+  /// with `metrics`, `metrics.json` (`CAMMetrics`). Returns the files.
   @discardableResult
   public func run(input: GraphTensor, photo: Tensor?, directory: String, log: (String) -> Void = { _ in }) throws -> [String] {
     let result = try compute(input: input)
     var written: [String] = []
+    var summary = CamSummary(result, labels: options.labels)
     let size = photo.map { ($0.height, $0.width) } ?? (input.shape.count == 4 ? (input.shape[2], input.shape[3]) : (1, 1))
     let base = photo.map { $0.channels >= 3 ? $0.firstChannels(3) : $0.firstChannels(1) }
     let several = result.classes.count > 1
@@ -199,7 +226,25 @@ public final class CamJob {
       let what = classIndex.map { " for \(className($0))" } ?? ""
       log("\(method.rawValue)\(what): \(map.height)x\(map.width) map, peak \(format(peak)) -> \(files.map(lastComponent).joined(separator: ", "))")
       written += files
+      summary.maps.append(.init(method: method.rawValue, class: classIndex, map: stem + ".png", overlay: base == nil ? nil : stem + "-overlay.png"))
     }
+    var metricsSeconds: Double?
+    if options.metrics {
+      let clock = Date()
+      let scores = try fileContent(path) { try metrics(result, input: input) }
+      metricsSeconds = Date().timeIntervalSince(clock)
+      for (i, m) in scores.enumerated() {
+        (summary.maps[i].deletion, summary.maps[i].insertion, summary.maps[i].confidenceChange) = (m.deletion, m.insertion, m.confidenceChange)
+        let what = m.classIndex.map { " for \(className($0))" } ?? ""
+        log(
+          String(
+            format: "metrics \(m.method.rawValue)\(what): deletion AUC %.4f (lower is better), insertion AUC %.4f (higher is better), "
+              + "score for the input times the map %+.4g", m.deletion, m.insertion, m.confidenceChange))
+      }
+      let file = CamMetricsFile(steps: options.metricSteps, maps: summary.maps)
+      written.append(try file.write(to: join(directory, CamMetricsFile.fileName)))
+    }
+    written.append(try summary.write(to: join(directory, CamSummary.fileName)))
     let text = join(directory, "classes.txt")
     let lines = classLines(result)
     try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: text)
@@ -207,7 +252,11 @@ public final class CamJob {
     log(
       String(format: "time: forward %.0f ms, reverse %.0f ms", result.forwardSeconds * 1000, result.reverseSeconds * 1000)
         + (options.methods.contains(.scorecam) || options.methods.contains(.ablationcam)
-          ? String(format: ", masked runs %.0f ms", result.maskedSeconds * 1000) : ""))
+          ? String(format: ", masked runs %.0f ms", result.maskedSeconds * 1000) : "")
+        + (options.methods.contains { [.occlusion, .integratedGradients, .smoothgrad].contains($0) }
+          ? String(format: ", occlusion/integrated-gradients/smoothgrad %.0f ms", result.inputSeconds * 1000) : "")
+        + (metricsSeconds.map { String(format: ", metrics %.0f ms", $0 * 1000) } ?? ""))
+    result.notes.forEach(log)
     return written + [text]
   }
 
@@ -248,7 +297,7 @@ public final class CamJob {
 }
 
 /// A graph run on batches, one plan per set of input shapes.
-private final class BatchRun {
+final class BatchRun {
   let graph: Graph, input: String, output: String
   private var plans: [[String: [Int]]: ExecutionPlan] = [:]
 

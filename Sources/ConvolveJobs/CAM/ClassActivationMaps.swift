@@ -7,9 +7,15 @@ import Foundation
 /// ReLU'd as its `BaseCAM` does, before any normalising or resizing.
 public enum CAMMethod: String, CaseIterable, Sendable {
   case gradcam, gradcamPlusPlus = "gradcam++", xgradcam, hirescam, layercam, eigencam, scorecam, ablationcam, saliency
+  case occlusion, integratedGradients = "integrated-gradients", smoothgrad
 
-  /// Whether the method reads the gradient of the class score at the target layer (or, for `saliency`, at the input).
-  public var needsGradient: Bool { ![.eigencam, .scorecam, .ablationcam].contains(self) }
+  /// Whether the method reads the gradient of the class score at the target layer (or, for `saliency`, at the
+  /// input) from the one reverse pass per class.
+  public var needsGradient: Bool { [.gradcam, .gradcamPlusPlus, .xgradcam, .hirescam, .layercam, .saliency].contains(self) }
+  /// Whether the map is over the input's pixels rather than the target layer's positions.
+  public var atInput: Bool { [.saliency, .occlusion, .integratedGradients, .smoothgrad].contains(self) }
+  /// Whether the method needs the target layer (its activation, or its gradient).
+  public var needsLayer: Bool { !atInput }
   /// Whether the map depends on the explained class (EigenCAM's does not).
   public var dependsOnClass: Bool { self != .eigencam }
 
@@ -29,6 +35,12 @@ public enum CAMMethod: String, CaseIterable, Sendable {
     case .ablationcam:
       return "Ablation-CAM (Ramaswamy and Desai 2020; ablation_cam.py): ReLU(sum_k w_k A_k), w_k = (y - y_k)/y, y_k the class score with channel k zeroed"
     case .saliency: return "Saliency (Simonyan et al. 2014): max over channels of |dS/dinput|, at the input's resolution"
+    case .occlusion:
+      return "Occlusion (Zeiler and Fergus 2014; captum's Occlusion): the drop of the class score when a window of the input is set to 0, averaged over the windows covering each pixel, ReLU'd"
+    case .integratedGradients:
+      return "Integrated gradients (Sundararajan et al. 2017; captum's IntegratedGradients, Gauss-Legendre): (x - 0) * integral of dS/dx along the line from 0 to x, summed over channels, ReLU'd"
+    case .smoothgrad:
+      return "SmoothGrad (Smilkov et al. 2017; captum's NoiseTunnel over Saliency): max over channels of the mean |dS/dx| over inputs with Gaussian noise"
     }
   }
 }
@@ -198,7 +210,8 @@ public enum ClassActivationMaps {
     case .layercam: return try layerCAM(activation: a, gradient: g)
     case .saliency: return try saliency(inputGradient: g)
     case .eigencam: return try eigenCAM(activation: a)
-    case .scorecam, .ablationcam: throw ConvolveError.invalidArgument("\(method.rawValue) runs the model again: use scoreCAM or ablationCAM")
+    case .scorecam, .ablationcam, .occlusion, .integratedGradients, .smoothgrad:
+      throw ConvolveError.invalidArgument("\(method.rawValue) runs the model again: CamJob computes it")
     }
   }
 

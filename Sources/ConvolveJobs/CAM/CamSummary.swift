@@ -1,0 +1,124 @@
+import ConvolveCore
+import ConvolveFormats
+import Foundation
+
+/// `cam.json` beside one input's maps: the ranked classes, the explained ones and each map's files (with
+/// their deletion and insertion AUC under `--metrics`). No times, so that a run gives the same bytes again.
+public struct CamSummary: Codable, Sendable, Equatable {
+  public static let fileName = "cam.json"
+
+  public struct Ranked: Codable, Sendable, Equatable {
+    public var `class`: Int
+    public var name: String?
+    public var score: Float
+    /// The softmax of the scores, or the score when the output already is probabilities.
+    public var probability: Float
+  }
+
+  public struct MapFiles: Codable, Sendable, Equatable {
+    public var method: String
+    /// Nil for a class-independent map (EigenCAM).
+    public var `class`: Int?
+    public var map: String
+    public var overlay: String?
+    public var deletion: Double?
+    public var insertion: Double?
+    public var confidenceChange: Double?
+  }
+
+  public var output: String
+  public var layer: String
+  /// The five best classes.
+  public var top: [Ranked]
+  public var explained: [Int]
+  public var maps: [MapFiles] = []
+
+  public init(_ result: CamResult, labels: [String]?) {
+    let probabilities = areProbabilities(result.scores) ? result.scores : softmax(result.scores)
+    (output, layer, explained) = (result.output, result.layer, result.classes)
+    top = rankedClasses(result.scores).prefix(5).map { i in
+      Ranked(
+        class: i, name: labels.flatMap { i < $0.count && !$0[i].isEmpty ? $0[i] : nil }, score: result.scores[i],
+        probability: probabilities[i])
+    }
+  }
+
+  /// Writes it as sorted, indented JSON; returns the path.
+  public func write(to path: String) throws -> String {
+    try AtomicFile.write(try camJSON(self), to: path)
+    return path
+  }
+
+  public static func read(path: String) throws -> CamSummary {
+    do {
+      return try JSONDecoder().decode(CamSummary.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
+    } catch {
+      throw ConvolveError.file(path: path, reason: "not a cam.json of `model cam` (\(error)); remove it or run without --skip-existing")
+    }
+  }
+}
+
+/// `metrics.json`: each map's deletion and insertion AUC (RISE), for one input or, over a folder, their means.
+public struct CamMetricsFile: Codable, Sendable, Equatable {
+  public static let fileName = "metrics.json"
+
+  public struct Mean: Codable, Sendable, Equatable {
+    public var method: String
+    /// The maps averaged (photos times explained classes).
+    public var maps: Int
+    public var deletion: Double
+    public var insertion: Double
+    /// pytorch-grad-cam's averages: the mean change, the mean of its drops (`DropInConfidence`, negative
+    /// changes as positive numbers, rises as 0) and the share of rises (`IncreaseInConfidence`).
+    public var confidenceChange: Double
+    public var confidenceDrop: Double
+    public var confidenceIncrease: Double
+  }
+
+  public var definition =
+    "deletion and insertion as RISE (Petsiuk et al. 2018): the class's probability as the map's strongest pixels are set to 0 (deletion, lower is better) or put back into the blurred input (insertion, higher is better), area under the curve over [0, 1]; confidenceChange as pytorch-grad-cam's CamMultImageConfidenceChange: the class's score for the input times the map (scaled to [0, 1]) minus its score"
+  public var steps: Int
+  /// One input's maps.
+  public var maps: [CamSummary.MapFiles]?
+  /// Over a folder: the number of photos and each method's means.
+  public var photos: Int?
+  public var means: [Mean]?
+
+  public init(steps: Int, maps: [CamSummary.MapFiles]) { (self.steps, self.maps) = (steps, maps) }
+
+  /// Each method's mean over `summaries` (methods in their first appearance's order).
+  public init(steps: Int, summaries: [CamSummary]) {
+    self.steps = steps
+    photos = summaries.count
+    var order: [String] = []
+    var sums: [String: [Double]] = [:]  // maps, deletion, insertion, change, drop, rises
+    for summary in summaries {
+      for map in summary.maps {
+        guard let d = map.deletion, let i = map.insertion else { continue }
+        if sums[map.method] == nil { order.append(map.method) }
+        let change = map.confidenceChange ?? 0
+        let add = [1, d, i, change, max(0, -change), change > 0 ? 1 : 0]
+        sums[map.method] = zip(sums[map.method] ?? [0, 0, 0, 0, 0, 0], add).map(+)
+      }
+    }
+    means = order.map { m in
+      let s = sums[m]!
+      return Mean(
+        method: m, maps: Int(s[0]), deletion: s[1] / s[0], insertion: s[2] / s[0], confidenceChange: s[3] / s[0],
+        confidenceDrop: s[4] / s[0], confidenceIncrease: s[5] / s[0])
+    }
+  }
+
+  public func write(to path: String) throws -> String {
+    try AtomicFile.write(try camJSON(self), to: path)
+    return path
+  }
+}
+
+private func camJSON<T: Encodable>(_ value: T) throws -> Data {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+  var data = try encoder.encode(value)
+  data.append(0x0A)
+  return data
+}
