@@ -16,6 +16,9 @@ public struct ModelRunOptions: Sendable {
   public var labels: [String]?
   /// How many classes a vector output lists.
   public var topK = 5
+  /// List a vector output's scores as they are; otherwise scores that are not probabilities (logits) are listed
+  /// as their softmax.
+  public var raw = false
   /// How feature maps are drawn.
   public var maps = FeatureMapWriter()
 
@@ -155,9 +158,14 @@ public final class ModelRunner: @unchecked Sendable {
       return files
     }
     // A vector: scores, one per class.
-    let scores = value.floats
+    var scores = value.floats
+    var heading = "\(name): \(shapeText(value.shape)), top \(min(options.topK, scores.count))"
+    if !options.raw && !areProbabilities(scores) {
+      scores = softmax(scores)
+      heading += " (softmax of the scores; --raw lists them as they are)"
+    }
     let ranked = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-    var lines = ["\(name): \(shapeText(value.shape)), top \(min(options.topK, scores.count))"]
+    var lines = [heading]
     for (rank, i) in ranked.prefix(options.topK).enumerated() {
       let label = options.labels.flatMap { i < $0.count ? $0[i] : nil }.map { "\($0) " } ?? ""
       lines.append("  \(rank + 1). \(label)(class \(i)) \(formatValue(scores[i]))")

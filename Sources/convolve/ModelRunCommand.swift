@@ -36,6 +36,8 @@ struct ModelRunCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Class names for vector outputs, one per line (default: class numbers only).", valueName: "file"), completion: .file())
   var labels: String?
   @Option(help: ArgumentHelp("How many classes a vector output lists.", valueName: "n")) var top = 5
+  @Flag(help: "List a vector output's scores as they are (default: logits are listed as their softmax, probabilities as they are).")
+  var raw = false
 
   @Option(help: ModelInputOptions.sizeHelp) var size: String?
   @OptionGroup(title: "Model input") var preprocessing: ModelInputOptions
@@ -48,7 +50,8 @@ struct ModelRunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let options = try runOptions(layers: layers, report: report, labels: labels, top: top, maps: mapOptions)
+    var options = try runOptions(layers: layers, report: report, labels: labels, top: top, maps: mapOptions)
+    options.raw = raw
     let graph = try ONNXModel.load(path: model)
     let runner = try fileContent(model) { try ModelRunner(graph: graph, options: options) }
     let (tensor, photo, notes) = try fileContent(model) {

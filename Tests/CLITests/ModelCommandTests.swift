@@ -31,6 +31,32 @@ private let hasDetector = FileManager.default.fileExists(atPath: detector)
     #expect(isApproximatelyEqual(saved.data, reference.data, tolerance: 1e-5))
   }
 
+  /// A classifier whose output is logits lists probabilities (their softmax, said so); `--raw` the logits;
+  /// an output that is already probabilities is listed as it is (above).
+  @Test func logitsAreListedAsProbabilitiesUnlessRaw() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = fixtureURL("torch_blocks/vit_tiny_opset17.onnx").path
+    let input = fixtureURL("torch_blocks/vit_tiny_opset17.input0.npy").path
+    let logits = try NPYArray.read(path: fixtureURL("torch_blocks/vit_tiny_opset17.output0.npy").path).data
+    func listed(_ extra: [String]) throws -> (String, [Float]) {
+      let r = try runConvolve(["model", "run", model, input, dir.path, "--top", "3"] + extra)
+      #expect(r.status == 0, "\(r.stderr)")
+      let values = r.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.contains("(class ") }
+        .compactMap { Float($0.split(separator: " ").last!) }
+      return (r.stdout, values)
+    }
+    let (text, probabilities) = try listed([])
+    #expect(text.contains("(softmax of the scores; --raw lists them as they are)"), "\(text)")
+    let e = logits.map { exp(Double($0 - logits.max()!)) }
+    let expected = e.map { $0 / e.reduce(0, +) }.sorted(by: >).prefix(3)
+    #expect(probabilities.count == 3)
+    for (p, q) in zip(probabilities, expected) { #expect(abs(Double(p) - q) < 1e-3, "\(p) vs \(q)") }
+    let (rawText, raw) = try listed(["--raw"])
+    #expect(!rawText.contains("softmax"))
+    for (p, q) in zip(raw, logits.sorted(by: >).prefix(3)) { #expect(abs(p - q) < 1e-3, "\(p) vs \(q)") }
+  }
+
   @Test func badInputsAreOneLineErrorsWithTheRightStatus() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
