@@ -39,6 +39,10 @@ struct Convolve: ParsableCommand {
     do {
       command = try parseAsRoot(arguments)
     } catch {
+      let target = ErrorContract.command(named: arguments)
+      if let message = ErrorContract.unknownOption(in: arguments, command: target) {
+        ErrorContract.exitForUsage(message, command: target)
+      }
       exit(withError: error)
     }
     do {
@@ -119,6 +123,51 @@ enum ErrorContract {
     }
     if command != Convolve.self { names = find(Convolve.self, names) ?? names }
     return names.joined(separator: " ")
+  }
+
+  /// The command the leading words of `arguments` name (`Convolve` itself when they name none).
+  static func command(named arguments: [String]) -> ParsableCommand.Type {
+    var command: ParsableCommand.Type = Convolve.self
+    for word in arguments {
+      guard let sub = command.configuration.subcommands.first(where: { $0._commandName == word }) else { break }
+      command = sub
+    }
+    return command
+  }
+
+  /// When parsing failed: the first option word `command` does not know, as a usage message with the closest
+  /// option it has (a misspelling), or, for one dash before a long name (ImageMagick's `-blur`), the two dashes
+  /// convolve's long options take. Nil when every option word is known (the parser's own message stands).
+  static func unknownOption(in arguments: [String], command: ParsableCommand.Type) -> String? {
+    guard let json = try? JSONSerialization.jsonObject(with: Data(command._dumpHelp().utf8)) as? [String: Any],
+      let arguments0 = (json["command"] as? [String: Any])?["arguments"] as? [[String: Any]]
+    else { return nil }
+    let names = arguments0.flatMap { $0["names"] as? [[String: Any]] ?? [] }
+    let long = names.filter { $0["kind"] as? String == "long" }.compactMap { $0["name"] as? String }
+    let known = Set(long + ["help", "version", "generate-completion-script", "experimental-dump-help"])
+    let path = commandPath(command)
+    for word in arguments.prefix(while: { $0 != "--" }) {
+      if word.hasPrefix("--") {
+        let name = String(word.dropFirst(2).prefix { $0 != "=" })
+        guard !name.isEmpty, !known.contains(name) else { continue }
+        let hint = closestName(to: name, in: long).map { "; did you mean '--\($0)'?" } ?? ""
+        return "unknown option '--\(name)'\(hint) (see '\(path) --help')"
+      }
+      let name = word.dropFirst()
+      if word.hasPrefix("-"), name.count >= 3, name.allSatisfy({ $0.isLetter || $0 == "-" }) {
+        if known.contains(String(name)) { return "'\(word)' has one dash; write '--\(name)'" }
+        // ImageMagick's operators that have a filter of the library.
+        let magick = [
+          "blur": "--filter gaussian --sigma S", "gaussian-blur": "--filter gaussian --sigma S",
+          "sharpen": "--filter sharpen", "unsharp": "--filter unsharp --sigma S --amount A", "edge": "--filter edge-detect",
+          "emboss": "--filter emboss", "morphology": "--kernel \"...\"", "convolve": "--kernel \"...\"",
+        ]
+        let hint = magick[String(name)].map { " (ImageMagick's \(word) is \($0) here)" }
+          ?? closestName(to: String(name), in: long).map { " (the closest is '--\($0)')" } ?? ""
+        return "'\(word)' is not an option of \(path): its long options start with two dashes\(hint); see '\(path) --help'"
+      }
+    }
+    return nil
   }
 
   /// A first word (or `model`'s second) that names no command: the error, with a suggestion when one is close.

@@ -147,6 +147,12 @@ import Testing
     Case(arguments: ["model", "info", photo], status: 1, says: photo),
     Case(arguments: ["model", "run", photo, photo, out, "--size", "0x5"], status: 64, says: "--size 0x5"),
     Case(arguments: ["model", "rn"], status: 64, says: "did you mean 'run'?"),
+    // A misspelled option is named before any check of the options given, with the closest; one dash before a
+    // long name gets the two dashes; ImageMagick's operators get the filter to use.
+    Case(arguments: ["filter", photo, out + ".png", "--filtr", "gaussian"], status: 64, says: "unknown option '--filtr'; did you mean '--filter'?"),
+    Case(arguments: ["filter", photo, out + ".png", "-filter", "gaussian"], status: 64, says: "'-filter' has one dash; write '--filter'"),
+    Case(arguments: ["filter", photo, out + ".png", "-gaussian-blur", "0x2"], status: 64, says: "--filter gaussian --sigma S"),
+    Case(arguments: ["model", "run", photo, photo, out, "--sise", "2x2"], status: 64, says: "did you mean '--size'?"),
     // pool, upsample
     Case(arguments: ["pool", photo, out + ".png", "--kind", "median"], status: 64, says: "median"),
     Case(arguments: ["pool", photo, out + ".png", "--size", "0"], status: 64, says: "0"),
