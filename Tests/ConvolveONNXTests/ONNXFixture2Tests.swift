@@ -9,24 +9,8 @@ import Testing
 /// movement, the operator sweep's regressions) with onnxruntime's outputs. Each output must match to 1e-5 of
 /// its largest reference value (NaN where onnxruntime has NaN); integer outputs exactly.
 @Suite struct ONNXFixture2Tests {
-  struct Value: Decodable {
-    var name: String
-    var shape: [Int]
-    var dtype: String
-    var file: String
-  }
-
-  struct Case: Decodable, CustomTestStringConvertible {
-    var name: String
-    var ops: [String]
-    var opset: Int
-    var model: String
-    var inputs: [Value]
-    var outputs: [Value]
-    var testDescription: String { name }
-  }
-
-  struct Manifest: Decodable { var cases: [Case] }
+  typealias Case = ONNXFixtureCase
+  typealias Value = ONNXFixtureCase.Value
 
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures/onnx2")
@@ -34,13 +18,8 @@ import Testing
   /// Tiny ConvNeXt-like and ViT-like networks exported from PyTorch (Tests/Fixtures/make_torch_blocks.py).
   static let blocksFolder = folder.deletingLastPathComponent().appendingPathComponent("torch_blocks")
 
-  static func manifest(_ folder: URL) -> [Case] {
-    guard let data = try? Data(contentsOf: folder.appendingPathComponent("manifest.json")) else { return [] }
-    return (try? JSONDecoder().decode(Manifest.self, from: data))?.cases ?? []
-  }
-
-  static let cases = manifest(folder)
-  static let blockCases = manifest(blocksFolder)
+  static let cases = Case.manifest(folder)
+  static let blockCases = Case.manifest(blocksFolder)
 
   static func tensor(_ value: Value, in folder: URL = folder) throws -> GraphTensor {
     let array = try NPYArray.read(path: folder.appendingPathComponent(value.file).path)

@@ -9,33 +9,13 @@ import ConvolveFormats
 /// Cases written by Tests/Fixtures/generate_onnx_fixtures.py: small random-weight ONNX graphs, one per
 /// operator variant, with onnxruntime's outputs. Each must match to 1e-4 of its largest reference value.
 @Suite struct ONNXFixtureTests {
-  struct Value: Decodable {
-    var name: String
-    var shape: [Int]
-    var file: String
-  }
-
-  struct Case: Decodable, CustomTestStringConvertible {
-    var name: String
-    var ops: [String]
-    var opset: Int
-    var model: String
-    var inputs: [Value]
-    var outputs: [Value]
-    var testDescription: String { name }
-  }
-
-  struct Manifest: Decodable {
-    var cases: [Case]
-  }
+  typealias Case = ONNXFixtureCase
+  typealias Value = ONNXFixtureCase.Value
 
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures/onnx")
 
-  static let cases: [Case] = {
-    guard let data = try? Data(contentsOf: folder.appendingPathComponent("manifest.json")) else { return [] }
-    return (try? JSONDecoder().decode(Manifest.self, from: data))?.cases ?? []
-  }()
+  static let cases = Case.manifest(folder)
 
   @Test func manifestIsPresentAndCoversTheOperators() {
     #expect(Self.cases.count >= 150)

@@ -49,21 +49,8 @@ HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cam")
 MASK = (1 << 64) - 1
 
 
-class Tiny(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(3, 6, 3, padding=1)
-        self.relu1 = torch.nn.ReLU()
-        self.conv2 = torch.nn.Conv2d(6, 8, 3, padding=1)
-        self.relu2 = torch.nn.ReLU()
-        self.conv3 = torch.nn.Conv2d(8, 5, 1)
-        self.relu3 = torch.nn.ReLU()
-        self.pool = torch.nn.AdaptiveAvgPool2d(1)
-        self.fc = torch.nn.Linear(5, 4)
-
-    def forward(self, x):
-        y = self.relu3(self.conv3(self.relu2(self.conv2(self.relu1(self.conv1(x))))))
-        return self.fc(torch.flatten(self.pool(y), 1))
+# The network of the CAM fixtures (the script's folder is on sys.path when it runs).
+from make_cam_fixtures import Tiny  # noqa: E402
 
 
 class Noise:
