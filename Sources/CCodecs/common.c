@@ -186,3 +186,21 @@ int ccodecs_exif_set_orientation(uint8_t *tiff, size_t size, int orientation) {
   v[little ? 0 : 1] = (uint8_t)orientation;
   return 1;
 }
+
+void *ccodecs_new_state(size_t size, char *msg, size_t msg_cap) {
+  void *p = calloc(1, size);
+  if (!p) ccodecs_set_msg(msg, msg_cap, "out of memory");
+  return p;
+}
+
+int ccodecs_rows_done(int failed, int32_t next, int32_t height, const char *format, char *msg, size_t msg_cap) {
+  if (!failed && next == height) return 0;
+  ccodecs_set_msg(msg, msg_cap, failed ? "%s reader used after a failure" : "%s rows left unread", format);
+  return CCODECS_FAILED;
+}
+
+int ccodecs_finish_output(ccodecs_output *out, FILE *fp, char *msg, size_t msg_cap) {
+  if (ccodecs_close_written(fp, msg, msg_cap) == 0) return 0;
+  ccodecs_discard_output(out, NULL);
+  return CCODECS_FAILED;
+}

@@ -89,11 +89,8 @@ int ccodecs_heif_reader_open(const ccodecs_input *in, int64_t max_pixels, ccodec
   *reader = NULL;
   if (strips) *strips = CCODECS_STRIPS_OK;
   if (meta) memset(meta, 0, sizeof *meta);
-  ccodecs_heif_reader *r = calloc(1, sizeof *r);
-  if (!r) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return CCODECS_FAILED;
-  }
+  ccodecs_heif_reader *r = ccodecs_new_state(sizeof *r, msg, msg_cap);
+  if (!r) return CCODECS_FAILED;
   int status = CCODECS_FAILED;
   if (ccodecs_read_input(in, MAX_HEIF_BYTES, &r->data, &r->size, &r->owned, msg, msg_cap) != 0) goto fail;
   r->ctx = heif_context_alloc();
@@ -201,11 +198,7 @@ int ccodecs_heif_reader_read(ccodecs_heif_reader *r, float *dst, size_t plane, i
 
 int ccodecs_heif_reader_finish(ccodecs_heif_reader *r, ccodecs_metadata *late, char *msg, size_t msg_cap) {
   if (late) memset(late, 0, sizeof *late);
-  if (r->failed || r->next != r->out.height) {
-    ccodecs_set_msg(msg, msg_cap, r->failed ? "HEIF reader used after a failure" : "HEIF rows left unread");
-    return CCODECS_FAILED;
-  }
-  return 0;
+  return ccodecs_rows_done(r->failed, r->next, r->out.height, "HEIF", msg, msg_cap);
 }
 
 struct ccodecs_heif_writer {
@@ -238,11 +231,8 @@ int ccodecs_avif_writer_open(ccodecs_output *out, int32_t width, int32_t height,
     ccodecs_set_msg(msg, msg_cap, "this libheif has no AV1 encoder (install libaom3)");
     return CCODECS_FAILED;
   }
-  ccodecs_heif_writer *w = calloc(1, sizeof *w);
-  if (!w) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return CCODECS_FAILED;
-  }
+  ccodecs_heif_writer *w = ccodecs_new_state(sizeof *w, msg, msg_cap);
+  if (!w) return CCODECS_FAILED;
   w->out = out;
   w->width = width, w->height = height, w->channels = channels;
   w->quality = options->quality, w->lossless = options->lossless;

@@ -232,11 +232,8 @@ int ccodecs_jpeg_reader_open(const ccodecs_input *in, int64_t max_pixels, ccodec
   *reader = NULL;
   if (strips) *strips = CCODECS_STRIPS_OK;
   if (meta) memset(meta, 0, sizeof *meta);
-  ccodecs_jpeg_reader *r = calloc(1, sizeof *r);
-  if (!r) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return CCODECS_FAILED;
-  }
+  ccodecs_jpeg_reader *r = ccodecs_new_state(sizeof *r, msg, msg_cap);
+  if (!r) return CCODECS_FAILED;
   r->fp = ccodecs_open_input(in, msg, msg_cap);
   if (!r->fp) {
     free(r);
@@ -339,11 +336,8 @@ int ccodecs_jpeg_writer_open(ccodecs_output *out, int32_t width, int32_t height,
                     channels, quality);
     return CCODECS_FAILED;
   }
-  ccodecs_jpeg_writer *w = calloc(1, sizeof *w);
-  if (!w) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return CCODECS_FAILED;
-  }
+  ccodecs_jpeg_writer *w = ccodecs_new_state(sizeof *w, msg, msg_cap);
+  if (!w) return CCODECS_FAILED;
   w->out = out;
   w->channels = channels;
   w->fp = ccodecs_open_output(out, msg, msg_cap);
@@ -421,9 +415,5 @@ int ccodecs_jpeg_writer_finish(ccodecs_jpeg_writer *w, char *msg, size_t msg_cap
   ccodecs_output *out = w->out;
   free(w->strip);
   free(w);
-  if (ccodecs_close_written(fp, msg, msg_cap) != 0) {
-    ccodecs_discard_output(out, NULL);
-    return CCODECS_FAILED;
-  }
-  return 0;
+  return ccodecs_finish_output(out, fp, msg, msg_cap);
 }

@@ -305,11 +305,8 @@ int ccodecs_png_reader_open(const ccodecs_input *in, int64_t max_pixels, ccodecs
                             ccodecs_info *out, ccodecs_metadata *meta, int *strips, char *msg, size_t msg_cap) {
   *reader = NULL;
   if (meta) memset(meta, 0, sizeof *meta);
-  ccodecs_png_reader *r = calloc(1, sizeof *r);
-  if (!r) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return CCODECS_FAILED;
-  }
+  ccodecs_png_reader *r = ccodecs_new_state(sizeof *r, msg, msg_cap);
+  if (!r) return CCODECS_FAILED;
   r->ctx.msg = msg;
   r->ctx.msg_cap = msg_cap;
   r->ctx.fp = ccodecs_open_input(in, msg, msg_cap);
@@ -414,11 +411,8 @@ int ccodecs_png_writer_open(ccodecs_output *out, int32_t width, int32_t height, 
                     bit_depth);
     return CCODECS_FAILED;
   }
-  ccodecs_png_writer *w = calloc(1, sizeof *w);
-  if (!w) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return CCODECS_FAILED;
-  }
+  ccodecs_png_writer *w = ccodecs_new_state(sizeof *w, msg, msg_cap);
+  if (!w) return CCODECS_FAILED;
   w->ctx.msg = msg;
   w->ctx.msg_cap = msg_cap;
   w->out = out;
@@ -494,9 +488,5 @@ int ccodecs_png_writer_finish(ccodecs_png_writer *w, char *msg, size_t msg_cap) 
   ccodecs_idat_free(w->idat);
   free(w->strip);
   free(w);
-  if (ccodecs_close_written(fp, msg, msg_cap) != 0) {
-    ccodecs_discard_output(out, NULL);
-    return CCODECS_FAILED;
-  }
-  return 0;
+  return ccodecs_finish_output(out, fp, msg, msg_cap);
 }

@@ -27,6 +27,10 @@ int ccodecs_read_input(const ccodecs_input *in, size_t max, const uint8_t **data
                        char *msg, size_t msg_cap);
 /* Flushes and closes a file that was written; -1 with the reason in msg when any write failed. */
 int ccodecs_close_written(FILE *fp, char *msg, size_t msg_cap);
+/* ccodecs_close_written, then on failure releases a memory output's buffer too (CCODECS_FAILED). */
+int ccodecs_finish_output(ccodecs_output *out, FILE *fp, char *msg, size_t msg_cap);
+/* A zeroed reader or writer state; NULL with "out of memory" in msg. */
+void *ccodecs_new_state(size_t size, char *msg, size_t msg_cap);
 
 #include <stdint.h>
 
@@ -35,6 +39,9 @@ void ccodecs_u8_to_planar(const uint8_t *src, size_t n, int channels, float *pla
 void ccodecs_u16_to_planar(const uint16_t *src, size_t n, int channels, float *planes, size_t plane);
 void ccodecs_planar_to_u8(const float *planes, size_t plane, size_t n, int channels, uint8_t *dst);
 void ccodecs_planar_to_u16(const float *planes, size_t plane, size_t n, int channels, uint16_t *dst);
+
+/* The end of a row reader: 0 when it did not fail and read all `height` rows, else the reason in msg. */
+int ccodecs_rows_done(int failed, int32_t next, int32_t height, const char *format, char *msg, size_t msg_cap);
 
 /* Rows handed to libpng / libjpeg per call. */
 enum { CCODECS_STRIP_ROWS = 16 };

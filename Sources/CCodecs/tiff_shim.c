@@ -335,11 +335,8 @@ int ccodecs_tiff_reader_open_page(const ccodecs_input *in, int32_t page, int64_t
                                   char *msg, size_t msg_cap) {
   *reader = NULL;
   if (meta) memset(meta, 0, sizeof *meta);
-  ccodecs_tiff_reader *r = calloc(1, sizeof *r);
-  if (!r) {
-    ccodecs_set_msg(msg, msg_cap, "out of memory");
-    return CCODECS_FAILED;
-  }
+  ccodecs_tiff_reader *r = ccodecs_new_state(sizeof *r, msg, msg_cap);
+  if (!r) return CCODECS_FAILED;
   r->io.msg = msg;
   r->io.msg_cap = msg_cap;
   r->tif = open_page(in, page, &r->io);
@@ -514,11 +511,7 @@ int ccodecs_tiff_reader_read(ccodecs_tiff_reader *r, float *dst, size_t plane, i
 
 int ccodecs_tiff_reader_finish(ccodecs_tiff_reader *r, ccodecs_metadata *late, char *msg, size_t msg_cap) {
   if (late) memset(late, 0, sizeof *late);
-  if (r->failed || r->next != (int32_t)r->l.height) {
-    ccodecs_set_msg(msg, msg_cap, r->failed ? "TIFF reader used after a failure" : "TIFF rows left unread");
-    return CCODECS_FAILED;
-  }
-  return 0;
+  return ccodecs_rows_done(r->failed, r->next, (int32_t)r->l.height, "TIFF", msg, msg_cap);
 }
 
 struct ccodecs_tiff_writer {

@@ -213,15 +213,23 @@ public func convolutionLayerOutputShape(
       "filters expect \(bank.inChannelsPerGroup) input channels per group x \(groups) groups = "
         + "\(bank.inChannelsPerGroup * groups); the input has \(c) channels")
   }
-  guard bank.weights.count == n * bank.inChannelsPerGroup * bank.kernelHeight * bank.kernelWidth else {
-    throw ConvolveError.shapeMismatch("filter bank has \(bank.weights.count) weights, which does not match its shape")
-  }
-  guard bank.bias.isEmpty || bank.bias.count == n else {
-    throw ConvolveError.shapeMismatch("bias has \(bank.bias.count) values; the layer has \(n) output channels")
-  }
+  try bank.checkCounts(filters: n, outputChannels: n)
   let (outH, outW) = try geometry.outputSize(
     inputHeight: height, inputWidth: width, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth)
   return (n, outH, outW)
+}
+
+extension FilterBank {
+  /// Throws unless the weights fill `filters × inChannelsPerGroup × kernelHeight × kernelWidth` and the bias is
+  /// empty or one value per output channel.
+  func checkCounts(filters: Int, outputChannels: Int) throws {
+    guard weights.count == filters * inChannelsPerGroup * kernelHeight * kernelWidth else {
+      throw ConvolveError.shapeMismatch("filter bank has \(weights.count) weights, which does not match its shape")
+    }
+    guard bias.isEmpty || bias.count == outputChannels else {
+      throw ConvolveError.shapeMismatch("bias has \(bias.count) values; the layer has \(outputChannels) output channels")
+    }
+  }
 }
 
 /// `channels` planes each filled with its bias value (zero without bias), written once.

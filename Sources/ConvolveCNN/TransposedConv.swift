@@ -138,12 +138,7 @@ public func transposedConvolutionOutputShape(
   guard cin % g == 0 else {
     throw ConvolveError.shapeMismatch("groups \(g) must divide the \(cin) input channels")
   }
-  guard bank.weights.count == cin * bank.inChannelsPerGroup * bank.kernelHeight * bank.kernelWidth else {
-    throw ConvolveError.shapeMismatch("filter bank has \(bank.weights.count) weights, which does not match its shape")
-  }
-  guard bank.bias.isEmpty || bank.bias.count == cout else {
-    throw ConvolveError.shapeMismatch("bias has \(bank.bias.count) values; the layer has \(cout) output channels")
-  }
+  try bank.checkCounts(filters: cin, outputChannels: cout)
   let (outH, outW) = try geometry.outputSize(
     inputHeight: height, inputWidth: width, kernelHeight: bank.kernelHeight, kernelWidth: bank.kernelWidth)
   return (cout, outH, outW)

@@ -124,8 +124,7 @@ func fft2DForward(
   _ outIm: UnsafeMutablePointer<Float>, height: FFTTwiddles, width: FFTTwiddles
 ) {
   fftColumnsForward(re, im, m: width.n, twiddles: height)
-  transpose(re, outRe, rows: height.n, cols: width.n)
-  transpose(im, outIm, rows: height.n, cols: width.n)
+  transpose(re, im, into: outRe, outIm, rows: height.n, cols: width.n)
   fftColumnsForward(outRe, outIm, m: height.n, twiddles: width)
 }
 
@@ -136,9 +135,17 @@ func fft2DInverse(
   _ outIm: UnsafeMutablePointer<Float>, height: FFTTwiddles, width: FFTTwiddles
 ) {
   fftColumnsInverse(re, im, m: height.n, twiddles: width)
-  transpose(re, outRe, rows: width.n, cols: height.n)
-  transpose(im, outIm, rows: width.n, cols: height.n)
+  transpose(re, im, into: outRe, outIm, rows: width.n, cols: height.n)
   fftColumnsInverse(outRe, outIm, m: width.n, twiddles: height)
+}
+
+/// Both parts of a split-complex block transposed.
+func transpose(
+  _ re: UnsafePointer<Float>, _ im: UnsafePointer<Float>, into outRe: UnsafeMutablePointer<Float>,
+  _ outIm: UnsafeMutablePointer<Float>, rows: Int, cols: Int
+) {
+  transpose(re, outRe, rows: rows, cols: cols)
+  transpose(im, outIm, rows: rows, cols: cols)
 }
 
 /// Writes the transpose of the row-major `rows x cols` block `src` into `dst` (`cols x rows`), in 16x16 tiles.

@@ -21,6 +21,21 @@ public func parallelRanges(_ total: Int, minimumPerChunk: Int = 1, _ body: @Send
   }
 }
 
+/// `parallelRanges` over `0..<total` with the storage of `source` and `destination`: `body(src, dst, range)`; every
+/// task reads `source` and writes only the part of `destination` that its range owns.
+public func parallelRanges(
+  _ total: Int, minimumPerChunk: Int = 1, reading source: [Float], writing destination: inout [Float],
+  _ body: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Void
+) {
+  source.withUnsafeBufferPointer { src in
+    destination.withUnsafeMutableBufferPointer { dst in
+      guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+      let shared = Shared((s, d))
+      parallelRanges(total, minimumPerChunk: minimumPerChunk) { range in body(shared.value.0, shared.value.1, range) }
+    }
+  }
+}
+
 /// A value handed to concurrent code that the compiler cannot prove safe to share, with a promise it cannot check:
 /// for the tasks of `parallelFor` and `parallelRanges`, pointers to memory that every task may read and each
 /// writes only in its own part, disjoint from every other task's; otherwise an object that one thread at a time

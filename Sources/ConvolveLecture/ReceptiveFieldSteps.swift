@@ -15,39 +15,48 @@ struct ReceptiveFieldSteps {
     let (kh, kw) = (stage.kernelHeight, stage.kernelWidth)
     var texts: [(String, String)] = []
     func num(_ v: Double) -> String { FieldAxis.text(v) }
+    /// Both axes through one rule: the next axis and its two lines, from the axis, its kernel and index.
+    func axes(_ kernels: [Int], _ rule: (FieldAxis, Int, Int) -> (FieldAxis, String, String)) {
+      for (i, k) in kernels.enumerated() {
+        let (b, rf, start) = rule(i == 0 ? y : x, k, i)
+        texts.append((rf, start))
+        if i == 0 { y = b } else { x = b }
+      }
+    }
     switch stage.kind {
     case .conv, .pool:
       let d = stage.dilation
-      let axes = [(kh, stage.stride, stage.pads(kernel: kh).0), (kw, stage.strideWidth, stage.pads(kernel: kw).0)]
-      for (i, (k, st, p)) in axes.enumerated() {
-        let a = i == 0 ? y : x
+      let steps = [(stage.stride, stage.pads(kernel: kh).0), (stage.strideWidth, stage.pads(kernel: kw).0)]
+      axes([kh, kw]) { a, k, i in
+        let (st, p) = steps[i]
         let b = a.window(kernel: k, stride: st, padBefore: p, dilation: d, outputs: 1)
-        texts.append(
-          ("rf = r + (K-1)*D*j = \(num(a.size)) + \(k - 1)*\(d)*\(num(a.jump)) = \(num(b.size)), "
+        return (
+          b,
+          "rf = r + (K-1)*D*j = \(num(a.size)) + \(k - 1)*\(d)*\(num(a.jump)) = \(num(b.size)), "
             + "jump = j*S = \(num(a.jump))*\(st) = \(num(b.jump))",
-          "start = start + (D(K-1)/2 - P)*j = \(num(a.start)) + (\(num(Double(d * (k - 1)) / 2)) - \(p))*\(num(a.jump)) = \(num(b.start))"))
-        if i == 0 { y = b } else { x = b }
+          "start = start + (D(K-1)/2 - P)*j = \(num(a.start)) + (\(num(Double(d * (k - 1)) / 2)) - \(p))*\(num(a.jump)) = \(num(b.start))"
+        )
       }
     case .transposedConv:
       let (s, d, p) = (stage.stride, stage.dilation, stage.pads(kernel: kh).0)
-      for (i, k) in [kh, kw].enumerated() {
-        let a = i == 0 ? y : x
+      axes([kh, kw]) { a, k, _ in
         let b = a.transposed(kernel: k, stride: s, padBefore: p, dilation: d, outputs: 1)
-        texts.append(
-          ("rf = r + (K-1)*D*j/S = \(num(a.size)) + \(k - 1)*\(d)*\(num(a.jump))/\(s) = \(num(b.size)), "
+        return (
+          b,
+          "rf = r + (K-1)*D*j/S = \(num(a.size)) + \(k - 1)*\(d)*\(num(a.jump))/\(s) = \(num(b.size)), "
             + "jump = j/S = \(num(a.jump))/\(s) = \(num(b.jump))",
-          "start = start + (P - D(K-1)/2)*j/S = \(num(a.start)) + (\(p) - \(num(Double(d * (k - 1)) / 2)))*\(num(a.jump))/\(s) = \(num(b.start))"))
-        if i == 0 { y = b } else { x = b }
+          "start = start + (P - D(K-1)/2)*j/S = \(num(a.start)) + (\(p) - \(num(Double(d * (k - 1)) / 2)))*\(num(a.jump))/\(s) = \(num(b.start))"
+        )
       }
     case .upsample(let f):
-      for i in 0 ..< 2 {
-        let a = i == 0 ? y : x
+      axes([0, 0]) { a, _, _ in
         let b = a.upsampledNearest(factor: f, outputs: 1)
-        texts.append(
-          ("rf = r + j = \(num(a.size)) + \(num(a.jump)) = \(num(b.size)) (nearest: one of F neighbours), "
+        return (
+          b,
+          "rf = r + j = \(num(a.size)) + \(num(a.jump)) = \(num(b.size)) (nearest: one of F neighbours), "
             + "jump = j/F = \(num(a.jump))/\(num(f)) = \(num(b.jump))",
-          "start = start - j/2 = \(num(a.start)) - \(num(a.jump / 2)) = \(num(b.start))"))
-        if i == 0 { y = b } else { x = b }
+          "start = start - j/2 = \(num(a.start)) - \(num(a.jump / 2)) = \(num(b.start))"
+        )
       }
     case .globalAveragePool, .flatten, .fullyConnected:
       whole = true

@@ -148,6 +148,28 @@ func checkStreamFormat(output: String?, format: ImageFormat?) throws {
 /// The help of `--in-place`, for the commands that write one file.
 let inPlaceHelp = ArgumentHelp("Allow the output file to replace the input file.")
 
+/// One image in, one image out (`-` for the standard streams): pool, upsample.
+struct ImageFiles: ParsableArguments {
+  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC), or - for standard input.", completion: imageFileCompletion) var input: String
+  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
+  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
+  var format: ImageFormat?
+  @Flag(help: inPlaceHelp) var inPlace = false
+
+  func validate() throws { try checkStreamFormat(output: output, format: format) }
+
+  /// The input, after checking that writing the output will not replace it unasked.
+  func load(_ options: ImageInputOptions) throws -> LoadedImage {
+    try checkOutput(output, input: input, inPlace: inPlace)
+    return try options.load(input)
+  }
+
+  /// Writes `tensor` to the output, with `input`'s metadata as `options` say.
+  func save(_ tensor: Tensor, _ options: ImageOutputOptions, input: LoadedImage) throws {
+    try options.save(tensor, to: output, input: input, format: format)
+  }
+}
+
 /// Checks an output path before any work is done: a known image extension, an existing folder, and not the
 /// input file unless `inPlace`.
 func checkOutput(_ output: String, input: String, inPlace: Bool) throws {

@@ -22,10 +22,7 @@ struct PoolCommand: ParsableCommand {
         convolve pool photo.png small.png --kind max --size 2
       """)
 
-  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC), or - for standard input.", completion: imageFileCompletion) var input: String
-  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
-  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
-  var format: ImageFormat?
+  @OptionGroup var files: ImageFiles
   @Option(help: "What each window gives: its largest value, its mean or its smallest value.") var kind: PoolingKind = .max
   @Option(help: ArgumentHelp("Window size: N or H,W.", valueName: "size")) var size = Pair(2, 2)
   @Option(help: ArgumentHelp("Stride: N or Y,X (default: the window size).", valueName: "stride")) var stride: Pair?
@@ -33,13 +30,9 @@ struct PoolCommand: ParsableCommand {
   @Flag var rounding: PoolRounding = .floor
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
-  @Flag(help: inPlaceHelp) var inPlace = false
-
-  func validate() throws { try checkStreamFormat(output: output, format: format) }
 
   func run() throws {
-    try checkOutput(output, input: input, inPlace: inPlace)
-    let image = try load.load(input)
+    let image = try files.load(load)
     let stride = stride ?? size
     let pooling = Pooling(
       kind, kernelHeight: size.y, kernelWidth: size.x, strideY: stride.y, strideX: stride.x,
@@ -52,6 +45,6 @@ struct PoolCommand: ParsableCommand {
       printNote("\(text): the output is \(outH)x\(outW) (\(roundingHint(pools: true)))")
     }
     let pooled = try pooling.apply(to: image.tensor)
-    try out.save(mapOutput(pooled, out.outputRange ?? .clip), to: output, input: image, format: format)
+    try files.save(mapOutput(pooled, out.outputRange ?? .clip), out, input: image)
   }
 }

@@ -28,25 +28,18 @@ struct UpsampleCommand: ParsableCommand {
         convolve upsample small.png big.png --scale 1.5 --method nearest-exact
       """)
 
-  @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC), or - for standard input.", completion: imageFileCompletion) var input: String
-  @Argument(help: "Output image, or - for standard output (with --format).", completion: .file()) var output: String
-  @Option(help: ArgumentHelp("The format written to standard output (output -): png or jpg (default: none; required with -).", valueName: "format"))
-  var format: ImageFormat?
+  @OptionGroup var files: ImageFiles
   @Option(help: ArgumentHelp("Scale factor (e.g. 2 or 1.5).", valueName: "F")) var scale: Double = 2
   @Option(help: "Interpolation: nearest (PyTorch's, top-left aligned), nearest-exact (centre aligned) or bilinear.")
   var method: ResizeMethod = .bilinear
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
-  @Flag(help: inPlaceHelp) var inPlace = false
-
-  func validate() throws { try checkStreamFormat(output: output, format: format) }
 
   func run() throws {
-    try checkOutput(output, input: input, inPlace: inPlace)
-    let image = try load.load(input)
+    let image = try files.load(load)
     let size = try upsampledSize(height: image.tensor.height, width: image.tensor.width, scaleY: scale, scaleX: scale)
     try checkPixels("the output", height: size.height, width: size.width, maxPixels: load.maxPixels, fix: "lower --scale")
     let result = try ConvolveCNN.upsample(image.tensor, scale: scale, method: method)
-    try out.save(mapOutput(result, out.outputRange ?? .clip), to: output, input: image, format: format)
+    try files.save(mapOutput(result, out.outputRange ?? .clip), out, input: image)
   }
 }

@@ -51,24 +51,15 @@ struct FusedElementwiseOperator: GraphOperator {
   }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
-    var x = try inputs.take(0, "input")
-    let shape = x.shape
-    var v = x.takeFloats()
     let stages = self.stages
-    v.withUnsafeMutableBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      let shared = Shared(base)
-      parallelRanges(buffer.count, minimumPerChunk: 1 << 15) { range in
-        let base = shared.value
-        var start = range.lowerBound
-        while start < range.upperBound {
-          let n = Swift.min(4096, range.upperBound - start)
-          for stage in stages { stage.apply(base + start, n) }
-          start += n
-        }
+    return try transformedInPlace(&inputs, 0, "input", minimumPerChunk: 1 << 15) { base, count in
+      var start = 0
+      while start < count {
+        let n = Swift.min(4096, count - start)
+        for stage in stages { stage.apply(base + start, n) }
+        start += n
       }
     }
-    return [GraphTensor(shape: shape, floats: v)]
   }
 }
 

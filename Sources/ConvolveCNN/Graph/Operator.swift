@@ -213,6 +213,13 @@ func required(_ inputs: [KnownValue?], _ i: Int, _ what: String) throws -> Known
   return v
 }
 
+/// Input `i`, which `op` needs as Float32.
+func requiredFloat(_ inputs: [KnownValue?], _ i: Int, _ what: String, for op: String) throws -> KnownValue {
+  let v = try required(inputs, i, what)
+  guard v.type.elementType == .float32 else { throw ConvolveError.invalidArgument("\(op) needs float32 input") }
+  return v
+}
+
 /// The constant value of input `i` (nil when left out), or an error when the value is only known at run time.
 func constantInput(_ inputs: [KnownValue?], _ i: Int, _ what: String) throws -> GraphTensor? {
   guard i < inputs.count, let v = inputs[i] else { return nil }

@@ -50,6 +50,9 @@ struct ReverseContext {
     return [Float](repeating: 0, count: outputTypes[i].shape.reduce(1, *))
   }
 
+  /// No gradient for any input.
+  var none: [GraphTensor?] { [GraphTensor?](repeating: nil, count: inputTypes.count) }
+
   /// Input 0's gradient, nil for the others.
   func only(_ shape: [Int], _ values: [Float]) -> [GraphTensor?] {
     [GraphTensor(shape: shape, floats: values)] + [GraphTensor?](repeating: nil, count: max(0, inputTypes.count - 1))

@@ -36,8 +36,7 @@ struct UnaryOperator: GraphOperator {
   }
 
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
-    let x = try required(inputs, 0, "X")
-    guard x.type.elementType == .float32 else { throw ConvolveError.invalidArgument("\(kind.rawValue) needs float32 input") }
+    let x = try requiredFloat(inputs, 0, "X", for: "\(kind.rawValue)")
     return [x.type]
   }
 
@@ -48,30 +47,22 @@ struct UnaryOperator: GraphOperator {
   }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
-    var x = try inputs.take(0, "X")
-    let shape = x.shape
-    var v = x.takeFloats()
     let (alpha, beta) = (self.alpha, self.beta)
     let activation = self.activation
     let kind = self.kind
-    v.withUnsafeMutableBufferPointer { buffer in
-      let shared = Shared(buffer.baseAddress)
-      parallelRanges(buffer.count, minimumPerChunk: 1 << 15) { range in
-        guard let p = shared.value else { return }
-        if let activation {
-          switch activation {
-          case .relu: for i in range { p[i] = Swift.max(p[i], 0) }  // max(x, 0) keeps NaN, as onnxruntime
-          case .sigmoid: ck_sigmoid(ck_level(), p + range.lowerBound, range.count)
-          default: for i in range { p[i] = activation(p[i]) }
-          }
-        } else if kind == .hardSigmoid {
-          for i in range { p[i] = Swift.max(Swift.min(alpha * p[i] + beta, 1), 0) }
-        } else {
-          for i in range { p[i] = p[i] * Swift.max(Swift.min(alpha * p[i] + beta, 1), 0) }
+    return try transformedInPlace(&inputs, 0, "X", minimumPerChunk: 1 << 15) { p, n in
+      if let activation {
+        switch activation {
+        case .relu: for i in 0 ..< n { p[i] = Swift.max(p[i], 0) }  // max(x, 0) keeps NaN, as onnxruntime
+        case .sigmoid: ck_sigmoid(ck_level(), p, n)
+        default: for i in 0 ..< n { p[i] = activation(p[i]) }
         }
+      } else if kind == .hardSigmoid {
+        for i in 0 ..< n { p[i] = Swift.max(Swift.min(alpha * p[i] + beta, 1), 0) }
+      } else {
+        for i in 0 ..< n { p[i] = p[i] * Swift.max(Swift.min(alpha * p[i] + beta, 1), 0) }
       }
     }
-    return [GraphTensor(shape: shape, floats: v)]
   }
 }
 

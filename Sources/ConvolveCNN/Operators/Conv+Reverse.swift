@@ -61,11 +61,9 @@ extension ConvOperator {
   /// The input's gradient: per group, the weights transposed times the output's gradient, added back onto the
   /// windows it came from (a transposed convolution). The weight and bias get none.
   func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    guard context.wants(0) else { return context.none }
     let xShape = try context.inputShape(0), w = try context.input(1)
-    var result = [GraphTensor?](repeating: nil, count: context.inputTypes.count)
-    guard context.wants(0) else { return result }
-    let g = try geometry(x: xShape, w: w.shape, bias: nil)
-    let (n, c, h, width) = try spatialDims(xShape)
+    let (n, c, h, width) = try spatialDims(xShape), g = try geometry(x: xShape, w: w.shape, bias: nil)
     let (m, cg, kh, kw) = g.bank
     let pad = try g.layer.resolvedPadding(kernelHeight: kh, kernelWidth: kw)
     let patch = PatchGeometry(
@@ -92,7 +90,6 @@ extension ConvOperator {
         }
       }
     }
-    result[0] = GraphTensor(shape: xShape, floats: dx)
-    return result
+    return context.only(xShape, dx)
   }
 }

@@ -3,12 +3,12 @@ import ConvolveCore
 /// ONNX Conv (2-D, or 1-D as height 1): group, dilations, strides, pads, auto_pad. With constant weights and
 /// bias (the usual case) the plan prepares a `ConvKernelPlan` once (packed weights, the C kernels) and may fuse
 /// the element-wise nodes after it into it; otherwise `convolutionLayer` (im2col + SGEMM, depthwise directly).
-struct ConvOperator: GraphOperator {
+struct ConvOperator: PlannedKernelOperator {
   let kernelShape: [Int]?
   let window: WindowAttributes
   let group: Int
   /// Set when the plan is built, for the planned input shape.
-  private(set) var kernel: ConvKernelPlan?
+  var kernel: ConvKernelPlan?
 
   init(_ node: Node, opset: Int) throws {
     kernelShape = try node.ints("kernel_shape")
@@ -66,26 +66,13 @@ struct ConvOperator: GraphOperator {
   }
 
   func prepared(_ inputs: [KnownValue?]) -> any GraphOperator {
-    guard let x = inputs.first ?? nil, x.type.elementType == .float32, inputs.count > 1, let w = inputs[1]?.constant,
-      w.elementType == .float32, let dims = try? spatialDims(x.shape)
-    else { return self }
-    let b = inputs.count > 2 ? inputs[2] : nil
-    if let b, b.constant?.elementType != .float32 { return self }
-    guard let g = try? geometry(x: x.shape, w: w.shape, bias: b?.shape),
+    guard let (x, dims, w, bias, biasShape) = plannableWeights(inputs),
+      let g = try? geometry(x: x, w: w.shape, bias: biasShape),
       let plan = ConvKernelPlan(
-        channels: dims.c, height: dims.h, width: dims.w, weights: w.floats, bias: b?.constant?.floats ?? [],
+        channels: dims.c, height: dims.h, width: dims.w, weights: w.floats, bias: bias,
         filters: g.bank.m, kh: g.bank.kh, kw: g.bank.kw, geometry: g.layer)
     else { return self }
-    var copy = self
-    copy.kernel = plan
-    return copy
-  }
-
-  func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)? {
-    guard let kernel else { return nil }
-    var copy = self
-    copy.kernel = kernel.fusing(stages)
-    return copy
+    return with(plan)
   }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {

@@ -6,11 +6,9 @@ extension ConvTransposeOperator {
   /// The input's gradient: the output's gradient convolved with the weights (the windows of the output that
   /// each input sample was spread over), per group. The weight and bias get none.
   func reverse(_ context: ReverseContext) throws -> [GraphTensor?] {
+    guard context.wants(0) else { return context.none }
     let xShape = try context.inputShape(0), w = try context.input(1)
-    var result = [GraphTensor?](repeating: nil, count: context.inputTypes.count)
-    guard context.wants(0) else { return result }
-    let g = try geometry(x: xShape, w: w.shape, bias: nil)
-    let (n, c, h, width) = try spatialDims(xShape)
+    let (n, c, h, width) = try spatialDims(xShape), g = try geometry(x: xShape, w: w.shape, bias: nil)
     let (oh, ow) = (g.y.output, g.x.output)
     let groups = group, cin = c / groups, coutg = g.coutPerGroup, cout = coutg * groups
     let taps = coutg * g.y.kernel * g.x.kernel, positions = h * width
@@ -38,7 +36,6 @@ extension ConvTransposeOperator {
         }
       }
     }
-    result[0] = GraphTensor(shape: xShape, floats: dx)
-    return result
+    return context.only(xShape, dx)
   }
 }

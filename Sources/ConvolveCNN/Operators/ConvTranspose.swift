@@ -3,13 +3,13 @@ import ConvolveCore
 /// ONNX ConvTranspose (2-D, or 1-D as height 1): group, strides, dilations, pads (asymmetric too),
 /// output_padding, output_shape and auto_pad, through ConvolveCore's `transposedConvolution`; a layer whose
 /// kernel equals its stride (the usual 2x2 stride-2 upsampling) with constant weights runs on the C kernels.
-struct ConvTransposeOperator: GraphOperator {
+struct ConvTransposeOperator: PlannedKernelOperator {
   let kernelShape: [Int]?
   let window: WindowAttributes
   let outputPadding: [Int]?, outputShape: [Int]?
   let group: Int
   /// Set when the plan is built, for a kernel-equals-stride layer with constant weights (`ConvTransposeKernelPlan`).
-  private(set) var kernel: ConvTransposeKernelPlan?
+  var kernel: ConvTransposeKernelPlan?
 
   init(_ node: Node, opset: Int) throws {
     kernelShape = try node.ints("kernel_shape")
@@ -104,28 +104,15 @@ struct ConvTransposeOperator: GraphOperator {
   }
 
   func prepared(_ inputs: [KnownValue?]) -> any GraphOperator {
-    guard group == 1, let x = inputs.first ?? nil, x.type.elementType == .float32, inputs.count > 1,
-      let w = inputs[1]?.constant, w.elementType == .float32, let dims = try? spatialDims(x.shape)
-    else { return self }
-    let b = inputs.count > 2 ? inputs[2] : nil
-    if let b, b.constant?.elementType != .float32 { return self }
-    guard let g = try? geometry(x: x.shape, w: w.shape, bias: b?.shape),
+    guard group == 1, let (x, dims, w, bias, biasShape) = plannableWeights(inputs),
+      let g = try? geometry(x: x, w: w.shape, bias: biasShape),
       g.y.kernel == g.y.stride, g.x.kernel == g.x.stride, g.y.dilation == 1, g.x.dilation == 1,
       g.y.output == dims.h * g.y.stride, g.x.output == dims.w * g.x.stride, g.y.begin == 0, g.x.begin == 0,
       let plan = ConvTransposeKernelPlan(
-        channels: dims.c, height: dims.h, width: dims.w, weights: w.floats, bias: b?.constant?.floats ?? [],
+        channels: dims.c, height: dims.h, width: dims.w, weights: w.floats, bias: bias,
         outChannels: g.coutPerGroup, kh: g.y.kernel, kw: g.x.kernel)
     else { return self }
-    var copy = self
-    copy.kernel = plan
-    return copy
-  }
-
-  func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)? {
-    guard let kernel else { return nil }
-    var copy = self
-    copy.kernel = kernel.fusing(stages)
-    return copy
+    return with(plan)
   }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {

@@ -34,13 +34,7 @@ struct GatherElementsOperator: GraphOperator {
       var o = i * strides[a]
       for d in shape.indices where d != a { o += index[d] * strides[d] }
       offsets[k] = o
-      var d = shape.count - 1
-      while d >= 0 {
-        index[d] += 1
-        if index[d] < shape[d] { break }
-        index[d] = 0
-        d -= 1
-      }
+      stepIndex(&index, over: shape)
     }
     return [data.mapped(shape: shape, { v in offsets.map { v[$0] } }, { v in offsets.map { v[$0] } })]
   }

@@ -10,7 +10,7 @@ extension GemmOperator {
     let (m, n, _) = try dims(a.shape, b.shape, nil)
     let av = try requireFloat(a, "A"), bv = try requireFloat(b, "B"), g = context.gradient(0)
     let aShape = (a.shape[0], a.shape[1]), bShape = (b.shape[0], b.shape[1])
-    var result = [GraphTensor?](repeating: nil, count: context.inputTypes.count)
+    var result = context.none
     if context.wants(0) {
       var ga = transA
         ? matrixProduct(bv, bShape, transposed: transB, g, (m, n), transposed: true)

@@ -99,13 +99,7 @@ struct MatMulOperator: GraphOperator {
           bo += index[d] * bStrides[d]
         }
         body(t, ao, bo)
-        var d = rank - 1
-        while d >= 0 {
-          index[d] += 1
-          if index[d] < batch[d] { break }
-          index[d] = 0
-          d -= 1
-        }
+        stepIndex(&index, over: batch)
       }
     }
 

@@ -18,8 +18,7 @@ struct MaxoutOperator: GraphOperator {
   }
 
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
-    let x = try required(inputs, 0, "X")
-    guard x.type.elementType == .float32 else { throw ConvolveError.invalidArgument("Maxout needs float32 input") }
+    let x = try requiredFloat(inputs, 0, "X", for: "Maxout")
     return [ValueType(try outputShape(x.shape))]
   }
 

@@ -106,6 +106,19 @@ func checkedCount(_ shape: [Int], _ what: String = "output") throws -> Int {
   try elementCount(shape, limit: Int.max, what: what)
 }
 
+/// What a kernel planned at load time needs (Conv, ConvTranspose): a Float32 image input and constant Float32
+/// weights and bias (`bias` empty, `biasShape` nil when there is none); nil when any of them is missing or not so.
+func plannableWeights(_ inputs: [KnownValue?]) -> (
+  x: [Int], dims: (n: Int, c: Int, h: Int, w: Int), w: GraphTensor, bias: [Float], biasShape: [Int]?
+)? {
+  guard let x = inputs.first ?? nil, x.type.elementType == .float32, inputs.count > 1, let w = inputs[1]?.constant,
+    w.elementType == .float32, let dims = try? spatialDims(x.shape)
+  else { return nil }
+  guard inputs.count > 2, let b = inputs[2] else { return (x.shape, dims, w, [], nil) }
+  guard let bias = b.constant, bias.elementType == .float32 else { return nil }
+  return (x.shape, dims, w, bias.floats, b.shape)
+}
+
 /// A kernel planned for one image shape at load time (`ConvKernelPlan`, `ConvTransposeKernelPlan`): `run` maps one
 /// image `channels × height × width` to `outputCount` floats.
 protocol PlannedImageKernel {
@@ -114,6 +127,26 @@ protocol PlannedImageKernel {
   var width: Int { get }
   var outputCount: Int { get }
   func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)
+  /// The same kernel with element-wise steps applied to its output as it is written.
+  func fusing(_ more: [ElementwiseStage]) -> Self
+}
+
+/// An operator that runs a kernel planned at load time when it has one (Conv, ConvTranspose); the element-wise
+/// steps after it fuse into that kernel.
+protocol PlannedKernelOperator: GraphOperator {
+  associatedtype Kernel: PlannedImageKernel
+  var kernel: Kernel? { get set }
+}
+
+extension PlannedKernelOperator {
+  /// This operator running `plan`.
+  func with(_ plan: Kernel) -> any GraphOperator {
+    var copy = self
+    copy.kernel = plan
+    return copy
+  }
+
+  func fusing(_ stages: [ElementwiseStage]) -> (any GraphOperator)? { kernel.map { with($0.fusing(stages)) } }
 }
 
 extension PlannedImageKernel {
@@ -133,5 +166,37 @@ extension PlannedImageKernel {
       }
     }
     return (n, out)
+  }
+}
+
+/// Input `i` with its Float32 values changed in place: `body(start, count)` over disjoint runs of at least
+/// `minimumPerChunk` values, run in parallel.
+func transformedInPlace(
+  _ inputs: inout OperatorInputs, _ i: Int, _ what: String, minimumPerChunk: Int,
+  _ body: @escaping @Sendable (UnsafeMutablePointer<Float>, Int) -> Void
+) throws -> [GraphTensor] {
+  var x = try inputs.take(i, what)
+  let shape = x.shape
+  var v = x.takeFloats()
+  v.withUnsafeMutableBufferPointer { buffer in
+    guard let base = buffer.baseAddress else { return }
+    let shared = Shared(base)
+    parallelRanges(buffer.count, minimumPerChunk: minimumPerChunk) { range in
+      body(shared.value + range.lowerBound, range.count)
+    }
+  }
+  return [GraphTensor(shape: shape, floats: v)]
+}
+
+/// Moves the multi-index `index` one step in row-major order over the first `axes` axes of `shape` (all when nil),
+/// back to zeros after the last position.
+@inline(__always)
+func stepIndex(_ index: inout [Int], over shape: [Int], axes: Int? = nil) {
+  var d = (axes ?? shape.count) - 1
+  while d >= 0 {
+    index[d] += 1
+    if index[d] < shape[d] { return }
+    index[d] = 0
+    d -= 1
   }
 }

@@ -163,12 +163,6 @@ func forEachPaddedRow(_ shape: [Int], maps: [[Int]], inputStrides: [Int], _ body
     }
     if !constantRow { body(row, offset, inner) }
     row += n
-    var d = rank - 2
-    while d >= 0 {
-      index[d] += 1
-      if index[d] < shape[d] { break }
-      index[d] = 0
-      d -= 1
-    }
+    stepIndex(&index, over: shape, axes: rank - 1)
   }
 }

@@ -59,35 +59,24 @@ struct ResizeFilter: Sendable, Equatable {
     let yt = taps(n: h, m: oh, scale: scaleY, coordinates: coordinates)
     var rows = [Float](repeating: 0, count: planes * h * ow)
     var out = [Float](repeating: 0, count: planes * oh * ow)
-    data.withUnsafeBufferPointer { src in
-      rows.withUnsafeMutableBufferPointer { mid in
-        let shared = Shared((src, mid))
-        parallelRanges(planes * h, minimumPerChunk: Swift.max(1, 4096 / Swift.max(1, ow))) { range in
-          let (src, mid) = shared.value
-          for r in range {
-            let s = src.baseAddress! + r * w, d = mid.baseAddress! + r * ow
-            for x in 0 ..< ow {
-              var v: Float = 0
-              for k in xt.offsets[x] ..< xt.offsets[x + 1] { v += xt.weight[k] * s[xt.index[k]] }
-              d[x] = v
-            }
-          }
+    let minimum = Swift.max(1, 4096 / Swift.max(1, ow))
+    parallelRanges(planes * h, minimumPerChunk: minimum, reading: data, writing: &rows) { src, mid, range in
+      for r in range {
+        let s = src + r * w, d = mid + r * ow
+        for x in 0 ..< ow {
+          var v: Float = 0
+          for k in xt.offsets[x] ..< xt.offsets[x + 1] { v += xt.weight[k] * s[xt.index[k]] }
+          d[x] = v
         }
       }
     }
-    rows.withUnsafeBufferPointer { mid in
-      out.withUnsafeMutableBufferPointer { dst in
-        let shared = Shared((mid, dst))
-        parallelRanges(planes * oh, minimumPerChunk: Swift.max(1, 4096 / Swift.max(1, ow))) { range in
-          let (mid, dst) = shared.value
-          for r in range {
-            let (p, y) = (r / oh, r % oh)
-            let d = dst.baseAddress! + r * ow
-            for k in yt.offsets[y] ..< yt.offsets[y + 1] {
-              let s = mid.baseAddress! + (p * h + yt.index[k]) * ow, c = yt.weight[k]
-              for x in 0 ..< ow { d[x] += c * s[x] }
-            }
-          }
+    parallelRanges(planes * oh, minimumPerChunk: minimum, reading: rows, writing: &out) { mid, dst, range in
+      for r in range {
+        let (p, y) = (r / oh, r % oh)
+        let d = dst + r * ow
+        for k in yt.offsets[y] ..< yt.offsets[y + 1] {
+          let s = mid + (p * h + yt.index[k]) * ow, c = yt.weight[k]
+          for x in 0 ..< ow { d[x] += c * s[x] }
         }
       }
     }

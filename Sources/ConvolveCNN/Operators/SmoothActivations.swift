@@ -20,8 +20,7 @@ struct SmoothActivationOperator: GraphOperator {
   }
 
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
-    let x = try required(inputs, 0, "X")
-    guard x.type.elementType == .float32 else { throw ConvolveError.invalidArgument("\(kind.rawValue) needs float32 input") }
+    let x = try requiredFloat(inputs, 0, "X", for: "\(kind.rawValue)")
     return [x.type]
   }
 
@@ -31,18 +30,8 @@ struct SmoothActivationOperator: GraphOperator {
   }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
-    var x = try inputs.take(0, "X")
-    let shape = x.shape
-    var v = x.takeFloats()
     let kind = self.kind
-    v.withUnsafeMutableBufferPointer { buffer in
-      guard let p = buffer.baseAddress else { return }
-      let shared = Shared(p)
-      parallelRanges(buffer.count, minimumPerChunk: 1 << 14) { range in
-        Self.apply(kind, shared.value + range.lowerBound, range.count)
-      }
-    }
-    return [GraphTensor(shape: shape, floats: v)]
+    return try transformedInPlace(&inputs, 0, "X", minimumPerChunk: 1 << 14) { Self.apply(kind, $0, $1) }
   }
 
   /// `√(2/π)` and the cubic's coefficient of the tanh approximation.

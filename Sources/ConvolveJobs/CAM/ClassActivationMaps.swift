@@ -64,55 +64,49 @@ public enum ClassActivationMaps {
     return (a.shape[1], a.shape[2], a.shape[3])
   }
 
+  /// `ReLU(Σ_k w_k A_k)` with `w_k = weight(A_k, G_k)`, from channel k's planes of the activation and gradient.
+  static func channelWeighted(
+    _ a: GraphTensor, _ g: GraphTensor, _ weight: (ArraySlice<Float>, ArraySlice<Float>) -> Float
+  ) throws -> CAMMap {
+    let (c, h, w) = try layerShape(a)
+    let av = a.floats, gv = g.floats, n = h * w
+    return weightedSum(a, (0 ..< c).map { k in weight(av[k * n ..< (k + 1) * n], gv[k * n ..< (k + 1) * n]) })
+  }
+
   /// Grad-CAM (`grad_cam.py`): `w_k = mean_ij G_kij`, map = `ReLU(Σ_k w_k A_k)`.
   public static func gradCAM(activation a: GraphTensor, gradient g: GraphTensor) throws -> CAMMap {
-    let (c, h, w) = try layerShape(a)
-    let gv = g.floats, n = h * w
-    var weights = [Float](repeating: 0, count: c)
-    for k in 0 ..< c {
+    try channelWeighted(a, g) { _, gk in
       var s: Double = 0
-      for p in 0 ..< n { s += Double(gv[k * n + p]) }
-      weights[k] = Float(s / Double(n))
+      for x in gk { s += Double(x) }
+      return Float(s / Double(gk.count))
     }
-    return weightedSum(a, weights)
   }
 
   /// Grad-CAM++ (`grad_cam_plusplus.py`): `α = G² / (2G² + (Σ_ij A_k) G³ + 1e-6)` where `G ≠ 0` (else 0),
   /// `w_k = Σ_ij ReLU(G) α`, map = `ReLU(Σ_k w_k A_k)`.
   public static func gradCAMPlusPlus(activation a: GraphTensor, gradient g: GraphTensor) throws -> CAMMap {
-    let (c, h, w) = try layerShape(a)
-    let av = a.floats, gv = g.floats, n = h * w
-    var weights = [Float](repeating: 0, count: c)
-    for k in 0 ..< c {
+    try channelWeighted(a, g) { ak, gk in
       var sumA: Float = 0
-      for p in 0 ..< n { sumA += av[k * n + p] }
+      for x in ak { sumA += x }
       var s: Float = 0
-      for p in 0 ..< n {
-        let x = gv[k * n + p]
-        guard x != 0 else { continue }
+      for x in gk where x != 0 {
         let x2 = x * x
-        let alpha = x2 / (2 * x2 + sumA * x2 * x + 1e-6)
-        s += max(x, 0) * alpha
+        s += max(x, 0) * (x2 / (2 * x2 + sumA * x2 * x + 1e-6))
       }
-      weights[k] = s
+      return s
     }
-    return weightedSum(a, weights)
   }
 
   /// XGrad-CAM (`xgrad_cam.py`): `w_k = Σ_ij G_kij A_kij / (Σ_ij A_kij + 1e-7)`, map = `ReLU(Σ_k w_k A_k)`.
   public static func xGradCAM(activation a: GraphTensor, gradient g: GraphTensor) throws -> CAMMap {
-    let (c, h, w) = try layerShape(a)
-    let av = a.floats, gv = g.floats, n = h * w
-    var weights = [Float](repeating: 0, count: c)
-    for k in 0 ..< c {
+    try channelWeighted(a, g) { ak, gk in
       var sumA: Double = 0, sumGA: Double = 0
-      for p in 0 ..< n {
-        sumA += Double(av[k * n + p])
-        sumGA += Double(gv[k * n + p]) * Double(av[k * n + p])
+      for (x, y) in zip(ak, gk) {
+        sumA += Double(x)
+        sumGA += Double(y) * Double(x)
       }
-      weights[k] = Float(sumGA / (sumA + 1e-7))
+      return Float(sumGA / (sumA + 1e-7))
     }
-    return weightedSum(a, weights)
   }
 
   /// HiResCAM (`hirescam.py`): map = `ReLU(Σ_k G_k ⊙ A_k)`.
