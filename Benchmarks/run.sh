@@ -26,6 +26,7 @@ command -v vips >/dev/null || missing+=(libvips-tools)
 [ -x /usr/bin/convert ] && /usr/bin/convert -version 2>/dev/null | grep -q ImageMagick || missing+=(imagemagick)
 command -v djpeg >/dev/null && command -v cjpeg >/dev/null || missing+=(libjpeg-turbo-progs)
 command -v hyperfine >/dev/null || missing+=(hyperfine)
+command -v cwebp >/dev/null && command -v dwebp >/dev/null || missing+=(webp)
 if [ ${#missing[@]} -gt 0 ]; then
   log "apt-get install ${missing[*]}"
   apt-get update -qq
@@ -192,6 +193,21 @@ done
 [ $HAVE_CLI = 1 ] && whole cmd-jpeg convolve "$CLI filter $IN_JPG $O.jpg --kernel=1 --quality 90" "" $O.jpg
 whole cmd-jpeg "djpeg → cjpeg (pipe)" "sh -c 'djpeg $IN_JPG | cjpeg -quality 90 > $O.jpg'" "" $O.jpg
 
+# WebP and 16-bit TIFF in and out through each codec (convolve: the identity kernel), made from the test image.
+IN_WEBP=$WORK/in.webp IN_TIF16=$WORK/in16.tif
+[ -s "$IN_WEBP" ] || cwebp -quiet -q 90 "$IN_PNG" -o "$IN_WEBP"
+if [ ! -s "$IN_TIF16" ]; then
+  vips linear "$IN_PNG" "$WORK/in16.v" 257 0 && vips cast "$WORK/in16.v" "$IN_TIF16" ushort && rm -f "$WORK/in16.v"
+fi
+log "whole commands: WebP and 16-bit TIFF"
+[ $HAVE_CLI = 1 ] && whole cmd-webp convolve "$CLI filter $IN_WEBP $O.webp --kernel=1 --quality 90" "" $O.webp
+whole cmd-webp "vips copy" "vips copy $IN_WEBP $O.webp[Q=90]" "" $O.webp
+whole cmd-webp "dwebp → cwebp" "sh -c 'dwebp -quiet $IN_WEBP -pam -o $WORK/t.pam && cwebp -quiet -q 90 $WORK/t.pam -o $O.webp'" "" $O.webp
+[ $HAVE_CLI = 1 ] && whole cmd-tiff16 convolve "$CLI filter $IN_TIF16 $O.tif --kernel=1 --png-compression 0" "" $O.tif
+whole cmd-tiff16 "vips copy" "vips copy $IN_TIF16 $O.tif" "" $O.tif
+[ $HAVE_CLI = 1 ] && whole cmd-tiff16-deflate convolve "$CLI filter $IN_TIF16 $O.tif --kernel=1" 3 $O.tif
+whole cmd-tiff16-deflate "vips copy (deflate)" "vips copy $IN_TIF16 $O.tif[compression=deflate,predictor=horizontal,level=1]" 3 $O.tif
+
 # A 100-megapixel JPEG blurred, JPEG out: convolve streams it in strips; both sides' peak memory.
 log "whole commands: 100 MP JPEG, Gaussian σ=2"
 if [ $HAVE_CLI = 1 ]; then
@@ -251,6 +267,9 @@ labels = {
     "cmd-gauss2": "Gaussian σ=2, PNG → PNG",
     "cmd-gauss10": "Gaussian σ=10, PNG → PNG",
     "cmd-jpeg": "JPEG → JPEG q90 (convolve: 1x1 identity kernel)",
+    "cmd-webp": "WebP → WebP q90, 4000x3000 (convolve: 1x1 identity kernel)",
+    "cmd-tiff16": "16-bit RGB TIFF → 16-bit TIFF, 4000x3000, uncompressed (convolve: 1x1 identity kernel)",
+    "cmd-tiff16-deflate": "16-bit RGB TIFF → 16-bit TIFF, Deflate level 1 + horizontal predictor (convolve's default)",
     "cmd-gauss2-100mp": "Gaussian σ=2, 100 MP JPEG (12000x8334) → JPEG; convolve streams strips",
     "cmd-batch100": "`batch` of 100 sample photos (0.1-0.3 MP), Gaussian σ=2, `--jobs 2`",
     "ppocr-det640": "PP-OCRv4 text detector, 1x3x640x640 (Executor.run)",
@@ -324,6 +343,9 @@ bounds = {
     "cmd-gauss2": "as cmd-conv3x3",
     "cmd-gauss10": "as cmd-conv3x3",
     "cmd-jpeg": "the codec: libjpeg-turbo's decode plus the 8-bit → Float32 conversion on one thread decides the time, the encode runs on another; the identity kernel passes strips through",
+    "cmd-webp": "libwebp's lossy encoder (about 80% of the time; two threads), then its decoder (threaded filtering); the image is decoded whole",
+    "cmd-tiff16": "memory and the file: both write 72 MB uncompressed (`--png-compression 0`); convolve's default is Deflate level 1 with the horizontal predictor, 38 MB, which the cmd-tiff16-deflate row times",
+    "cmd-tiff16-deflate": "zlib deflate (84% of the profile), on the writer thread",
     "cmd-gauss2-100mp": "JPEG decode and encode (one thread each, overlapped with the filter)",
     "cmd-batch100": "per-photo decode and encode of small photos",
     "cmd-ppocr-layers-all": "drawing: PNG deflate of the montages, the montage copies, each map's percentiles (a histogram pass)",

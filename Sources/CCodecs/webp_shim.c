@@ -140,9 +140,17 @@ int ccodecs_webp_reader_read(ccodecs_webp_reader *r, float *dst, size_t plane, i
   }
   size_t width = (size_t)r->out.width, channels = (size_t)r->out.channels;
   if (!r->pixels) {
-    int w, h;
-    r->pixels = channels == 4 ? WebPDecodeRGBA(r->data, r->size, &w, &h) : WebPDecodeRGB(r->data, r->size, &w, &h);
-    if (!r->pixels || w != r->out.width || h != r->out.height) {
+    /* The advanced API for its threaded lossy filtering; the buffer is libwebp's (freed with WebPFree). */
+    WebPDecoderConfig config;
+    int ok = WebPInitDecoderConfig(&config);
+    if (ok) {
+      config.options.use_threads = 1;
+      config.output.colorspace = channels == 4 ? MODE_RGBA : MODE_RGB;
+      ok = WebPDecode(r->data, r->size, &config) == VP8_STATUS_OK;
+      if (ok) r->pixels = config.output.u.RGBA.rgba;
+      ok = ok && config.output.width == r->out.width && config.output.height == r->out.height;
+    }
+    if (!ok) {
       ccodecs_set_msg(msg, msg_cap, "corrupt or truncated WebP image data");
       r->failed = 1;
       return CCODECS_FAILED;
@@ -260,6 +268,7 @@ static int encode(ccodecs_webp_writer *w, char *msg, size_t msg_cap) {
   }
   config.quality = (float)w->quality;
   config.lossless = w->lossless ? 1 : 0;
+  config.thread_level = 1; /* libwebp overlaps its analysis and coding passes on a second thread */
   if (w->lossless) config.exact = 1; /* RGB under transparent pixels kept */
   picture.use_argb = w->lossless ? 1 : 0;
   picture.width = w->width;

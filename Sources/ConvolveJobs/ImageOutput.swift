@@ -36,6 +36,13 @@ public struct ImageWriteSettings: Sendable {
     guard let kind = toStream ? format : try ImageFormat(path: path) else {
       throw ConvolveError.invalidArgument("the output is '-' (standard output); give its format with \(formatChoices)")
     }
+    if let depth, !kind.capabilities.writeDepths.contains(depth) {
+      let holders = ImageFormat.writable.filter { $0.capabilities.writeDepths.contains(depth) }.map { "." + $0.fileExtension }
+      let depths = kind.capabilities.writeDepths.map(String.init).joined(separator: " or ")
+      throw ConvolveError.invalidArgument(
+        "--depth \(depth): \(kind.capabilities.label) is written at \(depths) bits; write \(holders.joined(separator: " or ")) "
+          + "for \(depth) bits, or leave out --depth")
+    }
     let inputBits = input?.info.bitDepth ?? 8
     let bits = depth ?? (inputBits > 8 && kind.capabilities.writeDepths.contains(inputBits) ? inputBits : 8)
     var metadata = ImageMetadata.none

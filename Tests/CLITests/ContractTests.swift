@@ -122,6 +122,8 @@ import Testing
     // filter
     Case(arguments: ["filter", photo, out + ".png", "--filter", "sobelx"], status: 64, says: "did you mean 'sobel-x'?"),
     Case(arguments: ["filter", photo, out + ".png", "--filter", "box3", "--depth", "12"], status: 64, says: "--depth is 12"),
+    Case(arguments: ["filter", photo, out + ".jpg", "--filter", "box3", "--depth", "16"], status: 64, says: "--depth 16: JPEG is written at 8 bits; write .png or .tif"),
+    Case(arguments: ["filter", photo, out + ".png", "--filter", "box3", "--depth", "32"], status: 64, says: "write .tif for 32 bits"),
     Case(arguments: ["filter", photo, out + ".png", "--kernel", "1,2;3,x"], status: 64, says: "is not a number"),
     Case(arguments: ["filter", photo, out + ".png", "--filter", "gaussian", "--sigma", "-1"], status: 64, says: "sigma"),
     Case(arguments: ["filter", photo, out + ".bmp", "--filter", "box3"], status: 64, says: ".bmp"),
