@@ -9,6 +9,9 @@ public enum ToneCurve: Equatable, Sendable {
   case gamma(Float)
   /// ICC parametric curve type 3: `l = (a·v + b)^g` from `v = d` on, `c·v` below.
   case parametric(g: Float, a: Float, b: Float, c: Float, d: Float)
+  /// Linear light sampled at `n ≥ 2` evenly spaced stored values from 0 to 1, non-decreasing (an ICC `curv` table):
+  /// interpolated linearly between samples and extended along the end segments, as ICC readers evaluate it.
+  case table([Float])
 
   /// Linear light from a stored value.
   @inline(__always)
@@ -19,6 +22,10 @@ public enum ToneCurve: Equatable, Sendable {
     case .srgb: l = x <= 0.04045 ? x / 12.92 : pow((x + 0.055) / 1.055, 2.4)
     case .gamma(let g): l = pow(x, g)
     case .parametric(let g, let a, let b, let c, let d): l = x >= d ? pow(Swift.max(a * x + b, 0), g) : c * x
+    case .table(let t):
+      let last = t.count - 1, position = x * Float(last)
+      let i = Swift.min(Int(Swift.min(position, Float(last))), last - 1)
+      l = t[i] + (position - Float(i)) * (t[i + 1] - t[i])
     }
     return v < 0 ? -l : l
   }
@@ -34,6 +41,16 @@ public enum ToneCurve: Equatable, Sendable {
     case .parametric(let g, let a, let b, let c, let d):
       let knee = d > 0 ? pow(Swift.max(a * d + b, 0), g) : 0
       v = x >= knee ? (pow(x, 1 / g) - b) / a : (c > 0 ? x / c : 0)
+    case .table(let t):
+      // The first segment whose end reaches x (the last one beyond the table), inverted linearly; flat runs give
+      // their first stored value.
+      var lo = 0, hi = t.count - 1
+      while hi - lo > 1 {
+        let mid = (lo + hi) / 2
+        if t[mid] < x { lo = mid } else { hi = mid }
+      }
+      let rise = t[hi] - t[lo]
+      v = (Float(lo) + (rise > 0 ? (x - t[lo]) / rise : 0)) / Float(t.count - 1)
     }
     return l < 0 ? -v : v
   }

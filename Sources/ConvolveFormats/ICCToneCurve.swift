@@ -22,7 +22,11 @@ extension ImageMetadata {
     case .table(let values)?:
       let n = values.count
       let worst = values.enumerated().map { i, v in abs(v - ToneCurve.srgb.decode(Float(i) / Float(n - 1))) }.max() ?? 1
-      return worst < 0.005 ? (.srgb, nil) : fallback("the ICC profile's tone curve is a table that is not sRGB's")
+      if worst < 0.005 { return (.srgb, nil) }
+      guard zip(values, values.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+        return fallback("the ICC profile's tone curve is a table that falls")
+      }
+      return (.table(values), nil)
     case .unsupported(let what)?: return fallback("the ICC profile's tone curve is \(what)")
     case nil: return fallback("the ICC profile's tone curve cannot be read")
     }
@@ -88,7 +92,17 @@ struct ICCReader {
     case 0: return .curve(.gamma(p[0]))
     case 3: return .curve(.parametric(g: p[0], a: p[1], b: p[2], c: p[3], d: p[4]))
     case 4 where p[5] == 0 && p[6] == 0: return .curve(.parametric(g: p[0], a: p[1], b: p[2], c: p[3], d: p[4]))
-    default: return .unsupported("parametric of type \(function) with offsets")
+    default:
+      // Types 1, 2 and 4 with offsets (ICC.1:2010 table 68), sampled as a table of 4096 values.
+      let (g, a, b) = (p[0], p[1], p[2])
+      let f: (Float) -> Float
+      switch function {
+      case 1: f = { x in x >= -b / a ? pow(Swift.max(a * x + b, 0), g) : 0 }
+      case 2: f = { x in x >= -b / a ? pow(Swift.max(a * x + b, 0), g) + p[3] : p[3] }
+      default: f = { x in x >= p[4] ? pow(Swift.max(a * x + b, 0), g) + p[5] : p[3] * x + p[6] }
+      }
+      guard a != 0 || function == 4 else { return .unsupported("parametric of type \(function) with a = 0") }
+      return .table((0 ..< 4096).map { f(Float($0) / 4095) })
     }
   }
 }

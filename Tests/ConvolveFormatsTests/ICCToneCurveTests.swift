@@ -62,8 +62,7 @@ import Testing
     #expect(gray.linearLightCurve.curve == .gamma(563.0 / 256))
 
     let notes = [
-      rgb(curv((0 ..< 256).map { UInt16($0 * 257) })),  // a linear table: not sRGB
-      rgb(para(1, [2.2, 1, 0])),
+      rgb(curv([0, 40000, 30000, 65535])),  // a table that falls
       ImageMetadata(iccProfile: profile("RGB", [("rTRC", curv([0x0233])), ("gTRC", curv([0x01CD])), ("bTRC", curv([0x0233]))])),
       ImageMetadata(iccProfile: profile("CMYK", [])),
       ImageMetadata(iccProfile: profile("RGB", [("rXYZ", [UInt8](repeating: 0, count: 20))])),
@@ -71,6 +70,36 @@ import Testing
     for (curve, note) in notes {
       #expect(curve == .srgb && note?.hasPrefix("--linear: ") == true && note?.hasSuffix("the sRGB curve is used") == true)
     }
+  }
+
+  /// Tables other than sRGB's, and parametric curves with offsets, are used as the profile gives them.
+  @Test func tablesAndOffsetCurvesAreTheProfilesOwn() throws {
+    let gamma18 = (0 ..< 1024).map { UInt16((pow(Double($0) / 1023, 1.8) * 65535).rounded()) }
+    let (curve, note) = rgb(curv(gamma18)).linearLightCurve
+    guard case .table(let t) = curve, note == nil else {
+      Issue.record("a gamma 1.8 table is a table curve, got \(curve) \(note ?? "")")
+      return
+    }
+    #expect(t.count == 1024)
+    for i in 0 ... 200 {
+      let v = Float(i) / 200
+      #expect(abs(curve.decode(v) - pow(v, 1.8)) < 2e-4, "decode(\(v))")
+      #expect(abs(curve.encode(curve.decode(v)) - v) < 1e-4, "encode(decode(\(v)))")
+    }
+    #expect(abs(curve.decode(-0.5) + curve.decode(0.5)) < 1e-7)  // odd, as the other curves
+    #expect(curve.decode(1.1) > 1 && abs(curve.encode(curve.decode(1.1)) - 1.1) < 1e-4)  // past the table: the end segment
+
+    let linear = rgb(curv((0 ..< 256).map { UInt16($0 * 257) })).linearLightCurve
+    #expect(linear.note == nil && abs(linear.curve.decode(0.3) - 0.3) < 1e-6)
+    // Type 1: (a x + b)^g from -b/a on, 0 below.
+    let type1 = rgb(para(1, [2.2, 1.5, -0.5])).linearLightCurve
+    #expect(type1.note == nil && type1.curve.decode(0.2) == 0)
+    #expect(abs(type1.curve.decode(0.8) - Float(pow(1.5 * 0.8 - 0.5, 2.2))) < 1e-3)
+    // Type 4 with offsets: (a x + b)^g + e from d on, c x + f below.
+    let type4 = rgb(para(4, [2.4, 0.9, 0.1, 0.2, 0.1, 0.01, 0.008])).linearLightCurve
+    #expect(type4.note == nil)
+    #expect(abs(type4.curve.decode(0.05) - (0.2 * 0.05 + 0.008)) < 1e-3)
+    #expect(abs(type4.curve.decode(0.7) - Float(pow(0.9 * 0.7 + 0.1, 2.4) + 0.01)) < 1e-3)
   }
 }
 
