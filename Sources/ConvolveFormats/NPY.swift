@@ -127,18 +127,18 @@ public struct NPYArray: Equatable, Sendable {
     let total = (prefix + header.utf8.count + 1 + 63) / 64 * 64
     header += String(repeating: " ", count: total - prefix - header.utf8.count - 1) + "\n"
     let length = header.utf8.count
-    var out = Data([0x93] + Array("NUMPY".utf8) + [version, 0])
+    var out = Data(capacity: total + data.count * 4)
+    out.append(contentsOf: [0x93] + Array("NUMPY".utf8) + [version, 0])
     if version == 1 {
       out.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
     } else {
       out.append(contentsOf: (0 ..< 4).map { UInt8((length >> (8 * $0)) & 0xff) })
     }
     out.append(contentsOf: Array(header.utf8))
-    data.withUnsafeBufferPointer { values in
-      for v in values {
-        let bits = v.bitPattern.littleEndian
-        withUnsafeBytes(of: bits) { out.append(contentsOf: $0) }
-      }
+    if UInt32(1).littleEndian == 1 {
+      data.withUnsafeBytes { out.append(contentsOf: $0) }
+    } else {
+      for v in data { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
     }
     return out
   }

@@ -108,7 +108,9 @@ public final class ModelRunner: @unchecked Sendable {
         } else if selected.contains(name) {
           let stem = String(format: "%03d-", event.index + 1) + safeFileName(event.node.name.isEmpty ? name : event.node.name)
             + (position > 0 ? "-\(position)" : "")
-          files += try self.writeMaps(value, stem: stem, directory: directory, title: event.node.name.isEmpty ? name : event.node.name)
+          files += try self.writeMaps(
+            value, stem: stem, directory: directory, title: event.node.name.isEmpty ? name : event.node.name,
+            npy: self.options.saveNpy)
         }
         if position == 0, page != nil, let shown = try? displayTensor(value) {
           page!.add(
@@ -152,7 +154,7 @@ public final class ModelRunner: @unchecked Sendable {
         }
         log("\(name): \(shapeText(value.shape)), values \(formatValue(stats.min)) to \(formatValue(stats.max)) -> \(files.map(lastComponent).joined(separator: ", "))")
       } else {
-        files += try writeMaps(value, stem: stem, directory: directory, title: name)
+        files += try writeMaps(value, stem: stem, directory: directory, title: name, npy: false)  // written above
         log("\(name): \(shapeText(value.shape)) -> \(files.map(lastComponent).joined(separator: ", "))")
       }
       return files
@@ -176,9 +178,10 @@ public final class ModelRunner: @unchecked Sendable {
     return files + [path]
   }
 
-  private func writeMaps(_ value: GraphTensor, stem: String, directory: String, title: String) throws -> [String] {
+  /// The maps of `value` drawn, after its raw values as .npy when `npy`.
+  private func writeMaps(_ value: GraphTensor, stem: String, directory: String, title: String, npy: Bool) throws -> [String] {
     var files: [String] = []
-    if options.saveNpy { files.append(try writeNPY(value, stem: stem, directory: directory)) }
+    if npy { files.append(try writeNPY(value, stem: stem, directory: directory)) }
     var writer = options.maps
     writer.saveNpy = false
     return files + (try writer.write(try displayTensor(value), directory: directory, stem: stem, title: title))

@@ -17,6 +17,22 @@ private let hasDetector = FileManager.default.fileExists(atPath: detector)
     #expect(r.stdout.contains("1 BatchNormalization folded into convolutions"))
   }
 
+  /// A multi-channel output's .npy is its values (written once, not again with its maps), bit for bit.
+  @Test func saveNpyWritesAMapOutputsValues() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = fixtureURL("onnx/conv_3x3_pads1_bias.onnx").path
+    let r = try runConvolve(["model", "run", model, fixtureURL("onnx/conv_3x3_pads1_bias.input.npy").path, dir.path, "--save-npy"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let npys = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".npy") }
+    #expect(npys.count == 1, "\(npys)")
+    let saved = try NPYArray.read(path: dir.appendingPathComponent(try #require(npys.first)).path)
+    let reference = try NPYArray.read(path: fixtureURL("onnx/conv_3x3_pads1_bias.output.npy").path)
+    #expect(saved.shape == [1, 4, 9, 11] && isApproximatelyEqual(saved.data, reference.data, tolerance: 1e-5))
+    let bytes = try Data(contentsOf: dir.appendingPathComponent(npys[0]))
+    #expect(bytes.count == 128 + 4 * 396 && bytes.suffix(4) == withUnsafeBytes(of: saved.data[395].bitPattern.littleEndian) { Data($0) })
+  }
+
   @Test func runWritesOutputsForANpyInput() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
