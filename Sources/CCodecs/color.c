@@ -120,3 +120,44 @@ void ccodecs_color_apply(ccodecs_color *c, float *planes, size_t plane, size_t c
   }
   free(buffer);
 }
+
+int ccodecs_icc_from_primaries(const float primaries[8], int transfer, uint8_t **icc, size_t *icc_size) {
+  *icc = NULL;
+  *icc_size = 0;
+  cmsToneCurve *curve = NULL;
+  switch (transfer) {
+  case 1: case 6: case 14: case 15: { /* BT.709 / 601 / 2020 (H.273): decoded as ICC parametric type 3 */
+    const cmsFloat64Number p[5] = {1 / 0.45, 1 / 1.099, 0.099 / 1.099, 1 / 4.5, 0.081};
+    curve = cmsBuildParametricToneCurve(NULL, 3, p);
+    break;
+  }
+  case 13: { /* sRGB (IEC 61966-2-1) */
+    const cmsFloat64Number p[5] = {2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045};
+    curve = cmsBuildParametricToneCurve(NULL, 4, p);
+    break;
+  }
+  case 4: curve = cmsBuildGamma(NULL, 2.2); break;
+  case 5: curve = cmsBuildGamma(NULL, 2.8); break;
+  case 8: curve = cmsBuildGamma(NULL, 1.0); break;
+  default: return CCODECS_FAILED; /* PQ, HLG, log and the rest: no ICC tone curve here */
+  }
+  if (!curve) return CCODECS_FAILED;
+  cmsCIExyY white = {primaries[6], primaries[7], 1};
+  cmsCIExyYTRIPLE rgb = {{primaries[0], primaries[1], 1}, {primaries[2], primaries[3], 1}, {primaries[4], primaries[5], 1}};
+  cmsToneCurve *curves[3] = {curve, curve, curve};
+  cmsHPROFILE profile = cmsCreateRGBProfile(&white, &rgb, curves);
+  cmsFreeToneCurve(curve);
+  int status = CCODECS_FAILED;
+  cmsUInt32Number size = 0;
+  if (profile && cmsSaveProfileToMem(profile, NULL, &size) && size > 0 && (*icc = malloc(size)) &&
+      cmsSaveProfileToMem(profile, *icc, &size)) {
+    if (size >= 36) memset(*icc + 24, 0, 12); /* no creation time: the same file gives the same bytes */
+    *icc_size = size;
+    status = 0;
+  } else {
+    free(*icc);
+    *icc = NULL;
+  }
+  if (profile) cmsCloseProfile(profile);
+  return status;
+}

@@ -1,4 +1,5 @@
 #include "ccodecs_heif.h"
+#include "ccodecs_color.h"
 #include "shim.h"
 
 #include <errno.h>
@@ -48,8 +49,25 @@ static int copy_exif(const struct heif_image_handle *handle, ccodecs_metadata *m
   return 0;
 }
 
+/* An nclx colour description other than sRGB's, as an equivalent ICC profile (none when it is sRGB, unspecified,
+ * or has a curve an ICC profile cannot hold here). */
+static void icc_from_nclx(const struct heif_image_handle *handle, ccodecs_metadata *meta) {
+  struct heif_color_profile_nclx *nclx = NULL;
+  if (heif_image_handle_get_nclx_color_profile(handle, &nclx).code != heif_error_Ok || !nclx) return;
+  int primaries = nclx->color_primaries, transfer = nclx->transfer_characteristics;
+  int srgb = (primaries == 1 || primaries == 2) && (transfer == 13 || transfer == 2);
+  if (!srgb && primaries != 2 && transfer != 2) {
+    const float xy[8] = {nclx->color_primary_red_x,   nclx->color_primary_red_y,  nclx->color_primary_green_x,
+                         nclx->color_primary_green_y, nclx->color_primary_blue_x, nclx->color_primary_blue_y,
+                         nclx->color_primary_white_x, nclx->color_primary_white_y};
+    if (ccodecs_icc_from_primaries(xy, transfer, &meta->icc, &meta->icc_size) != 0) meta->icc_size = 0;
+  }
+  heif_nclx_color_profile_free(nclx);
+}
+
 static int copy_icc(const struct heif_image_handle *handle, ccodecs_metadata *meta, char *msg, size_t msg_cap) {
   enum heif_color_profile_type type = heif_image_handle_get_color_profile_type(handle);
+  if (type == heif_color_profile_type_nclx) icc_from_nclx(handle, meta);
   if (type != heif_color_profile_type_prof && type != heif_color_profile_type_rICC) return 0;
   size_t size = heif_image_handle_get_raw_color_profile_size(handle);
   if (size == 0) return 0;

@@ -30,6 +30,30 @@ import Testing
     }
   }
 
+  /// A 12-bit AVIF reads as 16-bit with each sample v / 4095 exactly (heif-convert's decode shifts v left by 4).
+  @Test func twelveBitAVIFReadsItsSamples() throws {
+    let image = try loadImage(path: fixture("deep12.avif"))
+    let reference = try loadImage(path: fixture("deep12.avif.png")).tensor
+    #expect(image.info.bitDepth == 16 && image.tensor.channels == reference.channels && image.tensor.height == reference.height && image.tensor.width == reference.width)
+    let samples = image.tensor.data.map { Int(($0 * 4095).rounded()) }
+    #expect(samples == reference.data.map { Int(($0 * 65535).rounded()) >> 4 })
+    #expect(zip(image.tensor.data, samples).allSatisfy { abs($0 - Float($1) / 4095) < 1e-6 })
+  }
+
+  /// An AVIF described by nclx (Display P3 primaries, sRGB curve) and no ICC profile gets an equivalent profile,
+  /// so --to-srgb converts it: as the P3 → sRGB matrices computed from the primaries give, within one level.
+  @Test func nclxColoursConvertToSRGB() throws {
+    let reference = try loadImage(path: fixture("p3-nclx.avif.srgb.png")).tensor
+    let converted = try loadImage(path: fixture("p3-nclx.avif"), toSRGB: true)
+    #expect(converted.tensor.channels == 3 && converted.tensor.height == reference.height && converted.tensor.width == reference.width)
+    #expect(difference(converted.tensor, reference, levels: 255).max <= 1.01)
+    let kept = try loadImage(path: fixture("p3-nclx.avif"))
+    #expect(kept.metadata.iccProfile != nil)
+    #expect(difference(kept.tensor, reference, levels: 255).max > 20)
+    // sRGB-described files get no profile.
+    #expect(try loadImage(path: fixture("rgba.avif")).metadata.iccProfile == nil)
+  }
+
   /// rgb.heic is stored 32x24 and turned by its irot box (its EXIF says 6 too): it comes out 24x32, once, with the
   /// EXIF orientation set to 1 and the profile kept.
   @Test func rotationIsAppliedOnceAndMetadataKept() throws {

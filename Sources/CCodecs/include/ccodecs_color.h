@@ -18,4 +18,9 @@ int ccodecs_color_open(const uint8_t *icc, size_t icc_size, int32_t channels, cc
 void ccodecs_color_apply(ccodecs_color *color, float *planes, size_t plane, size_t count);
 void ccodecs_color_close(ccodecs_color *color);
 
+/* An RGB ICC profile for colours given as H.273 (nclx) says: the CIE xy of red, green, blue and white in
+ * `primaries` (rx, ry, gx, gy, bx, by, wx, wy) and `transfer` characteristics 1, 4, 5, 6, 8, 13, 14 or 15 (*icc, free
+ * with ccodecs_free); CCODECS_FAILED for other curves (PQ, HLG) or when lcms2 fails. */
+int ccodecs_icc_from_primaries(const float primaries[8], int transfer, uint8_t **icc, size_t *icc_size);
+
 #endif
