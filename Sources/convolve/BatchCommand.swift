@@ -91,8 +91,10 @@ struct BatchCommand: ParsableCommand {
 
   func validate() throws {
     let whole = [pipeline, model].compactMap { $0 }.count
-    if kernel.sourceCount + whole != 1 {
-      throw ValidationError("give exactly one of --filter, --kernel, --kernel-file, --pipeline and --model")
+    if kernel.sourceCount + whole > 1 || (kernel.sourceCount + whole == 0 && !convertsOnly) {
+      throw ValidationError(
+        "give exactly one of --filter, --kernel, --kernel-file, --pipeline and --model (or only --format, --to-srgb or "
+          + "--depth to convert the photos)")
     }
     _ = try preprocessing.modelInput(size: modelSize, option: "--model-size")
     if model != nil, kernel.size != nil { throw ValidationError("--size is the box filter's size; with --model give --model-size HxW") }
@@ -105,6 +107,11 @@ struct BatchCommand: ParsableCommand {
     if unknown.contains("{") || unknown.contains("}") {
       throw ValidationError("--name \"\(name)\": the placeholders are {stem}, {ext} and {filter}")
     }
+  }
+
+  /// No filter, pipeline or model, but a format, colour or depth to convert to: each photo through the identity.
+  private var convertsOnly: Bool {
+    kernel.sourceCount == 0 && pipeline == nil && model == nil && (format != nil || load.toSRGB || out.depth != nil)
   }
 
   func run() throws {
@@ -158,7 +165,10 @@ struct BatchCommand: ParsableCommand {
           try fileContent(model) { try ModelRunner(graph: graph, options: options) },
           try preprocessing.modelInput(size: modelSize, option: "--model-size"))
       }
-      return .filter(try kernel.resolve(), geometry.options(correlate: kernel.correlate, defaultBorder: .replicate))
+      let filter = try convertsOnly
+        ? resolveFilter(name: nil, kernel: "1", kernelFile: nil, overrides: kernel.overrides, normalize: false, photo: true)
+        : kernel.resolve()
+      return .filter(filter, geometry.options(correlate: kernel.correlate, defaultBorder: .replicate))
     } catch let error as ValidationError {
       throw error
     } catch let error as ConvolveError {

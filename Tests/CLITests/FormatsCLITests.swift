@@ -119,6 +119,26 @@ import Testing
     }
   }
 
+  /// `batch phone-photos/ out/ --to-srgb --format jpg` with no filter converts each photo only: a Display P3 (nclx)
+  /// AVIF comes out as the P3 → sRGB matrices give; with nothing to convert to, the usage error says how.
+  @Test func batchConvertsPhotosWithNoFilter() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let phone = dir.appendingPathComponent("phone")
+    try FileManager.default.createDirectory(at: phone, withIntermediateDirectories: true)
+    for name in ["p3-nclx.avif", "rgb.heic"] {
+      try FileManager.default.copyItem(at: fixtureURL("heif/" + name), to: phone.appendingPathComponent(name))
+    }
+    try run(["batch", phone.path, dir.appendingPathComponent("jpg").path, "--to-srgb", "--format", "jpg", "--quiet"])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("jpg").path).sorted() == ["p3-nclx.jpg", "rgb.jpg"])
+    try run(["batch", phone.path, dir.appendingPathComponent("png").path, "--to-srgb", "--format", "png", "--quiet"])
+    let converted = try loadImage(path: dir.appendingPathComponent("png/p3-nclx.png").path).tensor
+    let reference = try loadImage(path: fixtureURL("heif/p3-nclx.avif.srgb.png").path).tensor
+    #expect(zip(converted.data, reference.data).map { abs($0 - $1) * 255 }.max()! <= 1.0001)
+    let nothing = try runConvolve(["batch", phone.path, dir.appendingPathComponent("none").path])
+    #expect(nothing.status == 64 && nothing.stderr.contains("--to-srgb or --depth to convert the photos"))
+  }
+
   /// `layer ... --save-tiff` on a 16-bit TIFF scan: each map as a float TIFF holding the .npy's values bit for bit.
   @Test func layerSavesFloatTIFFMaps() throws {
     let dir = try temporaryDirectory()
