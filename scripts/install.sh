@@ -14,14 +14,22 @@
 #
 # Builds in .build-install/ (not .build/), so the debug and benchmark builds are left alone. Writes to PREFIX
 # through sudo when PREFIX is not writable and this is not root. Run it again to update; `scripts/install.sh
-# --uninstall [PREFIX]` removes what it installed.
+# --uninstall [PREFIX]` removes what it installed. `--binary FILE` installs FILE (a convolve built elsewhere, e.g.
+# the debug build the README test installs) instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 uninstall=0
-if [[ ${1:-} == --uninstall ]]; then uninstall=1; shift; fi
-if [[ $# -gt 1 || ${1:-} == -* ]]; then
-  echo "usage: scripts/install.sh [--uninstall] [PREFIX]   (default PREFIX: /usr/local)" >&2
+binary=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --uninstall) uninstall=1; shift ;;
+    --binary) binary=${2:?--binary needs a file}; shift 2 ;;
+    *) break ;;
+  esac
+done
+if [[ $# -gt 1 || ${1:-} == -* || ( -n $binary && ! -x $binary ) ]]; then
+  echo "usage: scripts/install.sh [--uninstall] [--binary FILE] [PREFIX]   (default PREFIX: /usr/local)" >&2
   exit 64
 fi
 prefix=${1:-/usr/local}
@@ -49,9 +57,13 @@ if [[ $uninstall == 1 ]]; then
 fi
 
 scripts/setup.sh # libpng, libjpeg, libwebp, libtiff, libheif, lcms2, OpenBLAS (apt-get, only when missing)
-echo "building convolve (release, static Swift runtime) in .build-install/ ..."
-swift build -c release --static-swift-stdlib --product convolve --scratch-path .build-install
-bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-install --show-bin-path)/convolve
+if [[ -n $binary ]]; then
+  bin=$binary
+else
+  echo "building convolve (release, static Swift runtime) in .build-install/ ..."
+  swift build -c release --static-swift-stdlib --product convolve --scratch-path .build-install
+  bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-install --show-bin-path)/convolve
+fi
 
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT

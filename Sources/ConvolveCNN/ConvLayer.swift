@@ -27,7 +27,7 @@ public struct FilterBank: Equatable, Sendable {
     let expected = outChannels * inChannelsPerGroup * kernelHeight * kernelWidth
     guard weights.count == expected else {
       throw ConvolveError.shapeMismatch(
-        "filter bank has \(weights.count) weights; \(outChannels)x\(inChannelsPerGroup)x\(kernelHeight)x\(kernelWidth) "
+        "filter bank has \(weights.count) weights; \(outChannels)x\(inChannelsPerGroup)x\(kernelHeight)x\(kernelWidth) (NxCxHxW) "
           + "needs \(expected)")
     }
     self.outChannels = outChannels

@@ -54,7 +54,7 @@ public struct ModelInput: Equatable, Sendable {
   public func tensor(from photo: Tensor, channels: Int, height: Int, width: Int) throws -> (GraphTensor, [String]) {
     var notes: [String] = []
     guard photo.channels >= 1 && photo.planeSize > 0 else {
-      throw ConvolveError.invalidArgument("the photo is empty (\(photo.channels)x\(photo.height)x\(photo.width))")
+      throw ConvolveError.invalidArgument("the photo is empty (\(tensorSizeText(channels: photo.channels, height: photo.height, width: photo.width)))")
     }
     let color = photo.channels == 2 || photo.channels == 4 ? photo.channels - 1 : photo.channels
     var planes = (0 ..< color).map { photo.plane($0) }
@@ -76,13 +76,15 @@ public struct ModelInput: Equatable, Sendable {
     if (photo.height, photo.width) != (height, width) {
       let options = ResizeOptions(mode: .linear, coordinates: .halfPixel)
       planes = try planes.map { try $0.resized(height: height, width: width, options: options) }
-      notes.append("resized from \(photo.height)x\(photo.width) to \(height)x\(width) (bilinear)")
+      notes.append(
+        "resized from \(pictureSizeText(width: photo.width, height: photo.height)) (WxH) to the model's "
+          + "\(tensorSizeText(channels: planes.count, height: height, width: width)), bilinear")
     }
     for (name, list) in [("mean", mean), ("std", std)] where list.count != 1 && list.count != planes.count {
-      throw ConvolveError.invalidArgument("--\(name) has \(list.count) values; give 1 or \(planes.count)")
+      throw ConvolveError.usage("--\(name) has \(list.count) values; the model takes \(planes.count) channels: give 1 value or \(planes.count)")
     }
     guard std.allSatisfy({ $0 != 0 && $0.isFinite }), mean.allSatisfy(\.isFinite), scale.isFinite else {
-      throw ConvolveError.invalidArgument("--scale, --mean and --std must be finite, and --std not 0")
+      throw ConvolveError.usage("--scale, --mean and --std must be finite, and --std not 0")
     }
     let count = try CheckedSize.count([planes.count, height, width], what: "model input")
     var data = [Float](repeating: 0, count: count)

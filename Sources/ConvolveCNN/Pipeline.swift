@@ -137,7 +137,7 @@ extension FilterBank {
   public init(libraryKernels kernels: [Kernel], channels: Int, bias: [Float] = []) throws {
     guard let first = kernels.first else { throw ConvolveError.invalidArgument("no filters given") }
     guard kernels.allSatisfy({ $0.height == first.height && $0.width == first.width }) else {
-      let sizes = kernels.map { "\($0.height)x\($0.width)" }.joined(separator: ", ")
+      let sizes = kernels.map { planeSizeText(height: $0.height, width: $0.width) }.joined(separator: ", ")
       throw ConvolveError.shapeMismatch("the filters of one layer must have one size; they are \(sizes)")
     }
     let share = 1 / Float(max(1, channels))

@@ -76,7 +76,7 @@ public struct PipelineGraph: Sendable {
     let message: String
     switch e {
     case .invalidArgument(let m), .shapeMismatch(let m), .tooLarge(let m): message = m
-    case .file: return error
+    case .file, .usage: return error
     }
     for node in graph.nodes {
       let prefix = "node \(node.label): "
@@ -278,7 +278,7 @@ private struct PipelineGraphBuilder {
     case .upsample(let scale, let method):
       let size = try upsampledSize(height: h, width: w, scaleY: scale, scaleX: scale)
       guard size.height > 0 && size.width > 0 else {
-        throw ConvolveError.invalidArgument("resized size would be \(size.height)x\(size.width); it must be at least 1x1")
+        throw ConvolveError.invalidArgument("resized size would be \(planeSizeText(height: size.height, width: size.width)); it must be at least 1x1")
       }
       let options = method.options
       var attributes: [String: Attribute] = [

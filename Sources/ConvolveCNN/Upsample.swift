@@ -53,7 +53,7 @@ public func upsampledSize(height: Int, width: Int, scaleY: Double, scaleX: Doubl
   let w = Double(width) * scaleX
   guard h < Double(Int.max / 2), w < Double(Int.max / 2) else {
     throw ConvolveError.tooLarge(
-      "upsampling \(height)x\(width) by \(scaleY)x\(scaleX) gives \(h.rounded(.down))x\(w.rounded(.down)), too large")
+      "upsampling \(width)x\(height) (WxH) by \(scaleX)x\(scaleY) gives \(w.rounded(.down))x\(h.rounded(.down)), too large")
   }
   return (Int(h.rounded(.down)), Int(w.rounded(.down)))
 }

@@ -52,7 +52,7 @@ public enum CheckedSize {
     guard let pixels, pixels <= limit else {
       let size = pixels.map { "\($0) pixels" } ?? "more pixels than an Int holds"
       throw ConvolveError.tooLarge(
-        "\(what) would be \(height)x\(width) (\(size)), more than the limit of \(limit)"
+        "\(what) would be \(pictureSizeText(width: width, height: height)) (\(size)), more than the limit of \(limit)"
           + (fix.isEmpty ? "" : "; \(fix)"))
     }
   }

@@ -9,10 +9,15 @@ public enum ConvolveError: Error, Equatable, CustomStringConvertible {
   /// A size computed from parameters (an output, an intermediate buffer) that overflows or is beyond a limit;
   /// the message gives the computed size. Found before anything is allocated (`CheckedSize`).
   case tooLarge(String)
+  /// A command-line value that does not fit the file it is used with (`--mean` with 2 values for a model of 3
+  /// channels, a `--layers` pattern no node matches): a usage error even where it is found while the file's
+  /// content is read or run.
+  case usage(String)
 
   public var description: String {
     switch self {
-    case .invalidArgument(let message), .shapeMismatch(let message), .tooLarge(let message): return message
+    case .invalidArgument(let message), .shapeMismatch(let message), .tooLarge(let message), .usage(let message):
+      return message
     case .file(let path, let reason): return "\(path): \(reason)"
     }
   }
@@ -23,6 +28,7 @@ public enum ConvolveError: Error, Equatable, CustomStringConvertible {
     case .invalidArgument(let m): return .invalidArgument(prefix + m)
     case .shapeMismatch(let m): return .shapeMismatch(prefix + m)
     case .tooLarge(let m): return .tooLarge(prefix + m)
+    case .usage(let m): return .usage(prefix + m)
     case .file(let path, let reason): return .file(path: path, reason: prefix + reason)
     }
   }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where rows of numbers written as text (`1,2,1;2,4,2`, `1/16 2/16`) went wrong; callers word the message.
 public enum NumberRowsError: Error, Equatable {
   /// Row `row` (from 1) holds nothing.
@@ -13,9 +15,11 @@ public enum NumberRowsError: Error, Equatable {
 }
 
 /// Rows of numbers: rows split by `;` (and by newlines with `newlineRows`), values by `,` or whitespace, a
-/// trailing `;` allowed; a value is a plain decimal (`-1.5`, `2e-3`, a Unicode minus `−` too) or a fraction
-/// `a/b` such as `1/16`. Every row the same length; every value finite.
+/// trailing `;` allowed; or NumPy's and Python's nested lists, `[[1,2,1],[2,4,2]]` (`[1,2,1]` for one row,
+/// `[[1 2 1]\n [2 4 2]]` as NumPy prints). A value is a plain decimal (`-1.5`, `2e-3`, a Unicode minus `−` too) or
+/// a fraction `a/b` such as `1/16`. Every row the same length; every value finite.
 public func parseNumberRows(_ text: Substring, newlineRows: Bool = false) -> Result<[[Float]], NumberRowsError> {
+  if let rows = nestedListRows(text) { return parseNumberRows(Substring(rows)) }
   var rowTexts = text.split(omittingEmptySubsequences: false) { $0 == ";" || (newlineRows && $0 == "\n") }
   if rowTexts.count > 1, rowTexts.last!.allSatisfy(\.isWhitespace) { rowTexts.removeLast() }
   var rows: [[Float]] = []
@@ -56,4 +60,33 @@ public func parseNumber(_ token: String) -> Float? {
     values.append(v)
   }
   return Float(values.count == 2 ? values[0] / values[1] : values[0])
+}
+
+/// `[[a,b],[c,d]]` (rows in brackets, separated by commas or whitespace) or `[a,b]` as `a,b;c,d` or `a,b`; nil
+/// when `text` is not a list of one or two levels.
+private func nestedListRows(_ text: Substring) -> String? {
+  let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+  guard trimmed.hasPrefix("["), trimmed.hasSuffix("]"), trimmed.count >= 2 else { return nil }
+  let inner = trimmed.dropFirst().dropLast()
+  if !inner.contains("[") { return inner.contains("]") ? nil : String(inner) }
+  var rows: [String] = []
+  var row: String?
+  for c in inner {
+    switch c {
+    case "[":
+      guard row == nil else { return nil }
+      row = ""
+    case "]":
+      guard let finished = row else { return nil }
+      rows.append(finished)
+      row = nil
+    default:
+      if row != nil {
+        row!.append(c)
+      } else if !(c == "," || c.isWhitespace) {
+        return nil
+      }
+    }
+  }
+  return row == nil && !rows.isEmpty ? rows.joined(separator: ";") : nil
 }

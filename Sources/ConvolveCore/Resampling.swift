@@ -116,10 +116,10 @@ extension Tensor {
     height: Int, width: Int, scaleY: Float? = nil, scaleX: Float? = nil, options: ResizeOptions
   ) throws -> Tensor {
     guard self.height > 0 && self.width > 0 else {
-      throw ConvolveError.invalidArgument("cannot resize an empty \(self.height)x\(self.width) input")
+      throw ConvolveError.invalidArgument("cannot resize an empty \(planeSizeText(height: self.height, width: self.width)) input")
     }
     guard height > 0 && width > 0 else {
-      throw ConvolveError.invalidArgument("resized size would be \(height)x\(width); it must be at least 1x1")
+      throw ConvolveError.invalidArgument("resized size would be \(planeSizeText(height: height, width: width)); it must be at least 1x1")
     }
     let sy = scaleY ?? Float(height) / Float(self.height), sx = scaleX ?? Float(width) / Float(self.width)
     for s in [sy, sx] where !(s.isFinite && s > 0) {

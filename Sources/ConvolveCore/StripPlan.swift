@@ -48,7 +48,7 @@ public struct StripPlan {
         kernels.append((g, .box(weight, k)))
         alignment = 64
       case .separable(let column, let row): kernels.append((g, .separable(column, row)))
-      case .fft: return .failure(StripRefusal("a \(k.width)x\(k.height) kernel runs on the FFT path, whose tiles span the image"))
+      case .fft: return .failure(StripRefusal("a \(planeSizeText(height: k.height, width: k.width)) kernel runs on the FFT path, whose tiles span the image"))
       case .direct: kernels.append((g, .direct(k)))
       }
     }

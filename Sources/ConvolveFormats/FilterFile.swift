@@ -4,10 +4,7 @@ import Foundation
 extension FilterDefinition {
   /// Reads and validates a filter file; a missing `"name"` defaults to the file name without `.json`.
   public init(contentsOf path: String) throws {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ConvolveError.file(path: path, reason: "cannot be read (missing, a folder, or no permission)")
-    }
-    try self.init(json: data, path: path)
+    try self.init(json: try readFileData(path), path: path)
   }
 
   /// Parses filter JSON; `path` names the source in messages.

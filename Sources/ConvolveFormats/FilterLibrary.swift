@@ -144,8 +144,8 @@ public struct FilterLibrary: Sendable {
         if let first = kernels.first, first.height != kernel.height || first.width != kernel.width {
           throw ConvolveError.file(
             path: definition.path,
-            reason: "components differ in size: '\(names[0])' is \(first.height)x\(first.width), "
-              + "'\(component)' is \(kernel.height)x\(kernel.width)")
+            reason: "components differ in size: '\(names[0])' is \(planeSizeText(height: first.height, width: first.width)), "
+              + "'\(component)' is \(planeSizeText(height: kernel.height, width: kernel.width))")
         }
         kernels.append(kernel)
       }

@@ -139,7 +139,7 @@ private func encode(_ tensor: Tensor, format: ImageFormat, path: String?, name: 
                     pngCompression: Int?, lossless: Bool, metadata: ImageMetadata) throws -> Data? {
   func fail(_ reason: String) -> ConvolveError { .file(path: name, reason: reason) }
   guard tensor.width > 0, tensor.height > 0, tensor.channels > 0 else {
-    throw fail("cannot save an empty \(tensor.channels)x\(tensor.height)x\(tensor.width) tensor")
+    throw fail("cannot save an empty \(tensorSizeText(channels: tensor.channels, height: tensor.height, width: tensor.width)) tensor")
   }
   guard tensor.width <= Int(Int32.max), tensor.height <= Int(Int32.max) else {
     throw fail("image of \(tensor.width)x\(tensor.height) pixels is too large to save")

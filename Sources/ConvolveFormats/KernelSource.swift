@@ -27,6 +27,7 @@ public struct KernelMatrix: Equatable, Sendable {
 /// The kernel syntaxes, for messages and help.
 public let kernelSyntaxSummary = """
   rows "1,2,1;2,4,2;1,2,1" (',' or spaces between values, ';' between rows, fractions like 1/16); \
+  NumPy's lists "[[1,2,1],[2,4,2],[1,2,1]]"; \
   ImageMagick "3x3: -1,-1,-1,-1,8,-1,-1,-1,-1", "3: ..." or "5x3+2+1: ..." (origin); \
   or a file: .txt (one row per line), .mat (libvips: a line "W H [scale offset]", then the rows), \
   .npy (a 2-D array), .json (a filter file, see Filters/README.md)
@@ -52,7 +53,8 @@ public func parseKernelArgument(_ text: String) throws -> KernelSource {
     _ = error
     throw unknownKernelSyntax(trimmed)
   }
-  if !trimmed.contains(";"), kernel.height == 1, kernel.width >= 9 {
+  // A NumPy list in brackets says where its rows are.
+  if !trimmed.contains(";"), !trimmed.hasPrefix("["), kernel.height == 1, kernel.width >= 9 {
     let side = Int(Double(kernel.width).squareRoot().rounded())
     if side * side == kernel.width && side % 2 == 1 {
       throw ConvolveError.invalidArgument(
@@ -126,7 +128,7 @@ private func npyKernel(_ path: String) throws -> KernelMatrix {
       reason: "holds an array of shape \(array.shape); a kernel needs a 2-D (H, W) array (or 1 x ... x H x W)")
   }
   let (height, width) = (array.shape[array.shape.count - 2], array.shape[array.shape.count - 1])
-  guard height > 0, width > 0 else { throw ConvolveError.file(path: path, reason: "holds an empty \(height)x\(width) array") }
+  guard height > 0, width > 0 else { throw ConvolveError.file(path: path, reason: "holds an empty \(planeSizeText(height: height, width: width)) array") }
   if let bad = array.data.firstIndex(where: { !$0.isFinite }) {
     throw ConvolveError.file(
       path: path, reason: "value at row \(bad / width + 1), column \(bad % width + 1) is \(array.data[bad]), not a finite number")

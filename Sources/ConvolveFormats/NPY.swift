@@ -112,10 +112,7 @@ public struct NPYArray: Equatable, Sendable {
 
   /// Reads a `.npy` file; errors name the file.
   public static func read(path: String) throws -> NPYArray {
-    guard let bytes = FileManager.default.contents(atPath: path) else {
-      throw ConvolveError.file(path: path, reason: "cannot be read")
-    }
-    return try NPYArray(npy: bytes, path: path)
+    try NPYArray(npy: try readFileData(path), path: path)
   }
 
   /// The `.npy` bytes, dtype `<f4`.

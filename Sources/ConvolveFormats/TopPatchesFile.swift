@@ -133,9 +133,7 @@ public struct TopPatchesFile: Codable, Equatable, Sendable {
 
   /// Reads and checks a file written by `write`; errors name it.
   public static func read(path: String) throws -> TopPatchesFile {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ConvolveError.file(path: path, reason: "cannot read it (a top-k.json of `convolve model top-patches`)")
-    }
+    let data = try readFileData(path, what: "the top-k.json of `convolve model top-patches`")
     let file: TopPatchesFile
     do { file = try JSONDecoder().decode(TopPatchesFile.self, from: data) } catch {
       throw ConvolveError.file(path: path, reason: "not a top-patches file: \(error.localizedDescription); make it with `convolve model top-patches`")

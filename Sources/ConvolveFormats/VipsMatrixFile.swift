@@ -43,7 +43,7 @@ public struct VipsMatrix: Equatable, Sendable {
     offset = header.fields.count > 3 ? try number(header.fields[3], "offset", line: header.number) : 0
     guard scale != 0 else { throw fail("line \(header.number): the scale is 0; it divides every value, so it must not be 0") }
     guard CheckedSize.product([width, height]) != nil else {
-      throw fail("line \(header.number): a \(width)x\(height) matrix is too large")
+      throw fail("line \(header.number): a matrix of \(width) columns and \(height) rows is too large")
     }
     let rows = lines.dropFirst()
     guard rows.count >= height else {
@@ -86,9 +86,7 @@ private func vipsFields(_ line: Substring) -> [String] {
 
 /// The UTF-8 text of a kernel file, with a message naming the file when it cannot be read.
 func readKernelText(_ path: String) throws -> String {
-  guard let data = FileManager.default.contents(atPath: path) else {
-    throw ConvolveError.file(path: path, reason: "cannot be read (missing, a folder, or no permission)")
-  }
+  let data = try readFileData(path)
   guard data.count <= 64 << 20 else {
     throw ConvolveError.file(path: path, reason: "is \(data.count) bytes; a kernel file must be under 64 MB")
   }

@@ -34,6 +34,8 @@ public struct BatchJob: Sendable {
   /// How a pipeline's stages are drawn, and whether the mean of the last one goes over the photo.
   public var maps = FeatureMapWriter()
   public var overlay = false
+  /// Print the note on unused rows and columns (off when the rounding was chosen explicitly, `--floor`).
+  public var roundingNote = true
 
   public init(work: Work) { self.work = work }
 
@@ -51,7 +53,7 @@ public struct BatchJob: Sendable {
     let notes = BatchNotes()
     batch.process { item in try self.process(item, notes: notes) }
     let code = batch.finish()
-    if let note = notes.summary(files: plan.items.count), !quiet { writeStandardError("note: \(note)\n") }
+    if let note = notes.summary(files: plan.items.count), !quiet, roundingNote { writeStandardError("note: \(note)\n") }
     return code
   }
 

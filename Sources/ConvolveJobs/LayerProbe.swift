@@ -25,10 +25,7 @@ public final class LayerProbe: @unchecked Sendable {
   public init(model path: String, graph: Graph, layer: String, preprocessing: ModelInput) throws {
     let node = graph.nodes.first { $0.name == layer } ?? graph.nodes.first { $0.outputs.contains(layer) }
     guard let node, let value = node.name == layer ? node.outputs.first(where: { !$0.isEmpty }) : layer else {
-      let names = graph.nodes.map(\.name).filter { !$0.isEmpty } + graph.nodes.flatMap(\.outputs)
-      let hint = closestName(to: layer, in: names).map { "; did you mean '\($0)'?" } ?? ""
-      throw ConvolveError.invalidArgument(
-        "--layer \(layer): \(lastComponent(path)) has no node or value of that name\(hint) (`convolve model info` lists them)")
+      throw unknownLayer(option: "--layer", layer, in: graph, what: "node or value of that name")
     }
     var options = ModelRunOptions()
     options.layers = [value]
@@ -127,8 +124,5 @@ private struct StopAtLayer: Error {}
 
 /// FNV-1a 64 of a file's bytes in hex, or an error naming the file.
 public func fileFingerprint(_ path: String) throws -> String {
-  guard let data = FileManager.default.contents(atPath: path) else {
-    throw ConvolveError.file(path: path, reason: "cannot read it")
-  }
-  return String(fnv1a64(bytes: data), radix: 16)
+  String(fnv1a64(bytes: try readFileData(path)), radix: 16)
 }

@@ -35,8 +35,19 @@ public final class ModelRunner: @unchecked Sendable {
   private let lock = NSLock()
   private var plans: [[Int]: ExecutionPlan] = [:]
 
+  /// A `layers` pattern that matches no node is a usage error naming the closest name.
   public init(graph: Graph, options: ModelRunOptions) throws {
     try graph.checkSupported()
+    for pattern in options.layers where pattern != "all" {
+      let matches = graph.nodes.contains { node in
+        ([node.name, node.opType] + node.outputs).contains { fnmatch(pattern, $0, 0) == 0 }
+      }
+      if !matches {
+        throw unknownLayer(
+          option: "--layers", pattern, in: graph, what: "node, value or op type that matches it",
+          also: graph.nodes.map(\.opType))
+      }
+    }
     self.graph = graph
     self.options = options
   }
@@ -201,3 +212,12 @@ public final class ModelRunner: @unchecked Sendable {
 }
 
 private func formatValue(_ v: Float) -> String { String(format: "%.4g", Double(v)) }
+
+/// The usage error for a layer name or pattern (`option`, e.g. `--layer`) that nothing in `graph` answers to,
+/// suggesting the closest node or value name (or one of `also`, e.g. op types).
+func unknownLayer(option: String, _ name: String, in graph: Graph, what: String, also: [String] = []) -> ConvolveError {
+  let names = graph.nodes.map(\.name).filter { !$0.isEmpty } + graph.nodes.flatMap(\.outputs) + also
+  let hint = closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? ""
+  return .usage(
+    "\(option) \(name): \(lastComponent(graph.source)) has no \(what)\(hint) (`convolve model info` lists them)")
+}

@@ -6,7 +6,9 @@ import ConvolveLecture
 /// file on an input of `size`, as `run` would give them. `photo`: the size was given as HxW alone, so the input
 /// has the channels the first layer expects.
 public func pipelineShapes(path: String, size: ShapeInput, photo: Bool, rounding: SizeRounding) throws -> [String] {
-  var chain = try Pipeline.load(path: path, kernelNamed: libraryKernel(named:))
+  let loaded = try Pipeline.load(named: path, option: "--pipeline")
+  var chain = loaded.pipeline
+  let path = loaded.path
   if rounding != .floor { chain = chain.rounding(.floor, to: rounding) }
   let channels = photo ? chain.inputChannels ?? 3 : chain.preparedChannels(size.channels)
   let graph = try chain.graph(inputChannels: channels, height: size.height, width: size.width)

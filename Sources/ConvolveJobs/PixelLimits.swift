@@ -29,7 +29,7 @@ public func checkFilter(
       inputHeight: height, inputWidth: width, kernelHeight: kernel.height, kernelWidth: kernel.width)
     if note == nil, let text = unusedSamplesDescription(rows: unused.rows, columns: unused.columns, height: height, width: width) {
       let stride = options.strideY == options.strideX ? "\(options.strideY)" : "\(options.strideY),\(options.strideX)"
-      note = "\(text): stride \(stride) gives \(outH)x\(outW), \(roundingHint(pools: false))"
+      note = "\(text): stride \(stride) gives \(pictureSizeText(width: outW, height: outH)), \(roundingHint(pools: false))"
     }
   }
   return note

@@ -47,7 +47,7 @@ public func runStages(
         output, directory: outputDirectory, stem: prefix(i, stage), imageLike: !featureStage, title: prefix(i, stage),
         names: names)
       written += files
-      log("\(stage.name): \(output.channels)x\(output.height)x\(output.width) -> \(files.joined(separator: ", "))")
+      log("\(stage.name): \(tensorSizeText(channels: output.channels, height: output.height, width: output.width)) -> \(files.joined(separator: ", "))")
     }
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     page?.add(stage, output: output, milliseconds: seconds * 1000, files: files)

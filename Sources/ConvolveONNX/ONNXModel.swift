@@ -18,14 +18,12 @@ public enum ONNXModel {
   /// Loads the model at `path`.
   public static func load(path: String, limits: GraphLimits = .default) throws -> Graph {
     let url = URL(fileURLWithPath: path)
+    if let why = unreadableReason(path) { throw ConvolveError.file(path: path, reason: "cannot be read: \(why)") }
     let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-    guard let attributes else { throw ConvolveError.file(path: path, reason: "cannot be read") }
-    if let size = attributes[.size] as? NSNumber, size.intValue > maxFileSize {
+    if let size = attributes?[.size] as? NSNumber, size.intValue > maxFileSize {
       throw ConvolveError.file(path: path, reason: "is \(size.intValue) bytes, larger than an ONNX file can be (2 GiB)")
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ConvolveError.file(path: path, reason: "cannot be read")
-    }
+    let data = try readFileData(path)
     return try load(data: data, path: path, directory: url.deletingLastPathComponent().path, limits: limits)
   }
 
@@ -221,7 +219,7 @@ struct TensorReader {
       throw ConvolveError.shapeMismatch("external data length is \(length) bytes; the tensor needs \(needed)")
     }
     guard let handle = FileHandle(forReadingAtPath: file) else {
-      throw ConvolveError.invalidArgument("external data file '\(location)' cannot be read")
+      throw ConvolveError.invalidArgument("external data file '\(location)' cannot be read: \(unreadableReason(file) ?? "unknown error")")
     }
     defer { try? handle.close() }
     let size = Int((try? handle.seekToEnd()) ?? 0)

@@ -44,7 +44,7 @@ struct BatchCommand: ParsableCommand {
         convolve batch photos/ blurred/ --filter gaussian --sigma 2 --linear
         convolve batch photos/ edges/ --filter sobel --format png \\
             --name "{stem}-{filter}{ext}" --jobs 4
-        convolve batch photos/ maps/ --pipeline Filters/pipelines/edges.json \\
+        convolve batch photos/ maps/ --pipeline edges \\
             --colormap viridis
         convolve batch photos/ text/ --model det.onnx --bgr --mean 0.5 --std 0.5
         convolve batch photos/ out/ --filter sobel --shard 2/8 --skip-existing \\
@@ -55,7 +55,7 @@ struct BatchCommand: ParsableCommand {
   @Argument(help: "Folder for the results (created if missing); the input folder's tree is mirrored in it.", completion: .directory)
   var outputDirectory: String
 
-  @Option(help: ArgumentHelp("Run this pipeline file (JSON) on every photo instead of one filter (default: none).", valueName: "file"), completion: .file())
+  @Option(help: ArgumentHelp("Run this pipeline file (JSON), or the library's pipeline of this name (edges), on every photo instead of one filter (default: none).", valueName: "file"), completion: .file())
   var pipeline: String?
   @Option(help: ArgumentHelp("Run this ONNX model on every photo instead of one filter (default: none).", valueName: "file"), completion: .file())
   var model: String?
@@ -142,6 +142,7 @@ struct BatchCommand: ParsableCommand {
     var job = BatchJob(work: work)
     (job.outputRange, job.light, job.writing, job.loading) = (out.outputRange, photo.light, out.writing, load.loading)
     (job.stripRows, job.maps, job.overlay) = (strips.stripRows, mapOptions.writer, overlay)
+    job.roundingNote = geometry.roundingNote
     let code = try job.run(
       plan, into: outputDirectory, jobs: folder.jobs ?? ProcessInfo.processInfo.activeProcessorCount, failFast: failFast,
       quiet: folder.quiet, report: report, started: started)
@@ -155,7 +156,7 @@ struct BatchCommand: ParsableCommand {
   private func makeWork() throws -> Work {
     do {
       if let pipeline {
-        let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
+        let chain = try Pipeline.load(named: pipeline, option: "--pipeline").pipeline
         return .pipeline(geometry.rounding == .strict ? chain.rounding(.floor, to: .strict) : chain)
       }
       if let model {

@@ -170,7 +170,8 @@ enum ErrorContract {
     return nil
   }
 
-  /// A first word (or `model`'s second) that names no command: the error, with a suggestion when one is close.
+  /// A first word (or `model`'s second, or one after `help`) that names no command: the error, with a suggestion
+  /// when one is close.
   static func unknownSubcommand(in arguments: [String]) -> (ValidationError, ParsableCommand.Type)? {
     var parent: ParsableCommand.Type = Convolve.self
     for word in arguments {
@@ -181,7 +182,8 @@ enum ErrorContract {
         parent = subcommands[index]
         continue
       }
-      if word == "help" { return nil }
+      // `help filtr`: the words after `help` name a command too.
+      if word == "help" { continue }
       let hint = closestName(to: word, in: names).map { "; did you mean '\($0)'?" } ?? ""
       let list = names.joined(separator: ", ")
       return (ValidationError("unknown command '\(word)'\(hint) (commands: \(list))"), parent)

@@ -112,7 +112,8 @@ struct FilterCommand: ParsableCommand {
     let job = PhotoFilterJob(filter: filter, options: options, out: out, photo: photo, load: load, strips: strips)
     let result = try job.run(
       input: inputFile, standardInput: piped, output: output, format: format, keepResult: print,
-      route: { if verbose { writeStandardError("\(inputFile): \($0.description)\n") } })
+      route: { if verbose { writeStandardError("\(inputFile): \($0.description)\n") } },
+      note: { if let note = $0, geometry.roundingNote { printNote(note) } })
     if print, let result { printChannels(result) }
   }
 
@@ -122,7 +123,9 @@ struct FilterCommand: ParsableCommand {
     if kernel.showKernel { Swift.print(filter.describe()) }
     let options = geometry.options(correlate: kernel.correlate, defaultBorder: .zero)
     let matrix = try readMatrix(text)
-    if let note = try checkFilter(filter, options: options, height: matrix.height, width: matrix.width, maxPixels: load.maxPixels) {
+    if let note = try checkFilter(filter, options: options, height: matrix.height, width: matrix.width, maxPixels: load.maxPixels),
+      geometry.roundingNote
+    {
       printNote(note)
     }
     let result = try filter.apply(to: matrix, options: options)
@@ -147,7 +150,7 @@ let printLimit = 24
 func printedResult(_ t: Tensor) -> String {
   var text = ""
   if t.height > printLimit || t.width > printLimit {
-    text += "\(t.channels)x\(t.height)x\(t.width) result (larger than \(printLimit)x\(printLimit); write a .npy for every value):\n"
+    text += "\(tensorSizeText(channels: t.channels, height: t.height, width: t.width)) result (larger than \(printLimit)x\(printLimit); write a .npy for every value):\n"
     for c in 0 ..< t.channels {
       let plane = t.plane(c).data
       let (low, high) = (plane.min() ?? 0, plane.max() ?? 0)

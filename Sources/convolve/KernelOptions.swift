@@ -65,7 +65,10 @@ struct GeometryOptions: ParsableArguments {
   var padding: Padding?
   @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "stride")) var stride = Pair(1, 1)
   @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "dilation")) var dilation = Pair(1, 1)
-  @Flag var rounding: StrideRounding = .floor
+  /// Nil when neither --floor nor --strict is given: rounding down, with a note.
+  @Flag var rounding: StrideRounding?
+  /// Whether to note the rows and columns a stride leaves unused: only under the default rounding, not `--floor`.
+  var roundingNote: Bool { rounding == nil }
 
   func validate() throws {
     if stride.y < 1 || stride.x < 1 { throw ValidationError("--stride is \(stride.y),\(stride.x); it must be at least 1") }
@@ -76,7 +79,7 @@ struct GeometryOptions: ParsableArguments {
 
   func options(correlate: Bool, defaultBorder: Border) -> ConvolutionOptions {
     var o = ConvolutionOptions(
-      mode: mode, padding: padding, border: border ?? defaultBorder, correlate: correlate, rounding: rounding.rounding)
+      mode: mode, padding: padding, border: border ?? defaultBorder, correlate: correlate, rounding: (rounding ?? .floor).rounding)
     (o.strideY, o.strideX) = (stride.y, stride.x)
     (o.dilationY, o.dilationX) = (dilation.y, dilation.x)
     return o

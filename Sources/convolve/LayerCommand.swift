@@ -25,8 +25,7 @@ struct LayerCommand: ParsableCommand {
       optional activation and pooling stages. The folder is written whole or not at all.
 
       Examples:
-        convolve layer photo.jpg out/ --weights Filters/layers/edges.npy \\
-            --bias Filters/layers/edges-bias.npy --padding same \\
+        convolve layer photo.jpg out/ --weights edges --bias edges-bias --padding same \\
             --activation relu --pool max:2 --colormap viridis
         convolve layer photo.jpg out/ --filters sobel-x,sobel-y,laplacian4 \\
             --padding same --activation relu
@@ -35,16 +34,16 @@ struct LayerCommand: ParsableCommand {
   @Argument(help: "Input image (PNG, JPEG, WebP, TIFF, AVIF or HEIC).", completion: .file()) var input: String
   @Argument(help: "Folder for the outputs (created if missing).", completion: .directory) var outputDirectory: String
 
-  @Option(help: ArgumentHelp("Weights as .npy, shape [N][C/groups][kh][kw] (float32 or float64) (default: none; give --weights or --filters).", valueName: "file"), completion: .file())
+  @Option(help: ArgumentHelp("Weights as .npy, shape [N][C/groups][kh][kw] (float32 or float64), or a library layer's name (edges; `convolve filters` lists them) (default: none; give --weights or --filters).", valueName: "file"), completion: .file())
   var weights: String?
-  @Option(help: ArgumentHelp("Bias as .npy, shape [N] (default: no bias).", valueName: "file"), completion: .file()) var bias: String?
+  @Option(help: ArgumentHelp("Bias as .npy, shape [N], or a library layer's name (edges-bias) (default: no bias).", valueName: "file"), completion: .file()) var bias: String?
   @Option(help: ArgumentHelp("Comma-separated library filters to use as the N filters instead of --weights (default: none).", valueName: "names"))
   var filters: String?
   @Option(help: ArgumentHelp("Stride: N or Y,X.", valueName: "stride")) var stride = Pair(1, 1)
   @Option(help: "Padding: same, valid, P, V,H or TOP,BOTTOM,LEFT,RIGHT (zeros).") var padding = LayerPadding.uniform(0)
   @Option(help: ArgumentHelp("Dilation: N or Y,X.", valueName: "dilation")) var dilation = Pair(1, 1)
   @Option(help: ArgumentHelp("Groups (C for depthwise).", valueName: "n")) var groups = 1
-  @Flag var rounding: PoolRounding = .floor
+  @Flag var rounding: PoolRounding?
   @Option(help: ArgumentHelp("Activation after the convolution: relu, leaky-relu[:slope], sigmoid, tanh, elu[:alpha], maxout:k (default: none).", valueName: "function"))
   var activation: String?
   @Option(help: ArgumentHelp("Pooling after the activation: KIND:SIZE[:STRIDE], KIND max, avg or min, e.g. max:2 (default: none).", valueName: "spec"))
@@ -64,12 +63,14 @@ struct LayerCommand: ParsableCommand {
     let bank: FilterBank
     var names: [String]?
     if let weights {
-      let array = try NPYArray.read(path: weights)
-      let biasArray = try bias.map { try NPYArray.read(path: $0) }
-      bank = try fileContent(weights) { try FilterBank(weights: array, bias: biasArray) }
+      let (array, path) = try readLayerFile(weights, option: "--weights")
+      let biasArray = try bias.map { try readLayerFile($0, option: "--bias").0 }
+      bank = try fileContent(path) { try FilterBank(weights: array, bias: biasArray) }
     } else {
       let list = (filters ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-      bank = try FilterBank(libraryKernels: try list.map(libraryKernel(named:)), channels: image.tensor.channels)
+      let (kernels, note) = commonSizeKernels(try list.map(libraryKernel(named:)), names: list)
+      note.map(printNote)
+      bank = try FilterBank(libraryKernels: kernels, channels: image.tensor.channels)
       names = list
     }
     let geometry = LayerGeometry(
@@ -79,13 +80,12 @@ struct LayerCommand: ParsableCommand {
     if let activation { stages.append(.init(name: "act", operation: .activation(try Activation(parsing: activation)), save: true)) }
     if let pool {
       stages.append(
-        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: rounding.rounding)), save: true))
+        .init(name: "pool", operation: .pool(try Pooling(parsing: pool, rounding: (rounding ?? .floor).rounding)), save: true))
     }
     let chain = Pipeline(name: "layer", stages: stages)
     let (h, w) = (image.tensor.height, image.tensor.width)
-    for note in try checkPipeline(chain, channels: image.tensor.channels, height: h, width: w, maxPixels: load.maxPixels) {
-      printNote(note)
-    }
+    let notes = try checkPipeline(chain, channels: image.tensor.channels, height: h, width: w, maxPixels: load.maxPixels)
+    if rounding == nil { notes.forEach(printNote) }
     try writeOutputFolder(outputDirectory) { folder, log in
       try runStages(
         Pipeline(name: "layer", stages: stages), image: image.tensor, input: input, outputDirectory: folder,

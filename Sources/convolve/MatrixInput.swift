@@ -12,8 +12,8 @@ import Foundation
 func readMatrix(_ text: String) throws -> Tensor {
   if text.hasSuffix(".npy") { return try NPYArray.read(path: text).tensor() }
   if text.hasSuffix(".txt") {
-    guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
-      throw ConvolveError.file(path: text, reason: "cannot read the matrix file")
+    guard let contents = String(data: try readFileData(text, what: "the matrix file"), encoding: .utf8) else {
+      throw ConvolveError.file(path: text, reason: "the matrix file is not UTF-8 text")
     }
     do { return try parseMatrix(contents) } catch let error as ConvolveError {
       throw ConvolveError.file(path: text, reason: error.description)

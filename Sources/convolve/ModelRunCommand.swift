@@ -75,8 +75,8 @@ func runOptions(layers: [String], report: Bool, labels: String?, top: Int, maps:
   options.topK = top
   options.maps = maps.writer
   if let labels {
-    guard let text = try? String(contentsOfFile: labels, encoding: .utf8) else {
-      throw ConvolveError.file(path: labels, reason: "cannot read the labels file (one class name per line)")
+    guard let text = String(data: try readFileData(labels, what: "the labels file"), encoding: .utf8) else {
+      throw ConvolveError.file(path: labels, reason: "the labels file is not UTF-8 text (one class name per line)")
     }
     options.labels = text.split(separator: "\n", omittingEmptySubsequences: false).map {
       $0.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -40,7 +40,7 @@ struct ModelTopPatchesCommand: ParsableCommand {
       Examples:
         convolve model top-patches det.onnx photos/ top/ --layer p2o.Conv.5 \\
             --bgr --mean 0.5 --std 0.5 --k 16 --channels 0-15
-        convolve model top-patches --pipeline Filters/pipelines/edges.json \\
+        convolve model top-patches --pipeline edges \\
             photos/ top/ --layer edges-relu
         convolve model top-patches det.onnx photos/ shard-2/ --layer p2o.Conv.5 \\
             --shard 2/8
@@ -49,7 +49,7 @@ struct ModelTopPatchesCommand: ParsableCommand {
 
   @Argument(help: ArgumentHelp("The ONNX model (left out with --pipeline), the folder of photos, the output folder.", valueName: "paths"), completion: .file())
   var paths: [String] = []
-  @Option(help: ArgumentHelp("Run this pipeline file instead of a model (default: none).", valueName: "file"), completion: .file())
+  @Option(help: ArgumentHelp("Run this pipeline file, or the library's pipeline of this name (edges), instead of a model (default: none).", valueName: "file"), completion: .file())
   var pipeline: String?
   @Option(help: ArgumentHelp("The layer: a node or value name of the model, or a stage name or number of the pipeline (required, no default).", valueName: "name"))
   var layer: String
@@ -99,9 +99,9 @@ struct ModelTopPatchesCommand: ParsableCommand {
     let probe: LayerProbe
     let source: (kind: String, path: String)
     if let pipeline {
-      let chain = try Pipeline.load(path: pipeline, kernelNamed: libraryKernel(named:))
-      probe = try LayerProbe(pipeline: pipeline, chain: chain, layer: layer)
-      source = ("pipeline", pipeline)
+      let (chain, path) = try Pipeline.load(named: pipeline, option: "--pipeline")
+      probe = try LayerProbe(pipeline: path, chain: chain, layer: layer)
+      source = ("pipeline", path)
     } else {
       let model = modelPath!
       probe = try LayerProbe(model: model, graph: try ONNXModel.load(path: model), layer: layer, preprocessing: input)

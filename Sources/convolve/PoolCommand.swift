@@ -27,7 +27,7 @@ struct PoolCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Window size: N or H,W.", valueName: "size")) var size = Pair(2, 2)
   @Option(help: ArgumentHelp("Stride: N or Y,X (default: the window size).", valueName: "stride")) var stride: Pair?
   @Option(help: ArgumentHelp("Padding on each side.", valueName: "p")) var padding = 0
-  @Flag var rounding: PoolRounding = .floor
+  @Flag var rounding: PoolRounding?
   @OptionGroup(title: "Output") var out: ImageOutputOptions
   @OptionGroup(title: "Input") var load: ImageInputOptions
 
@@ -36,13 +36,13 @@ struct PoolCommand: ParsableCommand {
     let stride = stride ?? size
     let pooling = Pooling(
       kind, kernelHeight: size.y, kernelWidth: size.x, strideY: stride.y, strideX: stride.x,
-      padding: Padding(padding), rounding: rounding.rounding)
+      padding: Padding(padding), rounding: (rounding ?? .floor).rounding)
     let (h, w) = (image.tensor.height, image.tensor.width)
     let (outH, outW) = try pooling.outputSize(inputHeight: h, inputWidth: w)
     try checkPixels("the output", height: outH, width: outW, maxPixels: load.maxPixels, fix: "")
     let unused = try pooling.unusedSamples(inputHeight: h, inputWidth: w)
-    if let text = unusedSamplesDescription(rows: unused.rows, columns: unused.columns, height: h, width: w) {
-      printNote("\(text): the output is \(outH)x\(outW) (\(roundingHint(pools: true)))")
+    if rounding == nil, let text = unusedSamplesDescription(rows: unused.rows, columns: unused.columns, height: h, width: w) {
+      printNote("\(text): the output is \(pictureSizeText(width: outW, height: outH)) (\(roundingHint(pools: true)))")
     }
     let pooled = try pooling.apply(to: image.tensor)
     try files.save(mapOutput(pooled, out.outputRange ?? .clip), out, input: image)

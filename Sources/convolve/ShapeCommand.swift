@@ -40,12 +40,12 @@ struct ShapeCommand: ParsableCommand {
         convolve shape 7x7x1 conv:1:3:s=3
         convolve shape 3x227x227 conv:96:11:s=4 relu pool:max:3:s=2 \\
             conv:256:5:p=2:g=2 flatten fc:4096
-        convolve shape --pipeline Filters/pipelines/edges.json 480x640
+        convolve shape --pipeline edges 480x640
       """)
 
   @Argument(help: "Input size: HxWxC (the lecture's), CxHxW (PyTorch's), NxCxHxW or HxW.") var input: String
   @Argument(help: "Stages, in order.") var stages: [String] = []
-  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file on an input of the given size (default: none, the stages are given).", valueName: "file"), completion: .file())
+  @Option(help: ArgumentHelp("Print the stage shapes of this pipeline file (or library pipeline, e.g. edges) on an input of the given size (default: none, the stages are given).", valueName: "file"), completion: .file())
   var pipeline: String?
   @Flag var rounding: PoolRounding = .floor
   @Flag(help: "Read three numbers as PyTorch's CxHxW.") var chw = false

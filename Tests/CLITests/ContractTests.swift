@@ -206,7 +206,7 @@ import Testing
     let image = try loadImage(path: camera).tensor.data
     let mean = image.reduce(0.0) { $0 + Double($1) } / Double(image.count)
     let expected = String(format: "channel 0: min %.6g, max %.6g, mean %.6g", Double(image.min()!), Double(image.max()!), mean)
-    #expect(r.stdout == "1x512x512 result (larger than 24x24; write a .npy for every value):\n\(expected)\n")
+    #expect(r.stdout == "1x512x512 (CxHxW) result (larger than 24x24; write a .npy for every value):\n\(expected)\n")
     let small = try runConvolve(["filter", "--input", "1,2;3,4", "--kernel", "1,1", "--mode", "full", "--print"])
     #expect(small.stdout.split(whereSeparator: \.isWhitespace).compactMap { Int($0) } == [1, 3, 2, 3, 7, 4])
   }
@@ -227,7 +227,7 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["p.json"])
     // And a successful run fills the folder, with the log naming the final paths.
     let good = try runConvolve(["layer", camera, out, "--filters", "sobel-x"])
-    #expect(good.status == 0 && good.stdout == "conv: 1x510x510 -> \(out)/camera-conv.png\n", "\(good.stdout)")
+    #expect(good.status == 0 && good.stdout == "conv: 1x510x510 (CxHxW) -> \(out)/camera-conv.png\n", "\(good.stdout)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: out) == ["camera-conv.png"])
   }
 }

@@ -61,15 +61,17 @@ import Testing
     #expect(filters.output.contains("Filters in \(share.appendingPathComponent("convolve/Filters").path)"))
     for name in ["sobel", "gaussian", "laplacian8", "unsharp-mask"] { #expect(filters.output.contains("  \(name) ")) }
 
+    // The library's layers and pipelines by name.
     let filtered = try run(
-      "/bin/sh", ["-c", "convolve filter photo.png edges.png --filter sobel && convolve run "
-        + "\"$(dirname \"$(command -v convolve)\")/../share/convolve/Filters/pipelines/edges.json\" photo.png maps"],
+      "/bin/sh", ["-c", "convolve filter photo.png edges.png --filter sobel && convolve run edges photo.png maps "
+        + "&& convolve layer photo.png layer --weights edges --bias edges-bias --padding same"],
       in: elsewhere, environment: env)
     #expect(filtered.status == 0, "\(filtered.output)")
     let edges = try loadImage(path: elsewhere.appendingPathComponent("edges.png").path)
     #expect(edges.info.width == 512 && edges.info.height == 512)
     #expect(edges.tensor.data.contains { $0 > 0.5 } && edges.tensor.data.contains { $0 < 0.05 })
     #expect(try !FileManager.default.contentsOfDirectory(atPath: elsewhere.appendingPathComponent("maps").path).isEmpty)
+    #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("layer/photo-conv.png").path))
 
     // The installed bash completion completes library filter names (by calling the binary back) and files.
     let complete = """

@@ -101,7 +101,7 @@ private let hasDetector = FileManager.default.fileExists(atPath: detector)
       "--report",
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(r.stdout.contains("note: resized from 427x640 to 416x640"))
+    #expect(r.stdout.contains("note: resized from 640x427 (WxH) to the model's 3x416x640 (CxHxW), bilinear"))
     let map = try loadImage(path: dir.appendingPathComponent("sigmoid_0.tmp_0.png").path).tensor
     #expect((map.height, map.width) == (416, 640))
     #expect(map.data.max()! > 0.9)  // the launch tower's lettering

@@ -62,11 +62,6 @@ enum ReadmeSubstitutions {
     for placeholder in photoPlaceholders { replaceWord(placeholder, photo) }
     for (placeholder, file) in models { replaceWord(placeholder, modelsFolder.appendingPathComponent(file).path) }
     for (from, to) in paths { result = result.replacingOccurrences(of: from, with: to) }
-    // Paths into the checkout (Filters/…) are relative to the package root, where the README's commands run.
-    let filters = try! NSRegularExpression(pattern: "(?<=^|\\s)Filters/")
-    result = filters.stringByReplacingMatches(
-      in: result, range: NSRange(result.startIndex..., in: result),
-      withTemplate: NSRegularExpression.escapedTemplate(for: packageRoot.appendingPathComponent("Filters").path + "/"))
     return result
   }
 
@@ -133,8 +128,28 @@ private let gnuParallelOnPath = (ProcessInfo.processInfo.environment["PATH"] ?? 
   FileManager.default.isExecutableFile(atPath: "\($0)/parallel")
 }
 
+/// `scripts/install.sh --binary <this build's convolve> PREFIX` into a folder outside the checkout, once per test
+/// run: the layout, library and completions of an install, without the minutes of a static release build
+/// (`InstallTests` makes that one). The same PREFIX for every run of this checkout, replaced each time.
+let readmeInstall: Result<URL, InstallFailure> = {
+  do {
+    let checkout = String(UInt32(truncatingIfNeeded: packageRoot.path.utf8.reduce(5381) { ($0 << 5) &+ $0 &+ Int($1) }), radix: 16)
+    let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("convolve-readme-install-\(checkout)")
+    let r = try runProcess(
+      "/bin/bash", [packageRoot.appendingPathComponent("scripts/install.sh").path, "--binary", convolveBinary.path, prefix.path],
+      in: packageRoot, mergeOutput: true)
+    guard r.status == 0 else { return .failure(InstallFailure(output: r.stdout)) }
+    return .success(prefix)
+  } catch {
+    return .failure(InstallFailure(output: "\(error)"))
+  }
+}()
+
+struct InstallFailure: Error { var output: String }
+
 /// Every `convolve …` command in README.md runs as written (placeholders substituted, see
-/// `ReadmeSubstitutions`) on every sample photo, from a temporary folder, and exits 0.
+/// `ReadmeSubstitutions`) on every sample photo, from a temporary folder outside the checkout, and exits 0:
+/// with this build's `convolve` on the PATH, and with an installed one (`readmeInstall`).
 @Suite struct ReadmeCommandTests {
   @Test func theReadmeHasTheCommandsThisTestRuns() {
     #expect(readmeCommands.count >= 25, "\(readmeCommands.count) commands found")
@@ -151,6 +166,14 @@ private let gnuParallelOnPath = (ProcessInfo.processInfo.environment["PATH"] ?? 
     try run(command)
   }
 
+  @Test(arguments: readmeCommands.filter { $0.needs == .nothing })
+  func runsAsWrittenWithTheInstalledTool(_ command: ReadmeCommand) throws {
+    switch readmeInstall {
+    case .success(let prefix): try run(command, bin: prefix.appendingPathComponent("bin"))
+    case .failure(let failure): Issue.record("scripts/install.sh --binary failed:\n\(failure.output)")
+    }
+  }
+
   @Test(
     .enabled(if: modelsPresent, "the trained models are not in ../shared/models (see its README)"),
     arguments: readmeCommands.filter { $0.needs == .models })
@@ -165,16 +188,16 @@ private let gnuParallelOnPath = (ProcessInfo.processInfo.environment["PATH"] ?? 
     try run(command)
   }
 
-  /// Runs the command through `sh -c` with `convolve` on the PATH, once per sample photo (or once), each time in
-  /// a fresh temporary folder holding the made files.
-  private func run(_ command: ReadmeCommand) throws {
+  /// Runs the command through `sh -c` with `convolve` from `bin` on the PATH, once per sample photo (or once), each
+  /// time in a fresh temporary folder holding the made files.
+  private func run(_ command: ReadmeCommand, bin: URL = convolveBinary.deletingLastPathComponent()) throws {
     for photo in command.usesPhoto ? samplePhotos : [samplePhotos[0]] {
       let folder = try temporaryDirectory()
       defer { try? FileManager.default.removeItem(at: folder) }
       try ReadmeSubstitutions.prepare(folder, photo: photo)
       let text = ReadmeSubstitutions.apply(command.text, photo: photo)
       var environment = ProcessInfo.processInfo.environment
-      environment["PATH"] = convolveBinary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+      environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
       let result = try runProcess(
         "/bin/sh", ["-c", text], in: folder, environment: environment, extraEnvironment: ReadmeSubstitutions.environment)
       #expect(

@@ -37,7 +37,7 @@ import Testing
        "is too large"),
       (["pool", small, out, "--size", "2", "--stride", "1", "--padding", "1", "--max-pixels", "16384"],
        "Error: the output would be 129x129 (16641 pixels), more than the limit of 16384; raise --max-pixels"),
-      (["upsample", small, out, "--scale", "1e300"], "upsampling 128x128 by 1e+300x1e+300"),
+      (["upsample", small, out, "--scale", "1e300"], "upsampling 128x128 (WxH) by 1e+300x1e+300"),
       (["explain", "--input", "1,2;3,4", "--kernel", "1", "--padding", "100000"],
        "Error: the padded input would be 200002x200002 (40000800004 pixels), more than the limit of 1000000"),
       (["filter", "--input", "1,2;3,4", "--kernel", "1", "--padding", "100000", "--print"],
@@ -92,10 +92,10 @@ import Testing
     #expect(floor.status == 0, "\(floor.stderr)")
     #expect(floor.stderr == "note: stage 3 'pool': the last column (of 451) is unused (rounded down, as PyTorch; "
       + "--ceil adds a partial window instead; --strict refuses)\n")
-    #expect(floor.stdout.contains("pool: 10x150x225 -> "))
-    #expect(try runConvolve(base + ["--floor"]).stdout.contains("pool: 10x150x225 -> "))
+    #expect(floor.stdout.contains("pool: 10x150x225 (CxHxW) -> "))
+    #expect(try runConvolve(base + ["--floor"]).stdout.contains("pool: 10x150x225 (CxHxW) -> "))
     let ceil = try runConvolve(base + ["--ceil"])
-    #expect(ceil.status == 0 && ceil.stdout.contains("pool: 10x150x226 -> ") && ceil.stderr.isEmpty, "\(ceil.stderr)")
+    #expect(ceil.status == 0 && ceil.stdout.contains("pool: 10x150x226 (CxHxW) -> ") && ceil.stderr.isEmpty, "\(ceil.stderr)")
     let strict = try runConvolve(base + ["--strict"])
     #expect(strict.status == 64)
     #expect(strict.stderr.contains("stage 3 'pool': stride 2 does not fit: (451 - 2) / 2 + 1 = 225.50 along the width"))
@@ -108,7 +108,7 @@ import Testing
     let out = dir.appendingPathComponent("p.png").path
     let pool = try runConvolve(["pool", rocket, out, "--size", "2"])
     #expect(pool.status == 0)
-    #expect(pool.stderr == "note: the last row (of 427) is unused: the output is 213x320 (rounded down, as PyTorch; "
+    #expect(pool.stderr == "note: the last row (of 427) is unused: the output is 640x213 (rounded down, as PyTorch; "
       + "--ceil adds a partial window instead; --strict refuses)\n")
     #expect(try imageInfo(path: out).height == 213)
     #expect(try runConvolve(["pool", rocket, out, "--size", "2", "--ceil"]).status == 0)
@@ -134,7 +134,7 @@ import Testing
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.stderr.contains("note: stage 1 'conv': the last row (of 300) is unused (rounded down, as PyTorch; "))
     #expect(run.stderr.contains("note: stage 2 'pool': the last row (of 149) and the last column (of 225) are unused"))
-    #expect(run.stdout.contains("pool: 1x74x112 -> "))
+    #expect(run.stdout.contains("pool: 1x74x112 (CxHxW) -> "))
     let strict = try runConvolve(["run", pipeline.path, chelsea, dir.appendingPathComponent("s").path, "--strict"])
     #expect(strict.status == 1 && strict.stderr.contains("stage 1 'conv': stride 2 does not fit"), "\(strict.stderr)")
 

@@ -68,7 +68,7 @@ private func parse(_ json: String, path: String = "Filters/x.json") throws -> Fi
     #expect(path == "Filters/x.json")
     #expect(reason.hasPrefix("is not valid JSON ("))
     #expect(reason.hasSuffix("; NaN and Infinity are not JSON numbers"))
-    #expect(throws: ConvolveError.file(path: "/no/such/file.json", reason: "cannot be read (missing, a folder, or no permission)")) {
+    #expect(throws: ConvolveError.file(path: "/no/such/file.json", reason: "cannot be read: No such file or directory")) {
       try FilterDefinition(contentsOf: "/no/such/file.json")
     }
   }

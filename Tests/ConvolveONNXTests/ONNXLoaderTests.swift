@@ -119,7 +119,7 @@ struct ModelBuilder {
       #expect(text.hasPrefix("photo.png: not an ONNX model"), "\(text)")
     }
     let missing = message { try ONNXModel.load(path: "/nonexistent/model.onnx") }
-    #expect(missing == "/nonexistent/model.onnx: cannot be read")
+    #expect(missing == "/nonexistent/model.onnx: cannot be read: No such file or directory")
   }
 
   @Test func truncatedFilesAreErrorsNeverCrashes() throws {

@@ -204,6 +204,7 @@ public struct Graph: Equatable, Sendable {
     case .invalidArgument(let m): return .invalidArgument(prefix + m)
     case .shapeMismatch(let m): return .shapeMismatch(prefix + m)
     case .tooLarge(let m): return .tooLarge(prefix + m)
+    case .usage: return e
     case .file(let path, let reason):
       return .file(path: path, reason: (node.map { "node \($0.label): " } ?? "") + reason)
     }

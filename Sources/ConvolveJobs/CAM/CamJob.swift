@@ -224,7 +224,7 @@ public final class CamJob: Sendable {
       }
       let peak = map.values.max() ?? 0
       let what = classIndex.map { " for \(className($0))" } ?? ""
-      log("\(method.rawValue)\(what): \(map.height)x\(map.width) map, peak \(format(peak)) -> \(files.map(lastComponent).joined(separator: ", "))")
+      log("\(method.rawValue)\(what): \(planeSizeText(height: map.height, width: map.width)) map, peak \(format(peak)) -> \(files.map(lastComponent).joined(separator: ", "))")
       written += files
       summary.maps.append(.init(method: method.rawValue, class: classIndex, map: stem + ".png", overlay: base == nil ? nil : stem + "-overlay.png"))
     }

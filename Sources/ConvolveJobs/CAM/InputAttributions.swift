@@ -122,7 +122,7 @@ extension ClassActivationMaps {
     let rows = windowStarts(length: h, window: window, stride: stride)
     let columns = windowStarts(length: w, window: window, stride: stride)
     guard !rows.isEmpty, !columns.isEmpty else {
-      throw ConvolveError.invalidArgument("--window \(window) is larger than the model input (\(h)x\(w)); use at most \(min(h, w))")
+      throw ConvolveError.invalidArgument("--window \(window) is larger than the model input (\(planeSizeText(height: h, width: w))); use at most \(min(h, w))")
     }
     let squares = rows.flatMap { y in columns.map { (y, $0) } }
     for cls in classes where cls >= original.count { throw ConvolveError.invalidArgument("occlusion: no class \(cls)") }

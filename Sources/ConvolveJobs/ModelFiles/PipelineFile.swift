@@ -7,10 +7,7 @@ extension Pipeline {
   /// Reads a pipeline file; `kernelNamed` resolves library filter names used by `"filters"`.
   public static func load(path: String, kernelNamed: (String) throws -> Kernel) throws -> Pipeline {
     let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-    let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-      throw ConvolveError.file(path: path, reason: "cannot read the pipeline file")
-    }
+    let data = try readFileData(path, what: "the pipeline file")
     let json: Any
     do { json = try JSONSerialization.jsonObject(with: data) } catch {
       throw ConvolveError.file(path: path, reason: "not valid JSON (\(error.localizedDescription))")
@@ -140,7 +137,7 @@ extension Pipeline {
     switch biasValue {
     case nil: break
     case let file as String:
-      do { bias = try NPYArray.read(path: resolve(file, base)).data } catch let error as ConvolveError {
+      do { bias = try readLayerFile(file, option: nil, base: base.path).0.data } catch let error as ConvolveError {
         throw PipelineError("\(f.context) \"bias\" is \"\(file)\": \(error.description)")
       }
     case let list as [NSNumber]: bias = list.map { $0.floatValue }
@@ -149,7 +146,7 @@ extension Pipeline {
     }
     if let file = try f.string("weights") {
       let weights: NPYArray
-      do { weights = try NPYArray.read(path: resolve(file, base)) } catch let error as ConvolveError {
+      do { weights = try readLayerFile(file, option: nil, base: base.path).0 } catch let error as ConvolveError {
         throw PipelineError("\(f.context) \"weights\" is \"\(file)\": \(error.description)")
       }
       // The bias length depends on the op (a transposed convolution's outputs are not the bank's filters).
@@ -162,7 +159,8 @@ extension Pipeline {
     }
     let channels = try f.int("channels") ?? 3
     if bias.count == 1 { bias = [Float](repeating: bias[0], count: names.count) }
-    return try FilterBank(libraryKernels: names.map(kernelNamed), channels: channels, bias: bias)
+    let kernels = commonSizeKernels(try names.map(kernelNamed), names: names).kernels
+    return try FilterBank(libraryKernels: kernels, channels: channels, bias: bias)
   }
 
   /// A bias, when given, needs one value per output channel of the stage.
@@ -170,10 +168,6 @@ extension Pipeline {
     guard bank.bias.isEmpty || bank.bias.count == outputs else {
       throw PipelineError("\(label) \"bias\" has \(bank.bias.count) values; the stage has \(outputs) output channels")
     }
-  }
-
-  private static func resolve(_ file: String, _ base: URL) -> String {
-    file.hasPrefix("/") ? file : base.appendingPathComponent(file).path
   }
 }
 
