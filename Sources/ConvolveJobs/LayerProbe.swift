@@ -44,16 +44,22 @@ public final class LayerProbe: @unchecked Sendable {
     (self.source, self.path) = (.pipeline(chain, stage: stage), path)
   }
 
-  /// The layer's output for a loaded photo, its receptive field in model-input pixels, and photo pixels per
-  /// model pixel.
-  public func run(_ image: LoadedImage, path photoPath: String, maxPixels: Int) throws
-    -> (map: GraphTensor, field: ReceptiveField, scale: (y: Double, x: Double))
-  {
+  /// The layer's output for a loaded photo, its receptive field in model-input pixels, photo pixels per model
+  /// pixel, the model input's top-left edge in the photo (not 0 under a centre crop) and its height and width.
+  public func run(_ image: LoadedImage, path photoPath: String, maxPixels: Int) throws -> (
+    map: GraphTensor, field: ReceptiveField, scale: (y: Double, x: Double), origin: (y: Double, x: Double),
+    input: (height: Int, width: Int)
+  ) {
     let photo = image.tensor
     let input: GraphTensor
+    var origin = (y: 0.0, x: 0.0)
+    var scale: (y: Double, x: Double)?
     switch source {
     case .model(let runner, let preprocessing, _):
-      input = try modelInput(photoPath, runner: runner, preprocessing: preprocessing, image: image, maxPixels: maxPixels).0
+      let (tensor, geometry, _) = try modelInputGeometry(
+        runner: runner, preprocessing: preprocessing, photo: photo, maxPixels: maxPixels)
+      input = tensor
+      (origin, scale) = (geometry.origin, geometry.scale)
     case .pipeline(let chain, _):
       let prepared = chain.prepared(photo).tensor
       input = GraphTensor(prepared, shape: [1, prepared.channels, prepared.height, prepared.width])
@@ -72,7 +78,7 @@ public final class LayerProbe: @unchecked Sendable {
       throw ConvolveError.file(path: path, reason: "the layer's value '\(planned.value)' was not computed")
     }
     let (h, w) = (input.shape[2], input.shape[3])
-    return (map, planned.field, (Double(photo.height) / Double(h), Double(photo.width) / Double(w)))
+    return (map, planned.field, scale ?? (Double(photo.height) / Double(h), Double(photo.width) / Double(w)), origin, (h, w))
   }
 
   /// The layer's channel count and receptive field for a photo of the given size (without running it).

@@ -13,23 +13,42 @@ public func modelInput(npy path: String) throws -> (GraphTensor, [String]) {
   }
 }
 
-/// The model's input from a loaded photo.
+/// The model's input from a loaded photo, and the part of the photo it shows (cut as a `--crop` cuts it, so
+/// that overlays drawn on it line up).
 public func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, image: LoadedImage, maxPixels: Int)
   throws -> (GraphTensor, Tensor?, [String])
 {
+  let (tensor, geometry, notes) = try modelInputGeometry(
+    runner: runner, preprocessing: preprocessing, photo: image.tensor, maxPixels: maxPixels)
+  guard geometry.isCropped else { return (tensor, image.tensor, notes) }
+  let w = geometry.photoWindow
+  return (tensor, image.tensor.window(top: w.top, left: w.left, height: w.height, width: w.width), notes)
+}
+
+/// The model's input from a photo and where it lies in the photo.
+public func modelInputGeometry(runner: ModelRunner, preprocessing: ModelInput, photo: Tensor, maxPixels: Int)
+  throws -> (GraphTensor, InputGeometry, [String])
+{
   let declared = try runner.input.shape
-  let photo = image.tensor
-  let (h, w) = preprocessing.modelSize(photoHeight: photo.height, photoWidth: photo.width, declared: declared)
-  try checkPixels("the model input", height: h, width: w, maxPixels: maxPixels, fix: "lower --size")
+  let geometry = try preprocessing.geometry(photoHeight: photo.height, photoWidth: photo.width, declared: declared)
+  let fix = preprocessing.resizeShorter != nil ? "lower --resize-shorter" : "lower --size"
+  try checkPixels("the model input", height: geometry.window.height, width: geometry.window.width, maxPixels: maxPixels, fix: fix)
+  try checkPixels("the resized photo", height: geometry.resized.height, width: geometry.resized.width, maxPixels: maxPixels, fix: fix)
   let (tensor, notes) = try preprocessing.tensor(
-    from: photo, channels: ModelInput.channels(declared: declared), height: h, width: w)
-  return (tensor, photo, notes)
+    from: photo, channels: ModelInput.channels(declared: declared), geometry: geometry)
+  return (tensor, geometry, notes)
 }
 
 extension ModelInput {
   /// The preparation as one line, for the top-patches page and its settings check.
   public var summary: String {
-    var parts = [size.map { "size \($0.height)x\($0.width)" } ?? "fit-multiple \(fitMultiple ?? 32)", "scale \(scale)"]
+    var parts = [
+      resizeShorter.map { "resize-shorter \($0)" } ?? size.map { "size \($0.height)x\($0.width)" }
+        ?? (crop != nil ? "photo size" : "fit-multiple \(fitMultiple ?? 32)")
+    ]
+    if let crop { parts.append("crop \(crop.height)x\(crop.width)") }
+    if !antialias { parts.append("no antialias") }
+    parts.append("scale \(scale)")
     parts.append("mean \(mean.map { "\($0)" }.joined(separator: ","))")
     parts.append("std \(std.map { "\($0)" }.joined(separator: ","))")
     if bgr { parts.append("bgr") }

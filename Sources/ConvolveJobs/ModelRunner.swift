@@ -103,8 +103,9 @@ public final class ModelRunner: @unchecked Sendable {
       try saveImage(mapOutput(shown.channels == 2 || shown.channels > 4 ? shown.firstChannels(1) : shown, .clip), path: preview)
       written.append(preview)
       var report = RunReport(
-        title: graph.name.isEmpty ? lastComponent(graph.source) : graph.name,
-        description: "\(lastComponent(graph.source)), opset \(graph.opsetVersion), input \(shapeText(tensor.shape))",
+        title: lastComponent(graph.source),
+        description: (graph.name.isEmpty ? "" : "graph \"\(graph.name)\", ")
+          + "opset \(graph.opsetVersion), input \(shapeText(tensor.shape))",
         inputName: inputName, input: shown, inputImage: "00-input.png")
       report.command = "convolve model run"
       report.sectionsOnlyWithImages = true
@@ -160,7 +161,9 @@ public final class ModelRunner: @unchecked Sendable {
         if let photo {
           let over = join(directory, stem + "-overlay.png")
           let base = photo.channels >= 3 ? photo.firstChannels(3) : photo.firstChannels(1)
-          try saveImage(try overlay(heat, on: base, colormap: options.maps.overlayColormap), path: over)
+          try saveImage(
+            try followingOverlay(heat, on: base, colormap: options.maps.overlayColormap, maxOpacity: options.maps.overlayOpacity),
+            path: over)
           files.append(over)
         }
         log("\(name): \(shapeText(value.shape)), values \(formatValue(stats.min)) to \(formatValue(stats.max)) -> \(files.map(lastComponent).joined(separator: ", "))")

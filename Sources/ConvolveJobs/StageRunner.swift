@@ -7,7 +7,8 @@ import Foundation
 /// Runs the stages on the photo, writing each saved stage's output (montages titled with the stage's name, tiles
 /// named after their filters when known); logs one line per stage and returns the files written. With
 /// `report`, also writes `00-input.png` and `report.html` (`RunReport`) into the folder; with `overlay`, the mean
-/// of the last stage's maps over the photo in `maps.overlayColormap`.
+/// of the last stage's maps over the photo in `maps.overlayColormap`, its opacity following the map up to
+/// `maps.overlayOpacity` (shown in the report too).
 @discardableResult
 public func runStages(
   _ pipeline: Pipeline, image: Tensor, input: String, outputDirectory: String, maps: FeatureMapWriter,
@@ -52,11 +53,6 @@ public func runStages(
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     page?.add(stage, output: output, milliseconds: seconds * 1000, files: files)
   }
-  if let page {
-    let path = try page.write(directory: outputDirectory)
-    written.append(path)
-    log("report: \(path)")
-  }
   if overlay && last.height > 1 {
     var mean = Tensor(channels: 1, height: last.height, width: last.width)
     for c in 0 ..< last.channels {
@@ -65,9 +61,16 @@ public func runStages(
     let heat = mapOutput(mean, .normalize)
     let path = (outputDirectory as NSString).appendingPathComponent("\(URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent)-overlay.png")
     let photo = image.channels >= 3 ? image.firstChannels(3) : image.firstChannels(1)
-    try saveImage(try ConvolveRender.overlay(heat, on: photo, colormap: maps.overlayColormap), path: path)
+    try saveImage(
+      try followingOverlay(heat, on: photo, colormap: maps.overlayColormap, maxOpacity: maps.overlayOpacity), path: path)
     log("overlay: \(path)")
     written.append(path)
+    page?.overlayImage = (path as NSString).lastPathComponent
+  }
+  if let page {
+    let path = try page.write(directory: outputDirectory)
+    written.append(path)
+    log("report: \(path)")
   }
   return written
 }

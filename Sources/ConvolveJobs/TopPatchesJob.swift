@@ -17,6 +17,9 @@ public struct TopPatchesJob {
   /// `0-63`, `0,4,8-11`; nil for every channel.
   public var channels: String?
   public var tile = 96
+  /// Skip positions whose receptive field reaches into the padding; nil: for a pipeline whose layer pads,
+  /// not for a model.
+  public var excludeBorder: Bool?
   /// The model input options as one line (or the pipeline's "the photo as it is").
   public var preprocessing: String
   public var layout: BatchLayout
@@ -47,14 +50,20 @@ public struct TopPatchesJob {
     }
     // The layer's channels, for the first photo's size (read from its header; 640x640 for an empty shard).
     let info = try plan.items.first.map { try imageInfo(path: $0.input) }
-    let channelCount = try probe.describe(
-      photoHeight: info?.height ?? 640, photoWidth: info?.width ?? 640, channels: info?.channels ?? 3
-    ).channels
+    let (channelCount, field) = try probe.describe(
+      photoHeight: info?.height ?? 640, photoWidth: info?.width ?? 640, channels: info?.channels ?? 3)
     let selected = try channels.map { try parseChannelList($0, count: channelCount) } ?? Array(0 ..< channelCount)
+    let pads = [field.y, field.x].contains { $0.start - ($0.size - 1) / 2 < -1e-6 }
+    let excludeBorder = self.excludeBorder ?? (source.kind == "pipeline" && pads)
     let settings = TopPatchSettings(
       kind: source.kind, source: lastComponent(source.path), fingerprint: try fileFingerprint(source.path),
-      layer: layer, k: k, perPhoto: perPhoto, channels: selected, preprocessing: preprocessing, tile: tile)
+      layer: layer, k: k, perPhoto: perPhoto, channels: selected,
+      preprocessing: preprocessing + (excludeBorder ? "; positions whose field reaches into the padding skipped" : ""),
+      tile: tile)
 
+    if excludeBorder && self.excludeBorder == nil && !quiet {
+      writeStandardError("note: positions whose receptive field reaches into the zero padding are skipped (--no-exclude-border keeps them)\n")
+    }
     try prepareDirectory(outputDirectory)
     let partialPath = join(outputDirectory, TopPatchesFile.fileName)
     let resumed = skipExisting ? try resumable(partialPath, settings: settings) : nil
@@ -76,8 +85,10 @@ public struct TopPatchesJob {
     let (probe, load, maxPixels) = (probe, load, maxPixels)
     batch.process { item in
       let image = try load(item.input)
-      let (map, field, scale) = try probe.run(image, path: item.input, maxPixels: maxPixels)
-      try collector.add(photo: item.relative, map: map, field: field, scale: scale)
+      let (map, field, scale, origin, input) = try probe.run(image, path: item.input, maxPixels: maxPixels)
+      try collector.add(
+        photo: item.relative, map: map, field: field, scale: scale, origin: origin,
+        excludeBorder: excludeBorder ? input : nil)
       try saver.tick()
       return []
     }

@@ -17,6 +17,8 @@ public struct FeatureMapWriter: Sendable {
   public var colormap: Colormap
   /// The colormap of heat maps drawn over the photo (`--overlay`).
   public var overlayColormap: Colormap
+  /// The opacity of an overlay where its map peaks; it follows the map down to 0 (`followingOverlay`).
+  public var overlayOpacity: Float = 0.6
   /// Tiles per montage row; nil for about the square root of the map count.
   public var columns: Int?
   /// Percentage clipped at each end before normalising (0 for plain min-max).
@@ -110,20 +112,81 @@ public struct FeatureMapWriter: Sendable {
     }
   }
 
-  /// The montage with its title above (and the montage's 2-pixel gap) and its colour bar below.
+  /// The shorter side small maps are enlarged to (nearest neighbour, by a whole factor) in a montage.
+  public static let minimumTileSide = 96
+  /// The longest side that enlargement may give a long, thin map.
+  public static let maximumEnlargedSide = 512
+
+  /// How many times a `height × width` map is enlarged in a montage: enough for `minimumTileSide` on its
+  /// shorter side, unless that would take its longer side past `maximumEnlargedSide`; at least 1.
+  public static func enlargement(height: Int, width: Int) -> Int {
+    let short = max(1, min(height, width)), long = max(1, max(height, width))
+    let wanted = (minimumTileSide + short - 1) / short
+    return max(1, min(wanted, maximumEnlargedSide / long))
+  }
+
+  /// The font scale of a montage's labels for tiles of `height × width`: the tile's
+  /// (`MontageLayout.labelScale`), at least 2 (glyphs 10 pixels tall).
+  public static func labelScale(tileHeight: Int, tileWidth: Int) -> Int {
+    max(2, MontageLayout.labelScale(tileHeight: tileHeight, tileWidth: tileWidth))
+  }
+
+  /// The montage with its title above (and the montage's 2-pixel gap) and its colour bar below. Small maps are
+  /// enlarged (`enlargement`), and tiles widened with the background where their labels are wider, so that no
+  /// label, title or range is cut.
   func picture(
     _ tiles: [Tensor], ranges: [(low: Float, high: Float)], title: String, names: [String]?, shape t: Tensor
   ) throws -> Tensor {
-    let scale = MontageLayout.labelScale(tileHeight: t.height, tileWidth: t.width)
-    let grid = try montage(tiles, columns: columns, labels: tileLabels(ranges: ranges, names: names), labelScale: scale)
+    let factor = Self.enlargement(height: t.height, width: t.width)
+    let (h, w) = (t.height * factor, t.width * factor)
+    let scale = Self.labelScale(tileHeight: h, tileWidth: w)
+    let labels = tileLabels(ranges: ranges, names: names)
+    let labelWidth = (labels ?? []).flatMap { $0.split(separator: "\n").map { TinyFont.width(of: String($0)) } }.max() ?? 0
+    let cellWidth = max(w, scale * (labelWidth + 2))
+    let cells = tiles.map { padded(enlarged($0, by: factor), width: cellWidth) }
+    let grid = try montage(cells, columns: columns, labels: labels, labelScale: scale)
     let maps = t.channels == 1 ? "1 map" : "\(t.channels) maps"
     let how = t.channels == 1 ? "" : range == .each ? ", each over its own range" : ", one range"
-    let heading = textStrip(
-      "\(title): \(maps) \(t.height)x\(t.width)\(how)", width: grid.width, scale: scale, channels: grid.channels)
+    let shown = factor > 1 ? ", shown \(factor)x" : ""
+    let text = "\(title): \(maps) \(t.height)x\(t.width)\(shown)\(how)"
     let (low, high) = range == .each && t.channels > 1
       ? ("min", "max") : (legendNumber(ranges[0].low), legendNumber(ranges[0].high))
-    let bar = colorbar(width: grid.width, colormap: colormap, low: low, high: high, scale: scale)
-    let gap = Tensor(channels: 1, height: 2, width: grid.width, repeating: 1)
+    // Wide enough for the title, and for the bar's two numbers with a bar between them.
+    let width = max(grid.width, scale * (TinyFont.width(of: text) + 2), scale * (TinyFont.width(of: low + high) + 16))
+    let heading = textStrip(text, width: width, scale: scale, channels: grid.channels)
+    let bar = colorbar(width: width, colormap: colormap, low: low, high: high, scale: scale)
+    let gap = Tensor(channels: 1, height: 2, width: width, repeating: 1)
     return stackedVertically([heading, gap, grid, bar])
   }
+}
+
+/// `t` with every pixel repeated `factor × factor` times.
+func enlarged(_ t: Tensor, by factor: Int) -> Tensor {
+  guard factor > 1 else { return t }
+  let (h, w) = (t.height * factor, t.width * factor)
+  var out = Tensor(channels: t.channels, height: h, width: w)
+  t.data.withUnsafeBufferPointer { src in
+    out.data.withUnsafeMutableBufferPointer { dst in
+      for c in 0 ..< t.channels {
+        for y in 0 ..< h {
+          let from = (c * t.height + y / factor) * t.width, to = (c * h + y) * w
+          for x in 0 ..< w { dst[to + x] = src[from + x / factor] }
+        }
+      }
+    }
+  }
+  return out
+}
+
+/// `t` widened to `width` with `value` on the right (unchanged when it is as wide already).
+func padded(_ t: Tensor, width: Int, value: Float = 1) -> Tensor {
+  guard width > t.width else { return t }
+  var out = Tensor(channels: t.channels, height: t.height, width: width, repeating: value)
+  for c in 0 ..< t.channels {
+    for y in 0 ..< t.height {
+      let to = (c * t.height + y) * width, from = (c * t.height + y) * t.width
+      out.data.replaceSubrange(to ..< to + t.width, with: t.data[from ..< from + t.width])
+    }
+  }
+  return out
 }

@@ -34,6 +34,9 @@ public struct RunReport: Sendable {
   public var inputName: String
   public var inputShape: (channels: Int, height: Int, width: Int)
   public var inputImage: String?
+  /// A heat map over the input photo (`run --overlay`), relative to the page, shown after the input.
+  public var overlayImage: String?
+  public var overlayCaption = "the mean of the last stage's maps over the photo, its opacity following the map"
   public var stages: [StageEntry] = []
   /// The command that made the page, for its footer line.
   public var command = "convolve run"
@@ -119,6 +122,10 @@ public struct RunReport: Sendable {
     h += "<p>\(inputShape.channels)x\(inputShape.height)x\(inputShape.width) (channels x height x width)</p>\n"
     if let inputImage { h += image(inputImage, alt: "input \(inputName)") }
     h += "</section>\n"
+    if let overlayImage {
+      h += "<section id=\"overlay\">\n<h2>Overlay</h2>\n<p>\(esc(overlayCaption))</p>\n"
+      h += image(overlayImage, alt: "overlay on \(inputName)") + "</section>\n"
+    }
     for (i, s) in stages.enumerated() where !sectionsOnlyWithImages || s.image != nil { h += section(i + 1, s) }
     h += "</body>\n</html>\n"
     return h
@@ -152,7 +159,9 @@ public struct RunReport: Sendable {
     } else {
       h += "<p class=\"muted\">no picture for a \(s.shape) output</p>\n"
     }
-    let others = s.files.filter { $0 != s.image }
+    let overlays = s.files.filter { $0 != s.image && $0.lowercased().hasSuffix("-overlay.png") }
+    for picture in overlays { h += image(picture, alt: "\(s.name) over the photo") }
+    let others = s.files.filter { $0 != s.image && !overlays.contains($0) }
     if !others.isEmpty {
       h += "<p class=\"muted\">also written: "
       h += others.map { "<a href=\"\(esc(urlPath($0)))\">\(esc($0))</a>" }.joined(separator: ", ")

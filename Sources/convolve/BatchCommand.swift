@@ -47,6 +47,9 @@ struct BatchCommand: ParsableCommand {
         convolve batch photos/ maps/ --pipeline edges \\
             --colormap viridis
         convolve batch photos/ text/ --model det.onnx --bgr --mean 0.5 --std 0.5
+        convolve batch photos/ classes/ --model resnet18.onnx \\
+            --resize-shorter 256 --crop 224 --mean 0.485,0.456,0.406 \\
+            --std 0.229,0.224,0.225 --labels labels.txt --top 3
         convolve batch photos/ out/ --filter sobel --shard 2/8 --skip-existing \\
             --report report-2.json
       """)
@@ -69,10 +72,15 @@ struct BatchCommand: ParsableCommand {
   @OptionGroup(title: "Feature maps (with --pipeline)") var mapOptions: MapOutputOptions
   @Flag(help: "With --pipeline: also write the mean of the last stage's maps as a heat map over the photo.")
   var overlay = false
-  @Option(help: ModelInputOptions.sizeHelp) var modelSize: String?
-  @OptionGroup(title: "Model input (with --model)") var preprocessing: ModelInputOptions
+  // Hidden: the old spelling of --size with --model.
+  @Option(help: .hidden) var modelSize: String?
+  @OptionGroup(title: "Model input (with --model; --size HxW as in `model run`)") var preprocessing: ModelInputOptions
   @Option(help: ArgumentHelp("With --model: also draw these tensors, as `model run --layers` (default: none).", valueName: "glob"))
   var layers: [String] = []
+  @Option(help: ArgumentHelp("With --model: class names for vector outputs, one per line (default: class numbers only).", valueName: "file"), completion: .file())
+  var labels: String?
+  @Option(help: ArgumentHelp("With --model: how many classes a vector output lists.", valueName: "n")) var top = 5
+  @Flag(help: "With --model: list a vector output's scores as they are (default: logits as their softmax).") var raw = false
   @Flag(help: "With --model: also write each photo's report.html.") var modelReport = false
 
   @Option(help: ArgumentHelp("Convert the outputs to png or jpg (default: keep each input's format).", valueName: "format"))
@@ -96,8 +104,15 @@ struct BatchCommand: ParsableCommand {
         "give exactly one of --filter, --kernel, --kernel-file, --pipeline and --model (or only --format, --to-srgb or "
           + "--depth to convert the photos)")
     }
-    _ = try preprocessing.modelInput(size: modelSize, option: "--model-size")
-    if model != nil, kernel.size != nil { throw ValidationError("--size is the box filter's size; with --model give --model-size HxW") }
+    if model != nil {
+      if kernel.size != nil && modelSize != nil { throw ValidationError("give --size or --model-size (its old name), not both") }
+      _ = try preprocessing.modelInput(size: modelSizeText, option: "--size")
+      guard top >= 1 else { throw ValidationError("--top is \(top); use at least 1") }
+    } else {
+      if modelSize != nil { throw ValidationError("--model-size applies to --model") }
+      if labels != nil { throw ValidationError("--labels applies to --model") }
+      _ = try kernel.boxSize
+    }
     if kernel.sourceCount == 0, photo.linear || photo.alpha != .premultiply {
       throw ValidationError("--linear and --alpha apply to filters (--filter, --kernel, --kernel-file), not to --pipeline or --model")
     }
@@ -160,11 +175,12 @@ struct BatchCommand: ParsableCommand {
         return .pipeline(geometry.rounding == .strict ? chain.rounding(.floor, to: .strict) : chain)
       }
       if let model {
-        let options = try runOptions(layers: layers, report: modelReport, labels: nil, top: 5, maps: mapOptions)
+        var options = try runOptions(layers: layers, report: modelReport, labels: labels, top: top, maps: mapOptions)
+        options.raw = raw
         let graph = try ONNXModel.load(path: model)
         return .model(
           try fileContent(model) { try ModelRunner(graph: graph, options: options) },
-          try preprocessing.modelInput(size: modelSize, option: "--model-size"))
+          try preprocessing.modelInput(size: modelSizeText, option: "--size"))
       }
       let filter = try convertsOnly
         ? resolveFilter(name: nil, kernel: "1", kernelFile: nil, overrides: kernel.overrides, normalize: false, photo: true)
@@ -178,6 +194,9 @@ struct BatchCommand: ParsableCommand {
       throw ValidationError(error.description)
     }
   }
+
+  /// The model input's size: `--size` (the box filter's size without --model), or its old name `--model-size`.
+  private var modelSizeText: String? { kernel.size ?? modelSize }
 
   private func layout() throws -> BatchLayout {
     var layout = try folder.layout(inputDirectory, outputDirectory)

@@ -33,7 +33,8 @@ struct KernelOptions: ParsableArguments {
   var sigma: Double?
   @Option(help: ArgumentHelp("Gaussian radius in pixels (default: ceil(3 sigma)).", valueName: "r")) var radius: Int?
   @Option(help: ArgumentHelp("Unsharp amount (default: the filter's).", valueName: "amount")) var amount: Double?
-  @Option(help: ArgumentHelp("Box size (default: the filter's).", valueName: "n")) var size: Int?
+  // Text: `batch --model` reads it as the model input's HxW (`boxSize` for the filter's).
+  @Option(help: ArgumentHelp("Box size (default: the filter's); with `batch --model`, the model input's HxW.", valueName: "n")) var size: String?
   @Flag(help: "Divide the kernel by the sum of its weights (ignored when the sum is 0).") var normalize = false
   @Flag(help: "Correlate: slide the kernel as written instead of flipped.") var correlate = false
   @Flag(help: "Print the kernel that will be applied.") var showKernel = false
@@ -46,12 +47,23 @@ struct KernelOptions: ParsableArguments {
     if sourceCount > 1 { throw ValidationError("give exactly one of --filter, --kernel and --kernel-file") }
   }
 
-  var overrides: FilterParameters { FilterParameters(sigma: sigma, radius: radius, amount: amount, size: size) }
+  var overrides: FilterParameters {
+    get throws { FilterParameters(sigma: sigma, radius: radius, amount: amount, size: try boxSize) }
+  }
+
+  /// `--size` as the box filter's size: one whole number.
+  var boxSize: Int? {
+    get throws {
+      guard let size else { return nil }
+      guard let n = Int(size) else { throw ValidationError("--size \(size): the filter's size is one whole number, e.g. 5") }
+      return n
+    }
+  }
 
   /// The filter to apply (`photo: false` for `--input` matrices: see `resolveFilter`).
   func resolve(photo: Bool = true) throws -> ResolvedFilter {
     try resolveFilter(
-      name: filter, kernel: kernel, kernelFile: kernelFile, overrides: overrides, normalize: normalize, photo: photo)
+      name: filter, kernel: kernel, kernelFile: kernelFile, overrides: try overrides, normalize: normalize, photo: photo)
   }
 }
 

@@ -33,17 +33,23 @@ struct MapOutputOptions: ParsableArguments {
   @Flag(help: "Leave the numbers, names and ranges off the montage tiles.")
   var noLabels = false
 
+  @Option(help: ArgumentHelp("An overlay's opacity where its map peaks (0 to 1); it follows the map down to clear where the map is 0.", valueName: "a"))
+  var overlayAlpha: Float = 0.6
+
   func validate() throws {
     guard (0 ..< 50).contains(clipPercentile) else {
       throw ValidationError("--clip-percentile is \(clipPercentile); use 0 to 49")
     }
     if let columns, columns < 1 { throw ValidationError("--columns is \(columns); use at least 1") }
+    guard (0 ... 1).contains(overlayAlpha) else { throw ValidationError("--overlay-alpha is \(overlayAlpha); use 0 to 1") }
   }
 
   /// The writer these options describe.
   var writer: FeatureMapWriter {
-    FeatureMapWriter(
+    var writer = FeatureMapWriter(
       colormap: colormap ?? .gray, overlayColormap: colormap ?? .jet, columns: columns, clipPercentile: clipPercentile,
       eachMap: maps, saveNpy: saveNpy, labels: !noLabels, range: mapRange, saveTIFF: saveTiff)
+    writer.overlayOpacity = overlayAlpha
+    return writer
   }
 }

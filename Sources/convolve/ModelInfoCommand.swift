@@ -13,8 +13,9 @@ struct ModelInfoCommand: ParsableCommand {
     discussion: """
       Shapes are inferred for one input size: --size, else the model's declared size, else 640x640. \
       BatchNormalization is folded into the Conv before it (as when the model runs); shape arithmetic \
-      (Shape, Gather, Concat, ...) is computed once and counted as folded. Operators convolve does not run \
-      are all listed, with their node names, and the command exits with status 1.
+      (Shape, Gather, Concat, ...) is computed once and counted as folded; the total splits the header's node \
+      count into those. Operators convolve does not run are listed (one line each, with their node count), \
+      then every node with those marked, and the command exits with status 1.
 
       rf, jump and start are each node's receptive field in input pixels: how many pixels one output \
       position sees, how far apart neighbouring positions' fields are, and the centre of the first one's \

@@ -11,6 +11,15 @@ struct ModelInputOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Round each side of the photo to the nearest multiple of N (default 32 when the model's size is free).", valueName: "N"))
   var fitMultiple: Int?
 
+  @Option(help: ArgumentHelp("Resize the photo's shorter side to N, the longer in proportion, as torchvision's Resize(N) (default: see the size option).", valueName: "N"))
+  var resizeShorter: Int?
+
+  @Option(help: ArgumentHelp("Then cut HxW (or N for NxN) from the centre, as torchvision's CenterCrop; overlays show that part of the photo (default: no crop).", valueName: "HxW"))
+  var crop: String?
+
+  @Flag(inversion: .prefixedNo, help: "Shrink the photo with antialiasing, as Pillow and torchvision do (--no-antialias: plain bilinear, as OpenCV's resize).")
+  var antialias = true
+
   /// The help of the size option.
   static let sizeHelp = ArgumentHelp(
     "Resize the photo to HxW for the model (default: the model's declared size, else the photo's size rounded to --fit-multiple).",
@@ -34,11 +43,26 @@ struct ModelInputOptions: ParsableArguments {
 
   /// The preprocessing these options describe, with the size given as `option`.
   func modelInput(size: String?, option: String) throws -> ModelInput {
-    ModelInput(
+    if let resizeShorter {
+      guard (1 ... 1 << 16).contains(resizeShorter) else {
+        throw ValidationError("--resize-shorter is \(resizeShorter); use 1 to 65536")
+      }
+      if size != nil { throw ValidationError("give \(option) or --resize-shorter, not both") }
+      if fitMultiple != nil { throw ValidationError("give --fit-multiple or --resize-shorter, not both") }
+    }
+    let cropSize = try crop.map { try parseSize($0, option: "--crop") }
+    if let cropSize, let s = resizeShorter, min(cropSize.height, cropSize.width) > s {
+      throw ValidationError("--crop \(crop!) is larger than the shorter side --resize-shorter \(s) gives; lower --crop or raise --resize-shorter")
+    }
+    if let cropSize, let s = try size.map({ try parseSize($0, option: option) }), cropSize.height > s.height || cropSize.width > s.width {
+      throw ValidationError("--crop \(crop!) is larger than \(option) \(size!); lower --crop")
+    }
+    return ModelInput(
       size: try size.map { try parseSize($0, option: option) }, fitMultiple: try fitMultiple.map { m in
         guard m >= 1 else { throw ValidationError("--fit-multiple is \(m); use at least 1") }
         return m
-      }, scale: try number(scale, "--scale"), mean: try numbers(mean, "--mean"), std: try numbers(std, "--std"), bgr: bgr)
+      }, scale: try number(scale, "--scale"), mean: try numbers(mean, "--mean"), std: try numbers(std, "--std"), bgr: bgr,
+      resizeShorter: resizeShorter, crop: cropSize, antialias: antialias)
   }
 }
 

@@ -12,7 +12,8 @@ struct ModelRunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Run an ONNX model on a photo (or a .npy tensor) and write what it sees.",
     discussion: """
-      INPUT is a photo (PNG, JPEG, WebP, TIFF, AVIF, HEIC), prepared by --size/--fit-multiple, --scale, --mean, \
+      INPUT is a photo (PNG, JPEG, WebP, TIFF, AVIF, HEIC), prepared by --size/--fit-multiple (or \
+      --resize-shorter and --crop, as torchvision and timm prepare ImageNet photos), --scale, --mean, \
       --std and --bgr, or a \
       .npy tensor (NCHW or CHW) used as it is. Every model output is written as people look at it: a \
       one-channel map as OUTDIR/<output>.png and as a heat map over the photo (<output>-overlay.png), many \

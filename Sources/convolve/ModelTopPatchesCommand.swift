@@ -22,7 +22,9 @@ struct ModelTopPatchesCommand: ParsableCommand {
       --per-photo from one photo, each at least half a receptive field from the others, so that one photo \
       does not fill a grid. Memory is k entries per channel, whatever the number of photos. Each entry is \
       cut from its photo as the receptive field of its position (mapped back through the resize to the \
-      model's size; grey outside the photo) and tiled into OUTDIR/channel-NNN.png with its value; \
+      model's size and any --crop; grey outside the photo) and tiled into OUTDIR/channel-NNN.png with its value; \
+      --exclude-border (the default for a pipeline that pads) skips positions whose field reaches into the \
+      padding, so that grey corners do not fill the grids; \
       OUTDIR/index.html shows every grid, sortable by peak activation. Ties are broken by photo path, then \
       position, so runs agree to the byte.
 
@@ -58,6 +60,8 @@ struct ModelTopPatchesCommand: ParsableCommand {
   var channels: String?
   @Option(help: ArgumentHelp("At most this many patches from one photo per channel.", valueName: "n")) var perPhoto = 1
   @Option(help: ArgumentHelp("Side of each patch in the grids, in pixels.", valueName: "n")) var tile = 96
+  @Flag(inversion: .prefixedNo, help: "Skip positions whose receptive field reaches into the padding, so that grey borders do not fill the grids (default: on for a pipeline that pads, off for a model).")
+  var excludeBorder: Bool?
 
   @Option(help: ModelInputOptions.sizeHelp) var size: String?
   @OptionGroup(title: "Model input") var preprocessing: ModelInputOptions
@@ -85,9 +89,10 @@ struct ModelTopPatchesCommand: ParsableCommand {
       do { _ = try parseChannelList(channels, count: nil) } catch let error as ConvolveError { throw ValidationError(error.description) }
     }
     if pipeline != nil && (size != nil || preprocessing.bgr || preprocessing.mean != "0" || preprocessing.std != "1"
-      || preprocessing.scale != "1/255" || preprocessing.fitMultiple != nil)
+      || preprocessing.scale != "1/255" || preprocessing.fitMultiple != nil || preprocessing.resizeShorter != nil
+      || preprocessing.crop != nil)
     {
-      throw ValidationError("--size, --fit-multiple, --scale, --mean, --std and --bgr prepare a model's input; a pipeline takes the photo as it is")
+      throw ValidationError("--size, --resize-shorter, --crop, --fit-multiple, --scale, --mean, --std and --bgr prepare a model's input; a pipeline takes the photo as it is")
     }
     _ = try preprocessing.modelInput(size: size, option: "--size")
   }
@@ -113,7 +118,7 @@ struct ModelTopPatchesCommand: ParsableCommand {
       probe: probe, source: source, layer: layer,
       preprocessing: pipeline == nil ? input.summary : "the photo as it is", layout: layout,
       maxPixels: load.maxPixels, load: { try load.load($0) })
-    (job.k, job.perPhoto, job.channels, job.tile) = (k, perPhoto, channels, tile)
+    (job.k, job.perPhoto, job.channels, job.tile, job.excludeBorder) = (k, perPhoto, channels, tile, excludeBorder)
     (job.skipExisting, job.quiet) = (skipExisting, folder.quiet)
     if let jobs = folder.jobs { job.jobs = jobs }
     if let code = try job.run(started: started) { throw ExitCode(code) }

@@ -27,6 +27,39 @@ import Testing
     #expect(e.stderr.contains("note: no file in \(empty.path) matches *.png"))
   }
 
+  /// Issue 24, item 3: `batch --model` spells the model input as `model run` does (`--size`, `--labels`,
+  /// `--top`, `--resize-shorter`, `--crop`); `--model-size` is still read; `--size` stays the box filter's
+  /// size with `--filter`.
+  @Test func aModelBatchTakesModelRunsOptions() throws {
+    let dir = try temporaryDirectory()
+    defer { try? fm.removeItem(at: dir) }
+    let input = dir.appendingPathComponent("in")
+    try copySample("chelsea.jpg", to: input, as: "chelsea.jpg")
+    try copySample("camera.png", to: input, as: "camera.png")
+    let labels = dir.appendingPathComponent("labels.txt")
+    try Data("cat\ndog\ncar\ntree\nsky\n".utf8).write(to: labels)
+    let model = fixtureURL("onnx/net_classifier.onnx").path
+    func listed(_ options: [String], _ name: String) throws -> [String] {
+      let out = dir.appendingPathComponent(name)
+      let r = try runConvolve(["batch", input.path, out.path, "--model", model, "--quiet"] + options)
+      #expect(r.status == 0, "\(r.stderr)")
+      let text = try String(contentsOf: out.appendingPathComponent("chelsea/probabilities.txt"), encoding: .utf8)
+      return text.split(separator: "\n").map(String.init)
+    }
+    let ranked = try listed(["--size", "16x16", "--labels", labels.path, "--top", "2"], "sized")
+    #expect(ranked.count == 3 && ranked[0].contains("top 2"), "\(ranked)")
+    #expect(["cat", "dog", "car", "tree", "sky"].contains { ranked[1].hasPrefix("  1. \($0) (class ") }, "\(ranked)")
+    #expect(try listed(["--model-size", "16x16", "--labels", labels.path, "--top", "2"], "old") == ranked)
+    let cropped = try listed(["--resize-shorter", "20", "--crop", "16", "--top", "1"], "cropped")
+    #expect(cropped.count == 2 && cropped[1].hasPrefix("  1. (class "), "\(cropped)")
+    let both = try runConvolve(["batch", input.path, dir.appendingPathComponent("x").path, "--model", model, "--size", "16x16", "--model-size", "16x16"])
+    #expect(both.status == 64, "\(both.stderr)")
+    let box = try runConvolve(["batch", input.path, dir.appendingPathComponent("box").path, "--filter", "box", "--size", "3", "--quiet"])
+    #expect(box.status == 0, "\(box.stderr)")
+    let notBox = try runConvolve(["batch", input.path, dir.appendingPathComponent("nb").path, "--filter", "box", "--size", "3x3"])
+    #expect(notBox.status == 64 && notBox.stderr.contains("--size 3x3"), "\(notBox.stderr)")
+  }
+
   @Test func goodFilesAreWrittenInTheMirroredTreeAndBadOnesReported() throws {
     let dir = try temporaryDirectory()
     let input = dir.appendingPathComponent("in"), output = dir.appendingPathComponent("out")

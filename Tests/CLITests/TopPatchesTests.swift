@@ -163,6 +163,44 @@ import Testing
     #expect(first.count == 2 && first[0] == "b.png", "\(first)")
   }
 
+  /// Issue 24, item 9: a pipeline that pads with zeros sees its strongest "edges" at the photo's border (a
+  /// bright photo against the zeros); by default those positions are skipped, so every patch lies inside the
+  /// photo and the grids show the real edge; --no-exclude-border brings the border patches back.
+  @Test func zeroPaddingDoesNotFillTheGrids() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let photosDir = dir.appendingPathComponent("photos")
+    try FileManager.default.createDirectory(at: photosDir, withIntermediateDirectories: true)
+    for (name, edge) in [("a.png", 20), ("b.png", 30), ("c.png", 40)] {
+      var t = Tensor(channels: 3, height: 40, width: 60, repeating: 0.8)
+      for c in 0 ..< 3 { for y in 0 ..< 40 { for x in edge ..< 60 { t[c, y, x] = 0.9 } } }
+      try saveImage(t, path: photosDir.appendingPathComponent(name).path)
+    }
+    let pipeline = dir.appendingPathComponent("edges.json")
+    try Data(
+      """
+      {"name": "edges", "stages": [
+        {"op": "conv", "name": "sobel", "filters": ["sobel-x"], "channels": 3, "padding": "same"},
+        {"op": "activation", "name": "relu", "function": "relu"}]}
+      """.utf8
+    ).write(to: pipeline)
+    func boxes(_ extra: [String], _ name: String) throws -> (RunResult, [[Double]]) {
+      let out = dir.appendingPathComponent(name)
+      let r = try runConvolve(
+        ["model", "top-patches", "--pipeline", pipeline.path, photosDir.path, out.path, "--layer", "relu", "--k", "3"] + extra)
+      #expect(r.status == 0, "\(r.stderr)")
+      return (r, try Self.entries(out)[0].map { try #require($0["box"] as? [Double]) })
+    }
+    let (r, inside) = try boxes([], "default")
+    #expect(r.stderr.contains("--no-exclude-border"), "\(r.stderr)")
+    #expect(inside.count == 3)
+    for b in inside { #expect(b[0] >= 0 && b[1] >= 0 && b[2] <= 40 && b[3] <= 60, "\(b)") }
+    // The interior edges, at columns 20, 30 and 40: each field is 3 wide around one of them.
+    #expect(Set(inside.map { Int(($0[1] + $0[3]) / 2) }).isSubset(of: [19, 20, 21, 29, 30, 31, 39, 40, 41]), "\(inside)")
+    let (_, border) = try boxes(["--no-exclude-border"], "all")
+    #expect(border.contains { $0[0] < 0 || $0[1] < 0 || $0[2] > 40 || $0[3] > 60 }, "\(border)")
+  }
+
   static let detector = sharedFolder.appendingPathComponent("models/ppocr/ch_PP-OCRv4_det_infer.onnx").path
 
   /// The PP-OCRv4 detector's backbone at p2o.Conv.12 sees 59x59 pixels 16 apart, in `model info` and in the

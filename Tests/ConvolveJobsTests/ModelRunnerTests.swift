@@ -40,6 +40,8 @@ import ConvolveRender
     #expect(montage.tensor.width > 2 * 32)
     let html = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
     for node in graph.nodes where !node.name.isEmpty { #expect(html.contains(node.name), "\(node.name) in the report") }
+    // Titled with the file's name, whatever the graph calls itself (PaddlePaddle's "Model from PaddlePaddle.").
+    #expect(html.contains("<h1>net_tiny_unet.onnx</h1>"), "\(html.prefix(1200))")
     #expect(log.contains { $0.hasPrefix(output + ": ") })
   }
 

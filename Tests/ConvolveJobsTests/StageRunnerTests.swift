@@ -30,5 +30,14 @@ import ConvolveRender
     let overlay = try loadImage(path: dir.path + "/synthetic-overlay.png")
     #expect((overlay.tensor.channels, overlay.tensor.height, overlay.tensor.width) == (3, 32, 32))
     #expect(logged.contains { $0.hasPrefix("report: ") })
+    // Issue 24, item 4: the overlay is in the report, and is the photo itself where the map is at its lowest.
+    let html = try String(contentsOfFile: dir.path + "/report.html", encoding: .utf8)
+    #expect(html.contains("<img src=\"synthetic-overlay.png\""), "\(html)")
+    let photo = ExamplePipelines.synthetic
+    let grey = photo.channels == 1
+    let unchanged = (0 ..< 32 * 32).filter { p in
+      (0 ..< 3).allSatisfy { c in abs(overlay.tensor.data[c * 1024 + p] - photo.data[(grey ? 0 : c) * 1024 + p]) <= 1 / 255 }
+    }
+    #expect(!unchanged.isEmpty, "some pixel of the photo shows as it is")
   }
 }

@@ -58,6 +58,39 @@ import ConvolveRender
     #expect(one.map { [$0.y, $0.x] } == [[1, 1], [1, 2], [4, 4]])
   }
 
+  /// Issue 24, item 9: the positions whose field stays out of the padding. A 3x3 "same" convolution on 10
+  /// pixels (field 3, start 0): positions 1 to 8; after a 2x2 pool of stride 2 (field 4, jump 2, start 0.5):
+  /// 1 to 3 of 5 (position 4's field, 7.5 ± 1.5, reaches pixel 10); a field longer than the input keeps none.
+  @Test func theFieldInsideTheInput() throws {
+    let conv = FieldAxis.input(length: 10).window(kernel: 3, stride: 1, padBefore: 1, dilation: 1, outputs: 10)
+    #expect(conv.inside(positions: 10, length: 10) == 1 ..< 9)
+    let pooled = conv.window(kernel: 2, stride: 2, padBefore: 0, dilation: 1, outputs: 5)
+    #expect(pooled.inside(positions: 5, length: 10) == 1 ..< 4)
+    let valid = FieldAxis.input(length: 10).window(kernel: 3, stride: 1, padBefore: 0, dilation: 1, outputs: 8)
+    #expect(valid.inside(positions: 8, length: 10) == 0 ..< 8)
+    #expect(FieldAxis(size: 15, jump: 1, start: 0, first: 0, last: 9).inside(positions: 10, length: 10).isEmpty)
+
+    // The collector skips the border positions (the largest value is at the corner) and moves boxes by `origin`.
+    let settings = TopPatchSettings(
+      kind: "model", source: "m.onnx", fingerprint: "1", layer: "conv", k: 1, perPhoto: 1, channels: [0],
+      preprocessing: "", tile: 32)
+    var values = [Float](repeating: 0, count: 100)
+    values[0] = 9
+    values[5 * 10 + 6] = 1
+    let field = ReceptiveField(y: conv, x: conv)
+    let map = GraphTensor(shape: [1, 1, 10, 10], floats: values)
+    let all = TopPatchCollector(settings: settings)
+    #expect(try !all.add(photo: "a.png", map: map, field: field, scale: (1, 1)))
+    let corner = try #require(all.file(inputDirectory: "in", shard: nil).entries[0].first)
+    #expect(corner.y == 0 && corner.x == 0)
+    let inside = TopPatchCollector(settings: settings)
+    #expect(try inside.add(photo: "a.png", map: map, field: field, scale: (2, 2), origin: (10, 20), excludeBorder: (10, 10)))
+    let entry = try #require(inside.file(inputDirectory: "in", shard: nil).entries[0].first)
+    #expect(entry.y == 5 && entry.x == 6)
+    let box: [Double] = [18, 30, 24, 36]  // rows 4...6 and columns 5...7: edges 4 to 7 and 5 to 8, doubled, moved
+    #expect(entry.box == box)
+  }
+
   /// A patch reaching past the photo is grey there; inside, it is the photo's pixels.
   @Test func patchesArePhotoPixelsAndGreyOutside() {
     var photo = Tensor(channels: 1, height: 4, width: 4)

@@ -27,6 +27,22 @@ import Testing
     #expect(isApproximatelyEqual(hot.data, [0.3 + 0.25 * top.red, 0.6 + 0.25 * top.red, 0.3 + 0.25 * top.green, 0.6 + 0.25 * top.green, 0.3 + 0.25 * top.blue, 0.6 + 0.25 * top.blue], tolerance: 1e-6))
   }
 
+  /// Issue 24, item 4: where the map is 0 the photo shows as it is (no dark-blue tint); where it peaks the
+  /// colour covers it with the maximum opacity, and in between the opacity follows the map.
+  @Test func overlayOpacityFollowsTheMap() throws {
+    let photo = Tensor(planes: [[[0.2, 0.4, 0.6]], [[0.3, 0.5, 0.7]], [[0.9, 0.1, 0.5]]])
+    let heat = Tensor(rows: [[0, 0.5, 1]])
+    let out = try followingOverlay(heat, on: photo, colormap: .jet, maxOpacity: 0.8)
+    for c in 0 ..< 3 { #expect(out[c, 0, 0] == photo[c, 0, 0]) }
+    for (x, a) in [(1, Float(0.4)), (2, Float(0.8))] {
+      let color = Colormap.jet.color(at: heat[0, 0, x])
+      let rgb = [color.red, color.green, color.blue]
+      for c in 0 ..< 3 { #expect(abs(out[c, 0, x] - ((1 - a) * photo[c, 0, x] + a * rgb[c])) < 1e-6, "\(c), \(x)") }
+    }
+    let blended = try overlay(heat, on: photo, colormap: .jet, alpha: 0.5)
+    #expect(blended[2, 0, 0] != photo[2, 0, 0])  // the plain blend tints even where the map is 0
+  }
+
   @Test func overlayRejectsBadInputs() {
     let photo = Tensor(channels: 3, height: 2, width: 2)
     #expect(throws: ConvolveError.self) { try overlay(Tensor(channels: 2, height: 1, width: 1), on: photo) }
