@@ -39,9 +39,11 @@ public struct LoadedImage: Sendable {
   public var tensor: Tensor
   public var info: ImageInfo
   public var metadata: ImageMetadata
+  /// The ICC profile the pixels were converted from to sRGB (nil: as stored).
+  public var convertedFrom: [UInt8]?
 
-  public init(tensor: Tensor, info: ImageInfo, metadata: ImageMetadata = .none) {
-    (self.tensor, self.info, self.metadata) = (tensor, info, metadata)
+  public init(tensor: Tensor, info: ImageInfo, metadata: ImageMetadata = .none, convertedFrom: [UInt8]? = nil) {
+    (self.tensor, self.info, self.metadata, self.convertedFrom) = (tensor, info, metadata, convertedFrom)
   }
 }
 
@@ -102,7 +104,7 @@ private func decode(_ source: ImageRowReader.Source, name: String, autoOrient: B
     // The pixels are upright now; a viewer must not turn them again.
     metadata = metadata.settingOrientation(1)
   }
-  return LoadedImage(tensor: tensor, info: info, metadata: metadata)
+  return LoadedImage(tensor: tensor, info: info, metadata: metadata, convertedFrom: reader.convertedFrom)
 }
 
 /// Writes `tensor` in the format the extension of `path` names (PNG, JPEG), with values clamped to [0, 1]

@@ -35,6 +35,23 @@ public struct ImageMetadata: Equatable, Sendable {
     return copy
   }
 
+  /// The name an ICC profile gives itself (its `desc` tag: ASCII in version 2, the first UTF-16 record of `mluc`
+  /// in version 4), nil when it has none.
+  public static func iccDescription(_ icc: [UInt8]) -> String? {
+    guard let tag = ICCReader(bytes: icc).tag("desc") else { return nil }
+    let type = String(decoding: tag.prefix(4), as: UTF8.self)
+    if type == "desc", let count = ICCReader.u32(tag, 8), count > 0, 12 + Int(count) <= tag.count {
+      let start = tag.startIndex + 12
+      return String(decoding: tag[start ..< start + Int(count)].prefix { $0 != 0 }, as: UTF8.self)
+    }
+    guard type == "mluc", let records = ICCReader.u32(tag, 8), records > 0, let length = ICCReader.u32(tag, 20),
+      let offset = ICCReader.u32(tag, 24), Int(offset) + Int(length) <= tag.count
+    else { return nil }
+    let start = tag.startIndex + Int(offset)
+    let units = stride(from: 0, to: Int(length) - 1, by: 2).map { UInt16(tag[start + $0]) << 8 | UInt16(tag[start + $0 + 1]) }
+    return String(decoding: units, as: UTF16.self)
+  }
+
   /// The colour space an ICC profile describes (header bytes 16...19: "RGB ", "GRAY", "CMYK", ...), trimmed.
   public var iccColorSpace: String? {
     guard let icc = iccProfile, icc.count >= 128 else { return nil }

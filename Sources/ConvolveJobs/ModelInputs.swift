@@ -18,8 +18,16 @@ public func modelInput(npy path: String) throws -> (GraphTensor, [String]) {
 public func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, image: LoadedImage, maxPixels: Int)
   throws -> (GraphTensor, Tensor?, [String])
 {
-  let (tensor, geometry, notes) = try modelInputGeometry(
+  var (tensor, geometry, notes) = try modelInputGeometry(
     runner: runner, preprocessing: preprocessing, photo: image.tensor, maxPixels: maxPixels)
+  if let profile = image.convertedFrom {
+    let name = ImageMetadata.iccDescription(profile)
+    if !(name?.lowercased().contains("srgb") ?? false) {
+      notes.insert(
+        "\(lastComponent(path)): colours converted from its ICC profile\(name.map { " (\($0))" } ?? "") to sRGB, as "
+          + "networks are trained on sRGB photos (--keep-colours feeds them as stored)", at: 0)
+    }
+  }
   guard geometry.isCropped else { return (tensor, image.tensor, notes) }
   let w = geometry.photoWindow
   return (tensor, image.tensor.window(top: w.top, left: w.left, height: w.height, width: w.width), notes)

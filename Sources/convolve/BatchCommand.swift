@@ -155,7 +155,7 @@ struct BatchCommand: ParsableCommand {
       return
     }
     var job = BatchJob(work: work)
-    (job.outputRange, job.light, job.writing, job.loading) = (out.outputRange, photo.light, out.writing, load.loading)
+    (job.outputRange, job.light, job.writing, job.loading) = (out.outputRange, photo.light, out.writing, model != nil ? load.loading(keepColours: preprocessing.keepColours) : load.loading)
     (job.stripRows, job.maps, job.overlay) = (strips.stripRows, mapOptions.writer, overlay)
     job.roundingNote = geometry.roundingNote
     let code = try job.run(

@@ -42,6 +42,13 @@ struct ImageInputOptions: ParsableArguments {
     if page < 0 { throw ValidationError("--page is \(page); pages count from 0") }
   }
 
+  /// How a photo for a network is read: converted to sRGB unless `keepColours` (see `ModelInputOptions`).
+  func loading(keepColours: Bool) -> ImageLoading {
+    var loading = self.loading
+    loading.toSRGB = toSRGB || !keepColours
+    return loading
+  }
+
   var loading: ImageLoading {
     ImageLoading(
       autoOrient: !noAutoOrient, maxPixels: maxPixels, streamedMaxPixels: streamedMaxPixels, page: page, toSRGB: toSRGB)

@@ -161,7 +161,7 @@ struct ModelCamCommand: ParsableCommand {
       var layout = try folder.layout(input, outputDirectory)
       layout.skipExisting = skipExisting
       var batch = CamFolderJob(
-        job: job, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), loading: load.loading,
+        job: job, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), loading: load.loading(keepColours: preprocessing.keepColours),
         layout: layout)
       (batch.jobs, batch.quiet) = (folder.jobs ?? ProcessInfo.processInfo.activeProcessorCount, folder.quiet)
       if let code = try batch.run() { throw ExitCode(code) }
@@ -172,7 +172,8 @@ struct ModelCamCommand: ParsableCommand {
     }
     let (tensor, photo, notes) = try fileContent(model) {
       try modelInput(
-        input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load)
+        input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load,
+        keepColours: preprocessing.keepColours)
     }
     notes.forEach { print("note: \($0)") }
     try prepareDirectory(outputDirectory)

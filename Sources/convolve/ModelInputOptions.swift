@@ -37,6 +37,9 @@ struct ModelInputOptions: ParsableArguments {
   @Flag(help: "Feed the colour channels in B, G, R order (models trained with OpenCV, such as PaddleOCR's).")
   var bgr = false
 
+  @Flag(help: "Feed a photo's colours as stored; by default a photo with an ICC profile (Adobe RGB, Display P3, ...) is converted to sRGB first, as networks are trained on sRGB photos.")
+  var keepColours = false
+
   func validate() throws {
     _ = try modelInput(size: nil, option: "")
   }

@@ -57,7 +57,8 @@ struct ModelRunCommand: ParsableCommand {
     let runner = try fileContent(model) { try ModelRunner(graph: graph, options: options) }
     let (tensor, photo, notes) = try fileContent(model) {
       try modelInput(
-        input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load)
+        input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load,
+        keepColours: preprocessing.keepColours)
     }
     notes.forEach { print("note: \($0)") }
     try prepareDirectory(outputDirectory)
@@ -88,13 +89,15 @@ func runOptions(layers: [String], report: Bool, labels: String?, top: Int, maps:
 
 /// The model's input from a photo (prepared as `preprocessing` says; returned too, for overlays) or from a
 /// `.npy` tensor, with notes on what was done.
-func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, load: ImageInputOptions) throws
-  -> (GraphTensor, Tensor?, [String])
+func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, load: ImageInputOptions, keepColours: Bool)
+  throws -> (GraphTensor, Tensor?, [String])
 {
   if path.lowercased().hasSuffix(".npy") {
     let (tensor, notes) = try modelInput(npy: path)
     return (tensor, nil, notes)
   }
   return try modelInput(
-    path, runner: runner, preprocessing: preprocessing, image: try load.load(path), maxPixels: load.maxPixels)
+    path, runner: runner, preprocessing: preprocessing,
+    image: try load.loading(keepColours: keepColours).load(path, data: path == standardStream ? try load.readStandardInput() : nil),
+    maxPixels: load.maxPixels)
 }

@@ -117,7 +117,7 @@ struct ModelTopPatchesCommand: ParsableCommand {
     var job = TopPatchesJob(
       probe: probe, source: source, layer: layer,
       preprocessing: pipeline == nil ? input.summary : "the photo as it is", layout: layout,
-      maxPixels: load.maxPixels, load: { try load.load($0) })
+      maxPixels: load.maxPixels, load: { try load.loading(keepColours: preprocessing.keepColours).load($0) })
     (job.k, job.perPhoto, job.channels, job.tile, job.excludeBorder) = (k, perPhoto, channels, tile, excludeBorder)
     (job.skipExisting, job.quiet) = (skipExisting, folder.quiet)
     if let jobs = folder.jobs { job.jobs = jobs }

@@ -33,6 +33,29 @@ private let hasDetector = FileManager.default.fileExists(atPath: detector)
     #expect(bytes.count == 128 + 4 * 396 && bytes.suffix(4) == withUnsafeBytes(of: saved.data[395].bitPattern.littleEndian) { Data($0) })
   }
 
+  /// A photo with an ICC profile reaches the network in sRGB, with a note; --keep-colours feeds it as stored.
+  @Test func photosAreFedInSRGBUnlessKeepColours() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = fixtureURL("onnx/net_classifier.onnx").path, adobe = fixtureURL("color/adobe.png").path
+    func run(_ photo: String, _ extra: [String], _ name: String) throws -> (String, [Float]) {
+      let r = try runConvolve(["model", "run", model, photo, dir.appendingPathComponent(name).path, "--save-npy", "--raw"] + extra)
+      #expect(r.status == 0, "\(r.stderr)")
+      return (r.stdout, try NPYArray.read(path: dir.appendingPathComponent(name + "/probabilities.npy").path).data)
+    }
+    let (converted, a) = try run(adobe, [], "srgb")
+    let (kept, b) = try run(adobe, ["--keep-colours"], "kept")
+    #expect(converted.contains("note: adobe.png: colours converted from its ICC profile (") && converted.contains(") to sRGB"))
+    #expect(!kept.contains("colours converted"))
+    #expect(!isApproximatelyEqual(a, b, tolerance: 1e-4))
+    // As the photo converted first by `filter --to-srgb` (8-bit PNG: within its rounding).
+    let srgbPhoto = dir.appendingPathComponent("srgb.png").path
+    #expect(try runConvolve(["filter", adobe, srgbPhoto, "--kernel", "1", "--to-srgb"]).status == 0)
+    let (again, c) = try run(srgbPhoto, [], "first")
+    #expect(!again.contains("colours converted"))  // an sRGB profile: nothing to say
+    #expect(isApproximatelyEqual(a, c, tolerance: 2e-3))
+  }
+
   @Test func runWritesOutputsForANpyInput() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -14,6 +14,8 @@ public final class ImageRowReader {
   /// Rows read so far.
   public private(set) var row = 0
   private var reader: OpaquePointer?
+  /// The ICC profile the rows are converted from to sRGB (nil: not converted).
+  public private(set) var convertedFrom: [UInt8]?
   /// The conversion from the file's ICC profile to sRGB (`toSRGB`), applied to every strip.
   private var color: OpaquePointer?
   private let calls: CodecReaderCalls
@@ -103,6 +105,7 @@ public final class ImageRowReader {
         ccodecs_color_open(bytes.baseAddress, bytes.count, channels, &color, &profile, &size, &message, message.count)
       }
       if status == 0 {
+        convertedFrom = icc
         metadata.iccProfile = Array(UnsafeBufferPointer(start: profile, count: size))
         ccodecs_free(profile)
       } else {
