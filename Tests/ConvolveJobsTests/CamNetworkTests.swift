@@ -10,7 +10,7 @@ import Testing
 /// `model cam` against pytorch-grad-cam on narrow, seeded versions of torchvision's ResNet-18, MobileNetV3-Small,
 /// EfficientNet-B0 and DenseNet (`Tests/Fixtures/make_torchvision_cam_fixtures.py`): at the default layer (the
 /// input of the last global pool) for the top class, every method's raw map within 1e-3 of its maximum
-/// (EigenCAM up to the singular vector's sign).
+/// (EigenCAM up to the singular vector's sign), from the graph cut at the layer (`CamPass`).
 @Suite struct CamNetworkTests {
   struct Entry: Decodable {
     var `class`: Int
@@ -41,6 +41,8 @@ import Testing
     print("\(net): logits within \(logitError) of PyTorch's, layer \(result.layer) \(result.layerShape)")
     #expect(logitError < 1e-3 * max(1, entry.logits.map(abs).max()!))
     #expect(result.classes == [entry.class] && result.layerShape == entry.layerShape)
+    // The maps come from the graph cut at the layer (the body folded and fused as `model run` plans it).
+    #expect(try CamPass(graph: graph, input: "x", shape: [1, 3, 112, 112], targets: [result.layer], output: "logits").isSplit)
     for (method, _, map) in result.maps {
       let reference = try NPYArray.read(path: fixtureURL("cam/nets/\(net)-\(method.rawValue).npy").path)
       #expect(reference.shape == [map.height, map.width])

@@ -103,10 +103,12 @@ public final class CamJob: Sendable {
     let saliency = options.methods.contains(.saliency)
     let targets = [layer] + (saliency && layer != inputName ? [inputName] : [])
     let key = "\(input.shape) \(targets)"
-    let pass = try plans.take(key) ?? fileContent(path) { try ReversePass(graph: graph, inputShapes: shapes, withRespectTo: targets) }
+    let pass = try plans.take(key) ?? fileContent(path) {
+      try CamPass(graph: graph, input: inputName, shape: input.shape, targets: targets, output: output)
+    }
     defer { plans.put(key, pass) }
     var clock = Date()
-    let values = try fileContent(path) { try pass.forward([inputName: input]) }
+    let values = try fileContent(path) { try pass.forward(input) }
     let forwardSeconds = Date().timeIntervalSince(clock)
     guard let activation = values[layer], let scoresTensor = values[output] else {
       throw ConvolveError.file(path: path, reason: "the layer '\(layer)' or the output '\(output)' was not computed")
@@ -343,7 +345,7 @@ private func format(_ v: Float) -> String { String(format: "%.4g", Double(v)) }
 final class CamPlanCache: @unchecked Sendable {  // Sendable: every access to the dictionaries holds `lock`; a pass is used by one thread at a time, between `take` and `put`.
   private let lock = NSLock()
   private var layers: [[Int]: String] = [:]
-  private var idle: [String: [ReversePass]] = [:]
+  private var idle: [String: [CamPass]] = [:]
 
   func layer(for shape: [Int], make: () throws -> String) throws -> String {
     if let known = lock.withLock({ layers[shape] }) { return known }
@@ -352,7 +354,7 @@ final class CamPlanCache: @unchecked Sendable {  // Sendable: every access to th
     return found
   }
 
-  func take(_ key: String) -> ReversePass? { lock.withLock { idle[key]?.popLast() } }
+  func take(_ key: String) -> CamPass? { lock.withLock { idle[key]?.popLast() } }
 
-  func put(_ key: String, _ pass: ReversePass) { lock.withLock { idle[key, default: []].append(pass) } }
+  func put(_ key: String, _ pass: CamPass) { lock.withLock { idle[key, default: []].append(pass) } }
 }
