@@ -36,7 +36,7 @@ public enum ROAD {
   /// `NoisyLinearImputer`: every removed pixel (`kept` false) of each channel of `image` (C×H×W) becomes the
   /// weighted mean of its neighbours inside the image (1/6 beside, 1/12 diagonal), solved jointly for all
   /// removed pixels (a sparse symmetric positive system, here by conjugate gradients in Double with Jacobi
-  /// preconditioning, to 1e-11 of the right-hand side), plus `noise` times `CAMNoise(seed)`'s values drawn
+  /// preconditioning, to 1e-8 of the right-hand side: far below the noise added), plus `noise` times `CAMNoise(seed)`'s values drawn
   /// channel by channel in pixel order (as `torch.randn_like` fills them). Removed pixels that reach no kept
   /// one (SciPy's solver has no answer there) get 0 plus the noise.
   public static func impute(
@@ -84,39 +84,60 @@ public enum ROAD {
     return out
   }
 
-  /// Solves M x = r for `impute`'s M (diagonal minus the linked weights), from 0.
-  static func conjugateGradients(diagonal d: [Double], links: [Int], weights: [Double], rhs: [Double]) -> [Double] {
-    let m = d.count
+  /// Solves M x = r for `impute`'s M (diagonal minus the linked weights), from 0, until the residual is
+  /// below 1e-8 of r's norm.
+  static func conjugateGradients(diagonal: [Double], links: [Int], weights: [Double], rhs: [Double]) -> [Double] {
+    let m = diagonal.count
     var x = [Double](repeating: 0, count: m)
     var r = rhs
-    let limit = 1e-11 * (r.reduce(0) { $0 + $1 * $1 }).squareRoot()
+    let limit = 1e-8 * (r.reduce(0) { $0 + $1 * $1 }).squareRoot()
     guard limit > 0 else { return x }
-    func preconditioned(_ v: [Double]) -> [Double] { (0 ..< m).map { d[$0] > 0 ? v[$0] / d[$0] : 0 } }
-    var z = preconditioned(r)
-    var p = z
-    var rz = zip(r, z).reduce(0) { $0 + $1.0 * $1.1 }
-    var q = [Double](repeating: 0, count: m)
-    for _ in 0 ..< (m + 1000) {
-      for i in 0 ..< m {
-        var s = d[i] * p[i]
-        for k in (8 * i) ..< (8 * i + 8) where links[k] >= 0 { s -= weights[k] * p[links[k]] }
-        q[i] = s
+    var z = [Double](repeating: 0, count: m), p = [Double](repeating: 0, count: m), q = [Double](repeating: 0, count: m)
+    diagonal.withUnsafeBufferPointer { d in
+      links.withUnsafeBufferPointer { link in
+        weights.withUnsafeBufferPointer { weight in
+          x.withUnsafeMutableBufferPointer { x in
+            r.withUnsafeMutableBufferPointer { r in
+              z.withUnsafeMutableBufferPointer { z in
+                p.withUnsafeMutableBufferPointer { p in
+                  q.withUnsafeMutableBufferPointer { q in
+                    var rz: Double = 0
+                    for i in 0 ..< m {
+                      z[i] = d[i] > 0 ? r[i] / d[i] : 0
+                      p[i] = z[i]
+                      rz += r[i] * z[i]
+                    }
+                    for _ in 0 ..< (m + 1000) {
+                      var pq: Double = 0
+                      for i in 0 ..< m {
+                        var s = d[i] * p[i]
+                        let base = 8 * i
+                        for k in base ..< (base + 8) where link[k] >= 0 { s -= weight[k] * p[link[k]] }
+                        q[i] = s
+                        pq += p[i] * s
+                      }
+                      guard pq > 0 else { break }
+                      let alpha = rz / pq
+                      var norm: Double = 0, next: Double = 0
+                      for i in 0 ..< m {
+                        x[i] += alpha * p[i]
+                        r[i] -= alpha * q[i]
+                        norm += r[i] * r[i]
+                        z[i] = d[i] > 0 ? r[i] / d[i] : 0
+                        next += r[i] * z[i]
+                      }
+                      if norm.squareRoot() <= limit { break }
+                      let beta = next / rz
+                      rz = next
+                      for i in 0 ..< m { p[i] = z[i] + beta * p[i] }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
-      let pq = zip(p, q).reduce(0) { $0 + $1.0 * $1.1 }
-      guard pq > 0 else { break }
-      let alpha = rz / pq
-      var norm: Double = 0
-      for i in 0 ..< m {
-        x[i] += alpha * p[i]
-        r[i] -= alpha * q[i]
-        norm += r[i] * r[i]
-      }
-      if norm.squareRoot() <= limit { break }
-      z = preconditioned(r)
-      let next = zip(r, z).reduce(0) { $0 + $1.0 * $1.1 }
-      let beta = next / rz
-      rz = next
-      for i in 0 ..< m { p[i] = z[i] + beta * p[i] }
     }
     return x
   }
