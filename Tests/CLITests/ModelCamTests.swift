@@ -74,13 +74,14 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
         #expect(raw.shape == [16, 16] && raw.data.allSatisfy { $0 >= 0 } && raw.data.max()! > 0, "\(method)")
       }
       struct Metrics: Decodable {
-        struct Map: Decodable { var method: String; var deletion: Double; var insertion: Double }
+        struct Map: Decodable { var method: String; var deletion: Double; var insertion: Double; var roadCombined: Double }
         var steps: Int
         var maps: [Map]
       }
       let metrics = try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
       #expect(metrics.steps == 16 && metrics.maps.map(\.method) == ["gradcam", "occlusion", "integrated-gradients", "smoothgrad"])
-      #expect(metrics.maps.allSatisfy { (0 ... 1).contains($0.deletion) && (0 ... 1).contains($0.insertion) })
+      #expect(metrics.maps.allSatisfy { (0 ... 1).contains($0.deletion) && (0 ... 1).contains($0.insertion) && $0.roadCombined.isFinite })
+      #expect(r.stdout.contains("ROAD MoRF"), "\(r.stdout)")
       outputs.append(try folderContents(out))
     }
     #expect(outputs[0] == outputs[1])

@@ -79,7 +79,7 @@ public struct CamMetricsFile: Codable, Sendable, Equatable {
     public var confidenceDrop: Double
     public var confidenceIncrease: Double
     /// ROAD's means (pytorch-grad-cam's `ROADMostRelevantFirstAverage`, `ROADLeastRelevantFirstAverage`,
-    /// `ROADCombined`, each averaged over the maps).
+    /// `ROADCombined`, each averaged over the maps that have them; nil when none has).
     public var roadMostRelevantFirst: Double?
     public var roadLeastRelevantFirst: Double?
     public var roadCombined: Double?
@@ -101,7 +101,7 @@ public struct CamMetricsFile: Codable, Sendable, Equatable {
     self.steps = steps
     photos = summaries.count
     var order: [String] = []
-    var sums: [String: [Double]] = [:]  // maps, deletion, insertion, change, drop, rises, MoRF, LeRF, combined
+    var sums: [String: [Double]] = [:]  // maps, deletion, insertion, change, drop, rises, MoRF, LeRF, combined, ROAD's maps
     for summary in summaries {
       for map in summary.maps {
         guard let d = map.deletion, let i = map.insertion else { continue }
@@ -109,7 +109,7 @@ public struct CamMetricsFile: Codable, Sendable, Equatable {
         let change = map.confidenceChange ?? 0
         let add = [
           1, d, i, change, max(0, -change), change > 0 ? 1 : 0, map.roadMostRelevantFirst ?? 0, map.roadLeastRelevantFirst ?? 0,
-          map.roadCombined ?? 0,
+          map.roadCombined ?? 0, map.roadCombined == nil ? 0 : 1,
         ]
         sums[map.method] = zip(sums[map.method] ?? [Double](repeating: 0, count: add.count), add).map(+)
       }
@@ -118,8 +118,8 @@ public struct CamMetricsFile: Codable, Sendable, Equatable {
       let s = sums[m]!
       return Mean(
         method: m, maps: Int(s[0]), deletion: s[1] / s[0], insertion: s[2] / s[0], confidenceChange: s[3] / s[0],
-        confidenceDrop: s[4] / s[0], confidenceIncrease: s[5] / s[0], roadMostRelevantFirst: s[6] / s[0],
-        roadLeastRelevantFirst: s[7] / s[0], roadCombined: s[8] / s[0])
+        confidenceDrop: s[4] / s[0], confidenceIncrease: s[5] / s[0], roadMostRelevantFirst: s[9] > 0 ? s[6] / s[9] : nil,
+        roadLeastRelevantFirst: s[9] > 0 ? s[7] / s[9] : nil, roadCombined: s[9] > 0 ? s[8] / s[9] : nil)
     }
   }
 
