@@ -228,6 +228,26 @@ fi
 MOGRIFY=$( [ -x /usr/bin/mogrify ] && echo /usr/bin/mogrify || true)
 [ -n "$MOGRIFY" ] && whole cmd-batch100 "mogrify -gaussian-blur" "sh -c '$MOGRIFY -path $BATCH/outm -gaussian-blur 0x2 $BATCH/*.png $BATCH/*.jpg'" 3
 
+# `model cam` on the trained EfficientNet-Lite0 (../shared/models, skipped when absent), chelsea.jpg at 224x224:
+# the forward pass alone (`model run`) against Grad-CAM, EigenCAM and Score-CAM as whole commands, and a folder
+# of 100 photos (SampleImages/ copied, outputs outside it) with Grad-CAM, --jobs 2 against --jobs 1.
+LITE=${LITE:-$ROOT/../shared/models/efficientnet-lite0/efficientnet-lite0.onnx}
+if [ $HAVE_CLI = 1 ] && [ -s "$LITE" ]; then
+  log "model cam: EfficientNet-Lite0"
+  PREP="--size 224x224 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225"
+  whole cmd-lite0-run convolve "$CLI model run $LITE SampleImages/chelsea.jpg $WORK/lite-run $PREP" 5
+  for m in gradcam eigencam; do
+    whole "cmd-cam-$m" convolve "$CLI model cam $LITE SampleImages/chelsea.jpg $WORK/cam-$m $PREP --method $m" 5
+  done
+  whole cmd-cam-scorecam convolve "$CLI model cam $LITE SampleImages/chelsea.jpg $WORK/cam-scorecam $PREP --method scorecam" 1
+  CAMS=$WORK/cam100
+  rm -rf "$CAMS" && mkdir -p "$CAMS/photos"
+  for i in $(seq 1 25); do for f in SampleImages/*.png SampleImages/*.jpg; do
+    b=$(basename "$f"); cp "$f" "$CAMS/photos/${b%.*}-$i.${b##*.}"; done; done
+  whole cmd-cam-folder100 convolve "$CLI model cam $LITE $CAMS/photos $CAMS/out2 $PREP --jobs 2 --quiet" 3
+  whole cmd-cam-folder100 "convolve --jobs 1" "$CLI model cam $LITE $CAMS/photos $CAMS/out1 $PREP --jobs 1 --quiet" 3
+fi
+
 # --- table -------------------------------------------------------------------------------------------
 python3 - "$RESULTS" "$(nproc)" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)" "$REPEATS" "$RUNS" \
   >Benchmarks/README.md <<'EOF'
@@ -276,6 +296,11 @@ labels = {
     "cmd-ppocr-det640": "`model run` PP-OCRv4 detector, 640x640 .npy → heat map PNG; peer in-process",
     "cmd-ppocr-layers-all": "`model run --layers all --report` PP-OCRv4 detector, 640x640: 330 maps drawn",
     "cmd-run-edges": "`run` the edges pipeline on astronaut.png (512x512): six stages drawn",
+    "cmd-lite0-run": "`model run` EfficientNet-Lite0 on chelsea.jpg at 224x224: one forward pass (compare the cam rows)",
+    "cmd-cam-gradcam": "`model cam --method gradcam` EfficientNet-Lite0, chelsea.jpg 224x224: forward, reverse, map, PNGs",
+    "cmd-cam-eigencam": "`model cam --method eigencam`, the same: forward and the activations' SVD",
+    "cmd-cam-scorecam": "`model cam --method scorecam`, the same: 1280 masked inputs",
+    "cmd-cam-folder100": "`model cam` Grad-CAM over a folder of 100 sample photos, EfficientNet-Lite0, `--jobs 2` (peer: `--jobs 1`)",
 }
 out = [
     "# Benchmarks",

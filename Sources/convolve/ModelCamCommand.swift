@@ -17,7 +17,10 @@ struct ModelCamCommand: ParsableCommand {
       runs once forward, keeping --layer (default: the input of the last global pooling, else the last \
       tensor with more than 1x1 positions; `model info` names it); then once in reverse per explained class, \
       from the class's output value as it is (a probability when the model ends in Softmax, as \
-      pytorch-grad-cam's ClassifierOutputTarget).
+      pytorch-grad-cam's ClassifierOutputTarget). For a segmenter (an output of 1 x K x H x W) a class's \
+      score is its output summed over its region (pytorch-grad-cam's SemanticSegmentationTarget): by default \
+      the pixels where it is the argmax, or with --target x0,y0,x1,y1 every pixel whose centre is in that box \
+      of the model input; top1 is then the class that is the argmax at the most pixels (of the box).
 
       Methods (--method, comma-separated; they share the forward and reverse passes), as \
       pytorch-grad-cam (github.com/jacobgil/pytorch-grad-cam) defines them; A_k is channel k of the \
@@ -51,11 +54,14 @@ struct ModelCamCommand: ParsableCommand {
 
       --metrics measures each map's faithfulness: the class's probability as the map's strongest pixels are \
       set to 0 (deletion AUC, lower is better) or put back into the blurred input (insertion AUC, higher is \
-      better), over --metric-steps steps (RISE, Petsiuk et al. 2018), and the change of the class's score \
-      when the input is multiplied by the map (pytorch-grad-cam's CamMultImageConfidenceChange); printed \
-      and written to metrics.json.
+      better), over --metric-steps steps (RISE, Petsiuk et al. 2018), the change of the class's score \
+      when the input is multiplied by the map (pytorch-grad-cam's CamMultImageConfidenceChange), and ROAD \
+      (pytorch-grad-cam's road.py: the score's change when the pixels above the map's 10th ... 90th \
+      percentile, MoRF, or below them, LeRF, are filled in by noisy linear imputation, noise seeded by \
+      --seed; combined = (LeRF - MoRF) / 2, higher is better); printed and written to metrics.json.
 
-      INPUT may be a folder: every photo in it (with --recursive, in its subfolders too) is explained into \
+      INPUT may be a folder: every photo in it and in its subfolders (--recursive is the default; \
+      --exclude '*/*' keeps to the top folder) is explained into \
       OUTDIR/<relative path without extension>/ (plus photo.jpg, a thumbnail), --jobs at a time, as \
       `convolve batch` runs a folder (progress bar, --include, --exclude, --skip-existing, --shard I/N; the \
       outputs are the same for any --jobs and sharding); then OUTDIR/index.html shows every photo done with \
@@ -73,11 +79,11 @@ struct ModelCamCommand: ParsableCommand {
         convolve model cam ch_ppocr_mobile_v2.0_cls_infer.onnx line.png cam/ \\
             --size 48x192 --bgr --mean 0.5 --std 0.5 --method gradcam,eigencam
         convolve model cam ch_ppocr_mobile_v2.0_cls_infer.onnx lines/ cams/ \\
-            --size 48x192 --bgr --mean 0.5 --std 0.5 --metrics --recursive \\
+            --size 48x192 --bgr --mean 0.5 --std 0.5 --metrics \\
             --jobs 2 --shard 1/2
       """)
 
-  @Argument(help: "ONNX model file (a classifier: its first output is a vector of class scores).", completion: .file()) var model: String
+  @Argument(help: "ONNX model file (a classifier: its first output is a vector of class scores; or a segmenter: 1 x K x H x W).", completion: .file()) var model: String
   @Argument(help: "Input photo (PNG, JPEG, WebP, TIFF, AVIF or HEIC), .npy tensor, or a folder of photos.", completion: .file()) var input: String
   @Argument(help: "Folder for the maps (created if missing).", completion: .directory) var outputDirectory: String
 
@@ -85,6 +91,10 @@ struct ModelCamCommand: ParsableCommand {
   var layer: String?
   @Option(name: .customLong("class"), help: ArgumentHelp("The class to explain: top1, top3, a class number or a name from --labels.", valueName: "c"))
   var classChoice = "top1"
+  @Option(help: ArgumentHelp(
+    "A segmenter's region: argmax (the pixels where the class is the argmax) or a box x0,y0,x1,y1 in model input pixels (default: argmax).",
+    valueName: "region"))
+  var target: String?
   @Option(help: ArgumentHelp("Methods, comma-separated: \(CAMMethod.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "list"))
   var method = "gradcam"
   @Option(help: ArgumentHelp("Class names, one per line (default: class numbers only).", valueName: "file"), completion: .file()) var labels: String?
@@ -99,7 +109,7 @@ struct ModelCamCommand: ParsableCommand {
   @Option(help: ArgumentHelp("smoothgrad: the noisy copies of the input.", valueName: "n")) var samples = 25
   @Option(help: ArgumentHelp("smoothgrad: the noise's standard deviation as a fraction of the input's range.", valueName: "f"))
   var noise = 0.15
-  @Option(help: ArgumentHelp("smoothgrad: the noise's seed.", valueName: "n")) var seed: UInt64 = 0
+  @Option(help: ArgumentHelp("smoothgrad and ROAD (--metrics): the noise's seed.", valueName: "n")) var seed: UInt64 = 0
   @Flag(help: "Measure each map's deletion and insertion AUC (RISE) into metrics.json.") var metrics = false
   @Option(help: ArgumentHelp("--metrics: the steps of the deletion and insertion curves.", valueName: "n")) var metricSteps = 64
 
@@ -112,6 +122,9 @@ struct ModelCamCommand: ParsableCommand {
 
   func validate() throws {
     _ = try methods()
+    if let target {
+      do { _ = try CAMRegion(parsing: target) } catch let error as ConvolveError { throw ValidationError(error.description) }
+    }
     guard opacity >= 0 && opacity <= 1 else { throw ValidationError("--opacity is \(opacity); use 0 to 1") }
     _ = try preprocessing.modelInput(size: size, option: "--size")
     for (name, value, low, high) in [("--steps", steps, 1, 10_000), ("--samples", samples, 1, 10_000), ("--metric-steps", metricSteps, 1, 100_000)]
@@ -141,6 +154,7 @@ struct ModelCamCommand: ParsableCommand {
     var options = CamOptions()
     options.layer = layer
     options.classChoice = CAMClassChoice(parsing: classChoice)
+    options.region = try target.map(CAMRegion.init(parsing:))
     options.methods = try methods()
     (options.colormap, options.maxOpacity, options.saveNpy) = (colormap, opacity, saveNpy)
     (options.window, options.stride, options.steps, options.samples, options.noise, options.seed) = (window, stride, steps, samples, noise, seed)
@@ -159,7 +173,7 @@ struct ModelCamCommand: ParsableCommand {
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: input, isDirectory: &isFolder), isFolder.boolValue {
       var layout = try folder.layout(input, outputDirectory)
-      layout.skipExisting = skipExisting
+      (layout.recursive, layout.skipExisting) = (true, skipExisting)
       var batch = CamFolderJob(
         job: job, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), loading: load.loading(keepColours: preprocessing.keepColours),
         layout: layout)

@@ -74,19 +74,20 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
         #expect(raw.shape == [16, 16] && raw.data.allSatisfy { $0 >= 0 } && raw.data.max()! > 0, "\(method)")
       }
       struct Metrics: Decodable {
-        struct Map: Decodable { var method: String; var deletion: Double; var insertion: Double }
+        struct Map: Decodable { var method: String; var deletion: Double; var insertion: Double; var roadCombined: Double }
         var steps: Int
         var maps: [Map]
       }
       let metrics = try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
       #expect(metrics.steps == 16 && metrics.maps.map(\.method) == ["gradcam", "occlusion", "integrated-gradients", "smoothgrad"])
-      #expect(metrics.maps.allSatisfy { (0 ... 1).contains($0.deletion) && (0 ... 1).contains($0.insertion) })
+      #expect(metrics.maps.allSatisfy { (0 ... 1).contains($0.deletion) && (0 ... 1).contains($0.insertion) && $0.roadCombined.isFinite })
+      #expect(r.stdout.contains("ROAD MoRF"), "\(r.stdout)")
       outputs.append(try folderContents(out))
     }
     #expect(outputs[0] == outputs[1])
   }
 
-  /// A folder INPUT: one folder per photo (subfolders mirrored), index.html and metrics.json; the same bytes
+  /// A folder INPUT, walked recursively by default: one folder per photo (subfolders mirrored), index.html and metrics.json; the same bytes
   /// with --jobs 1, --jobs 2 and two shards run one after the other into one OUTDIR; --skip-existing skips.
   @Test func folderIsTheSameForAnyJobsAndSharding() throws {
     let dir = try temporaryDirectory()
@@ -97,7 +98,7 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
     for (from, to) in [("camera.png", "camera.png"), ("chelsea.jpg", "chelsea.jpg"), ("rocket.jpg", "more/rocket.jpg"), ("camera.png", "more/camera 2.png")] {
       try FileManager.default.copyItem(at: sample.appendingPathComponent(from), to: photos.appendingPathComponent(to))
     }
-    let common = ["--size", "16x16", "--method", "gradcam,eigencam,occlusion", "--window", "8", "--metrics", "--metric-steps", "8", "-r", "-q"]
+    let common = ["--size", "16x16", "--method", "gradcam,eigencam,occlusion", "--window", "8", "--metrics", "--metric-steps", "8", "-q"]
     func run(_ out: String, _ extra: [String]) throws -> RunResult {
       let r = try runConvolve(["model", "cam", net, photos.path, dir.appendingPathComponent(out).path] + common + extra)
       #expect(r.status == 0, "\(r.stderr)")
@@ -120,10 +121,34 @@ private let camera = packageRoot.appendingPathComponent("SampleImages/camera.png
     #expect(again.status == 0 && again.stderr.contains("skipped 4"), "\(again.stderr)")
     let wrongShard = try runConvolve(["model", "cam", net, photos.path, dir.path + "/x", "--shard", "3/2"])
     #expect(wrongShard.status == 64, "\(wrongShard.stderr)")
-    let flat = try runConvolve(["model", "cam", net, photos.path, dir.path + "/flat", "--size", "16x16", "-q"])
-    #expect(flat.status == 0 && flat.stderr.contains("done 2"), "without --recursive only the top folder: \(flat.stderr)")
+    let flat = try runConvolve(["model", "cam", net, photos.path, dir.path + "/flat", "--size", "16x16", "-q", "--exclude", "*/*"])
+    #expect(flat.status == 0 && flat.stderr.contains("done 2"), "--exclude '*/*': only the top folder: \(flat.stderr)")
+    let flagged = try runConvolve(["model", "cam", net, photos.path, dir.path + "/flagged", "--size", "16x16", "-q", "-r", "--method", "eigencam"])
+    #expect(flagged.status == 0 && flagged.stderr.contains("done 4"), "-r is still accepted: \(flagged.stderr)")
     let fileWithJobs = try runConvolve(["model", "cam", net, camera, dir.path + "/y", "--jobs", "2"])
     #expect(fileWithJobs.status == 64 && fileWithJobs.stderr.contains("folder INPUT"), "\(fileWithJobs.stderr)")
+  }
+
+  /// --target on a segmenter (the FCN of the segmentation fixtures): a box explains its class there, as
+  /// pytorch-grad-cam does; top1 is the class with most pixels; a malformed box, or --target on a classifier,
+  /// is a usage error.
+  @Test func segmenterTargets() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let fcn = fixtureURL("cam/seg/tiny_fcn.onnx").path, input = fixtureURL("cam/seg/input.npy").path
+    let box = try runConvolve(["model", "cam", fcn, input, dir.path + "/box", "--class", "1", "--target", "3,5,11,13", "--save-npy"])
+    #expect(box.status == 0, "\(box.stderr)")
+    let classes = try String(contentsOfFile: dir.path + "/box/classes.txt", encoding: .utf8)
+    #expect(classes.contains("summed over the --target box") && classes.contains("explained: class 1"), "\(classes)")
+    let got = try NPYArray.read(path: dir.path + "/box/gradcam.npy").data
+    let want = try NPYArray.read(path: fixtureURL("cam/seg/box-gradcam.npy").path).data
+    #expect(zip(got, want).map { abs($0 - $1) }.max()! < 1e-3 * want.max()!)
+    let top = try runConvolve(["model", "cam", fcn, input, dir.path + "/top"])
+    #expect(top.status == 0 && top.stdout.contains("explained: class 0") && top.stdout.contains("argmax at 88.7%"), "\(top.stdout)")
+    let bad = try runConvolve(["model", "cam", fcn, input, dir.path + "/bad", "--target", "3,5"])
+    #expect(bad.status == 64 && bad.stderr.contains("x0,y0,x1,y1"), "\(bad.stderr)")
+    let classifier = try runConvolve(["model", "cam", net, fixtureURL("onnx/net_classifier.input.npy").path, dir.path + "/c", "--target", "argmax"])
+    #expect(classifier.status == 64 && classifier.stderr.contains("segmenter"), "\(classifier.stderr)")
   }
 
   @Test func unknownLayerOrMethodIsAUsageError() throws {

@@ -24,7 +24,9 @@ import Testing
     }
 
     func gradients() throws -> InputGradients {
-      InputGradients(batchGraph: job.freeBatch(graph), graph: graph, input: try job.inputName, output: "logits")
+      InputGradients(
+        batchGraph: job.freeBatch(graph), graph: graph, input: try job.inputName, output: "logits",
+        target: try CAMTarget(output: GraphTensor(shape: [1, 4], floats: [0, 0, 0, 0]), region: nil, inputHeight: 12, inputWidth: 12))
     }
 
     func reference(_ name: String) throws -> [Float] { try NPYArray.read(path: fixtureURL("cam/\(name).npy").path).data }

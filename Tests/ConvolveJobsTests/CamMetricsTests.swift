@@ -90,6 +90,7 @@ private let hasEfficientNet = FileManager.default.fileExists(atPath: efficientNe
     }
     var a = CamSummary(CamResult.empty, labels: nil), b = a
     a.maps = [map("gradcam", 0.2, 0.6, -0.3), map("occlusion", 0.1, 0.9, 0.5)]
+    (a.maps[0].roadMostRelevantFirst, a.maps[0].roadLeastRelevantFirst, a.maps[0].roadCombined) = (-2, 1, 1.5)
     b.maps = [map("gradcam", 0.4, 0.8, 0.1), map("occlusion", nil, nil)]
     let file = CamMetricsFile(steps: 8, summaries: [a, b])
     #expect(file.photos == 2 && file.means?.map(\.method) == ["gradcam", "occlusion"])
@@ -97,6 +98,9 @@ private let hasEfficientNet = FileManager.default.fileExists(atPath: efficientNe
     #expect(file.means![1].maps == 1 && file.means![1].deletion == 0.1)
     let g = file.means![0]
     #expect(abs(g.confidenceChange + 0.1) < 1e-12 && abs(g.confidenceDrop - 0.15) < 1e-12 && g.confidenceIncrease == 0.5)
+    // ROAD's means over the maps that have them (b's gradcam, from before ROAD, has not).
+    #expect(g.roadMostRelevantFirst == -2 && g.roadLeastRelevantFirst == 1 && g.roadCombined == 1.5)
+    #expect(file.means![1].roadCombined == nil)
   }
 
   /// The index page: one sort key per method (gradcam and gradcam++ apart), names escaped, paths percent-encoded.

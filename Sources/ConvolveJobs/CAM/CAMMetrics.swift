@@ -13,6 +13,10 @@ public struct CAMMetricScores: Sendable, Equatable {
   /// pytorch-grad-cam's `CamMultImageConfidenceChange`: the class's score (as it is) for the input times the
   /// map (min-max scaled, resized bilinearly), minus its score for the input.
   public var confidenceChange: Double
+  /// ROAD (`ROAD`): the mean change of the class's score (as it is) when the map's most relevant pixels are
+  /// imputed (lower is better), when its least relevant are (higher is better), and `(LeRF − MoRF) / 2`
+  /// (pytorch-grad-cam's `ROADCombined`, higher is better).
+  public var roadMostRelevantFirst: Double = 0, roadLeastRelevantFirst: Double = 0, roadCombined: Double = 0
 }
 
 /// Deletion and insertion (Petsiuk et al. 2018, RISE, `evaluation.py`'s `CausalMetric`): the input's pixels
@@ -113,18 +117,21 @@ extension CamJob {
     }
     let (c, h, w) = (input.shape[1], input.shape[2], input.shape[3])
     let run = BatchRun(graph: freeBatch(graph), input: try inputName, output: result.output)
-    let normalised = areProbabilities(result.scores)
-    func probabilities(_ batch: GraphTensor) throws -> [[Float]] {
-      let out = try run([run.input: batch])
+    let target = try result.target ?? CAMTarget(
+      output: GraphTensor(shape: [1, result.scores.count], floats: result.scores), region: nil, inputHeight: h, inputWidth: w)
+    func rows(_ batch: GraphTensor) throws -> [[Float]] {
+      let out = try target.reduce(run([run.input: batch]))
       let b = batch.shape[0], k = out.count / max(b, 1)
       guard out.count == b * k, k == result.scores.count else {
         throw ConvolveError.invalidArgument("the output for \(b) inputs is \(shapeText(out.shape))")
       }
       let v = out.floats
-      return (0 ..< b).map { i in
-        let row = Array(v[(i * k) ..< ((i + 1) * k)])
-        return normalised ? row : softmax(row)
-      }
+      return (0 ..< b).map { i in Array(v[(i * k) ..< ((i + 1) * k)]) }
+    }
+    func probabilities(_ batch: GraphTensor) throws -> [[Float]] {
+      let found = try target.probabilities(run([run.input: batch]))
+      guard found.count == batch.shape[0] else { throw ConvolveError.invalidArgument("the output for \(batch.shape[0]) inputs gave \(found.count) rows") }
+      return found
     }
     let x = input.floats
     let zeros = [Float](repeating: 0, count: x.count)
@@ -137,7 +144,7 @@ extension CamJob {
       if map.height != h || map.width != w { scaled = try scaled.resized(height: h, width: w, options: ResizeMethod.bilinear.options) }
       let plane = h * w
       let multiplied = (0 ..< x.count).map { x[$0] * scaled.data[$0 % plane] }
-      let changed = try run([run.input: GraphTensor(shape: input.shape, floats: multiplied)]).floats
+      let changed = try target.reduce(run([run.input: GraphTensor(shape: input.shape, floats: multiplied)])).floats
       guard changed.count == result.scores.count else { throw ConvolveError.invalidArgument("the output for the input times the map has \(changed.count) values") }
       let confidenceChange = Double(changed[cls]) - Double(result.scores[cls])
       let order = try CAMMetrics.pixelOrder(map, height: h, width: w)
@@ -157,8 +164,48 @@ extension CamJob {
         batchSize = 1
         (deletion, insertion) = try both(1)
       }
-      return CAMMetricScores(
+      var scores = CAMMetricScores(
         method: method, classIndex: classIndex, deletion: deletion, insertion: insertion, confidenceChange: confidenceChange)
+      let changes = try roadChanges(input: input, map: scaled.data, classIndex: cls, original: result.scores[cls], batchSize: &batchSize, rows: rows)
+      (scores.roadMostRelevantFirst, scores.roadLeastRelevantFirst, scores.roadCombined) = ROAD.summary(changes)
+      return scores
+    }
+  }
+
+  /// ROAD's score changes for one map (scaled to [0, 1] at the input's resolution), in `ROAD.masks`'s order: the
+  /// imputations computed in parallel (noise seeded by `seed`), run `batchSize` at a time (1 if that fails).
+  func roadChanges(
+    input: GraphTensor, map: [Float], classIndex: Int, original: Float, batchSize: inout Int, rows: (GraphTensor) throws -> [[Float]]
+  ) throws -> [Double] {
+    let (c, h, w) = (input.shape[1], input.shape[2], input.shape[3])
+    let x = input.floats, masks = ROAD.masks(map), seed = options.seed
+    var imputed = [[Float]](repeating: [], count: masks.count)
+    imputed.withUnsafeMutableBufferPointer { buffer in
+      let out = Shared(buffer.baseAddress!)
+      parallelFor(masks.count) { i in
+        out.value[i] = ROAD.impute(x, channels: c, height: h, width: w, kept: masks[i], seed: seed)
+      }
+    }
+    func run(_ b: Int) throws -> [Double] {
+      var changes: [Double] = []
+      var start = 0
+      while start < imputed.count {
+        let count = min(b, imputed.count - start)
+        let batch = GraphTensor(shape: [count] + input.shape.dropFirst(), floats: Array(imputed[start ..< (start + count)].joined()))
+        let found = try rows(batch)
+        guard found.count == count, found.allSatisfy({ classIndex < $0.count }) else {
+          throw ConvolveError.invalidArgument("ROAD's runs gave \(found.count) rows for \(count) inputs")
+        }
+        changes += found.map { Double($0[classIndex] - original) }
+        start += count
+      }
+      return changes
+    }
+    do {
+      return try run(batchSize)
+    } catch where batchSize > 1 {
+      batchSize = 1
+      return try run(1)
     }
   }
 }

@@ -89,8 +89,9 @@ public struct CamFolderJob: Sendable {
         lines.append(
           "  \(m.method): "
             + String(
-              format: "deletion AUC %.4f, insertion AUC %.4f, confidence change %+.4g (drop %.4g, rises %.0f%%)", m.deletion, m.insertion,
-              m.confidenceChange, m.confidenceDrop, m.confidenceIncrease * 100) + " (\(m.maps) maps)")
+              format: "deletion AUC %.4f, insertion AUC %.4f, confidence change %+.4g (drop %.4g, rises %.0f%%), ROAD combined %+.4g",
+              m.deletion, m.insertion, m.confidenceChange, m.confidenceDrop, m.confidenceIncrease * 100, m.roadCombined ?? 0)
+            + " (\(m.maps) maps)")
       }
     }
     if !quiet { writeStandardError(lines.joined(separator: "\n") + "\n") }

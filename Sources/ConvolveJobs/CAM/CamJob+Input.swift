@@ -12,7 +12,7 @@ extension CamJob {
 
   /// The maps of occlusion, integrated gradients and SmoothGrad for each class, at the input's resolution.
   func inputMaps(
-    input: GraphTensor, output: String, scores: [Float], classes: [Int], notes: inout [String]
+    input: GraphTensor, output: String, target: CAMTarget, scores: [Float], classes: [Int], notes: inout [String]
   ) throws -> [(method: CAMMethod, classIndex: Int?, map: CAMMap)] {
     let methods = options.methods
     var maps: [(method: CAMMethod, classIndex: Int?, map: CAMMap)] = []
@@ -27,7 +27,7 @@ extension CamJob {
       func occlude(_ batchSize: Int) throws -> [[Float]] {
         try ClassActivationMaps.occlusion(
           input: input, window: window, stride: stride, original: scores, classes: classes, batchSize: batchSize
-        ) { try run([inputName: $0]) }
+        ) { try target.reduce(run([inputName: $0])) }
       }
       let found: [[Float]]
       do { found = try occlude(options.batchSize) } catch { found = try occlude(1) }
@@ -38,7 +38,7 @@ extension CamJob {
     }
     let gradientMethods = methods.filter { $0 == .integratedGradients || $0 == .smoothgrad }
     guard !gradientMethods.isEmpty else { return maps }
-    let gradients = InputGradients(batchGraph: freeBatch(graph), graph: graph, input: inputName, output: output)
+    let gradients = InputGradients(batchGraph: freeBatch(graph), graph: graph, input: inputName, output: output, target: target)
     let values = input.floats
     let range = Double((values.max() ?? 0) - (values.min() ?? 0))
     for c in classes {
@@ -71,11 +71,11 @@ extension CamJob {
 /// The gradient of one class's score with respect to a batch of inputs, one reverse pass planned per batch
 /// size; with a batch of one the graph as declared (for models that fix their batch at 1).
 final class InputGradients {
-  let batchGraph: Graph, graph: Graph, input: String, output: String
+  let batchGraph: Graph, graph: Graph, input: String, output: String, target: CAMTarget
   private var passes: [Int: ReversePass] = [:]
 
-  init(batchGraph: Graph, graph: Graph, input: String, output: String) {
-    (self.batchGraph, self.graph, self.input, self.output) = (batchGraph, graph, input, output)
+  init(batchGraph: Graph, graph: Graph, input: String, output: String, target: CAMTarget) {
+    (self.batchGraph, self.graph, self.input, self.output, self.target) = (batchGraph, graph, input, output, target)
   }
 
   /// `body(batchSize, run)`, and again with a batch of one when it fails.
@@ -90,13 +90,10 @@ final class InputGradients {
     let pass = try passes[b] ?? ReversePass(graph: b == 1 ? graph : batchGraph, inputShapes: [input: batch.shape], withRespectTo: [input])
     passes[b] = pass
     let values = try pass.forward([input: batch])
-    guard let y = values[output], y.count % b == 0, y.shape.first == b, classIndex < y.count / b else {
+    guard let y = values[output], y.shape.first == b, y.count == b * target.itemShape.reduce(1, *), classIndex < target.classCount else {
       throw ConvolveError.invalidArgument("the output '\(output)' for \(b) inputs is \(values[output].map { shapeText($0.shape) } ?? "missing")")
     }
-    let k = y.count / b
-    var seed = [Float](repeating: 0, count: y.count)
-    for i in 0 ..< b { seed[i * k + classIndex] = 1 }
-    guard let g = try pass.gradients(of: output, seed: GraphTensor(shape: y.shape, floats: seed))[input] else {
+    guard let g = try pass.gradients(of: output, seed: target.seed(class: classIndex, batch: b))[input] else {
       throw ConvolveError.invalidArgument("no gradient reached the input '\(input)'")
     }
     return g
@@ -105,6 +102,6 @@ final class InputGradients {
   /// The output row of one input (1×C×H×W).
   func scores(_ x: GraphTensor) throws -> [Float] {
     let run = BatchRun(graph: graph, input: input, output: output)
-    return try run([input: x]).floats
+    return try target.reduce(run([input: x])).floats
   }
 }

@@ -9,6 +9,8 @@ public struct CamOptions: Sendable {
   /// The target layer (a node or value name); nil for `defaultCAMLayer`.
   public var layer: String?
   public var classChoice: CAMClassChoice = .top(1)
+  /// A segmenter's region (`--target`; nil: `argmax`). Refused for a classifier.
+  public var region: CAMRegion?
   public var methods: [CAMMethod] = [.gradcam]
   public var colormap: Colormap = .jet
   /// The overlay's opacity where the map is 1.
@@ -48,6 +50,8 @@ public struct CamResult: Sendable {
   public var inputSeconds: Double = 0
   /// Checks worth a line: integrated gradients' completeness.
   public var notes: [String] = []
+  /// What the scores are (nil: a classifier's output values).
+  public var target: CAMTarget? = nil
 }
 
 /// Runs a model on one input and explains its classification with class activation maps: one forward pass
@@ -58,6 +62,8 @@ public final class CamJob: Sendable {
   public let graph: Graph
   public let path: String
   public let options: CamOptions
+  /// The default layer and idle reverse passes by input shape, shared by a folder's jobs.
+  let plans = CamPlanCache()
 
   /// Checks the model's operators and the `--layer` name (an unknown one is a usage error).
   public init(model path: String, graph: Graph, options: CamOptions) throws {
@@ -85,30 +91,39 @@ public final class CamJob: Sendable {
     } else if !options.methods.contains(where: \.needsLayer) {
       layer = inputName
     } else {
-      let plan = try fileContent(path) { try ExecutionPlan(graph: graph, inputShapes: shapes, options: .none) }
-      guard let found = defaultCAMLayer(plan) else {
-        throw ConvolveError.file(path: path, reason: "no 1 x C x H x W layer to explain; name one with --layer")
+      layer = try plans.layer(for: input.shape) {
+        let plan = try fileContent(path) { try ExecutionPlan(graph: graph, inputShapes: shapes, options: .none) }
+        guard let found = defaultCAMLayer(plan) else {
+          throw ConvolveError.file(path: path, reason: "no 1 x C x H x W layer to explain; name one with --layer")
+        }
+        return found
       }
-      layer = found
     }
     guard let output = graph.outputs.first?.name else { throw ConvolveError.file(path: path, reason: "the model declares no output") }
     let saliency = options.methods.contains(.saliency)
     let targets = [layer] + (saliency && layer != inputName ? [inputName] : [])
-    let pass = try fileContent(path) { try ReversePass(graph: graph, inputShapes: shapes, withRespectTo: targets) }
+    let key = "\(input.shape) \(targets)"
+    let pass = try plans.take(key) ?? fileContent(path) {
+      try CamPass(graph: graph, input: inputName, shape: input.shape, targets: targets, output: output)
+    }
+    defer { plans.put(key, pass) }
     var clock = Date()
-    let values = try fileContent(path) { try pass.forward([inputName: input]) }
+    let values = try fileContent(path) { try pass.forward(input) }
     let forwardSeconds = Date().timeIntervalSince(clock)
     guard let activation = values[layer], let scoresTensor = values[output] else {
       throw ConvolveError.file(path: path, reason: "the layer '\(layer)' or the output '\(output)' was not computed")
     }
     let layerShape = activation.shape
     if options.methods.contains(where: \.needsLayer) { _ = try ClassActivationMaps.layerShape(activation) }
-    let scores = scoresTensor.floats
-    guard scores.count >= 1, scores.count == scoresTensor.shape.last else {
-      throw ConvolveError.file(
-        path: path, reason: "the output '\(output)' is \(shapeText(scoresTensor.shape)); class activation maps need a vector of class scores")
+    let target: CAMTarget
+    do {
+      target = try CAMTarget(
+        output: scoresTensor, region: options.region, inputHeight: input.rank == 4 ? input.shape[2] : 1, inputWidth: input.shape.last ?? 1)
+    } catch ConvolveError.invalidArgument(let message) where options.region == nil {
+      throw ConvolveError.file(path: path, reason: "the output '\(output)': " + message)
     }
-    let classes = try options.classChoice.classes(scores: scores, labels: options.labels)
+    let scores = try target.reduce(scoresTensor).floats
+    let classes = try options.classChoice.classes(scores: scores, ranking: target.ranking(scores: scores), labels: options.labels)
     var maps: [(method: CAMMethod, classIndex: Int?, map: CAMMap)] = []
     if options.methods.contains(.eigencam) {
       maps.append((.eigencam, nil, try ClassActivationMaps.eigenCAM(activation: activation)))
@@ -117,11 +132,7 @@ public final class CamJob: Sendable {
     let gradientMethods = options.methods.filter(\.needsGradient)
     if !gradientMethods.isEmpty {
       for c in classes {
-        var seed = [Float](repeating: 0, count: scores.count)
-        seed[c] = 1
-        let grads = try fileContent(path) {
-          try pass.gradients(of: output, seed: GraphTensor(shape: scoresTensor.shape, floats: seed))
-        }
+        let grads = try fileContent(path) { try pass.gradients(of: output, seed: target.seed(class: c, batch: 1)) }
         for method in gradientMethods {
           let g = method == .saliency ? grads[inputName] : grads[layer]
           maps.append((method, c, try ClassActivationMaps.map(method, activation: method == .saliency ? input : activation, gradient: g)))
@@ -131,12 +142,12 @@ public final class CamJob: Sendable {
     let reverseSeconds = Date().timeIntervalSince(clock)
     clock = Date()
     if options.methods.contains(.scorecam) {
-      let found = try fileContent(path) { try scoreCAM(activation: activation, input: input, output: output, classes: classes) }
+      let found = try fileContent(path) { try scoreCAM(activation: activation, input: input, output: output, target: target, classes: classes) }
       maps += zip(classes, found).map { (.scorecam, $0, $1) }
     }
     if options.methods.contains(.ablationcam) {
       let found = try fileContent(path) {
-        try ablationCAM(activation: activation, input: input, layer: layer, output: output, scores: scores, classes: classes)
+        try ablationCAM(activation: activation, input: input, layer: layer, output: output, target: target, scores: scores, classes: classes)
       }
       maps += zip(classes, found).map { (.ablationcam, $0, $1) }
     }
@@ -144,36 +155,36 @@ public final class CamJob: Sendable {
     clock = Date()
     var notes: [String] = []
     maps += try fileContent(path) {
-      try inputMaps(input: input, output: output, scores: scores, classes: classes, notes: &notes)
+      try inputMaps(input: input, output: output, target: target, scores: scores, classes: classes, notes: &notes)
     }
     return CamResult(
       layer: layer, layerShape: layerShape, output: output, scores: scores, classes: classes, maps: maps,
       forwardSeconds: forwardSeconds, reverseSeconds: reverseSeconds, maskedSeconds: maskedSeconds,
-      inputSeconds: Date().timeIntervalSince(clock), notes: notes)
+      inputSeconds: Date().timeIntervalSince(clock), notes: notes, target: target)
   }
 
   /// Score-CAM's masked inputs run 16 at a time through the model's fast plan (one at a time when the model
   /// does not take a batch of 16).
-  private func scoreCAM(activation: GraphTensor, input: GraphTensor, output: String, classes: [Int]) throws -> [CAMMap] {
+  private func scoreCAM(activation: GraphTensor, input: GraphTensor, output: String, target: CAMTarget, classes: [Int]) throws -> [CAMMap] {
     let run = BatchRun(graph: freeBatch(graph), input: try inputName, output: output)
     do {
-      return try ClassActivationMaps.scoreCAM(activation: activation, input: input, classes: classes) { try run([run.input: $0]) }
+      return try ClassActivationMaps.scoreCAM(activation: activation, input: input, classes: classes) { try target.reduce(run([run.input: $0])) }
     } catch {
       return try ClassActivationMaps.scoreCAM(activation: activation, input: input, classes: classes, batchSize: 1) {
-        try run([run.input: $0])
+        try target.reduce(run([run.input: $0]))
       }
     }
   }
 
   /// Ablation-CAM's ablated channels, 16 at a time (the input repeated), or one at a time.
   private func ablationCAM(
-    activation: GraphTensor, input: GraphTensor, layer: String, output: String, scores: [Float], classes: [Int]
+    activation: GraphTensor, input: GraphTensor, layer: String, output: String, target: CAMTarget, scores: [Float], classes: [Int]
   ) throws -> [CAMMap] {
     let run = BatchRun(graph: ClassActivationMaps.ablationGraph(freeBatch(graph), layer: layer), input: try inputName, output: output)
     func scoresFor(_ keep: GraphTensor, _ fill: GraphTensor) throws -> GraphTensor {
       let b = keep.shape[0]
       let repeated = GraphTensor(shape: [b] + input.shape.dropFirst(), floats: Array([[Float]](repeating: input.floats, count: b).joined()))
-      return try run([run.input: repeated, ClassActivationMaps.ablationKeep: keep, ClassActivationMaps.ablationFill: fill])
+      return try target.reduce(run([run.input: repeated, ClassActivationMaps.ablationKeep: keep, ClassActivationMaps.ablationFill: fill]))
     }
     do {
       return try ClassActivationMaps.ablationCAM(activation: activation, original: scores, classes: classes, scores: scoresFor)
@@ -235,11 +246,14 @@ public final class CamJob: Sendable {
       metricsSeconds = Date().timeIntervalSince(clock)
       for (i, m) in scores.enumerated() {
         (summary.maps[i].deletion, summary.maps[i].insertion, summary.maps[i].confidenceChange) = (m.deletion, m.insertion, m.confidenceChange)
+        (summary.maps[i].roadMostRelevantFirst, summary.maps[i].roadLeastRelevantFirst, summary.maps[i].roadCombined) =
+          (m.roadMostRelevantFirst, m.roadLeastRelevantFirst, m.roadCombined)
         let what = m.classIndex.map { " for \(className($0))" } ?? ""
         log(
           String(
             format: "metrics \(m.method.rawValue)\(what): deletion AUC %.4f (lower is better), insertion AUC %.4f (higher is better), "
-              + "score for the input times the map %+.4g", m.deletion, m.insertion, m.confidenceChange))
+              + "score for the input times the map %+.4g, ROAD MoRF %+.4g (lower is better), LeRF %+.4g, combined %+.4g (higher is better)",
+            m.deletion, m.insertion, m.confidenceChange, m.roadMostRelevantFirst, m.roadLeastRelevantFirst, m.roadCombined))
       }
       let file = CamMetricsFile(steps: options.metricSteps, maps: summary.maps)
       written.append(try file.write(to: join(directory, CamMetricsFile.fileName)))
@@ -273,11 +287,20 @@ public final class CamJob: Sendable {
   /// normalised), the explained ones, the layer and the methods.
   public func classLines(_ result: CamResult) -> [String] {
     let scores = result.scores
-    let normalised = areProbabilities(scores)
-    let probabilities = normalised ? scores : softmax(scores)
-    var lines = ["\(result.output): \(scores.count) classes, " + (normalised ? "probabilities" : "scores (softmax beside them)")]
-    for (rank, i) in rankedClasses(scores).prefix(5).enumerated() {
-      lines.append("  \(rank + 1). \(className(i)) \(format(scores[i]))" + (normalised ? "" : " (softmax \(format(probabilities[i])))"))
+    var lines: [String]
+    if let target = result.target, let shares = target.shares {
+      let region = target.region == .argmax ? "the pixels where it is the argmax" : "the --target box"
+      lines = ["\(result.output): a segmentation of \(scores.count) classes; a class's score is its output summed over \(region)"]
+      for (rank, i) in target.ranking(scores: scores).prefix(5).enumerated() {
+        lines.append("  \(rank + 1). \(className(i)) \(format(scores[i])) (argmax at \(String(format: "%.1f", Double(shares[i]) * 100))% of the pixels)")
+      }
+    } else {
+      let normalised = areProbabilities(scores)
+      let probabilities = normalised ? scores : softmax(scores)
+      lines = ["\(result.output): \(scores.count) classes, " + (normalised ? "probabilities" : "scores (softmax beside them)")]
+      for (rank, i) in rankedClasses(scores).prefix(5).enumerated() {
+        lines.append("  \(rank + 1). \(className(i)) \(format(scores[i]))" + (normalised ? "" : " (softmax \(format(probabilities[i])))"))
+      }
     }
     let several = result.classes.count > 1
     for c in result.classes {
@@ -315,3 +338,23 @@ final class BatchRun {
 }
 
 private func format(_ v: Float) -> String { String(format: "%.4g", Double(v)) }
+
+/// Plans `CamJob` keeps between inputs: the default layer per input shape, and reverse passes not in use
+/// (one per photo being explained at once), so that a folder plans the model once per job, not twice per
+/// photo.
+final class CamPlanCache: @unchecked Sendable {  // Sendable: every access to the dictionaries holds `lock`; a pass is used by one thread at a time, between `take` and `put`.
+  private let lock = NSLock()
+  private var layers: [[Int]: String] = [:]
+  private var idle: [String: [CamPass]] = [:]
+
+  func layer(for shape: [Int], make: () throws -> String) throws -> String {
+    if let known = lock.withLock({ layers[shape] }) { return known }
+    let found = try make()
+    lock.withLock { layers[shape] = found }
+    return found
+  }
+
+  func take(_ key: String) -> CamPass? { lock.withLock { idle[key]?.popLast() } }
+
+  func put(_ key: String, _ pass: CamPass) { lock.withLock { idle[key, default: []].append(pass) } }
+}

@@ -11,7 +11,8 @@ public struct CamSummary: Codable, Sendable, Equatable {
     public var `class`: Int
     public var name: String?
     public var score: Float
-    /// The softmax of the scores, or the score when the output already is probabilities.
+    /// The softmax of the scores, or the score when the output already is probabilities; for a segmenter the
+    /// share of the pixels where the class is the argmax.
     public var probability: Float
   }
 
@@ -24,6 +25,10 @@ public struct CamSummary: Codable, Sendable, Equatable {
     public var deletion: Double?
     public var insertion: Double?
     public var confidenceChange: Double?
+    /// ROAD (`CAMMetricScores`): MoRF and LeRF mean score changes, and `(LeRF − MoRF) / 2`.
+    public var roadMostRelevantFirst: Double?
+    public var roadLeastRelevantFirst: Double?
+    public var roadCombined: Double?
   }
 
   public var output: String
@@ -34,9 +39,9 @@ public struct CamSummary: Codable, Sendable, Equatable {
   public var maps: [MapFiles] = []
 
   public init(_ result: CamResult, labels: [String]?) {
-    let probabilities = areProbabilities(result.scores) ? result.scores : softmax(result.scores)
+    let probabilities = result.target?.shares ?? (areProbabilities(result.scores) ? result.scores : softmax(result.scores))
     (output, layer, explained) = (result.output, result.layer, result.classes)
-    top = rankedClasses(result.scores).prefix(5).map { i in
+    top = (result.target?.ranking(scores: result.scores) ?? rankedClasses(result.scores)).prefix(5).map { i in
       Ranked(
         class: i, name: labels.flatMap { i < $0.count && !$0[i].isEmpty ? $0[i] : nil }, score: result.scores[i],
         probability: probabilities[i])
@@ -73,10 +78,15 @@ public struct CamMetricsFile: Codable, Sendable, Equatable {
     public var confidenceChange: Double
     public var confidenceDrop: Double
     public var confidenceIncrease: Double
+    /// ROAD's means (pytorch-grad-cam's `ROADMostRelevantFirstAverage`, `ROADLeastRelevantFirstAverage`,
+    /// `ROADCombined`, each averaged over the maps that have them; nil when none has).
+    public var roadMostRelevantFirst: Double?
+    public var roadLeastRelevantFirst: Double?
+    public var roadCombined: Double?
   }
 
   public var definition =
-    "deletion and insertion as RISE (Petsiuk et al. 2018): the class's probability as the map's strongest pixels are set to 0 (deletion, lower is better) or put back into the blurred input (insertion, higher is better), area under the curve over [0, 1]; confidenceChange as pytorch-grad-cam's CamMultImageConfidenceChange: the class's score for the input times the map (scaled to [0, 1]) minus its score"
+    "deletion and insertion as RISE (Petsiuk et al. 2018): the class's probability as the map's strongest pixels are set to 0 (deletion, lower is better) or put back into the blurred input (insertion, higher is better), area under the curve over [0, 1]; confidenceChange as pytorch-grad-cam's CamMultImageConfidenceChange: the class's score for the input times the map (scaled to [0, 1]) minus its score; ROAD as pytorch-grad-cam's road.py: the class's score change when the pixels above the map's 10th, 20th, ..., 90th percentile (roadMostRelevantFirst, lower is better) or below its 90th, ..., 10th (roadLeastRelevantFirst, higher is better) are filled by noisy linear imputation, averaged; roadCombined = (LeRF - MoRF) / 2, higher is better"
   public var steps: Int
   /// One input's maps.
   public var maps: [CamSummary.MapFiles]?
@@ -91,21 +101,25 @@ public struct CamMetricsFile: Codable, Sendable, Equatable {
     self.steps = steps
     photos = summaries.count
     var order: [String] = []
-    var sums: [String: [Double]] = [:]  // maps, deletion, insertion, change, drop, rises
+    var sums: [String: [Double]] = [:]  // maps, deletion, insertion, change, drop, rises, MoRF, LeRF, combined, ROAD's maps
     for summary in summaries {
       for map in summary.maps {
         guard let d = map.deletion, let i = map.insertion else { continue }
         if sums[map.method] == nil { order.append(map.method) }
         let change = map.confidenceChange ?? 0
-        let add = [1, d, i, change, max(0, -change), change > 0 ? 1 : 0]
-        sums[map.method] = zip(sums[map.method] ?? [0, 0, 0, 0, 0, 0], add).map(+)
+        let add = [
+          1, d, i, change, max(0, -change), change > 0 ? 1 : 0, map.roadMostRelevantFirst ?? 0, map.roadLeastRelevantFirst ?? 0,
+          map.roadCombined ?? 0, map.roadCombined == nil ? 0 : 1,
+        ]
+        sums[map.method] = zip(sums[map.method] ?? [Double](repeating: 0, count: add.count), add).map(+)
       }
     }
     means = order.map { m in
       let s = sums[m]!
       return Mean(
         method: m, maps: Int(s[0]), deletion: s[1] / s[0], insertion: s[2] / s[0], confidenceChange: s[3] / s[0],
-        confidenceDrop: s[4] / s[0], confidenceIncrease: s[5] / s[0])
+        confidenceDrop: s[4] / s[0], confidenceIncrease: s[5] / s[0], roadMostRelevantFirst: s[9] > 0 ? s[6] / s[9] : nil,
+        roadLeastRelevantFirst: s[9] > 0 ? s[7] / s[9] : nil, roadCombined: s[9] > 0 ? s[8] / s[9] : nil)
     }
   }
 

@@ -24,12 +24,12 @@ public enum CAMClassChoice: Equatable, Sendable {
     }
   }
 
-  /// The class numbers this choice names among `scores`, best first for `top`. An unknown name or a number
-  /// past the classes is a usage error.
-  public func classes(scores: [Float], labels: [String]?) throws -> [Int] {
+  /// The class numbers this choice names among `scores`, best first for `top` (by `ranking` when given, else
+  /// by score). An unknown name or a number past the classes is a usage error.
+  public func classes(scores: [Float], ranking: [Int]? = nil, labels: [String]?) throws -> [Int] {
     switch self {
     case .top(let n):
-      return Array(rankedClasses(scores).prefix(n))
+      return Array((ranking ?? rankedClasses(scores)).prefix(n))
     case .index(let i):
       guard i < scores.count else {
         throw ConvolveError.invalidArgument("--class \(i): the model scores \(scores.count) classes (0 to \(scores.count - 1))")
@@ -55,13 +55,19 @@ public func rankedClasses(_ scores: [Float]) -> [Int] {
   scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
 }
 
-/// The value a class activation map is taken at when none is named: the input of the last global pooling
-/// (GlobalAveragePool, or ReduceMean over H and W) of a 1×C×H×W value, else the last 1×C×H×W value with more
-/// than one position. Nil when the plan has neither.
+/// The value a class activation map is taken at when none is named: for a segmenter (a first output of
+/// 1×K×H×W, more than one position) the input of its last Conv (the features its head reads); else the input
+/// of the last global pooling (GlobalAveragePool, or ReduceMean over H and W) of a 1×C×H×W value, else the
+/// last 1×C×H×W value with more than one position. Nil when the plan has none of these.
 public func defaultCAMLayer(_ plan: ExecutionPlan) -> String? {
   func isMap(_ name: String) -> Bool {
     guard let t = plan.types[name], t.elementType == .float32, t.shape.count == 4 else { return false }
     return plan.constants[name] == nil
+  }
+  if let output = plan.graph.outputs.first?.name, let shape = plan.types[output]?.shape, shape.count == 4, shape[2] * shape[3] > 1,
+    let head = plan.steps.last(where: { $0.node.opType == "Conv" }), let first = head.node.inputs.first, isMap(first)
+  {
+    return first
   }
   for step in plan.steps.reversed() {
     guard let first = step.node.inputs.first, isMap(first) else { continue }
