@@ -117,26 +117,65 @@ public struct NPYArray: Equatable, Sendable {
 
   /// The `.npy` bytes, dtype `<f4`.
   public func npyData() -> Data {
+    var out = Self.header(descr: "<f4", shape: shape)
+    if UInt32(1).littleEndian == 1 {
+      out.reserveCapacity(out.count + data.count * 4)
+      data.withUnsafeBytes { out.append(contentsOf: $0) }
+    } else {
+      for v in data { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+    }
+    return out
+  }
+
+  /// The `.npy` bytes of integers stored as `dtype` (`<i8`, `<i4`, `<i2`, `|i1`, `<u8`, `<u4`, `<u2`, `|u1`,
+  /// `|b1`; each value wrapped to the type's width), so that integer outputs keep their type.
+  public static func npyData(shape: [Int], int64s: [Int64], dtype: String = "<i8") -> Data {
+    func bytes<T: FixedWidthInteger>(_: T.Type) -> Data {
+      var out = header(descr: dtype, shape: shape)
+      out.reserveCapacity(out.count + int64s.count * MemoryLayout<T>.size)
+      for v in int64s { withUnsafeBytes(of: T(truncatingIfNeeded: v).littleEndian) { out.append(contentsOf: $0) } }
+      return out
+    }
+    switch dtype {
+    case "<i4": return bytes(Int32.self)
+    case "<i2": return bytes(Int16.self)
+    case "|i1": return bytes(Int8.self)
+    case "<u8": return bytes(UInt64.self)
+    case "<u4": return bytes(UInt32.self)
+    case "<u2": return bytes(UInt16.self)
+    case "|u1", "|b1": return bytes(UInt8.self)
+    default: return bytes(Int64.self)
+    }
+  }
+
+  /// The `.npy` bytes of numbers stored as `dtype` (`<f4`, `<f2` or `<f8`), so that float16 and double outputs
+  /// keep their type.
+  public static func npyData(shape: [Int], floats: [Float], dtype: String) -> Data {
+    var out = header(descr: dtype, shape: shape)
+    switch dtype {
+    case "<f2": for v in floats { withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+    case "<f8": for v in floats { withUnsafeBytes(of: Double(v).bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+    default: return (try? NPYArray(shape: shape, data: floats))?.npyData() ?? out
+    }
+    return out
+  }
+
+  /// The magic, version and header of a `.npy` file, padded to a multiple of 64 bytes.
+  private static func header(descr: String, shape: [Int]) -> Data {
     let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
     let version: UInt8 = header.utf8.count + 11 > 65535 ? 2 : 1
     let prefix = version == 1 ? 10 : 12
     let total = (prefix + header.utf8.count + 1 + 63) / 64 * 64
     header += String(repeating: " ", count: total - prefix - header.utf8.count - 1) + "\n"
     let length = header.utf8.count
-    var out = Data(capacity: total + data.count * 4)
-    out.append(contentsOf: [0x93] + Array("NUMPY".utf8) + [version, 0])
+    var out = Data([0x93] + Array("NUMPY".utf8) + [version, 0])
     if version == 1 {
       out.append(contentsOf: [UInt8(length & 0xff), UInt8(length >> 8)])
     } else {
       out.append(contentsOf: (0 ..< 4).map { UInt8((length >> (8 * $0)) & 0xff) })
     }
     out.append(contentsOf: Array(header.utf8))
-    if UInt32(1).littleEndian == 1 {
-      data.withUnsafeBytes { out.append(contentsOf: $0) }
-    } else {
-      for v in data { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-    }
     return out
   }
 

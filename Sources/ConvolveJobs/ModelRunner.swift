@@ -21,6 +21,13 @@ public struct ModelRunOptions: Sendable {
   public var raw = false
   /// How feature maps are drawn.
   public var maps = FeatureMapWriter()
+  /// The detector outputs holding the boxes and the scores, when their names and shapes do not say.
+  public var boxes: String?
+  public var scores: String?
+  /// Detections scoring below this are neither drawn nor listed.
+  public var threshold: Float = 0.5
+  /// Decode a sequence × classes output greedily as CTC (class 0 the blank) into text.
+  public var ctc = false
 
   public init() {}
 }
@@ -46,6 +53,12 @@ public final class ModelRunner: @unchecked Sendable {
         throw unknownLayer(
           option: "--layers", pattern, in: graph, what: "node, value or op type that matches it",
           also: graph.nodes.map(\.opType))
+      }
+    }
+    for (option, name) in [("--boxes", options.boxes), ("--scores", options.scores)] {
+      if let name, !graph.outputs.contains(where: { $0.name == name }) {
+        throw ConvolveError.invalidArgument(
+          "\(option) \(name): the model has no such output (its outputs: \(graph.outputs.map(\.name).joined(separator: ", ")))")
       }
     }
     self.graph = graph
@@ -111,13 +124,19 @@ public final class ModelRunner: @unchecked Sendable {
       report.sectionsOnlyWithImages = true
       page = report
     }
+    // Outputs that are not images wait for the others: boxes, scores and classes are read together.
+    var deferred: [(name: String, value: GraphTensor)] = []
     _ = try Executor(plan: plan).run([try input.name: tensor]) { event in
       var files: [String] = []
       for (position, (name, value)) in event.outputs.enumerated() {
+        if outputs.contains(name), self.isDeferred(name, value) {
+          deferred.append((name, value))
+          continue
+        }
         guard value.elementType == .float32 else { continue }
         if outputs.contains(name) {
           files += try self.writeOutput(name: name, value, photo: photo, directory: directory, log: log)
-        } else if selected.contains(name) {
+        } else if selected.contains(name), value.count > 0 {
           let stem = String(format: "%03d-", event.index + 1) + safeFileName(event.node.name.isEmpty ? name : event.node.name)
             + (position > 0 ? "-\(position)" : "")
           files += try self.writeMaps(
@@ -133,6 +152,12 @@ public final class ModelRunner: @unchecked Sendable {
       }
       written += files
     }
+    for (name, value) in plan.constants where outputs.contains(name) && !deferred.contains(where: { $0.name == name }) {
+      if isDeferred(name, value) { deferred.append((name, value)) }
+    }
+    let order = graph.outputs.map(\.name)
+    deferred.sort { (order.firstIndex(of: $0.name) ?? 0) < (order.firstIndex(of: $1.name) ?? 0) }
+    written += try writeDeferred(deferred, inputShape: tensor.shape, photo: photo, directory: directory, log: log)
     if let page {
       let path = try page.write(directory: directory)
       written.append(path)
@@ -142,12 +167,12 @@ public final class ModelRunner: @unchecked Sendable {
   }
 
   /// A graph output as people read it.
-  private func writeOutput(name: String, _ value: GraphTensor, photo: Tensor?, directory: String, log: (String) -> Void)
+  func writeOutput(name: String, _ value: GraphTensor, photo: Tensor?, directory: String, log: (String) -> Void)
     throws -> [String]
   {
     let stem = safeFileName(name)
     var files: [String] = []
-    if options.saveNpy { files.append(try writeNPY(value, stem: stem, directory: directory)) }
+    if options.saveNpy { files.append(try writeNPY(value, stem: stem, directory: directory, name: name)) }
     let t = try displayTensor(value)
     if t.height > 1 && t.width > 1 {
       if t.channels == 1 {
@@ -201,9 +226,21 @@ public final class ModelRunner: @unchecked Sendable {
     return files + (try writer.write(try displayTensor(value), directory: directory, stem: stem, title: title))
   }
 
-  private func writeNPY(_ value: GraphTensor, stem: String, directory: String) throws -> String {
+  /// `value` as `<stem>.npy`, in the type the graph declares for it (float16, double, int32, ... as the ONNX file
+  /// says; otherwise float32 or int64 as it is held).
+  func writeNPY(_ value: GraphTensor, stem: String, directory: String, name: String? = nil) throws -> String {
     let path = join(directory, stem + ".npy")
-    try NPYArray(shape: value.shape, data: value.floats).write(path: path)
+    let declared = graph.outputs.first { $0.name == (name ?? "") }?.dataType
+    let data: Data
+    switch (value.storage, declared) {
+    case (.float(let v), 10?): data = NPYArray.npyData(shape: value.shape, floats: v, dtype: "<f2")
+    case (.float(let v), 11?): data = NPYArray.npyData(shape: value.shape, floats: v, dtype: "<f8")
+    case (.float(let v), _): data = try NPYArray(shape: value.shape, data: v).npyData()
+    case (.int64(let v), let type):
+      let dtypes: [Int: String] = [2: "|u1", 3: "|i1", 4: "<u2", 5: "<i2", 6: "<i4", 9: "|b1", 12: "<u4", 13: "<u8"]
+      data = NPYArray.npyData(shape: value.shape, int64s: v, dtype: type.flatMap { dtypes[$0] } ?? "<i8")
+    }
+    try AtomicFile.write(data, to: path)
     return path
   }
 

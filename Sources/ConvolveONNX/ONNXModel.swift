@@ -69,7 +69,7 @@ public enum ONNXModel {
       case nil: return .symbolic("")
       }
     } : nil
-    return ValueInfo(name: v.name, elementType: type, shape: shape)
+    return ValueInfo(name: v.name, elementType: type, shape: shape, dataType: Int(t.elemType))
   }
 }
 

@@ -39,6 +39,7 @@ struct ModelRunCommand: ParsableCommand {
   @Option(help: ArgumentHelp("How many classes a vector output lists.", valueName: "n")) var top = 5
   @Flag(help: "List a vector output's scores as they are (default: logits are listed as their softmax, probabilities as they are).")
   var raw = false
+  @OptionGroup(title: "Detectors and recognisers") var meaning: OutputMeaningOptions
 
   @Option(help: ModelInputOptions.sizeHelp) var size: String?
   @OptionGroup(title: "Model input") var preprocessing: ModelInputOptions
@@ -47,12 +48,14 @@ struct ModelRunCommand: ParsableCommand {
 
   func validate() throws {
     guard top >= 1 else { throw ValidationError("--top is \(top); use at least 1") }
+    try meaning.validate()
     _ = try preprocessing.modelInput(size: size, option: "--size")
   }
 
   func run() throws {
     var options = try runOptions(layers: layers, report: report, labels: labels, top: top, maps: mapOptions)
     options.raw = raw
+    meaning.apply(to: &options)
     let graph = try ONNXModel.load(path: model)
     let runner = try fileContent(model) { try ModelRunner(graph: graph, options: options) }
     let (tensor, photo, notes) = try fileContent(model) {

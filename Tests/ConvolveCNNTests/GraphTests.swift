@@ -43,17 +43,17 @@ import Testing
     let graph = Graph(
       source: "m.onnx",
       nodes: [
-        node("ok", "Relu", ["x"], ["a"]), node("lstm_1", "LSTM", ["a"], ["b"]), node("nms", "NonMaxSuppression", ["b"], ["c"]),
+        node("ok", "Relu", ["x"], ["a"]), node("lstm_1", "LSTM", ["a"], ["b"]), node("roi", "RoiAlign", ["b"], ["c"]),
         Node(name: "custom", opType: "Relu", domain: "com.example", inputs: ["c"], outputs: ["d"]),
         node("lstm_2", "LSTM", ["d"], ["y"]),
       ], inputs: [x], outputs: [ValueInfo(name: "y", shape: nil)])
     #expect(graph.unsupportedOperators().map(\.description) == [
-      "LSTM 'lstm_1'", "NonMaxSuppression 'nms'", "com.example.Relu 'custom'", "LSTM 'lstm_2'",
+      "LSTM 'lstm_1'", "RoiAlign 'roi'", "com.example.Relu 'custom'", "LSTM 'lstm_2'",
     ])
     let text = errorText { try ExecutionPlan(graph: graph, inputShapes: ["x": [1, 2, 4, 4]]) } ?? ""
     #expect(
       text == "m.onnx: 4 nodes use operators convolve does not run:\n  LSTM: 2 nodes ('lstm_1', 'lstm_2')\n"
-        + "  NonMaxSuppression: 1 node ('nms')\n  com.example.Relu: 1 node ('custom')", "\(text)")
+        + "  RoiAlign: 1 node ('roi')\n  com.example.Relu: 1 node ('custom')", "\(text)")
     // Seventeen nodes of one operator: one line with the count and the first three names.
     let many = Graph(
       source: "m.onnx", nodes: (0 ..< 17).map { node("c\($0)", "LSTM", [$0 == 0 ? "x" : "v\($0 - 1)"], ["v\($0)"]) },

@@ -189,7 +189,7 @@ extension ElementwiseFusion {
     var removed = Set<Int>()
     var result = pending
     for (i, p) in pending.enumerated() {
-      guard let add = p.op as? BinaryOperator, add.kind == .add, p.node.inputs.count == 2, p.node.outputs.count == 1,
+      guard !p.dynamic, let add = p.op as? BinaryOperator, add.kind == .add, p.node.inputs.count == 2, p.node.outputs.count == 1,
         let out = p.outputTypes.first, out.elementType == .float32, out.shape.count >= 3
       else { continue }
       for side in 0 ..< 2 {

@@ -33,6 +33,9 @@ struct PendingStep {
   var outputTypes: [ValueType]
   var fusedNodes: [Node]
   var stage: (input: Int, stage: ElementwiseStage)?
+  /// Output sizes known only at run time (`DynamicShapes`): the operator is inferred and prepared as it runs,
+  /// and no fusion takes the step.
+  var dynamic = false
 }
 
 /// One step of a plan: the node, its operator, and the types of its inputs and outputs.
@@ -56,6 +59,8 @@ public struct PlannedNode: Sendable {
   let outputSlots: [Int]
   /// Outputs nothing reads (and that are not graph outputs): freed once the observer has seen them.
   let unreadOutputs: [Int]
+  /// Whether the outputs' sizes are known only at run time (`DynamicShapes`); `outputTypes` then has -1 for them.
+  public let dynamic: Bool
 }
 
 /// A graph checked and prepared for one input size: unsupported operators rejected (all listed),
@@ -123,6 +128,8 @@ public struct ExecutionPlan: Sendable {
 
     var planned: [PendingStep] = []
     var folded: [Node] = []
+    /// Values made by dynamic steps: their readers are dynamic too.
+    var dynamicValues = Set<String>()
     /// Infers one node's outputs, folds it when its inputs are constants, or plans it as a step.
     func process(_ node: Node) throws {
       if let branch = try Self.constantBranch(node, constants, graph: graph) {
@@ -150,7 +157,17 @@ public struct ExecutionPlan: Sendable {
         return
       }
       do {
+        let readsDynamic = !dynamicValues.isEmpty && (node.inputs + node.implicitInputs).contains { dynamicValues.contains($0) }
         if node.opType == "If", node.domain.isEmpty || node.domain == "ai.onnx" {
+          if readsDynamic {
+            let step = try DynamicIfOperator.plan(node, in: graph, types: types, constants: constants, limits: limits, options: options)
+            for (name, type) in zip(node.outputs, step.outputTypes) where !name.isEmpty {
+              types[name] = type
+              dynamicValues.insert(name)
+            }
+            planned.append(step)
+            return
+          }
           let step = try RuntimeIfOperator.plan(node, in: graph, types: types, constants: constants, limits: limits, options: options)
           for (name, type) in zip(node.outputs, step.outputTypes) where !name.isEmpty { types[name] = type }
           planned.append(step)
@@ -162,11 +179,31 @@ public struct ExecutionPlan: Sendable {
           guard let type = types[name] else { throw ConvolveError.invalidArgument("input '\(name)' has no known shape") }
           return KnownValue(type: type, constant: constants[name])
         }
-        let inferred = try op.infer(known)
+        var inferred: [ValueType]
+        if readsDynamic {
+          inferred = DynamicShapes.probe(op, known, outputs: node.outputs.count)
+        } else {
+          do {
+            inferred = try op.infer(known)
+          } catch is RuntimeValueNeeded {
+            inferred = DynamicShapes.fallback(op, known, outputs: node.outputs.count)
+          }
+        }
         guard inferred.count >= node.outputs.count else {
           throw ConvolveError.invalidArgument("the node has \(node.outputs.count) outputs; the operator gives \(inferred.count)")
         }
         let outputTypes = Array(inferred.prefix(node.outputs.count))
+        if readsDynamic || !outputTypes.allSatisfy(\.isStatic) {
+          for (name, type) in zip(node.outputs, outputTypes) where !name.isEmpty {
+            types[name] = type
+            dynamicValues.insert(name)
+          }
+          planned.append(
+            PendingStep(
+              node: node, op: op, inputTypes: known.map { $0?.type }, outputTypes: outputTypes, fusedNodes: [node], stage: nil,
+              dynamic: true))
+          return
+        }
         for (name, type) in zip(node.outputs, outputTypes) where !name.isEmpty {
           _ = try elementCount(type.shape, limit: limits.maxElements, what: "output '\(name)'")
         }
@@ -224,11 +261,11 @@ public struct ExecutionPlan: Sendable {
       steps.append(
         PlannedNode(
           node: p.node, fusedNodes: p.fusedNodes, inputTypes: p.inputTypes, outputTypes: p.outputTypes,
-          multiplyAdds: p.op.multiplyAdds(inputs: p.inputTypes, outputs: p.outputTypes), op: p.op,
+          multiplyAdds: p.dynamic ? 0 : p.op.multiplyAdds(inputs: p.inputTypes, outputs: p.outputTypes), op: p.op,
           inputSlots: inputSlots, constantInputs: constantInputs, lastUse: lastUse,
           outputSlots: p.node.outputs.map { $0.isEmpty ? -1 : slot($0) },
           unreadOutputs: p.node.outputs.filter { !$0.isEmpty && lastReader[$0] == nil && !outputNames.contains($0) }
-            .map { slot($0) }))
+            .map { slot($0) }, dynamic: p.dynamic))
     }
     for output in graph.outputs where types[output.name] == nil {
       throw graph.fail("graph output '\(output.name)' has no known shape")

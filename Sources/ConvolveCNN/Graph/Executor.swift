@@ -65,8 +65,13 @@ public struct Executor: Sendable {
       }
       let start = DispatchTime.now().uptimeNanoseconds
       let outputs: [GraphTensor]
+      var dynamicTypes: [ValueType] = []
       do {
-        outputs = try step.op.run(&operands)
+        if step.dynamic {
+          (outputs, dynamicTypes) = try DynamicShapes.run(step, &operands, limits: plan.limits)
+        } else {
+          outputs = try step.op.run(&operands)
+        }
       } catch {
         throw graph.error(error, node: step.node)
       }
@@ -74,11 +79,17 @@ public struct Executor: Sendable {
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       var named: [(name: String, tensor: GraphTensor)] = []
       for (k, slot) in step.outputSlots.enumerated() where slot >= 0 {
-        guard k < outputs.count, outputs[k].shape == step.outputTypes[k].shape,
-          outputs[k].elementType == step.outputTypes[k].elementType
-        else {
+        let fits: Bool
+        if step.dynamic {
+          fits = k < outputs.count && k < dynamicTypes.count && DynamicShapes.matches(outputs[k], dynamicTypes[k])
+        } else {
+          fits = k < outputs.count && outputs[k].shape == step.outputTypes[k].shape
+            && outputs[k].elementType == step.outputTypes[k].elementType
+        }
+        guard fits else {
           let got = k < outputs.count ? outputs[k].description : "nothing"
-          throw graph.fail("output \(k + 1) is \(got); shape inference expected \(step.outputTypes[k])", node: step.node)
+          let expected = step.dynamic && k < dynamicTypes.count ? dynamicTypes[k] : step.outputTypes[k]
+          throw graph.fail("output \(k + 1) is \(got); shape inference expected \(expected)", node: step.node)
         }
         values[slot] = outputs[k]
         if observer != nil { named.append((step.node.outputs[k], outputs[k])) }

@@ -154,11 +154,15 @@ public struct ValueInfo: Equatable, Sendable {
   public var elementType: ElementType
   /// nil when the file does not declare a shape.
   public var shape: [TensorDimension]?
+  /// The ONNX data type the file declares (`TensorProto.DataType`: 1 float, 10 float16, 7 int64, ...), nil
+  /// when it declares none; values are held as `elementType`, outputs are written back in this type.
+  public var dataType: Int?
 
-  public init(name: String, elementType: ElementType = .float32, shape: [TensorDimension]?) {
+  public init(name: String, elementType: ElementType = .float32, shape: [TensorDimension]?, dataType: Int? = nil) {
     self.name = name
     self.elementType = elementType
     self.shape = shape
+    self.dataType = dataType
   }
 
   /// `1x3xHxW`-style text.

@@ -161,9 +161,9 @@ public struct GraphTensor: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// `[2, 3, 4]` as `2x3x4`; a scalar as `scalar`.
+/// `[2, 3, 4]` as `2x3x4`; a scalar as `scalar`; a dimension known only at run time (-1) as `?`.
 public func shapeText(_ shape: [Int]) -> String {
-  shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: "x")
+  shape.isEmpty ? "scalar" : shape.map { $0 < 0 ? "?" : String($0) }.joined(separator: "x")
 }
 
 /// Row-major strides of a shape.

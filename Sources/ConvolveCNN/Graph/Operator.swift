@@ -10,6 +10,10 @@ public struct ValueType: Equatable, Sendable, CustomStringConvertible {
     self.elementType = elementType
   }
 
+  /// Whether every dimension is known when the plan is built; a dimension of -1 is known only at run time
+  /// (sizes that depend on the data: NonZero, NonMaxSuppression, TopK with a computed K, and what reads them).
+  public var isStatic: Bool { !shape.contains { $0 < 0 } }
+
   public var description: String { "\(elementType) \(shapeText(shape))" }
 }
 
@@ -169,6 +173,7 @@ enum OperatorRegistry {
     f["GatherND"] = { (node: Node, _: Int) throws -> any GraphOperator in try GatherNDOperator(node) }
     f["TopK"] = { (node: Node, opset: Int) throws -> any GraphOperator in try TopKOperator(node, opset: opset) }
     f["NonZero"] = { (_: Node, _: Int) throws -> any GraphOperator in NonZeroOperator() }
+    f["NonMaxSuppression"] = { (node: Node, _: Int) throws -> any GraphOperator in try NonMaxSuppressionOperator(node) }
     return f
   }
 
@@ -220,12 +225,19 @@ func requiredFloat(_ inputs: [KnownValue?], _ i: Int, _ what: String, for op: St
   return v
 }
 
-/// The constant value of input `i` (nil when left out), or an error when the value is only known at run time.
+/// The constant value of input `i` (nil when left out), or `RuntimeValueNeeded` when the value is only known at
+/// run time (the planner then makes the node a dynamic step, inferred again when it runs).
 func constantInput(_ inputs: [KnownValue?], _ i: Int, _ what: String) throws -> GraphTensor? {
   guard i < inputs.count, let v = inputs[i] else { return nil }
-  guard let c = v.constant else {
-    throw ConvolveError.invalidArgument(
-      "\(what) (input \(i + 1)) is computed at run time; only constant \(what) (or shape arithmetic that folds to one) is supported")
-  }
+  guard let c = v.constant else { throw RuntimeValueNeeded(what: what, input: i) }
   return c
+}
+
+/// A shape-deciding input (Reshape's shape, TopK's K, ...) that is computed at run time: the node's output
+/// shapes are known only when it runs.
+struct RuntimeValueNeeded: Error, CustomStringConvertible {
+  let what: String
+  let input: Int
+
+  var description: String { "\(what) (input \(input + 1)) is computed at run time" }
 }

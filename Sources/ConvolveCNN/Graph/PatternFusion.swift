@@ -71,7 +71,7 @@ enum PatternFusion {
     }
 
     mutating func layerNorm(tail div: Int) {
-      guard !removed.contains(div), binary(div, .div) else { return }
+      guard !removed.contains(div), !steps[div].dynamic, binary(div, .div) else { return }
       let (d, r) = (steps[div].node.inputs[0], steps[div].node.inputs[1])
       guard let sqrt = inner(r), (steps[sqrt].op as? MathUnaryOperator)?.kind == .sqrt,
         let add = inner(steps[sqrt].node.inputs[0]), binary(add, .add)
@@ -127,7 +127,9 @@ enum PatternFusion {
 
     /// Whether step `j` is an element-wise map a Gelu pattern may contain.
     func elementwise(_ j: Int) -> Bool {
-      guard !removed.contains(j), steps[j].node.outputs.count == 1, steps[j].outputTypes.first?.elementType == .float32 else { return false }
+      guard !removed.contains(j), !steps[j].dynamic, steps[j].node.outputs.count == 1,
+        steps[j].outputTypes.first?.elementType == .float32
+      else { return false }
       switch steps[j].op {
       case let b as BinaryOperator: return [.add, .sub, .mul, .div, .pow].contains(b.kind)
       case let m as MathUnaryOperator: return [.erf, .sqrt, .neg].contains(m.kind)

@@ -169,7 +169,8 @@ extension ExecutionPlan {
     guard let order = try? graph.topologicalOrder() else { return fields }
     for index in order {
       let node = graph.nodes[index]
-      guard let output = node.outputs.first, !output.isEmpty, let outShape = types[output]?.shape else { continue }
+      guard let output = node.outputs.first, !output.isEmpty, let outType = types[output], outType.isStatic else { continue }
+      let outShape = outType.shape
       let fed = node.inputs.compactMap { name in fields[name].map { (name: name, field: $0) } }
       guard !fed.isEmpty, let inShape = types[fed[0].name]?.shape else { continue }
       let context = FieldContext(

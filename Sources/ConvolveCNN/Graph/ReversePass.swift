@@ -96,6 +96,11 @@ public final class ReversePass {
         for name in step.node.outputs where !wantedNames.contains(name) { grads[name] = nil }
         continue
       }
+      guard !step.dynamic else {
+        throw graph.fail(
+          "its output sizes are known only at run time, so gradients cannot pass it (try --method eigencam, scorecam, "
+            + "ablationcam or occlusion, which need none)", node: step.node)
+      }
       guard let reads = step.op.reverseReads else {
         throw graph.fail(
           "\(step.node.opType) has no reverse rule, so gradients cannot pass it (try --method eigencam, scorecam, "

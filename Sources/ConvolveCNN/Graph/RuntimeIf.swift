@@ -71,3 +71,76 @@ struct RuntimeIfOperator: GraphOperator {
       inputTypes: step.inputs.map { types[$0] }, outputTypes: outputs, fusedNodes: [node], stage: nil)
   }
 }
+
+/// ONNX If that reads values whose sizes are known only at run time (torchvision's `if boxes.numel() == 0` around
+/// its NMS): a dynamic step whose chosen branch is planned for the actual inputs each time it runs, so that the
+/// branches may give outputs of different sizes (an empty result on one side).
+struct DynamicIfOperator: GraphOperator {
+  let thenGraph: Graph, elseGraph: Graph
+  /// The enclosing graph's values fed to the branches: the node's inputs after the condition.
+  let outer: [String]
+  /// What the plan records of the outputs: the branch's declared element type and rank, sizes unknown.
+  let outputTypes: [ValueType]
+  let limits: GraphLimits
+  let options: PlanOptions
+
+  func infer(_ inputs: [KnownValue?]) throws -> [ValueType] { outputTypes }
+
+  func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
+    let condition = try inputs.get(0, "cond")
+    guard condition.count == 1 else { throw ConvolveError.invalidArgument("the condition has \(condition.count) values; it needs one") }
+    let (key, graph) = condition.int64s[0] != 0 ? ("then_branch", thenGraph) : ("else_branch", elseGraph)
+    var feeds: [String: GraphTensor] = [:]
+    for (i, name) in outer.enumerated() where graph.inputs.contains(where: { $0.name == name }) {
+      feeds[name] = try inputs.get(i + 1, name)
+    }
+    let results: [String: GraphTensor]
+    do {
+      let plan = try ExecutionPlan(graph: graph, inputShapes: feeds.mapValues(\.shape), limits: limits, options: options)
+      results = try Executor(plan: plan).run(feeds)
+    } catch {
+      throw ConvolveError.invalidArgument("\(key): \(error)")
+    }
+    return try graph.outputs.prefix(outputTypes.count).map { output in
+      guard let value = results[output.name] else { throw ConvolveError.invalidArgument("branch output '\(output.name)' was not computed") }
+      return value
+    }
+  }
+
+  /// The step for `node`, its branches reading the enclosing graph's `constants` as initializers and every other
+  /// value it reads as an input of the size it has when the node runs.
+  static func plan(
+    _ node: Node, in graph: Graph, types: [String: ValueType], constants: [String: GraphTensor], limits: GraphLimits,
+    options: PlanOptions
+  ) throws -> PendingStep {
+    guard let condition = node.input(0) else { throw ConvolveError.invalidArgument("the condition (input 1) is missing") }
+    let reads = Array(Set(node.implicitInputs)).sorted()
+    let outer = reads.filter { constants[$0] == nil }
+    func branch(_ key: String) throws -> Graph {
+      guard var g = try node.graph(key) else { throw ConvolveError.invalidArgument("\(key) is missing") }
+      guard g.outputs.count >= node.outputs.count else {
+        throw ConvolveError.invalidArgument("\(key) has \(g.outputs.count) outputs; the node has \(node.outputs.count)")
+      }
+      for name in reads { if let c = constants[name], g.initializers[name] == nil { g.initializers[name] = c } }
+      g.inputs = try outer.filter { g.initializers[$0] == nil }.map { name in
+        guard let t = types[name] else { throw ConvolveError.invalidArgument("'\(name)', which \(key) reads, has no known shape") }
+        return ValueInfo(name: name, elementType: t.elementType, shape: nil)
+      }
+      g.source = graph.source
+      g.opsetVersion = graph.opsetVersion
+      try g.checkSupported()
+      return g
+    }
+    let thenGraph = try branch("then_branch"), elseGraph = try branch("else_branch")
+    let outputs = thenGraph.outputs.prefix(node.outputs.count).map { info in
+      ValueType([Int](repeating: -1, count: info.shape?.count ?? 1), info.elementType)
+    }
+    var step = node
+    step.inputs = [condition] + outer
+    let op = DynamicIfOperator(
+      thenGraph: thenGraph, elseGraph: elseGraph, outer: outer, outputTypes: outputs, limits: limits, options: options)
+    return PendingStep(
+      node: step, op: op, inputTypes: step.inputs.map { types[$0] }, outputTypes: outputs, fusedNodes: [node], stage: nil,
+      dynamic: true)
+  }
+}

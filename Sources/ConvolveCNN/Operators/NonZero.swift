@@ -1,16 +1,18 @@
 import ConvolveCore
 
-/// ONNX NonZero: the indices of the nonzero elements, one row per dimension. Its size depends on the values,
-/// so it runs only when the plan is built (on a constant or folded input).
+/// ONNX NonZero: the indices of the nonzero elements, one row per dimension (in row-major order of the
+/// elements). Its size depends on the values: folded when the input is a constant, else a dynamic step
+/// (`DynamicShapes`) whose output is at most the input's size.
 struct NonZeroOperator: GraphOperator {
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
     let x = try required(inputs, 0, "X")
-    guard let c = x.constant else {
-      throw ConvolveError.invalidArgument(
-        "NonZero of a value computed at run time is not supported: its output's size depends on the data, and the plan fixes every size before running")
+    guard let c = x.constant else { return [ValueType([x.rank, -1], .int64)] }
+    let count: Int
+    switch c.storage {
+    case .float(let v): count = v.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+    case .int64(let v): count = v.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
     }
-    var operands = OperatorInputs(values: [c])
-    return try run(&operands).map { ValueType($0.shape, .int64) }
+    return [ValueType([c.rank, count], .int64)]
   }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {

@@ -1,7 +1,7 @@
 import ConvolveCore
 
 /// ONNX TopK: the `K` largest (or smallest) values along `axis` and their Int64 indices, sorted, ties to the
-/// lower index (as onnxruntime). `K` decides the shape, so it must be known when the plan is built.
+/// lower index (as onnxruntime). A `K` computed at run time (torchvision's `min(k, n)`) makes it a dynamic step.
 struct TopKOperator: GraphOperator {
   let axis: Int
   let largest: Bool
@@ -23,6 +23,16 @@ struct TopKOperator: GraphOperator {
 
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] {
     let x = try required(inputs, 0, "X")
+    if attributeK == nil {
+      let k = try required(inputs, 1, "K")
+      guard !k.type.isStatic || k.type.shape.reduce(1, *) == 1 else { throw ConvolveError.invalidArgument("K has shape \(shapeText(k.shape)); it must hold one value") }
+      if k.constant == nil {
+        var shape = x.shape
+        let a = try normalizedAxis(axis, rank: shape.count)
+        shape[a] = -1
+        return [ValueType(shape, x.type.elementType), ValueType(shape, .int64)]
+      }
+    }
     guard let k = try attributeK ?? constantInput(inputs, 1, "K")?.ints.first else { throw ConvolveError.invalidArgument("K is missing") }
     let shape = try layout(x.shape, k: k).shape
     return [ValueType(shape, x.type.elementType), ValueType(shape, .int64)]
