@@ -100,6 +100,9 @@ check=$(cd "$staging" && env -i PATH=/usr/bin:/bin HOME="${HOME:-/}" "$prefix/bi
 }
 echo "installed convolve $("$prefix/bin/convolve" --version) in $prefix:"
 echo "  $prefix/bin/convolve"
-echo "  $prefix/share/convolve/Filters ($(printf '%s\n' "$check" | grep -c '^  ') filters)"
+# `convolve filters` lists the filters, then the layers, then the pipelines, each section ending with a blank line.
+counts=$(printf '%s\n\n' "$check" | awk '/^  /{n++} /^$/{printf "%d ", n; n=0}')
+read -r filters layers pipelines <<< "$counts"
+echo "  $prefix/share/convolve/Filters (${filters:-0} filters, ${layers:-0} layer files, ${pipelines:-0} pipelines)"
 echo "  completions for bash, zsh and fish under $prefix/share"
 case ":$PATH:" in *":$prefix/bin:"*) ;; *) echo "note: $prefix/bin is not on PATH; add it (export PATH=\"$prefix/bin:\$PATH\")" ;; esac
