@@ -56,10 +56,10 @@ if [[ $uninstall == 1 ]]; then
   exit 0
 fi
 
-scripts/setup.sh # libpng, libjpeg, libwebp, libtiff, libheif, lcms2, OpenBLAS (apt-get, only when missing)
 if [[ -n $binary ]]; then
-  bin=$binary
+  bin=$binary # built already, so its libraries are there
 else
+  scripts/setup.sh # libpng, libjpeg, libwebp, libtiff, libheif, lcms2, OpenBLAS (apt-get, only when missing)
   echo "building convolve (release, static Swift runtime) in .build-install/ ..."
   # The static link makes glibc warn that `mktemp` is used: by Foundation's own library (the temporary file of
   # an atomic Data write, createTemporaryFile in Data+Writing.swift), not by convolve. That line is left out.
