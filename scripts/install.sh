@@ -56,12 +56,15 @@ if [[ $uninstall == 1 ]]; then
   exit 0
 fi
 
-scripts/setup.sh # libpng, libjpeg, libwebp, libtiff, libheif, lcms2, OpenBLAS (apt-get, only when missing)
 if [[ -n $binary ]]; then
-  bin=$binary
+  bin=$binary # built already, so its libraries are there
 else
+  scripts/setup.sh # libpng, libjpeg, libwebp, libtiff, libheif, lcms2, OpenBLAS (apt-get, only when missing)
   echo "building convolve (release, static Swift runtime) in .build-install/ ..."
-  swift build -c release --static-swift-stdlib --product convolve --scratch-path .build-install
+  # The static link makes glibc warn that `mktemp` is used: by Foundation's own library (the temporary file of
+  # an atomic Data write, createTemporaryFile in Data+Writing.swift), not by convolve. That line is left out.
+  { swift build -c release --static-swift-stdlib --product convolve --scratch-path .build-install 2>&1; } |
+    { grep -v "the use of \`mktemp' is dangerous" || true; }
   bin=$(swift build -c release --static-swift-stdlib --scratch-path .build-install --show-bin-path)/convolve
 fi
 
@@ -100,6 +103,9 @@ check=$(cd "$staging" && env -i PATH=/usr/bin:/bin HOME="${HOME:-/}" "$prefix/bi
 }
 echo "installed convolve $("$prefix/bin/convolve" --version) in $prefix:"
 echo "  $prefix/bin/convolve"
-echo "  $prefix/share/convolve/Filters ($(printf '%s\n' "$check" | grep -c '^  ') filters)"
+# `convolve filters` lists the filters, then the layers, then the pipelines, each section ending with a blank line.
+counts=$(printf '%s\n\n' "$check" | awk '/^  /{n++} /^$/{printf "%d ", n; n=0}')
+read -r filters layers pipelines <<< "$counts"
+echo "  $prefix/share/convolve/Filters (${filters:-0} filters, ${layers:-0} layer files, ${pipelines:-0} pipelines)"
 echo "  completions for bash, zsh and fish under $prefix/share"
 case ":$PATH:" in *":$prefix/bin:"*) ;; *) echo "note: $prefix/bin is not on PATH; add it (export PATH=\"$prefix/bin:\$PATH\")" ;; esac

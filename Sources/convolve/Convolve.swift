@@ -39,6 +39,8 @@ struct Convolve: ParsableCommand {
     do {
       command = try parseAsRoot(arguments)
     } catch {
+      // `---completion`: a shell asking for custom completions (filter names), which the parser answers.
+      if arguments.first == "---completion" { exit(withError: error) }
       let target = ErrorContract.command(named: arguments)
       if let message = ErrorContract.unknownOption(in: arguments, command: target) {
         ErrorContract.exitForUsage(message, command: target)

@@ -25,8 +25,8 @@ struct LayerCommand: ParsableCommand {
       optional activation and pooling stages. The folder is written whole or not at all.
 
       Examples:
-        convolve layer photo.jpg out/ --weights edges --bias edges-bias --padding same \\
-            --activation relu --pool max:2 --colormap viridis
+        convolve layer photo.jpg out/ --weights edges --bias edges-bias \\
+            --padding same --activation relu --pool max:2 --colormap viridis
         convolve layer photo.jpg out/ --filters sobel-x,sobel-y,laplacian4 \\
             --padding same --activation relu
       """)

@@ -78,3 +78,28 @@ import Testing
     line.hasSuffix(" -F") || line.hasSuffix(" -rF") || line.contains("complete_directories")
   }
 }
+
+extension CompletionScriptTests {
+  /// The shells ask the binary for library names (`convolve ---completion filter -- --filter ...`): the bash
+  /// script, sourced as bash-completion does, completes `--filter sob` and `filters edg`.
+  @Test func theScriptsGetLibraryNamesFromTheBinary() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let script = dir.appendingPathComponent("convolve.bash")
+    try Data(try runConvolve(["--generate-completion-script", "bash"]).stdout.utf8).write(to: script)
+    let complete = """
+      source "$1"; shift
+      COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+      _convolve "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+      printf '%s\\n' "${COMPREPLY[@]}"
+      """
+    func completions(_ words: [String]) throws -> [Substring] {
+      var environment = ProcessInfo.processInfo.environment
+      environment["PATH"] = convolveBinary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+      let r = try runProcess("/bin/bash", ["-c", complete, "complete", script.path] + words, in: dir, environment: environment)
+      return r.stdout.split(separator: "\n")
+    }
+    #expect(try completions(["convolve", "filter", "a.png", "b.png", "--filter", "sob"]) == ["sobel", "sobel-x", "sobel-y"])
+    #expect(try completions(["convolve", "filters", "edges-l"]) == ["edges-l2", "edges-l2-bias"])
+  }
+}

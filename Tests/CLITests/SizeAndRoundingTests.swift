@@ -108,7 +108,7 @@ import Testing
     let out = dir.appendingPathComponent("p.png").path
     let pool = try runConvolve(["pool", rocket, out, "--size", "2"])
     #expect(pool.status == 0)
-    #expect(pool.stderr == "note: the last row (of 427) is unused: the output is 640x213 (rounded down, as PyTorch; "
+    #expect(pool.stderr == "note: the last row (of 427) is unused: the output is 320x213 (rounded down, as PyTorch; "
       + "--ceil adds a partial window instead; --strict refuses)\n")
     #expect(try imageInfo(path: out).height == 213)
     #expect(try runConvolve(["pool", rocket, out, "--size", "2", "--ceil"]).status == 0)
