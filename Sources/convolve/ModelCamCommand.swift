@@ -184,12 +184,7 @@ struct ModelCamCommand: ParsableCommand {
     if folder.jobs != nil || skipExisting || folder.shard != nil || folder.shardIndex != nil || folder.recursive {
       throw ValidationError("--jobs, --recursive, --skip-existing and --shard apply to a folder INPUT; \(input) is a file")
     }
-    let (tensor, photo, notes) = try fileContent(model) {
-      try modelInput(
-        input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load,
-        keepColours: preprocessing.keepColours)
-    }
-    notes.forEach { print("note: \($0)") }
+    let (tensor, photo) = try preprocessing.input(input, runner: runner, model: model, size: size, load: load)
     try prepareDirectory(outputDirectory)
     try job.run(input: tensor, photo: photo, directory: outputDirectory) { print($0) }
   }

@@ -93,3 +93,25 @@ private func numbers(_ text: String, _ option: String) throws -> [Float] {
   if option == "--std", values.contains(0) { throw ValidationError("--std must not be 0") }
   return values
 }
+
+extension ModelInputOptions {
+  /// The input `runner` takes from the photo or `.npy` at `path` (and the photo shown under overlays), prepared as
+  /// these options and `size` (`--size`) say; the notes on what was done printed. An error in it names `model`.
+  func input(_ path: String, runner: ModelRunner, model: String, size: String?, load: ImageInputOptions) throws
+    -> (GraphTensor, Tensor?)
+  {
+    let preprocessing = try modelInput(size: size, option: "--size")
+    let (tensor, photo, notes): (GraphTensor, Tensor?, [String]) = try fileContent(model) {
+      if path.lowercased().hasSuffix(".npy") {
+        let (tensor, notes) = try ConvolveJobs.modelInput(npy: path)
+        return (tensor, nil, notes)
+      }
+      let image = try load.loading(keepColours: keepColours)
+        .load(path, data: path == standardStream ? try load.readStandardInput() : nil)
+      return try ConvolveJobs.modelInput(
+        path, runner: runner, preprocessing: preprocessing, image: image, maxPixels: load.maxPixels)
+    }
+    notes.forEach { print("note: \($0)") }
+    return (tensor, photo)
+  }
+}

@@ -58,12 +58,7 @@ struct ModelRunCommand: ParsableCommand {
     meaning.apply(to: &options)
     let graph = try ONNXModel.load(path: model)
     let runner = try fileContent(model) { try ModelRunner(graph: graph, options: options) }
-    let (tensor, photo, notes) = try fileContent(model) {
-      try modelInput(
-        input, runner: runner, preprocessing: try preprocessing.modelInput(size: size, option: "--size"), load: load,
-        keepColours: preprocessing.keepColours)
-    }
-    notes.forEach { print("note: \($0)") }
+    let (tensor, photo) = try preprocessing.input(input, runner: runner, model: model, size: size, load: load)
     try prepareDirectory(outputDirectory)
     _ = try fileContent(model) {
       try runner.run(input: tensor, photo: photo, inputName: lastComponent(input), directory: outputDirectory) { print($0) }
@@ -90,17 +85,3 @@ func runOptions(layers: [String], report: Bool, labels: String?, top: Int, maps:
   return options
 }
 
-/// The model's input from a photo (prepared as `preprocessing` says; returned too, for overlays) or from a
-/// `.npy` tensor, with notes on what was done.
-func modelInput(_ path: String, runner: ModelRunner, preprocessing: ModelInput, load: ImageInputOptions, keepColours: Bool)
-  throws -> (GraphTensor, Tensor?, [String])
-{
-  if path.lowercased().hasSuffix(".npy") {
-    let (tensor, notes) = try modelInput(npy: path)
-    return (tensor, nil, notes)
-  }
-  return try modelInput(
-    path, runner: runner, preprocessing: preprocessing,
-    image: try load.loading(keepColours: keepColours).load(path, data: path == standardStream ? try load.readStandardInput() : nil),
-    maxPixels: load.maxPixels)
-}

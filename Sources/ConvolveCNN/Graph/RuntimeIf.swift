@@ -12,18 +12,9 @@ struct RuntimeIfOperator: GraphOperator {
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] { outputTypes }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
-    let condition = try inputs.get(0, "cond")
-    guard condition.count == 1 else { throw ConvolveError.invalidArgument("the condition has \(condition.count) values; it needs one") }
-    let plan = condition.int64s[0] != 0 ? thenPlan : elsePlan
-    var feeds: [String: GraphTensor] = [:]
-    for (i, name) in outer.enumerated() where plan.inputSlots.contains(where: { $0.name == name }) {
-      feeds[name] = try inputs.get(i + 1, name)
-    }
-    let results = try Executor(plan: plan).run(feeds)
-    return try plan.graph.outputs.prefix(outputTypes.count).map { output in
-      guard let value = results[output.name] else { throw ConvolveError.invalidArgument("branch output '\(output.name)' was not computed") }
-      return value
-    }
+    let plan = try ifCondition(&inputs) ? thenPlan : elsePlan
+    let feeds = try branchFeeds(&inputs, outer: outer) { name in plan.inputSlots.contains { $0.name == name } }
+    return try branchOutputs(plan.graph, try Executor(plan: plan).run(feeds), count: outputTypes.count)
   }
 
   /// The step for `node`, its branches planned for the enclosing graph's `types` and `constants`.
@@ -32,20 +23,9 @@ struct RuntimeIfOperator: GraphOperator {
     options: PlanOptions
   ) throws -> PendingStep {
     guard let condition = node.input(0) else { throw ConvolveError.invalidArgument("the condition (input 1) is missing") }
-    let reads = Array(Set(node.implicitInputs)).sorted()
-    let outer = reads.filter { constants[$0] == nil }
+    let outer = node.ifOuterInputs(constants)
     func branch(_ key: String) throws -> ExecutionPlan {
-      guard var g = try node.graph(key) else { throw ConvolveError.invalidArgument("\(key) is missing") }
-      guard g.outputs.count >= node.outputs.count else {
-        throw ConvolveError.invalidArgument("\(key) has \(g.outputs.count) outputs; the node has \(node.outputs.count)")
-      }
-      for name in reads { if let c = constants[name], g.initializers[name] == nil { g.initializers[name] = c } }
-      g.inputs = try outer.filter { g.initializers[$0] == nil }.map { name in
-        guard let t = types[name] else { throw ConvolveError.invalidArgument("'\(name)', which \(key) reads, has no known shape") }
-        return ValueInfo(name: name, elementType: t.elementType, shape: t.shape.map { .fixed($0) })
-      }
-      g.source = graph.source
-      g.opsetVersion = graph.opsetVersion
+      let g = try node.ifBranch(key, in: graph, types: types, constants: constants, fixedShapes: true)
       do {
         return try ExecutionPlan(graph: g, limits: limits, options: options)
       } catch {
@@ -87,13 +67,8 @@ struct DynamicIfOperator: GraphOperator {
   func infer(_ inputs: [KnownValue?]) throws -> [ValueType] { outputTypes }
 
   func run(_ inputs: inout OperatorInputs) throws -> [GraphTensor] {
-    let condition = try inputs.get(0, "cond")
-    guard condition.count == 1 else { throw ConvolveError.invalidArgument("the condition has \(condition.count) values; it needs one") }
-    let (key, graph) = condition.int64s[0] != 0 ? ("then_branch", thenGraph) : ("else_branch", elseGraph)
-    var feeds: [String: GraphTensor] = [:]
-    for (i, name) in outer.enumerated() where graph.inputs.contains(where: { $0.name == name }) {
-      feeds[name] = try inputs.get(i + 1, name)
-    }
+    let (key, graph) = try ifCondition(&inputs) ? ("then_branch", thenGraph) : ("else_branch", elseGraph)
+    let feeds = try branchFeeds(&inputs, outer: outer) { name in graph.inputs.contains { $0.name == name } }
     let results: [String: GraphTensor]
     do {
       let plan = try ExecutionPlan(graph: graph, inputShapes: feeds.mapValues(\.shape), limits: limits, options: options)
@@ -101,10 +76,7 @@ struct DynamicIfOperator: GraphOperator {
     } catch {
       throw ConvolveError.invalidArgument("\(key): \(error)")
     }
-    return try graph.outputs.prefix(outputTypes.count).map { output in
-      guard let value = results[output.name] else { throw ConvolveError.invalidArgument("branch output '\(output.name)' was not computed") }
-      return value
-    }
+    return try branchOutputs(graph, results, count: outputTypes.count)
   }
 
   /// The step for `node`, its branches reading the enclosing graph's `constants` as initializers and every other
@@ -114,20 +86,9 @@ struct DynamicIfOperator: GraphOperator {
     options: PlanOptions
   ) throws -> PendingStep {
     guard let condition = node.input(0) else { throw ConvolveError.invalidArgument("the condition (input 1) is missing") }
-    let reads = Array(Set(node.implicitInputs)).sorted()
-    let outer = reads.filter { constants[$0] == nil }
+    let outer = node.ifOuterInputs(constants)
     func branch(_ key: String) throws -> Graph {
-      guard var g = try node.graph(key) else { throw ConvolveError.invalidArgument("\(key) is missing") }
-      guard g.outputs.count >= node.outputs.count else {
-        throw ConvolveError.invalidArgument("\(key) has \(g.outputs.count) outputs; the node has \(node.outputs.count)")
-      }
-      for name in reads { if let c = constants[name], g.initializers[name] == nil { g.initializers[name] = c } }
-      g.inputs = try outer.filter { g.initializers[$0] == nil }.map { name in
-        guard let t = types[name] else { throw ConvolveError.invalidArgument("'\(name)', which \(key) reads, has no known shape") }
-        return ValueInfo(name: name, elementType: t.elementType, shape: nil)
-      }
-      g.source = graph.source
-      g.opsetVersion = graph.opsetVersion
+      let g = try node.ifBranch(key, in: graph, types: types, constants: constants, fixedShapes: false)
       try g.checkSupported()
       return g
     }
@@ -142,5 +103,53 @@ struct DynamicIfOperator: GraphOperator {
     return PendingStep(
       node: step, op: op, inputTypes: step.inputs.map { types[$0] }, outputTypes: outputs, fusedNodes: [node], stage: nil,
       dynamic: true)
+  }
+}
+
+/// The condition of an If: its one value.
+private func ifCondition(_ inputs: inout OperatorInputs) throws -> Bool {
+  let condition = try inputs.get(0, "cond")
+  guard condition.count == 1 else { throw ConvolveError.invalidArgument("the condition has \(condition.count) values; it needs one") }
+  return condition.int64s[0] != 0
+}
+
+/// The enclosing graph's values a branch reads (`outer`, the node's inputs after the condition) that it takes.
+private func branchFeeds(_ inputs: inout OperatorInputs, outer: [String], takes: (String) -> Bool) throws -> [String: GraphTensor] {
+  var feeds: [String: GraphTensor] = [:]
+  for (i, name) in outer.enumerated() where takes(name) { feeds[name] = try inputs.get(i + 1, name) }
+  return feeds
+}
+
+/// The first `count` outputs of a branch that ran.
+private func branchOutputs(_ graph: Graph, _ results: [String: GraphTensor], count: Int) throws -> [GraphTensor] {
+  try graph.outputs.prefix(count).map { output in
+    guard let value = results[output.name] else { throw ConvolveError.invalidArgument("branch output '\(output.name)' was not computed") }
+    return value
+  }
+}
+
+extension Node {
+  /// The values of the enclosing graph an If's branches read that are not constants: fed when the node runs.
+  fileprivate func ifOuterInputs(_ constants: [String: GraphTensor]) -> [String] {
+    Array(Set(implicitInputs)).sorted().filter { constants[$0] == nil }
+  }
+
+  /// Branch `key` of an If as a graph of its own: the enclosing graph's `constants` it reads as initializers, the
+  /// other values it reads as inputs, of the sizes in `types` when `fixedShapes`, else of sizes known when it runs.
+  fileprivate func ifBranch(
+    _ key: String, in graph: Graph, types: [String: ValueType], constants: [String: GraphTensor], fixedShapes: Bool
+  ) throws -> Graph {
+    guard var g = try self.graph(key) else { throw ConvolveError.invalidArgument("\(key) is missing") }
+    guard g.outputs.count >= outputs.count else {
+      throw ConvolveError.invalidArgument("\(key) has \(g.outputs.count) outputs; the node has \(outputs.count)")
+    }
+    for name in Set(implicitInputs) { if let c = constants[name], g.initializers[name] == nil { g.initializers[name] = c } }
+    g.inputs = try ifOuterInputs(constants).filter { g.initializers[$0] == nil }.map { name in
+      guard let t = types[name] else { throw ConvolveError.invalidArgument("'\(name)', which \(key) reads, has no known shape") }
+      return ValueInfo(name: name, elementType: t.elementType, shape: fixedShapes ? t.shape.map { .fixed($0) } : nil)
+    }
+    g.source = graph.source
+    g.opsetVersion = graph.opsetVersion
+    return g
   }
 }
