@@ -73,7 +73,7 @@ public struct ModelInput: Equatable, Sendable {
     var window = (top: 0, left: 0, height: resized.0, width: resized.1)
     if let crop {
       guard crop.height <= resized.0 && crop.width <= resized.1 else {
-        throw ConvolveError.invalidArgument(
+        throw ConvolveError.usage(
           "--crop \(crop.height)x\(crop.width) is larger than the \(pictureSizeText(width: resized.1, height: resized.0)) (WxH) photo it is cut from; "
             + "raise --resize-shorter (or --size), or lower --crop")
       }
