@@ -148,7 +148,7 @@ public struct FeatureMapWriter: Sendable {
     let maps = t.channels == 1 ? "1 map" : "\(t.channels) maps"
     let how = t.channels == 1 ? "" : range == .each ? ", each over its own range" : ", one range"
     let shown = factor > 1 ? ", shown \(factor)x" : ""
-    let text = "\(title): \(maps) \(t.height)x\(t.width)\(shown)\(how)"
+    let text = "\(title): \(maps) \(planeSizeText(height: t.height, width: t.width))\(shown)\(how)"
     let (low, high) = range == .each && t.channels > 1
       ? ("min", "max") : (legendNumber(ranges[0].low), legendNumber(ranges[0].high))
     // Wide enough for the title, and for the bar's two numbers with a bar between them.

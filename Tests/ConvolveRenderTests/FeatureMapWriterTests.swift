@@ -91,7 +91,7 @@ import Testing
     for i in map.data.indices { map.data[i] = Float(i) * 1e-4 - 40.123 }
     let writer = FeatureMapWriter(clipPercentile: 0)
     let (tiles, ranges) = try writer.colouredTiles(map)
-    let text = "p2o.Conv.5: 1 map 13x20, shown 8x"
+    let text = "p2o.Conv.5: 1 map 13x20 (HxW), shown 8x"
     let picture = try writer.picture(tiles, ranges: ranges, title: "p2o.Conv.5", names: nil, shape: map)
     #expect(picture.width == 2 * (TinyFont.width(of: text) + 2), "\(picture.width)")
     // The title's last glyph ("x": 101 / 101 / 010 / 101 / 101) has its right column inked at its first row.
