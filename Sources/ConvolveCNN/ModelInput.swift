@@ -84,6 +84,13 @@ public struct ModelInput: Equatable, Sendable {
     return InputGeometry(photo: (height, width), resized: resized, window: window)
   }
   /// The channel count the model wants: the declared `C` of `N×C×H×W` when fixed, else 3.
+  /// Throws a usage error unless `--mean` and `--std` have one value or one per channel of `channels`.
+  public func checkChannels(_ channels: Int) throws {
+    for (name, list) in [("mean", mean), ("std", std)] where list.count != 1 && list.count != channels {
+      throw ConvolveError.usage("--\(name) has \(list.count) values; the model takes \(channels) channels: give 1 value or \(channels)")
+    }
+  }
+
   public static func channels(declared: [TensorDimension]?) -> Int {
     if let d = declared, d.count == 4, case .fixed(let c) = d[1], c > 0 { return c }
     return 3
@@ -144,9 +151,7 @@ public struct ModelInput: Equatable, Sendable {
         "centre crop \(pictureSizeText(width: w.width, height: w.height)) (WxH) from "
           + "\(pictureSizeText(width: geometry.resized.width, height: geometry.resized.height)), at row \(w.top), column \(w.left)")
     }
-    for (name, list) in [("mean", mean), ("std", std)] where list.count != 1 && list.count != planes.count {
-      throw ConvolveError.usage("--\(name) has \(list.count) values; the model takes \(planes.count) channels: give 1 value or \(planes.count)")
-    }
+    try checkChannels(planes.count)
     guard std.allSatisfy({ $0 != 0 && $0.isFinite }), mean.allSatisfy(\.isFinite), scale.isFinite else {
       throw ConvolveError.usage("--scale, --mean and --std must be finite, and --std not 0")
     }

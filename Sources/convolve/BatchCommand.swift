@@ -178,9 +178,10 @@ struct BatchCommand: ParsableCommand {
         var options = try runOptions(layers: layers, report: modelReport, labels: labels, top: top, maps: mapOptions)
         options.raw = raw
         let graph = try ONNXModel.load(path: model)
-        return .model(
-          try fileContent(model) { try ModelRunner(graph: graph, options: options) },
-          try preprocessing.modelInput(size: modelSizeText, option: "--size"))
+        let runner = try fileContent(model) { try ModelRunner(graph: graph, options: options) }
+        let input = try preprocessing.modelInput(size: modelSizeText, option: "--size")
+        try input.checkChannels(ModelInput.channels(declared: try runner.input.shape))
+        return .model(runner, input)
       }
       let filter = try convertsOnly
         ? resolveFilter(name: nil, kernel: "1", kernelFile: nil, overrides: kernel.overrides, normalize: false, photo: true)

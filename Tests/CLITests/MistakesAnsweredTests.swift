@@ -36,6 +36,11 @@ import Testing
     #expect(r.stderr.hasPrefix("Error: --mean has 2 values; the model takes 3 channels: give 1 value or 3\n"), "\(r.stderr)")
     let std = try runConvolve(["model", "run", classifier, camera, dir.path, "--std", "1,1,1,1"])
     #expect(std.status == 64 && std.stderr.contains("--std has 4 values"), "\(std.stderr)")
+    // batch --model: refused before any photo.
+    let batch = try runConvolve(["batch", packageRoot.appendingPathComponent("SampleImages").path, dir.appendingPathComponent("b").path,
+                                 "--model", classifier, "--mean", "0.5,0.5"])
+    #expect(batch.status == 64 && batch.stderr.contains("--mean has 2 values"), "\(batch.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b").path))
     // A crop larger than the photo it is cut from (no resize given): a usage error too, not the model's.
     let crop = try runConvolve(["model", "run", classifier, camera, dir.path, "--crop", "4000"])
     #expect(crop.status == 64 && crop.stderr.contains("--crop 4000x4000 is larger than the 512x512 (WxH) photo"), "\(crop.stderr)")
