@@ -143,12 +143,8 @@ import Testing
     #expect(twice.status == 1 && twice.stderr.contains("merge each shard once"), "\(twice.stderr)")
   }
 
-  /// A pipeline file works as a model does: its conv stage of the library's sobel-x finds the same photo first.
-  @Test func aPipelineStageWorksLikeAModelLayer() throws {
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let photosDir = dir.appendingPathComponent("photos"), out = dir.appendingPathComponent("top")
-    try Self.makePhotos(in: photosDir)
+  /// A pipeline file `edges.json` in `dir`: the library's sobel-x over 3 channels, zero-padded to the same size, then ReLU.
+  static func sobelPipeline(in dir: URL) throws -> URL {
     let pipeline = dir.appendingPathComponent("edges.json")
     try Data(
       """
@@ -157,6 +153,16 @@ import Testing
         {"op": "activation", "name": "relu", "function": "relu"}]}
       """.utf8
     ).write(to: pipeline)
+    return pipeline
+  }
+
+  /// A pipeline file works as a model does: its conv stage of the library's sobel-x finds the same photo first.
+  @Test func aPipelineStageWorksLikeAModelLayer() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let photosDir = dir.appendingPathComponent("photos"), out = dir.appendingPathComponent("top")
+    try Self.makePhotos(in: photosDir)
+    let pipeline = try Self.sobelPipeline(in: dir)
     let r = try runConvolve(["model", "top-patches", "--pipeline", pipeline.path, photosDir.path, out.path, "--layer", "relu", "--k", "2"])
     #expect(r.status == 0, "\(r.stderr)")
     let first = try Self.entries(out)[0].map { $0["photo"] as? String }
@@ -176,14 +182,7 @@ import Testing
       for c in 0 ..< 3 { for y in 0 ..< 40 { for x in edge ..< 60 { t[c, y, x] = 0.9 } } }
       try saveImage(t, path: photosDir.appendingPathComponent(name).path)
     }
-    let pipeline = dir.appendingPathComponent("edges.json")
-    try Data(
-      """
-      {"name": "edges", "stages": [
-        {"op": "conv", "name": "sobel", "filters": ["sobel-x"], "channels": 3, "padding": "same"},
-        {"op": "activation", "name": "relu", "function": "relu"}]}
-      """.utf8
-    ).write(to: pipeline)
+    let pipeline = try Self.sobelPipeline(in: dir)
     func boxes(_ extra: [String], _ name: String) throws -> (RunResult, [[Double]]) {
       let out = dir.appendingPathComponent(name)
       let r = try runConvolve(

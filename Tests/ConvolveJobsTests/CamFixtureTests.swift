@@ -26,18 +26,7 @@ import Testing
     let result = try CamJob(model: "tiny_cnn.onnx", graph: graph, options: options).compute(input: input)
     #expect(result.classes == [manifest.class])
     for (method, _, map) in result.maps {
-      let reference = try NPYArray.read(path: fixtureURL("cam/\(method.rawValue).npy").path)
-      #expect(reference.shape == [map.height, map.width])
-      var want = reference.data.map(Double.init)
-      if method == .eigencam {
-        // Either sign of the projection, ReLU'd: the one closer to ours.
-        let projection = try NPYArray.read(path: fixtureURL("cam/eigencam_projection.npy").path).data
-        let flipped = projection.map { Double(max(0, -$0)) }
-        if relativeError(map.values, flipped) < relativeError(map.values, want) {
-          want = flipped
-          print("cam fixture eigencam: the projection's sign is the opposite of NumPy's here")
-        }
-      }
+      let want = try referenceCAM(method, prefix: "", like: map)
       let error = relativeError(map.values, want)
       print("cam fixture \(method.rawValue): error \(error) of the map's maximum \(want.max()!)")
       #expect(error < 1e-3, "\(method.rawValue)")

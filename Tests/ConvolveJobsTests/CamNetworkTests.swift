@@ -44,14 +44,7 @@ import Testing
     // The maps come from the graph cut at the layer (the body folded and fused as `model run` plans it).
     #expect(try CamPass(graph: graph, input: "x", shape: [1, 3, 112, 112], targets: [result.layer], output: "logits").isSplit)
     for (method, _, map) in result.maps {
-      let reference = try NPYArray.read(path: fixtureURL("cam/nets/\(net)-\(method.rawValue).npy").path)
-      #expect(reference.shape == [map.height, map.width])
-      var want = reference.data.map(Double.init)
-      if method == .eigencam {
-        let projection = try NPYArray.read(path: fixtureURL("cam/nets/\(net)-eigencam_projection.npy").path).data
-        let flipped = projection.map { Double(max(0, -$0)) }
-        if relativeError(map.values, flipped) < relativeError(map.values, want) { want = flipped }
-      }
+      let want = try referenceCAM(method, prefix: "nets/\(net)-", like: map)
       let error = relativeError(map.values, want)
       print("\(net) \(method.rawValue): error \(error) of the map's maximum \(want.max()!)")
       #expect(want.max()! > 0 && error < 1e-3, "\(net) \(method.rawValue)")

@@ -394,3 +394,15 @@ func correlation(_ a: [Float], _ b: [Float]) -> Double {
   }
   return sab / max((saa * sbb).squareRoot(), 1e-300)
 }
+
+/// pytorch-grad-cam's map for `method` from `cam/<prefix><method>.npy`, checked to have `map`'s size; for EigenCAM,
+/// whichever sign of its projection (`<prefix>eigencam_projection.npy`), ReLU'd, is closer to `map`.
+func referenceCAM(_ method: CAMMethod, prefix: String, like map: CAMMap) throws -> [Double] {
+  let reference = try NPYArray.read(path: fixtureURL("cam/\(prefix)\(method.rawValue).npy").path)
+  #expect(reference.shape == [map.height, map.width])
+  let want = reference.data.map(Double.init)
+  guard method == .eigencam else { return want }
+  let projection = try NPYArray.read(path: fixtureURL("cam/\(prefix)eigencam_projection.npy").path).data
+  let flipped = projection.map { Double(max(0, -$0)) }
+  return relativeError(map.values, flipped) < relativeError(map.values, want) ? flipped : want
+}
